@@ -1,0 +1,522 @@
+/**
+ * A typed client for the HeyGen Streaming API (contract doc: `heygen-streaming-api.md`). Every
+ * response is checked against its zod schema; every call takes an `AbortSignal` and a timeout;
+ * retries follow {@link retryDelayMs}.
+ */
+import * as z from 'zod/mini';
+import {
+  AbortError,
+  ApiError,
+  type ApiErrorContext,
+  InvalidResponseError,
+  NetworkError,
+  type ResponseIssue,
+  StreamingAvatarError,
+  TimeoutError,
+} from '../errors.js';
+import { type Clock, sleep, systemClock } from '../internal/clock.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from './retry.js';
+import {
+  type ActiveSession,
+  type Avatar,
+  activeSessionListSchema,
+  avatarListSchema,
+  createTokenResponseSchema,
+  type KnowledgeBase,
+  knowledgeBaseCreatedSchema,
+  knowledgeBaseListSchema,
+  type NewSession,
+  type NewSessionRequest,
+  newSessionSchema,
+  remainingQuotaSchema,
+  type SessionHistoryEntry,
+  type SessionHistoryPage,
+  sessionHistoryPageSchema,
+  successEnvelopeSchema,
+  type Task,
+  type TaskMode,
+  type TaskType,
+  taskSchema,
+} from './schemas.js';
+
+/** HeyGen's API base URL (contract doc, "Conventions"). */
+export const HEYGEN_API_BASE_URL = 'https://api.heygen.com';
+
+/**
+ * How the client authenticates: a single-use session token (browsers) or an API key (servers
+ * only: an API key must never reach a browser).
+ */
+export type ApiCredentials = { sessionToken: string } | { apiKey: string };
+
+/** Options of {@link StreamingApiClient}. */
+export interface StreamingApiClientOptions {
+  credentials: ApiCredentials;
+  /** Defaults to {@link HEYGEN_API_BASE_URL}; point it at the emulator in tests. */
+  baseUrl?: string;
+  /** The `fetch` to use (default `globalThis.fetch`). */
+  fetch?: typeof fetch;
+  clock?: Clock;
+  /** Numbers in [0, 1) for retry jitter (default `Math.random`). */
+  random?: () => number;
+  /** Per-attempt timeout in milliseconds (default 15,000 ms). */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+/** Options every call takes. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Per-attempt timeout in milliseconds; overrides the client's. */
+  timeoutMs?: number;
+  /** `false` turns retries off for this call. */
+  retry?: boolean;
+}
+
+/** Arguments of {@link StreamingApiClient.sendTask}. */
+export interface SendTaskArgs {
+  sessionId: string;
+  /** At most 1,000 characters for `repeat` (seed 000); use `chunkText` for longer text. */
+  text: string;
+  /** `repeat` speaks the text verbatim; `talk` lets HeyGen's LLM answer it. Default `repeat`. */
+  taskType?: TaskType;
+  /** `async` (default) answers at once; `sync` when the speech ends. */
+  taskMode?: TaskMode;
+}
+
+/** Query of the session history (`GET /v2/streaming.list`). Dates are `YYYY-MM-DDTHH:MM:SSZ`. */
+export interface SessionHistoryQuery {
+  /** Page size, at most 100 (default 100). */
+  pageSize?: number;
+  dateFrom?: string;
+  dateTo?: string;
+}
+
+interface RequestSpec<T> {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: object;
+  query?: Record<string, string | number | undefined>;
+  schema: z.ZodMiniType<T>;
+  /** Whether repeating the call is safe (never for calls that create or bill). */
+  idempotent: boolean;
+  context?: ApiErrorContext;
+  /** The response is the whole body rather than the `{code, message, data}` envelope's `data`. */
+  bare?: boolean;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+/**
+ * One method per Streaming API endpoint.
+ *
+ * Every method throws a {@link StreamingAvatarError}: an {@link ApiError} subclass for an error
+ * answer, {@link InvalidResponseError} when a response does not match the contract,
+ * {@link NetworkError}, {@link TimeoutError} or {@link AbortError}.
+ */
+export class StreamingApiClient {
+  readonly baseUrl: string;
+  private readonly credentials: ApiCredentials;
+  private readonly fetchFn: typeof fetch;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly timeoutMs: number;
+  private readonly retryPolicy: RetryPolicy;
+
+  constructor(options: StreamingApiClientOptions) {
+    this.credentials = options.credentials;
+    this.baseUrl = (options.baseUrl ?? HEYGEN_API_BASE_URL).replace(/\/+$/, '');
+    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  }
+
+  /**
+   * Exchanges the API key for a single-use session token (`POST /v1/streaming.create_token`).
+   * Server side only; never retried on 5xx or network errors (each try would mint a token).
+   * @throws {StreamingAvatarError} `authentication` when the client was built with a session token.
+   */
+  async createSessionToken(options: CallOptions = {}): Promise<string> {
+    if (!('apiKey' in this.credentials)) {
+      throw new StreamingAvatarError(
+        'authentication',
+        'createSessionToken needs an API key; it runs on your server, not in the browser.',
+      );
+    }
+    const response = await this.request(
+      {
+        method: 'POST',
+        path: '/v1/streaming.create_token',
+        body: {},
+        schema: createTokenResponseSchema,
+        idempotent: false,
+        bare: true,
+      },
+      options,
+    );
+    return response.data.token;
+  }
+
+  /** Creates a session (`POST /v1/streaming.new`). Never retried on 5xx or network errors. */
+  newSession(request: NewSessionRequest, options: CallOptions = {}): Promise<NewSession> {
+    const avatarId = request.avatar_id ?? request.avatar_name;
+    return this.request(
+      {
+        method: 'POST',
+        path: '/v1/streaming.new',
+        body: request,
+        schema: newSessionSchema,
+        idempotent: false,
+        context: avatarId === undefined ? {} : { avatarId },
+      },
+      options,
+    );
+  }
+
+  /** Puts the avatar into the LiveKit room (`POST /v1/streaming.start`). */
+  async startSession(sessionId: string, options: CallOptions = {}): Promise<void> {
+    await this.sessionCall('/v1/streaming.start', sessionId, options);
+  }
+
+  /**
+   * Sends a task (`POST /v1/streaming.task`). Never retried on 5xx or network errors (a repeat
+   * would speak twice). `duration_ms` of the result is the expected speech length in milliseconds.
+   */
+  sendTask(args: SendTaskArgs, options: CallOptions = {}): Promise<Task> {
+    return this.request(
+      {
+        method: 'POST',
+        path: '/v1/streaming.task',
+        body: {
+          session_id: args.sessionId,
+          text: args.text,
+          task_type: args.taskType ?? 'repeat',
+          task_mode: args.taskMode ?? 'async',
+        },
+        schema: taskSchema,
+        idempotent: false,
+        context: { sessionId: args.sessionId },
+      },
+      options,
+    );
+  }
+
+  /** Stops the current speech at once (`POST /v1/streaming.interrupt`). */
+  async interrupt(sessionId: string, options: CallOptions = {}): Promise<void> {
+    await this.sessionCall('/v1/streaming.interrupt', sessionId, options);
+  }
+
+  /** Resets the idle-timeout countdown (`POST /v1/streaming.keep_alive`). */
+  async keepAlive(sessionId: string, options: CallOptions = {}): Promise<void> {
+    await this.sessionCall('/v1/streaming.keep_alive', sessionId, options);
+  }
+
+  /** Closes the session; billing stops here (`POST /v1/streaming.stop`). */
+  async stopSession(sessionId: string, options: CallOptions = {}): Promise<void> {
+    await this.sessionCall('/v1/streaming.stop', sessionId, options);
+  }
+
+  /**
+   * Sends `streaming.stop` with `fetch`'s `keepalive: true`, so it is delivered while the page
+   * unloads. Fire and forget: nothing is awaited or retried.
+   */
+  stopSessionOnUnload(sessionId: string): void {
+    this.fetchFn(`${this.baseUrl}/v1/streaming.stop`, {
+      method: 'POST',
+      headers: this.headers(),
+      body: JSON.stringify({ session_id: sessionId }),
+      keepalive: true,
+    }).catch(() => undefined);
+  }
+
+  /** Puts the avatar in its listening pose (`POST /v1/streaming.start_listening`). */
+  async startListening(sessionId: string, options: CallOptions = {}): Promise<void> {
+    await this.sessionCall('/v1/streaming.start_listening', sessionId, options);
+  }
+
+  /** Takes the avatar out of its listening pose (`POST /v1/streaming.stop_listening`). */
+  async stopListening(sessionId: string, options: CallOptions = {}): Promise<void> {
+    await this.sessionCall('/v1/streaming.stop_listening', sessionId, options);
+  }
+
+  /** The account's active sessions (`GET /v1/streaming.list`). */
+  async listActiveSessions(options: CallOptions = {}): Promise<ActiveSession[]> {
+    const data = await this.request(
+      { method: 'GET', path: '/v1/streaming.list', schema: activeSessionListSchema, idempotent: true },
+      options,
+    );
+    return data.sessions;
+  }
+
+  /**
+   * One page of the session history (`GET /v2/streaming.list`).
+   * @param page 1-based page number.
+   * @param token The previous page's `next_pagination_token`.
+   */
+  listSessionHistoryPage(
+    query: SessionHistoryQuery & { page?: number; token?: string } = {},
+    options: CallOptions = {},
+  ): Promise<SessionHistoryPage> {
+    return this.request(
+      {
+        method: 'GET',
+        path: '/v2/streaming.list',
+        query: {
+          page: query.page ?? 1,
+          page_size: query.pageSize ?? 100,
+          date_from: query.dateFrom,
+          date_to: query.dateTo,
+          token: query.token,
+        },
+        schema: sessionHistoryPageSchema,
+        idempotent: true,
+      },
+      options,
+    );
+  }
+
+  /** Every past session, page after page (`GET /v2/streaming.list`), as an async iterator. */
+  async *listSessionHistory(
+    query: SessionHistoryQuery = {},
+    options: CallOptions = {},
+  ): AsyncGenerator<SessionHistoryEntry> {
+    let page = 1;
+    let token: string | undefined;
+    let seen = 0;
+    for (;;) {
+      const result = await this.listSessionHistoryPage(
+        { ...query, page, ...(token === undefined ? {} : { token }) },
+        options,
+      );
+      yield* result.sessions;
+      seen += result.sessions.length;
+      token = result.next_pagination_token ?? undefined;
+      if (result.sessions.length === 0 || seen >= result.total || token === undefined) return;
+      page += 1;
+    }
+  }
+
+  /** The avatars this account may stream (`GET /v1/streaming/avatar.list`). */
+  listAvatars(options: CallOptions = {}): Promise<Avatar[]> {
+    return this.request(
+      { method: 'GET', path: '/v1/streaming/avatar.list', schema: avatarListSchema, idempotent: true },
+      options,
+    );
+  }
+
+  /** The account's knowledge bases (`GET /v1/streaming/knowledge_base/list`). */
+  async listKnowledgeBases(options: CallOptions = {}): Promise<KnowledgeBase[]> {
+    const data = await this.request(
+      {
+        method: 'GET',
+        path: '/v1/streaming/knowledge_base/list',
+        schema: knowledgeBaseListSchema,
+        idempotent: true,
+      },
+      options,
+    );
+    return data.list;
+  }
+
+  /** Creates a knowledge base; returns its id (`POST /v1/streaming/knowledge_base/create`). */
+  async createKnowledgeBase(
+    fields: { name: string; opening: string; prompt: string },
+    options: CallOptions = {},
+  ): Promise<string> {
+    const data = await this.request(
+      {
+        method: 'POST',
+        path: '/v1/streaming/knowledge_base/create',
+        body: fields,
+        schema: knowledgeBaseCreatedSchema,
+        idempotent: false,
+      },
+      options,
+    );
+    return data.id;
+  }
+
+  /** Updates a knowledge base's fields (`POST /v1/streaming/knowledge_base/{id}`). */
+  async updateKnowledgeBase(
+    id: string,
+    fields: { name?: string; opening?: string; prompt?: string },
+    options: CallOptions = {},
+  ): Promise<void> {
+    await this.request(
+      {
+        method: 'POST',
+        path: `/v1/streaming/knowledge_base/${encodeURIComponent(id)}`,
+        body: fields,
+        schema: anyData,
+        idempotent: true,
+      },
+      options,
+    );
+  }
+
+  /** Deletes a knowledge base (`POST /v1/streaming/knowledge_base/{id}/delete`). */
+  async deleteKnowledgeBase(id: string, options: CallOptions = {}): Promise<void> {
+    await this.request(
+      {
+        method: 'POST',
+        path: `/v1/streaming/knowledge_base/${encodeURIComponent(id)}/delete`,
+        body: {},
+        schema: anyData,
+        idempotent: true,
+      },
+      options,
+    );
+  }
+
+  /** Seconds of credit-equivalent left on the account (`GET /v2/user/remaining_quota`). */
+  async getRemainingQuota(options: CallOptions = {}): Promise<number> {
+    const data = await this.request(
+      { method: 'GET', path: '/v2/user/remaining_quota', schema: remainingQuotaSchema, idempotent: true },
+      options,
+    );
+    return data.remaining_quota;
+  }
+
+  private sessionCall(path: string, sessionId: string, options: CallOptions): Promise<unknown> {
+    return this.request(
+      {
+        method: 'POST',
+        path,
+        body: { session_id: sessionId },
+        schema: anyData,
+        idempotent: true,
+        context: { sessionId },
+      },
+      options,
+    );
+  }
+
+  private headers(): Record<string, string> {
+    return {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...('apiKey' in this.credentials
+        ? { 'x-api-key': this.credentials.apiKey }
+        : { authorization: `Bearer ${this.credentials.sessionToken}` }),
+    };
+  }
+
+  private async request<T>(spec: RequestSpec<T>, options: CallOptions): Promise<T> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.attempt(spec, options);
+      } catch (error) {
+        if (!(error instanceof StreamingAvatarError) || options.retry === false) throw error;
+        const delayMs = retryDelayMs(error, retry, spec.idempotent, this.retryPolicy, this.random);
+        if (delayMs === undefined) throw error;
+        await sleep(delayMs, this.clock, options.signal).catch((reason) => {
+          throw new AbortError(`${spec.path} was aborted while waiting to retry.`, { cause: reason });
+        });
+      }
+    }
+  }
+
+  private async attempt<T>(spec: RequestSpec<T>, options: CallOptions): Promise<T> {
+    if (options.signal?.aborted) {
+      throw new AbortError(`${spec.path} was aborted.`, { cause: options.signal.reason });
+    }
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = this.clock.setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = () => controller.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const context = { endpoint: spec.path, ...spec.context };
+    try {
+      let response: Response;
+      let text: string;
+      try {
+        response = await this.fetchFn(this.url(spec), {
+          method: spec.method,
+          headers: this.headers(),
+          signal: controller.signal,
+          ...(spec.method === 'POST' ? { body: JSON.stringify(spec.body ?? {}) } : {}),
+        });
+        text = await response.text();
+      } catch (cause) {
+        if (timedOut)
+          throw new TimeoutError(`${spec.path} did not answer within ${timeoutMs} ms.`, timeoutMs);
+        if (options.signal?.aborted) throw new AbortError(`${spec.path} was aborted.`, { cause });
+        throw new NetworkError(`${spec.path} could not be reached (${describe(cause)}).`, { cause });
+      }
+      const body = parseJson(text);
+      if (!response.ok)
+        throw ApiError.from(response.status, body, response.headers, context, this.clock.now());
+      return this.parseSuccess(spec, body, response, context);
+    } finally {
+      this.clock.clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private parseSuccess<T>(
+    spec: RequestSpec<T>,
+    body: unknown,
+    response: Response,
+    context: ApiErrorContext,
+  ): T {
+    if (body === undefined) {
+      throw new InvalidResponseError(spec.path, [{ path: '', message: 'the body is not JSON' }]);
+    }
+    if (spec.bare) return check(spec.path, spec.schema, body, '');
+    const envelope = check(spec.path, successEnvelopeSchema, body, '');
+    if (envelope.code !== undefined && envelope.code !== 100) {
+      throw ApiError.from(response.status, body, response.headers, context, this.clock.now());
+    }
+    return check(spec.path, spec.schema, envelope.data, 'data');
+  }
+
+  private url(spec: RequestSpec<unknown>): string {
+    const url = new URL(`${this.baseUrl}${spec.path}`);
+    for (const [key, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url.toString();
+  }
+}
+
+const anyData = z.unknown();
+
+function check<T>(endpoint: string, schema: z.ZodMiniType<T>, value: unknown, prefix: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues: ResponseIssue[] = result.error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
+    message: describeIssue(issue),
+  }));
+  throw new InvalidResponseError(endpoint, issues);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,146 @@
+import { EventEmitter } from 'eventemitter3';
+import { type Clock, every, systemClock } from '../internal/clock.js';
+import type { AvatarSession } from '../session/session.js';
+import {
+  billedSecondsFor,
+  creditsForSession,
+  type RatePlan,
+  type RatePlanName,
+  resolveRatePlan,
+} from './rate-plans.js';
+
+/** What the meter reads off a session. */
+export type MeteredSession = Pick<AvatarSession, 'startedAt' | 'endedAt' | 'state' | 'on' | 'off' | 'stop'>;
+
+/** Options of {@link CreditMeter}. */
+export interface CreditMeterOptions {
+  /** Default `streaming` (seed 000: 0.2 credits/min, 30 s minimum, then 1-s increments). */
+  plan?: RatePlan | RatePlanName;
+  /** Money per credit, for `cost` (e.g. `PRICE_PER_CREDIT_USD.pro`: $0.99, seed 000). */
+  pricePerCredit?: number;
+  /** Credits the session may use; at 100 % the meter stops it with reason `budget_exhausted`. */
+  maxCredits?: number;
+  /** Fraction of `maxCredits` at which `warning` fires once (default 0.8). */
+  warnAtFraction?: number;
+  clock?: Clock;
+}
+
+/** One reading of the meter. Times in seconds. */
+export interface MeterReading {
+  /** Session time since `streaming.start`, in seconds. */
+  elapsedSeconds: number;
+  /** The time the plan bills on, in seconds: the session's time, or the avatar's speaking time. */
+  billableSeconds: number;
+  /** `billableSeconds` after the plan's minimum and rounding, in seconds. */
+  billedSeconds: number;
+  credits: number;
+  /** `credits × pricePerCredit`, when a price was given. */
+  cost: number | undefined;
+  /** `credits / maxCredits` (0–1 or more), when a budget was given. */
+  budgetFraction: number | undefined;
+  /** Whether the session is still billing. */
+  running: boolean;
+}
+
+/** Events of a {@link CreditMeter}. */
+export interface CreditMeterEvents {
+  /** Every second while the session runs, and once when it ends. */
+  tick: (reading: MeterReading) => void;
+  /** Once, when credits reach `warnAtFraction` of the budget. */
+  warning: (reading: MeterReading) => void;
+  /** Once, when credits reach the budget; the session is being stopped. */
+  exhausted: (reading: MeterReading) => void;
+}
+
+/**
+ * Follows a session's credit use second by second. Time is read from the session's own start and
+ * end timestamps (not by counting ticks), so a throttled timer never loses billed time.
+ */
+export class CreditMeter extends EventEmitter<CreditMeterEvents> {
+  private readonly plan: RatePlan;
+  private readonly clock: Clock;
+  private stopTicking: (() => void) | undefined;
+  private speakingMs = 0;
+  private speakingSince: number | undefined;
+  private warned = false;
+  private exhausted = false;
+
+  constructor(
+    private readonly session: MeteredSession,
+    private readonly options: CreditMeterOptions = {},
+  ) {
+    super();
+    this.plan = resolveRatePlan(options.plan);
+    this.clock = options.clock ?? systemClock;
+    session.on('stateChanged', this.handleState);
+    session.on('avatarEvent', this.handleAvatarEvent);
+    this.handleState(session.state);
+  }
+
+  /** The meter's figures now. */
+  reading(): MeterReading {
+    const { startedAt, endedAt } = this.session;
+    const now = endedAt ?? this.clock.now();
+    const elapsedSeconds = startedAt === undefined ? 0 : Math.max(0, (now - startedAt) / 1000);
+    const speakingNowMs = this.speakingSince === undefined ? 0 : now - this.speakingSince;
+    const billableSeconds =
+      this.plan.basis === 'speaking' ? (this.speakingMs + speakingNowMs) / 1000 : elapsedSeconds;
+    const credits = creditsForSession(billableSeconds, this.plan);
+    const { pricePerCredit, maxCredits } = this.options;
+    return {
+      elapsedSeconds,
+      billableSeconds,
+      billedSeconds: billedSecondsFor(billableSeconds, this.plan),
+      credits,
+      cost: pricePerCredit === undefined ? undefined : credits * pricePerCredit,
+      budgetFraction: maxCredits === undefined ? undefined : credits / maxCredits,
+      running: startedAt !== undefined && endedAt === undefined,
+    };
+  }
+
+  /** Stops following the session. */
+  dispose(): void {
+    this.stopTicking?.();
+    this.stopTicking = undefined;
+    this.session.off('stateChanged', this.handleState);
+    this.session.off('avatarEvent', this.handleAvatarEvent);
+  }
+
+  private readonly handleState = (state: AvatarSession['state']): void => {
+    if ((state === 'connected' || state === 'reconnecting') && !this.stopTicking) {
+      this.stopTicking = every(1000, this.clock, () => this.tick());
+      this.tick();
+    } else if (state === 'closed' || state === 'failed') {
+      this.stopTicking?.();
+      this.stopTicking = undefined;
+      if (this.speakingSince !== undefined) this.handleAvatarEvent({ type: 'avatar_stop_talking' });
+      if (this.session.startedAt !== undefined) this.tick();
+    }
+  };
+
+  private readonly handleAvatarEvent = (event: { type: string }): void => {
+    const now = this.session.endedAt ?? this.clock.now();
+    if (event.type === 'avatar_start_talking' && this.speakingSince === undefined) {
+      this.speakingSince = now;
+    } else if (event.type === 'avatar_stop_talking' && this.speakingSince !== undefined) {
+      this.speakingMs += now - this.speakingSince;
+      this.speakingSince = undefined;
+    }
+  };
+
+  private tick(): void {
+    const reading = this.reading();
+    this.emit('tick', reading);
+    const fraction = reading.budgetFraction;
+    if (fraction === undefined || !reading.running) return;
+    if (fraction >= (this.options.warnAtFraction ?? 0.8) && !this.warned) {
+      this.warned = true;
+      this.emit('warning', reading);
+    }
+    if (fraction >= 1 && !this.exhausted) {
+      this.exhausted = true;
+      this.emit('exhausted', reading);
+      void this.session.stop('budget_exhausted');
+    }
+  }
+}

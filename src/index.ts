@@ -1,0 +1,87 @@
+/**
+ * streaming-avatar-kit core: a typed HeyGen Streaming API client, the session manager, the task
+ * queue and the credit meter. Framework-free; `livekit-client` loads only when a session starts.
+ */
+export {
+  type ApiCredentials,
+  type CallOptions,
+  HEYGEN_API_BASE_URL,
+  type SendTaskArgs,
+  type SessionHistoryQuery,
+  StreamingApiClient,
+  type StreamingApiClientOptions,
+} from './api/client.js';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './api/retry.js';
+export type {
+  ActiveSession,
+  Avatar,
+  KnowledgeBase,
+  NewSession,
+  NewSessionRequest,
+  SessionHistoryEntry,
+  SessionHistoryPage,
+  Task,
+  TaskMode,
+  TaskType,
+  VideoEncoding,
+  VoiceSettings,
+} from './api/schemas.js';
+export {
+  CreditMeter,
+  type CreditMeterEvents,
+  type CreditMeterOptions,
+  type MeteredSession,
+  type MeterReading,
+} from './credits/credit-meter.js';
+export {
+  type BillingBasis,
+  billedSecondsFor,
+  creditsForSession,
+  PRICE_PER_CREDIT_USD,
+  RATE_PLANS,
+  type RatePlan,
+  type RatePlanName,
+  resolveRatePlan,
+} from './credits/rate-plans.js';
+export * from './errors.js';
+export type { Clock } from './internal/clock.js';
+export * from './limits.js';
+export {
+  type CreatedSession,
+  type HeyGenProviderOptions,
+  heygenProvider,
+  type ProviderFactory,
+  type StreamingProvider,
+} from './provider.js';
+export {
+  type AvatarEvent,
+  type AvatarEventType,
+  type ParsedPacket,
+  parseAvatarPacket,
+} from './session/avatar-events.js';
+export {
+  AvatarSession,
+  type AvatarSessionEvents,
+  type AvatarSessionOptions,
+  type ConnectPhase,
+  type EndReason,
+  type ExpiryReason,
+  type Remaining,
+  type SessionEnd,
+  type SessionState,
+} from './session/session.js';
+export type {
+  AvatarTransport,
+  TransportDisconnectCause,
+  TransportEvents,
+  TransportFactory,
+} from './session/transport.js';
+export { type ChunkTextOptions, chunkText } from './tasks/chunk-text.js';
+export type { SpeakOptions, Utterance, UtteranceEvents, UtteranceStatus } from './tasks/task-queue.js';
+export {
+  type FromEndpointOptions,
+  fromEndpoint,
+  type SessionTokenProvider,
+  type UnsafeFromApiKeyOptions,
+  unsafeFromApiKey,
+} from './tokens.js';

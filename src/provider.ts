@@ -1,0 +1,75 @@
+/**
+ * The streaming provider behind a session. HeyGen's Streaming API is the one implemented; the
+ * interface leaves room for its successor, LiveAvatar (contract doc, last section).
+ */
+import { StreamingApiClient } from './api/client.js';
+import type { NewSessionRequest, TaskType } from './api/schemas.js';
+import { type ParsedPacket, parseAvatarPacket } from './session/avatar-events.js';
+
+/** What a created session gives the media side. `durationLimitSeconds` is the hard cap in seconds. */
+export interface CreatedSession {
+  sessionId: string;
+  /** LiveKit server URL (`wss://…`). */
+  url: string;
+  /** LiveKit access token for the viewer. */
+  accessToken: string;
+  durationLimitSeconds: number;
+}
+
+/** One session's calls to the provider, authorised by one session token. */
+export interface StreamingProvider {
+  newSession(request: NewSessionRequest, signal?: AbortSignal): Promise<CreatedSession>;
+  startSession(sessionId: string, signal?: AbortSignal): Promise<void>;
+  /** Queues speech; `durationMs` is the expected speech length in milliseconds. */
+  sendTask(
+    sessionId: string,
+    text: string,
+    taskType: TaskType,
+    signal?: AbortSignal,
+  ): Promise<{ taskId: string; durationMs: number }>;
+  interrupt(sessionId: string): Promise<void>;
+  keepAlive(sessionId: string): Promise<void>;
+  stopSession(sessionId: string): Promise<void>;
+  /** Stops the session with a request that survives the page unloading. */
+  stopSessionOnUnload(sessionId: string): void;
+  /** Reads one data packet of the avatar. */
+  parsePacket(payload: Uint8Array, topic: string | undefined): ParsedPacket;
+}
+
+/** Builds a provider for one session token. */
+export type ProviderFactory = (sessionToken: string) => StreamingProvider;
+
+/** Options of {@link heygenProvider}. */
+export interface HeyGenProviderOptions {
+  /** API base URL (default HeyGen's; the emulator's in tests and the demo). */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+}
+
+/** The HeyGen Streaming API as a {@link StreamingProvider}. */
+export function heygenProvider(options: HeyGenProviderOptions = {}): ProviderFactory {
+  return (sessionToken) => {
+    const client = new StreamingApiClient({ credentials: { sessionToken }, ...options });
+    return {
+      async newSession(request, signal) {
+        const session = await client.newSession(request, signal ? { signal } : {});
+        return {
+          sessionId: session.session_id,
+          url: session.url,
+          accessToken: session.access_token,
+          durationLimitSeconds: session.session_duration_limit,
+        };
+      },
+      startSession: (sessionId, signal) => client.startSession(sessionId, signal ? { signal } : {}),
+      async sendTask(sessionId, text, taskType, signal) {
+        const task = await client.sendTask({ sessionId, text, taskType }, signal ? { signal } : {});
+        return { taskId: task.task_id, durationMs: task.duration_ms };
+      },
+      interrupt: (sessionId) => client.interrupt(sessionId),
+      keepAlive: (sessionId) => client.keepAlive(sessionId),
+      stopSession: (sessionId) => client.stopSession(sessionId),
+      stopSessionOnUnload: (sessionId) => client.stopSessionOnUnload(sessionId),
+      parsePacket: (payload) => parseAvatarPacket(payload),
+    };
+  };
+}

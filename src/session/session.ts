@@ -1,0 +1,527 @@
+import { EventEmitter } from 'eventemitter3';
+import type { NewSessionRequest, TaskType, VideoEncoding, VoiceSettings } from '../api/schemas.js';
+import { AbortError, MediaError, StreamingAvatarError, TimeoutError } from '../errors.js';
+import { type Clock, every, systemClock } from '../internal/clock.js';
+import { AVATAR_IDENTITY, IDLE_TIMEOUT_SECONDS, type Quality } from '../limits.js';
+import { heygenProvider, type ProviderFactory, type StreamingProvider } from '../provider.js';
+import { type SpeakOptions, TaskQueue, type Utterance, type UtteranceEvents } from '../tasks/task-queue.js';
+import type { SessionTokenProvider } from '../tokens.js';
+import type { AvatarEvent } from './avatar-events.js';
+import type { AvatarTransport, TransportDisconnectCause, TransportFactory } from './transport.js';
+
+/** The one state of a session. `failed` and `closed` are final. */
+export type SessionState =
+  | 'idle'
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting'
+  | 'closing'
+  | 'closed'
+  | 'failed';
+
+/**
+ * The step a connecting session is on: getting a session token, `streaming.new`, `streaming.start`
+ * (the room join runs beside it), the room join, and waiting for the avatar's video and audio.
+ */
+export type ConnectPhase = 'token' | 'new' | 'start' | 'room' | 'media';
+
+/** Why a session ended. */
+export type EndReason =
+  | 'user'
+  | 'idle_timeout'
+  | 'duration_limit'
+  | 'budget_exhausted'
+  | 'server_closed'
+  | 'network_lost'
+  | 'error';
+
+/** What will end the session unless something happens: the idle timeout or the duration limit. */
+export type ExpiryReason = 'idle_timeout' | 'duration_limit';
+
+/** Seconds left before the session ends by itself, and why it would. */
+export interface Remaining {
+  seconds: number;
+  reason: ExpiryReason;
+}
+
+/** How a session ended. `error` is set for `reason: 'error'`. */
+export interface SessionEnd {
+  reason: EndReason;
+  error?: StreamingAvatarError;
+}
+
+/** Events of an {@link AvatarSession}, beside the utterance events of its task queue. */
+export interface AvatarSessionEvents extends UtteranceEvents {
+  /** Every state change, after it happened. */
+  stateChanged: (state: SessionState, previous: SessionState) => void;
+  /** A connecting session moved on to `phase`. */
+  phase: (phase: ConnectPhase) => void;
+  /** The avatar's video and audio are subscribed; attach `media` to a `<video>`. */
+  ready: (media: MediaStream) => void;
+  /** An event the avatar sent on the data channel. */
+  avatarEvent: (event: AvatarEvent) => void;
+  /** A data packet with a `type` this toolkit does not know, passed through. */
+  unknownEvent: (type: string, value: Record<string, unknown>) => void;
+  /** A data packet that could not be read. */
+  malformedEvent: (reason: string, text: string) => void;
+  /** The room connection dropped; LiveKit is trying to get it back. */
+  reconnecting: () => void;
+  reconnected: () => void;
+  /** Emitted once per reason when the session will end by itself in `remaining.seconds` seconds or fewer. */
+  expiring: (remaining: Remaining) => void;
+  /** The session is over (state `closed` or `failed`). */
+  ended: (end: SessionEnd) => void;
+  /** The browser allowed or blocked audio; when blocked, call `startAudio()` from a click. */
+  audioPlaybackChanged: (canPlayback: boolean) => void;
+  /** A keep-alive failed; the next tick tries again. */
+  keepAliveFailed: (error: unknown) => void;
+}
+
+/** Options of {@link AvatarSession}. */
+export interface AvatarSessionOptions {
+  /** Where session tokens come from: `fromEndpoint('/api/avatar-token')` in a page. */
+  token: SessionTokenProvider;
+  avatarId?: string;
+  /** Default `low` (360p). */
+  quality?: Quality;
+  voice?: VoiceSettings;
+  language?: string;
+  knowledgeBaseId?: string;
+  /** Inline knowledge-base prompt for `talk` tasks. */
+  knowledgeBase?: string;
+  /** Idle timeout in seconds, 30–3600 (default 120; contract doc). */
+  idleTimeoutSeconds?: number;
+  /** Default `H264` (iOS 18 Safari fails on VP8; contract doc Decision). */
+  videoEncoding?: VideoEncoding;
+  /** Streaming API base URL (default HeyGen's); ignored when `provider` is given. */
+  apiBaseUrl?: string;
+  provider?: ProviderFactory;
+  /** Default: a LiveKit room, loaded on first start. */
+  transport?: TransportFactory;
+  clock?: Clock;
+  /**
+   * Send keep-alives so the idle timeout never ends a session the page still holds (default
+   * true). Turn off to let the idle timeout end an unattended kiosk session.
+   */
+  keepAlive?: boolean;
+  /** Emit `expiring` this many seconds before the idle timeout or duration limit (default 30 s). */
+  expiringWarningSeconds?: number;
+  /** Give up when the avatar's media has not arrived this many milliseconds after the room join (default 30,000 ms). */
+  mediaTimeoutMs?: number;
+  /** Stop the session when the page is hidden for good (`pagehide`) (default true). */
+  stopOnPageHide?: boolean;
+  /** Where `pagehide` is listened for (default `globalThis` when it has `addEventListener`). */
+  pageLifecycle?: EventTarget;
+  /** Receives one line per state change and notable step. */
+  log?: (message: string) => void;
+}
+
+const TICK_MS = 1000;
+
+/**
+ * One avatar session, from session token to stop: state, connect phases, keep-alives, the idle
+ * and duration countdowns, the task queue and the end reason.
+ *
+ * `start()` and `stop()` may be called in any order and any number of times: a second `start()`
+ * returns the first one's promise, and `stop()` in any state leaves no session billing.
+ */
+export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
+  private currentState: SessionState = 'idle';
+  private currentPhase: ConnectPhase | undefined;
+  private readonly options: AvatarSessionOptions;
+  private readonly clock: Clock;
+  private readonly queue = new TaskQueue();
+  private readonly abort = new AbortController();
+  private provider: StreamingProvider | undefined;
+  private transport: AvatarTransport | undefined;
+  private startPromise: Promise<void> | undefined;
+  private stopPromise: Promise<void> | undefined;
+  private stopTicking: (() => void) | undefined;
+  private lastActivityAt = 0;
+  private keepAliveInFlight = false;
+  private readonly warned = new Set<ExpiryReason>();
+  private serverStopSent = false;
+
+  /** Set once `streaming.new` answered. */
+  sessionId: string | undefined;
+  /** When `streaming.start` succeeded, in milliseconds since the epoch: billing starts here. */
+  startedAt: number | undefined;
+  /** When the session ended, in milliseconds since the epoch. */
+  endedAt: number | undefined;
+  /** The hard cap on the session's length in seconds, from `streaming.new`. */
+  durationLimitSeconds: number | undefined;
+  /** The avatar's video and audio once `ready`. */
+  media: MediaStream | undefined;
+  /** How the session ended, once it has. */
+  end: SessionEnd | undefined;
+
+  constructor(options: AvatarSessionOptions) {
+    super();
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    for (const name of [
+      'utteranceQueued',
+      'utteranceStarted',
+      'utteranceProgress',
+      'utteranceEnded',
+      'utteranceInterrupted',
+      'utteranceCancelled',
+      'utteranceFailed',
+    ] as const) {
+      this.queue.on(name, (...args: unknown[]) =>
+        (this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args),
+      );
+    }
+  }
+
+  get state(): SessionState {
+    return this.currentState;
+  }
+
+  /** The connect step under way while `connecting`. */
+  get phase(): ConnectPhase | undefined {
+    return this.currentPhase;
+  }
+
+  /** The idle timeout in seconds this session asks for. */
+  get idleTimeoutSeconds(): number {
+    return this.options.idleTimeoutSeconds ?? IDLE_TIMEOUT_SECONDS.default;
+  }
+
+  /** Whether the browser lets the avatar's audio play. */
+  get canPlaybackAudio(): boolean {
+    return this.transport?.canPlaybackAudio ?? true;
+  }
+
+  /**
+   * Seconds until the session ends by itself (duration limit, or the idle timeout when
+   * keep-alives are off), or undefined before it started.
+   */
+  get remaining(): Remaining | undefined {
+    if (this.startedAt === undefined || this.durationLimitSeconds === undefined) return undefined;
+    const now = this.endedAt ?? this.clock.now();
+    const duration: Remaining = {
+      seconds: Math.max(0, this.durationLimitSeconds - (now - this.startedAt) / 1000),
+      reason: 'duration_limit',
+    };
+    if (this.options.keepAlive !== false) return duration;
+    const idle: Remaining = {
+      seconds: Math.max(0, this.idleTimeoutSeconds - (now - this.lastActivityAt) / 1000),
+      reason: 'idle_timeout',
+    };
+    return idle.seconds < duration.seconds ? idle : duration;
+  }
+
+  /** {@link AvatarSession.remaining}'s seconds. */
+  get remainingSeconds(): number | undefined {
+    return this.remaining?.seconds;
+  }
+
+  /**
+   * Gets a session token, creates and starts the session and joins its room; resolves when the
+   * avatar's video and audio are both subscribed (`ready`). A second call returns the same promise.
+   * @throws {StreamingAvatarError} what made the start fail (the session is then `failed` and
+   *   nothing is left billing), or an `AbortError` when `stop()` was called first.
+   */
+  start(): Promise<void> {
+    if (!this.startPromise) {
+      if (this.currentState !== 'idle') {
+        return Promise.reject(
+          new StreamingAvatarError('session_closed', 'This session has ended; create a new AvatarSession.'),
+        );
+      }
+      this.startPromise = this.connect();
+    }
+    return this.startPromise;
+  }
+
+  /**
+   * Ends the session in any state: cancels a start under way, stops the server session (billing
+   * stops), leaves the room and settles every utterance as interrupted. Idempotent.
+   * @param reason Recorded as the end reason (default `user`).
+   */
+  stop(reason: EndReason = 'user'): Promise<void> {
+    if (this.stopPromise) return this.stopPromise;
+    if (this.currentState === 'closed' || this.currentState === 'failed') return Promise.resolve();
+    this.stopPromise = this.close({ reason }, true);
+    return this.stopPromise;
+  }
+
+  /**
+   * Queues text for the avatar to say; pieces go out once connected. `repeat` text of any length
+   * is split into ≤1,000-character tasks on sentence boundaries (seed 000).
+   */
+  speak(text: string, options: SpeakOptions = {}): Utterance {
+    return this.queue.speak(text, options);
+  }
+
+  /** Stops the current speech and settles every queued utterance as interrupted. */
+  interrupt(): Promise<void> {
+    return this.queue.interrupt();
+  }
+
+  /** Removes one utterance by id; returns whether it was found. */
+  cancel(utteranceId: string): Promise<boolean> {
+    return this.queue.cancel(utteranceId);
+  }
+
+  /** Utterances queued or being spoken, in order. */
+  get utterances(): readonly Utterance[] {
+    return this.queue.utterances;
+  }
+
+  /** Resolves when nothing is queued or being spoken; at once when that is already so. */
+  onIdle(): Promise<void> {
+    return this.queue.onIdle();
+  }
+
+  /** Unblocks audio playback; call it from a user gesture. */
+  async startAudio(): Promise<void> {
+    await this.transport?.startAudio();
+  }
+
+  private setState(next: SessionState): void {
+    const previous = this.currentState;
+    if (previous === next) return;
+    this.currentState = next;
+    this.options.log?.(`session ${this.sessionId ?? '(new)'}: ${previous} -> ${next}`);
+    this.emit('stateChanged', next, previous);
+  }
+
+  private setPhase(phase: ConnectPhase): void {
+    if (this.currentPhase === phase) return;
+    this.currentPhase = phase;
+    this.options.log?.(`session ${this.sessionId ?? '(new)'}: phase ${phase}`);
+    this.emit('phase', phase);
+  }
+
+  private async connect(): Promise<void> {
+    const signal = this.abort.signal;
+    this.setState('connecting');
+    try {
+      this.setPhase('token');
+      const token = await this.options.token(signal);
+      this.throwIfStopped();
+      this.provider = (this.options.provider ?? heygenProvider(apiOptions(this.options)))(token);
+
+      this.setPhase('new');
+      // No abort signal: once asked, HeyGen may create the session, and only its id lets us stop it.
+      const created = await this.provider.newSession(this.newSessionRequest());
+      this.sessionId = created.sessionId;
+      this.durationLimitSeconds = created.durationLimitSeconds;
+      this.throwIfStopped();
+      this.listenForPageHide();
+
+      const transport = await (this.options.transport ?? defaultTransport)();
+      this.transport = transport;
+      this.wireTransport(transport);
+      transport.prepare(created.url, created.accessToken);
+      this.throwIfStopped();
+
+      // The room join does not need the avatar to be there, so it runs beside streaming.start.
+      this.setPhase('start');
+      const joined = transport.connect(created.url, created.accessToken, signal);
+      await this.provider.startSession(created.sessionId, signal);
+      this.startedAt = this.clock.now();
+      this.lastActivityAt = this.startedAt;
+      this.setPhase('room');
+      await joined;
+
+      this.setPhase('media');
+      this.media = await this.withTimeout(
+        transport.waitForMedia(AVATAR_IDENTITY, signal),
+        this.options.mediaTimeoutMs ?? 30_000,
+        'The avatar joined no video and audio in time',
+      );
+      this.throwIfStopped();
+      this.currentPhase = undefined;
+      this.setState('connected');
+      this.startTicking();
+      this.queue.attach(this.taskSender(this.provider, created.sessionId));
+      this.emit('ready', this.media);
+    } catch (cause) {
+      if (this.stopPromise) throw new AbortError('The session was stopped while starting.', { cause });
+      const error = toToolkitError(cause);
+      this.stopPromise = this.close({ reason: 'error', error }, false);
+      await this.stopPromise;
+      throw error;
+    }
+  }
+
+  private newSessionRequest(): NewSessionRequest {
+    const { options } = this;
+    return {
+      ...(options.avatarId === undefined ? {} : { avatar_id: options.avatarId }),
+      quality: options.quality ?? 'low',
+      ...(options.voice === undefined ? {} : { voice: options.voice }),
+      ...(options.language === undefined ? {} : { language: options.language }),
+      ...(options.knowledgeBaseId === undefined ? {} : { knowledge_base_id: options.knowledgeBaseId }),
+      ...(options.knowledgeBase === undefined ? {} : { knowledge_base: options.knowledgeBase }),
+      version: 'v2',
+      video_encoding: options.videoEncoding ?? 'H264',
+      activity_idle_timeout: this.idleTimeoutSeconds,
+    };
+  }
+
+  private taskSender(provider: StreamingProvider, sessionId: string) {
+    return {
+      send: async (text: string, taskType: TaskType) => {
+        const task = await provider.sendTask(sessionId, text, taskType);
+        this.lastActivityAt = this.clock.now();
+        return task.taskId;
+      },
+      interrupt: () => provider.interrupt(sessionId),
+    };
+  }
+
+  private wireTransport(transport: AvatarTransport): void {
+    transport.on('data', (payload, identity, topic) => {
+      if (identity !== undefined && identity !== AVATAR_IDENTITY) return;
+      const parsed = this.provider!.parsePacket(payload, topic);
+      if (parsed.kind === 'event') {
+        this.queue.handleAvatarEvent(parsed.event);
+        this.emit('avatarEvent', parsed.event);
+      } else if (parsed.kind === 'unknown') {
+        this.emit('unknownEvent', parsed.type, parsed.value);
+      } else {
+        this.emit('malformedEvent', parsed.reason, parsed.text);
+      }
+    });
+    transport.on('reconnecting', () => {
+      if (this.currentState !== 'connected') return;
+      this.setState('reconnecting');
+      this.emit('reconnecting');
+    });
+    transport.on('reconnected', () => {
+      if (this.currentState !== 'reconnecting') return;
+      this.setState('connected');
+      this.emit('reconnected');
+    });
+    transport.on('audioPlaybackChanged', (canPlayback) => this.emit('audioPlaybackChanged', canPlayback));
+    transport.on('disconnected', (cause) => this.handleDisconnected(cause));
+  }
+
+  private handleDisconnected(cause: TransportDisconnectCause): void {
+    if (cause === 'client' || this.stopPromise) return;
+    if (cause === 'network') {
+      void this.stop('network_lost');
+      return;
+    }
+    // The server ended the room: say which limit did it when one was due.
+    const remaining = this.remaining;
+    const due = remaining !== undefined && remaining.seconds <= 2;
+    void this.stop(due ? remaining.reason : 'server_closed');
+  }
+
+  private startTicking(): void {
+    this.stopTicking = every(TICK_MS, this.clock, () => this.tick());
+  }
+
+  /**
+   * Runs every second, but reads the wall clock rather than counting ticks, so a background tab's
+   * throttled timers (once a minute at worst) still send keep-alives in time for the default
+   * 120-second idle timeout.
+   */
+  private tick(): void {
+    const now = this.clock.now();
+    const keepAliveEveryMs = (this.idleTimeoutSeconds * 1000) / 4;
+    if (this.options.keepAlive !== false && now - this.lastActivityAt >= keepAliveEveryMs)
+      this.sendKeepAlive();
+    const remaining = this.remaining;
+    if (!remaining) return;
+    if (remaining.seconds <= 0) {
+      void this.stop(remaining.reason);
+      return;
+    }
+    const warnAt = this.options.expiringWarningSeconds ?? 30;
+    if (remaining.seconds <= warnAt && !this.warned.has(remaining.reason)) {
+      this.warned.add(remaining.reason);
+      this.emit('expiring', remaining);
+    }
+  }
+
+  private sendKeepAlive(): void {
+    if (this.keepAliveInFlight || !this.provider || !this.sessionId) return;
+    this.keepAliveInFlight = true;
+    this.provider
+      .keepAlive(this.sessionId)
+      .then(() => {
+        this.lastActivityAt = this.clock.now();
+      })
+      .catch((error: unknown) => this.emit('keepAliveFailed', error))
+      .finally(() => {
+        this.keepAliveInFlight = false;
+      });
+  }
+
+  private readonly handlePageHide = (): void => {
+    if (this.sessionId && this.provider && !this.serverStopSent) {
+      this.serverStopSent = true;
+      this.provider.stopSessionOnUnload(this.sessionId);
+    }
+    void this.stop('user');
+  };
+
+  private listenForPageHide(): void {
+    if (this.options.stopOnPageHide === false) return;
+    this.pageLifecycle()?.addEventListener('pagehide', this.handlePageHide);
+  }
+
+  private pageLifecycle(): EventTarget | undefined {
+    if (this.options.pageLifecycle) return this.options.pageLifecycle;
+    const global = globalThis as Partial<EventTarget>;
+    return typeof global.addEventListener === 'function' ? (globalThis as unknown as EventTarget) : undefined;
+  }
+
+  /** @param waitForStart Let a start under way wind down first, so a session id `new` is still fetching gets stopped too. */
+  private async close(end: SessionEnd, waitForStart: boolean): Promise<void> {
+    this.end = end;
+    this.setState('closing');
+    this.abort.abort(new AbortError('The session was stopped.'));
+    if (waitForStart) await this.startPromise?.catch(() => undefined);
+    this.stopTicking?.();
+    this.queue.detach();
+    this.pageLifecycle()?.removeEventListener('pagehide', this.handlePageHide);
+    const stopServer =
+      this.sessionId && this.provider && !this.serverStopSent
+        ? this.provider.stopSession(this.sessionId).catch((error: unknown) => {
+            // Already closed by the server (idle timeout, duration limit) is the expected answer then.
+            this.options.log?.(`session ${this.sessionId}: stop answered ${String(error)}`);
+          })
+        : undefined;
+    this.serverStopSent = true;
+    await Promise.allSettled([stopServer, this.transport?.disconnect()]);
+    this.endedAt = this.clock.now();
+    this.currentPhase = undefined;
+    this.setState(end.reason === 'error' ? 'failed' : 'closed');
+    this.emit('ended', end);
+  }
+
+  private throwIfStopped(): void {
+    if (this.abort.signal.aborted) throw new AbortError('The session was stopped while starting.');
+  }
+
+  private withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.clock.setTimeout(
+        () => reject(new TimeoutError(`${what} (${timeoutMs} ms).`, timeoutMs)),
+        timeoutMs,
+      );
+      promise.then(resolve, reject).finally(() => this.clock.clearTimeout(timer));
+    });
+  }
+}
+
+async function defaultTransport(): Promise<AvatarTransport> {
+  const { LiveKitTransport } = await import('./livekit-transport.js');
+  return LiveKitTransport.create();
+}
+
+function apiOptions(options: AvatarSessionOptions) {
+  return options.apiBaseUrl === undefined ? {} : { baseUrl: options.apiBaseUrl };
+}
+
+function toToolkitError(cause: unknown): StreamingAvatarError {
+  if (cause instanceof StreamingAvatarError) return cause;
+  return new MediaError(`The session failed to start: ${String(cause)}`, { cause });
+}

@@ -1,0 +1,41 @@
+/**
+ * The media side of a session behind a small interface: the LiveKit room in browsers
+ * (`LiveKitTransport`), a fake in tests.
+ */
+import type { EventEmitter } from 'eventemitter3';
+
+/** Why the room connection ended: our own `disconnect()`, the server (room deleted), or the network. */
+export type TransportDisconnectCause = 'client' | 'server' | 'network';
+
+/** Events of an {@link AvatarTransport}. */
+export interface TransportEvents {
+  /** A data packet arrived; `participantIdentity` is the sender (the avatar is `heygen`). */
+  data: (payload: Uint8Array, participantIdentity: string | undefined, topic: string | undefined) => void;
+  /** The connection dropped and the transport is trying to get it back. */
+  reconnecting: () => void;
+  /** The connection is back. */
+  reconnected: () => void;
+  /** The room is gone for good. */
+  disconnected: (cause: TransportDisconnectCause) => void;
+  /** The browser allowed or blocked audio playback. */
+  audioPlaybackChanged: (canPlayback: boolean) => void;
+}
+
+/** Joins the avatar's room and hands over its media. */
+export interface AvatarTransport extends EventEmitter<TransportEvents> {
+  /** Warms up the connection (DNS, TLS) while the session is being created. Optional to honour. */
+  prepare(url: string, token: string): void;
+  /** Joins the room. @throws {MediaError} when the room cannot be joined. */
+  connect(url: string, token: string, signal: AbortSignal): Promise<void>;
+  /** Resolves once the participant `identity` has both a video and an audio track subscribed. */
+  waitForMedia(identity: string, signal: AbortSignal): Promise<MediaStream>;
+  /** Leaves the room. Safe to call in any state, more than once. */
+  disconnect(): Promise<void>;
+  /** Whether the browser lets the avatar's audio play (false when autoplay is blocked). */
+  readonly canPlaybackAudio: boolean;
+  /** Unblocks audio; call it from a user gesture (a click). */
+  startAudio(): Promise<void>;
+}
+
+/** Creates the transport for one session; async so its library is loaded only when needed. */
+export type TransportFactory = () => Promise<AvatarTransport>;

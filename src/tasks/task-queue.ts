@@ -1,0 +1,305 @@
+import { EventEmitter } from 'eventemitter3';
+import type { TaskType } from '../api/schemas.js';
+import { UtteranceError } from '../errors.js';
+import type { AvatarEvent } from '../session/avatar-events.js';
+import { chunkText } from './chunk-text.js';
+
+/** Where an utterance is: waiting, being spoken, or settled one way or another. */
+export type UtteranceStatus = 'queued' | 'speaking' | 'ended' | 'interrupted' | 'cancelled' | 'failed';
+
+/** A piece of text the avatar is asked to say, split into one or more tasks. */
+export interface Utterance {
+  /** Unique within its session. */
+  readonly id: string;
+  readonly text: string;
+  readonly taskType: TaskType;
+  /** The text as sent: ≤1,000-character pieces for `repeat` (seed 000), the whole text for `talk`. */
+  readonly pieces: readonly string[];
+  /** The server's task ids, one per piece sent so far. */
+  readonly taskIds: readonly string[];
+  readonly status: UtteranceStatus;
+  /** The words spoken so far, from the avatar's talking messages. */
+  readonly spokenText: string;
+  /**
+   * Resolves when the avatar has finished speaking the last piece; rejects with an
+   * `UtteranceError` (`interrupted` or `cancelled`) or the error that stopped a task being sent.
+   */
+  readonly done: Promise<void>;
+}
+
+/** Options of `speak()`. */
+export interface SpeakOptions {
+  /** `repeat` (default) speaks the text verbatim; `talk` has HeyGen's LLM answer it. */
+  taskType?: TaskType;
+}
+
+/** Events of the task queue, one per utterance step. */
+export interface UtteranceEvents {
+  utteranceQueued: (utterance: Utterance) => void;
+  /** The avatar began speaking the utterance's first piece. */
+  utteranceStarted: (utterance: Utterance, taskId: string) => void;
+  /** More words were spoken; `utterance.spokenText` holds all so far. */
+  utteranceProgress: (utterance: Utterance, message: string) => void;
+  utteranceEnded: (utterance: Utterance) => void;
+  utteranceInterrupted: (utterance: Utterance) => void;
+  utteranceCancelled: (utterance: Utterance) => void;
+  /** A piece could not be sent; the rest of the utterance is dropped. */
+  utteranceFailed: (utterance: Utterance, error: unknown) => void;
+}
+
+/** What the queue needs from a live session. */
+export interface TaskSender {
+  /** Sends one task; resolves with its task id. */
+  send(text: string, taskType: TaskType): Promise<string>;
+  /** Stops the current speech and empties the server's queue. */
+  interrupt(): Promise<void>;
+}
+
+class UtteranceEntry implements Utterance {
+  status: UtteranceStatus = 'queued';
+  spokenText = '';
+  readonly taskIds: string[] = [];
+  /** Index of the next piece to send. */
+  nextPiece = 0;
+  readonly done: Promise<void>;
+  settle!: (error?: unknown) => void;
+
+  constructor(
+    readonly id: string,
+    readonly text: string,
+    readonly taskType: TaskType,
+    readonly pieces: readonly string[],
+  ) {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    // Callers that never await `done` must not see unhandled rejections.
+    this.done.catch(() => undefined);
+  }
+}
+
+/** A piece sent to the server and not yet finished. */
+interface SentPiece {
+  entry: UtteranceEntry;
+  index: number;
+  taskId: string;
+  started: boolean;
+}
+
+/**
+ * Speaks utterances in order. Each is split with `chunkText` and its pieces are sent one by one;
+ * the next piece goes out as soon as the current one starts playing, so the server always has
+ * the next piece ready (no gap) while at most one piece waits there (so cancel stays local).
+ */
+export class TaskQueue extends EventEmitter<UtteranceEvents> {
+  private readonly entries: UtteranceEntry[] = [];
+  private readonly sent: SentPiece[] = [];
+  private sender: TaskSender | undefined;
+  private sending = false;
+  /** Events that arrived before the task call that created their task id returned. */
+  private early: AvatarEvent[] = [];
+  /** Tasks at the server whose utterance was settled: cut the moment they start. */
+  private readonly doomed = new Set<string>();
+  private counter = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  /** Queues `text`; pieces go out once a session is attached. */
+  speak(text: string, options: SpeakOptions = {}): Utterance {
+    const taskType = options.taskType ?? 'repeat';
+    const pieces = taskType === 'repeat' ? chunkText(text) : text.trim() === '' ? [] : [text];
+    const entry = new UtteranceEntry(`utterance-${++this.counter}`, text, taskType, pieces);
+    this.emit('utteranceQueued', entry);
+    if (pieces.length === 0) {
+      this.finish(entry, 'ended');
+      return entry;
+    }
+    this.entries.push(entry);
+    this.pump();
+    return entry;
+  }
+
+  /** Starts sending through `sender` (the session is connected). */
+  attach(sender: TaskSender): void {
+    this.sender = sender;
+    this.pump();
+  }
+
+  /** Stops sending and settles every utterance as interrupted (the session ended). */
+  detach(): void {
+    this.sender = undefined;
+    this.dropAll();
+  }
+
+  /** Everything queued or speaking, in order. */
+  get utterances(): readonly Utterance[] {
+    return [...this.entries];
+  }
+
+  /** Whether nothing is queued or being spoken. */
+  get idle(): boolean {
+    return this.entries.length === 0 && this.sent.length === 0;
+  }
+
+  /** Resolves when nothing is queued or being spoken; at once when that is already so. */
+  onIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Clears everything queued, stops the current speech (`streaming.interrupt`) and settles every
+   * affected utterance as interrupted.
+   */
+  async interrupt(): Promise<void> {
+    const hadSpeech = this.sent.length > 0 || this.sending;
+    this.dropAll();
+    if (hadSpeech) await this.sender?.interrupt();
+  }
+
+  /**
+   * Removes one utterance. When it is already being spoken the speech is interrupted and the
+   * utterances after it carry on.
+   * @returns Whether the id was found.
+   */
+  async cancel(id: string): Promise<boolean> {
+    const entry = this.entries.find((candidate) => candidate.id === id);
+    if (!entry) return false;
+    this.entries.splice(this.entries.indexOf(entry), 1);
+    const pieces = this.sent.filter((piece) => piece.entry === entry);
+    this.finish(entry, 'cancelled', new UtteranceError('cancelled', id, `Utterance ${id} was cancelled.`));
+    if (pieces.some((piece) => piece.started)) {
+      await this.restartAfterInterrupt();
+    } else {
+      for (const piece of pieces) this.doom(piece);
+    }
+    this.pump();
+    return true;
+  }
+
+  /** Feeds the avatar's data-channel events in. */
+  handleAvatarEvent(event: AvatarEvent): void {
+    if (this.doomed.has(event.task_id)) {
+      if (event.type === 'avatar_start_talking' || event.type === 'avatar_stop_talking') {
+        this.doomed.delete(event.task_id);
+      }
+      if (event.type === 'avatar_start_talking') void this.restartAfterInterrupt().then(() => this.pump());
+      return;
+    }
+    const piece = this.sent.find((candidate) => candidate.taskId === event.task_id);
+    if (!piece) {
+      if (this.sending) this.early.push(event);
+      return;
+    }
+    switch (event.type) {
+      case 'avatar_start_talking':
+        piece.started = true;
+        if (piece.entry.status === 'queued') {
+          piece.entry.status = 'speaking';
+          this.emit('utteranceStarted', piece.entry, event.task_id);
+        }
+        this.pump();
+        return;
+      case 'avatar_talking_message':
+        piece.entry.spokenText += event.message;
+        this.emit('utteranceProgress', piece.entry, event.message);
+        return;
+      case 'avatar_stop_talking': {
+        this.sent.splice(this.sent.indexOf(piece), 1);
+        const entry = piece.entry;
+        if (piece.index === entry.pieces.length - 1) {
+          this.entries.splice(this.entries.indexOf(entry), 1);
+          this.finish(entry, 'ended');
+        }
+        this.pump();
+        this.notifyIdle();
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Interrupts the server and puts back every piece it held, so other utterances lose nothing. */
+  private async restartAfterInterrupt(): Promise<void> {
+    for (const piece of this.sent) piece.entry.nextPiece = Math.min(piece.entry.nextPiece, piece.index);
+    this.sent.length = 0;
+    await this.sender?.interrupt();
+  }
+
+  private pump(): void {
+    if (this.sending || !this.sender) return;
+    // At most one piece may wait at the server behind the one being spoken.
+    if (this.sent.some((piece) => !piece.started)) return;
+    if (this.sent.length >= 2) return;
+    const entry = this.entries.find((candidate) => candidate.nextPiece < candidate.pieces.length);
+    if (!entry) return;
+    void this.sendPiece(this.sender, entry, entry.nextPiece);
+  }
+
+  private async sendPiece(sender: TaskSender, entry: UtteranceEntry, index: number): Promise<void> {
+    this.sending = true;
+    entry.nextPiece = index + 1;
+    try {
+      const taskId = await sender.send(entry.pieces[index]!, entry.taskType);
+      entry.taskIds.push(taskId);
+      const piece = { entry, index, taskId, started: false };
+      if (this.isSettled(entry)) this.doom(piece);
+      else this.sent.push(piece);
+    } catch (error) {
+      if (!this.isSettled(entry)) {
+        this.entries.splice(this.entries.indexOf(entry), 1);
+        this.finish(entry, 'failed', error);
+        this.notifyIdle();
+      }
+    } finally {
+      this.sending = false;
+      const early = this.early;
+      this.early = [];
+      for (const event of early) this.handleAvatarEvent(event);
+      this.pump();
+    }
+  }
+
+  private doom(piece: SentPiece): void {
+    const at = this.sent.indexOf(piece);
+    if (at >= 0) this.sent.splice(at, 1);
+    this.doomed.add(piece.taskId);
+  }
+
+  private isSettled(entry: UtteranceEntry): boolean {
+    return entry.status !== 'queued' && entry.status !== 'speaking';
+  }
+
+  private dropAll(): void {
+    const dropped = this.entries.splice(0);
+    this.sent.length = 0;
+    for (const entry of dropped) {
+      this.finish(
+        entry,
+        'interrupted',
+        new UtteranceError('interrupted', entry.id, `Utterance ${entry.id} was interrupted.`),
+      );
+    }
+    this.notifyIdle();
+  }
+
+  private finish(
+    entry: UtteranceEntry,
+    status: 'ended' | 'interrupted' | 'cancelled' | 'failed',
+    error?: unknown,
+  ): void {
+    entry.status = status;
+    entry.settle(error);
+    if (status === 'ended') this.emit('utteranceEnded', entry);
+    else if (status === 'interrupted') this.emit('utteranceInterrupted', entry);
+    else if (status === 'cancelled') this.emit('utteranceCancelled', entry);
+    else this.emit('utteranceFailed', entry, error);
+  }
+
+  private notifyIdle(): void {
+    if (!this.idle) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
