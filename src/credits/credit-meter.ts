@@ -133,11 +133,12 @@ export class CreditMeter extends EventEmitter<CreditMeterEvents> {
     this.emit('tick', reading);
     const fraction = reading.budgetFraction;
     if (fraction === undefined || !reading.running) return;
-    if (fraction >= (this.options.warnAtFraction ?? 0.8) && !this.warned) {
+    // Credits are floats (0.2/60 per second); a hair of tolerance keeps 45 s at 75 % from reading 74.99 %.
+    if (fraction >= (this.options.warnAtFraction ?? 0.8) - 1e-9 && !this.warned) {
       this.warned = true;
       this.emit('warning', reading);
     }
-    if (fraction >= 1 && !this.exhausted) {
+    if (fraction >= 1 - 1e-9 && !this.exhausted) {
       this.exhausted = true;
       this.emit('exhausted', reading);
       void this.session.stop('budget_exhausted');

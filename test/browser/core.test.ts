@@ -1,0 +1,27 @@
+import { expect } from '@esm-bundle/chai';
+import { AvatarSession, chunkText } from '../../src/index.js';
+import { FakeProvider, FakeTransport } from '../unit/fakes/session-parts.js';
+
+describe('core in Chromium', () => {
+  it('chunkText cuts Chromium’s own sentence and grapheme boundaries the same way', () => {
+    const text = '今日はいい天気ですね。散歩に行きましょう。👨‍👩‍👧‍👦 family. ' + 'Word '.repeat(300);
+    const pieces = chunkText(text);
+    expect(pieces[0]).to.equal('今日はいい天気ですね。散歩に行きましょう。👨‍👩‍👧‍👦 family.');
+    for (const piece of pieces) expect(piece.length).to.be.at.most(1000);
+    expect(pieces.join(' ').replace(/\s+/g, ' ')).to.equal(text.trim().replace(/\s+/g, ' '));
+  });
+
+  it('stops a connected session when the page fires pagehide', async () => {
+    const provider = new FakeProvider();
+    const session = new AvatarSession({
+      token: async () => 'token',
+      provider: () => provider,
+      transport: async () => new FakeTransport(),
+    });
+    await session.start();
+    window.dispatchEvent(new PageTransitionEvent('pagehide'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(provider.unloadStops).to.deep.equal(['session-1']);
+    expect(session.state).to.equal('closed');
+  });
+});

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// `npm test`: typecheck, lint, then every test suite; ends with one line "N passed, M failed"
+// summing every runner. Exits non-zero when any step fails.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+ensureChromium();
+
+/** Each runner's closing counts, read from its own summary line. */
+const counters = {
+  vitest: (output) => {
+    const line = output.match(/Tests\s+(.*\(\d+\))/)?.[1] ?? '';
+    return { passed: count(line, /(\d+) passed/), failed: count(line, /(\d+) failed/) };
+  },
+  wtr: (output) => {
+    const all = [...output.matchAll(/(\d+) passed, (\d+) failed/g)].at(-1);
+    return { passed: Number(all?.[1] ?? 0), failed: Number(all?.[2] ?? 0) };
+  },
+};
+
+const steps = [
+  { name: 'typecheck', command: ['tsc', '--noEmit', '-p', '.'] },
+  { name: 'lint', command: ['biome', 'check', '.'] },
+  { name: 'unit', command: ['vitest', 'run'], counter: counters.vitest },
+  { name: 'browser', command: ['web-test-runner'], counter: counters.wtr },
+];
+
+let passed = 0;
+let failed = 0;
+const failedSteps = [];
+for (const step of steps) {
+  console.log(`\n=== ${step.name}: ${step.command.join(' ')}`);
+  const { code, output } = await run(step.command);
+  if (step.counter) {
+    const counts = step.counter(stripAnsi(output));
+    passed += counts.passed;
+    failed += counts.failed;
+    // A runner that died before counting still counts as a failure.
+    if (code !== 0 && counts.failed === 0) failed += 1;
+  }
+  if (code !== 0) failedSteps.push(step.name);
+}
+
+if (failedSteps.length > 0) console.log(`\nFailed steps: ${failedSteps.join(', ')}`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failedSteps.length > 0 ? 1 : 0);
+
+/** The browser suites use Debian's Chromium; as root on Debian it is installed when missing. */
+function ensureChromium() {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
+  if (!canInstall) {
+    console.error(
+      `Chromium is missing at ${path}. Install it (Debian/Ubuntu: apt-get install chromium) ` +
+        'or point CHROMIUM_PATH at a Chromium or Chrome binary.',
+    );
+    process.exit(1);
+  }
+  console.log('Installing Debian package chromium (the browser tests need it)…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], {
+    stdio: 'inherit',
+    env,
+  });
+}
+
+function run([command, ...args]) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        PATH: `${process.cwd()}/node_modules/.bin:${process.env.PATH}`,
+        FORCE_COLOR: '0',
+      },
+    });
+    let output = '';
+    const collect = (stream, sink) =>
+      stream.on('data', (chunk) => {
+        output += chunk;
+        sink.write(chunk);
+      });
+    collect(child.stdout, process.stdout);
+    collect(child.stderr, process.stderr);
+    child.on('error', (error) => resolve({ code: 1, output: String(error) }));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function count(text, pattern) {
+  return Number(text.match(pattern)?.[1] ?? 0);
+}
+
+function stripAnsi(text) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC.
+  return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+}

@@ -1,0 +1,101 @@
+import { EventEmitter } from 'eventemitter3';
+import type { CreatedSession, StreamingProvider } from '../../../src/provider.js';
+import { parseAvatarPacket } from '../../../src/session/avatar-events.js';
+import type { AvatarTransport, TransportEvents } from '../../../src/session/transport.js';
+
+/** A promise the test settles by hand, to hold a step of the start open. */
+export function gate<T = void>() {
+  let open!: (value: T) => void;
+  let fail!: (error: unknown) => void;
+  const promise = new Promise<T>((resolve, reject) => {
+    open = resolve;
+    fail = reject;
+  });
+  return { promise, open, fail };
+}
+
+/** A provider that records calls; each step can be held open with a gate. */
+export class FakeProvider implements StreamingProvider {
+  calls: string[] = [];
+  holdNew: Promise<void> | undefined;
+  holdStart: Promise<void> | undefined;
+  failStart: Error | undefined;
+  failKeepAlive: Error | undefined;
+  created: CreatedSession = {
+    sessionId: 'session-1',
+    url: 'wss://room',
+    accessToken: 'jwt',
+    durationLimitSeconds: 600,
+  };
+  unloadStops: string[] = [];
+  private tasks = 0;
+
+  async newSession() {
+    this.calls.push('new');
+    await this.holdNew;
+    return this.created;
+  }
+  async startSession(sessionId: string) {
+    this.calls.push(`start ${sessionId}`);
+    await this.holdStart;
+    if (this.failStart) throw this.failStart;
+  }
+  async sendTask(_sessionId: string, text: string) {
+    this.calls.push(`task ${text}`);
+    this.tasks += 1;
+    return { taskId: `task-${this.tasks}`, durationMs: 1000 };
+  }
+  async interrupt(sessionId: string) {
+    this.calls.push(`interrupt ${sessionId}`);
+  }
+  async keepAlive(sessionId: string) {
+    this.calls.push(`keep_alive ${sessionId}`);
+    if (this.failKeepAlive) throw this.failKeepAlive;
+  }
+  async stopSession(sessionId: string) {
+    this.calls.push(`stop ${sessionId}`);
+  }
+  stopSessionOnUnload(sessionId: string) {
+    this.unloadStops.push(sessionId);
+  }
+  parsePacket(payload: Uint8Array) {
+    return parseAvatarPacket(payload);
+  }
+  count(prefix: string) {
+    return this.calls.filter((call) => call.startsWith(prefix)).length;
+  }
+}
+
+/** A transport whose room and media the test controls. */
+export class FakeTransport extends EventEmitter<TransportEvents> implements AvatarTransport {
+  calls: string[] = [];
+  holdConnect: Promise<void> | undefined;
+  holdMedia: Promise<void> | undefined;
+  canPlaybackAudio = true;
+  readonly media = { id: 'media-stream' } as unknown as MediaStream;
+
+  prepare(url: string) {
+    this.calls.push(`prepare ${url}`);
+  }
+  async connect(url: string) {
+    this.calls.push(`connect ${url}`);
+    await this.holdConnect;
+  }
+  async waitForMedia(identity: string) {
+    this.calls.push(`media ${identity}`);
+    await this.holdMedia;
+    return this.media;
+  }
+  async disconnect() {
+    this.calls.push('disconnect');
+  }
+  async startAudio() {
+    this.calls.push('startAudio');
+    this.canPlaybackAudio = true;
+  }
+  /** Plays a data packet from the avatar. */
+  avatarSays(value: unknown, identity = 'heygen') {
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    this.emit('data', new TextEncoder().encode(text), identity, undefined);
+  }
+}

@@ -1,0 +1,313 @@
+import { describe, expect, it } from 'vitest';
+import { AuthenticationError } from '../../src/errors.js';
+import { AvatarSession, type AvatarSessionOptions, type SessionEnd } from '../../src/session/session.js';
+import { FakeClock, settle } from './fakes/clock.js';
+import { FakeProvider, FakeTransport, gate } from './fakes/session-parts.js';
+
+function setup(options: Partial<AvatarSessionOptions> = {}) {
+  const clock = new FakeClock();
+  const provider = new FakeProvider();
+  const transport = new FakeTransport();
+  const page = new EventTarget();
+  const tokens: string[] = [];
+  const session = new AvatarSession({
+    token: async () => {
+      tokens.push('issued');
+      return `token-${tokens.length}`;
+    },
+    avatarId: 'Anna',
+    provider: () => provider,
+    transport: async () => transport,
+    clock,
+    pageLifecycle: page,
+    ...options,
+  });
+  const states: string[] = [];
+  const phases: string[] = [];
+  const ends: SessionEnd[] = [];
+  session.on('stateChanged', (state) => states.push(state));
+  session.on('phase', (phase) => phases.push(phase));
+  session.on('ended', (end) => ends.push(end));
+  return { session, clock, provider, transport, page, tokens, states, phases, ends };
+}
+
+describe('AvatarSession start', () => {
+  it('goes through every phase to connected and hands over the media', async () => {
+    const { session, provider, transport, states, phases } = setup();
+    let ready: MediaStream | undefined;
+    session.on('ready', (media) => (ready = media));
+    await session.start();
+    expect(states).toEqual(['connecting', 'connected']);
+    expect(phases).toEqual(['token', 'new', 'start', 'room', 'media']);
+    expect(provider.calls).toEqual(['new', 'start session-1']);
+    expect(transport.calls).toEqual(['prepare wss://room', 'connect wss://room', 'media heygen']);
+    expect(ready).toBe(transport.media);
+    expect(session.sessionId).toBe('session-1');
+    expect(session.remainingSeconds).toBe(600);
+  });
+
+  it('joins the room while streaming.start is still running', async () => {
+    const { session, provider, transport } = setup();
+    const start = gate();
+    provider.holdStart = start.promise;
+    const started = session.start();
+    await settle();
+    expect(transport.calls).toContain('connect wss://room');
+    expect(session.phase).toBe('start');
+    start.open();
+    await started;
+  });
+
+  it('a second start returns the same promise and creates one session', async () => {
+    const { session, provider, tokens } = setup();
+    const first = session.start();
+    const second = session.start();
+    expect(second).toBe(first);
+    await first;
+    expect(provider.count('new')).toBe(1);
+    expect(tokens).toHaveLength(1);
+  });
+
+  it('fails with the typed error, stops the created session and reports the reason', async () => {
+    const { session, provider, transport, ends, states } = setup();
+    provider.failStart = new AuthenticationError('bad token', { status: 401 });
+    await expect(session.start()).rejects.toBeInstanceOf(AuthenticationError);
+    expect(states.at(-1)).toBe('failed');
+    expect(ends).toEqual([{ reason: 'error', error: provider.failStart }]);
+    expect(provider.calls).toContain('stop session-1');
+    expect(transport.calls).toContain('disconnect');
+  });
+
+  it('fails with a timeout when the avatar media never arrives', async () => {
+    const { session, clock, transport, provider } = setup({ mediaTimeoutMs: 5000 });
+    transport.holdMedia = new Promise(() => undefined);
+    const started = session.start().catch((error: unknown) => error);
+    await clock.advance(5000);
+    expect(await started).toMatchObject({ code: 'timeout' });
+    expect(provider.calls).toContain('stop session-1');
+  });
+
+  it('cannot start again once ended', async () => {
+    const { session } = setup();
+    await session.stop();
+    await expect(session.start()).rejects.toMatchObject({ code: 'session_closed' });
+  });
+});
+
+describe('AvatarSession stop in every state', () => {
+  it('idle: closes without calling the server', async () => {
+    const { session, provider, ends, states } = setup();
+    await session.stop();
+    expect(states).toEqual(['closing', 'closed']);
+    expect(ends).toEqual([{ reason: 'user' }]);
+    expect(provider.calls).toEqual([]);
+  });
+
+  it('while the token is being fetched: no session is ever created', async () => {
+    const token = gate<string>();
+    const { session, provider } = setup({ token: () => token.promise });
+    const started = session.start().catch((error: unknown) => error);
+    await settle();
+    const stopped = session.stop();
+    token.open('late-token');
+    await stopped;
+    expect(await started).toMatchObject({ code: 'aborted' });
+    expect(provider.calls).toEqual([]);
+    expect(session.state).toBe('closed');
+  });
+
+  it('while streaming.new is in flight: waits for the session id and stops that session', async () => {
+    const { session, provider, transport } = setup();
+    const answer = gate();
+    provider.holdNew = answer.promise;
+    const started = session.start().catch((error: unknown) => error);
+    await settle();
+    const stopped = session.stop();
+    await settle();
+    expect(session.state).toBe('closing');
+    answer.open();
+    await stopped;
+    expect(await started).toMatchObject({ code: 'aborted' });
+    expect(provider.calls).toEqual(['new', 'stop session-1']);
+    expect(transport.calls).toEqual([]);
+  });
+
+  it('while joining the room: stops the session and leaves the room', async () => {
+    const { session, provider, transport } = setup();
+    const join = gate();
+    transport.holdConnect = join.promise;
+    const started = session.start().catch((error: unknown) => error);
+    await settle();
+    const stopped = session.stop();
+    join.open();
+    await stopped;
+    expect(await started).toMatchObject({ code: 'aborted' });
+    expect(provider.calls.at(-1)).toBe('stop session-1');
+    expect(transport.calls.at(-1)).toBe('disconnect');
+  });
+
+  it('connected: stops once however often it is called, and interrupts the queue', async () => {
+    const { session, provider, ends } = setup();
+    await session.start();
+    const utterance = session.speak('Hello.');
+    const stops = [session.stop(), session.stop(), session.stop('budget_exhausted')];
+    expect(new Set(stops).size).toBe(1);
+    await Promise.all(stops);
+    await session.stop();
+    expect(provider.count('stop')).toBe(1);
+    expect(ends).toEqual([{ reason: 'user' }]);
+    await expect(utterance.done).rejects.toMatchObject({ code: 'interrupted' });
+    expect(session.endedAt).toBeDefined();
+  });
+
+  it('on pagehide: sends a keepalive stop and ends the session', async () => {
+    const { session, provider, page, ends } = setup();
+    await session.start();
+    page.dispatchEvent(new Event('pagehide'));
+    await settle();
+    expect(provider.unloadStops).toEqual(['session-1']);
+    expect(provider.count('stop')).toBe(0);
+    expect(ends).toEqual([{ reason: 'user' }]);
+  });
+});
+
+describe('AvatarSession keep-alive and countdowns', () => {
+  it('sends keep-alives every quarter of the idle timeout', async () => {
+    const { session, clock, provider } = setup({ idleTimeoutSeconds: 120 });
+    await session.start();
+    await clock.advance(29_000);
+    expect(provider.count('keep_alive')).toBe(0);
+    await clock.advance(1000);
+    expect(provider.count('keep_alive')).toBe(1);
+    await clock.advance(30_000);
+    expect(provider.count('keep_alive')).toBe(2);
+  });
+
+  it('still sends a keep-alive at once when the clock jumps (a throttled background tab)', async () => {
+    const { session, clock, provider } = setup({ idleTimeoutSeconds: 120 });
+    await session.start();
+    clock.jump(90_000);
+    await clock.advance(1000);
+    expect(provider.count('keep_alive')).toBe(1);
+  });
+
+  it('a task counts as activity and postpones the keep-alive', async () => {
+    const { session, clock, provider } = setup({ idleTimeoutSeconds: 120 });
+    await session.start();
+    await clock.advance(20_000);
+    session.speak('Hello.');
+    await clock.advance(20_000);
+    expect(provider.count('keep_alive')).toBe(0);
+  });
+
+  it('reports keep-alive failures and tries again on the next tick', async () => {
+    const { session, clock, provider } = setup({ idleTimeoutSeconds: 120 });
+    const failures: unknown[] = [];
+    session.on('keepAliveFailed', (error) => failures.push(error));
+    await session.start();
+    provider.failKeepAlive = new Error('offline');
+    await clock.advance(30_000);
+    provider.failKeepAlive = undefined;
+    await clock.advance(1000);
+    expect(failures).toHaveLength(1);
+    expect(provider.count('keep_alive')).toBe(2);
+  });
+
+  it('without keep-alives, warns before the idle timeout and ends with reason idle_timeout', async () => {
+    const { session, clock, provider, ends } = setup({ keepAlive: false, idleTimeoutSeconds: 60 });
+    const warnings: unknown[] = [];
+    session.on('expiring', (remaining) => warnings.push(remaining));
+    await session.start();
+    await clock.advance(29_000);
+    expect(warnings).toEqual([]);
+    await clock.advance(1000);
+    expect(warnings).toEqual([{ reason: 'idle_timeout', seconds: 30 }]);
+    await clock.advance(30_000);
+    expect(ends).toEqual([{ reason: 'idle_timeout' }]);
+    expect(provider.count('keep_alive')).toBe(0);
+    expect(provider.count('stop')).toBe(1);
+  });
+
+  it('warns before the duration limit and ends with reason duration_limit', async () => {
+    const { session, clock, provider, ends } = setup({ expiringWarningSeconds: 60 });
+    provider.created = { ...provider.created, durationLimitSeconds: 120 };
+    const warnings: unknown[] = [];
+    session.on('expiring', (remaining) => warnings.push(remaining));
+    await session.start();
+    await clock.advance(60_000);
+    expect(warnings).toEqual([{ reason: 'duration_limit', seconds: 60 }]);
+    expect(session.remainingSeconds).toBe(60);
+    await clock.advance(60_000);
+    expect(ends).toEqual([{ reason: 'duration_limit' }]);
+  });
+});
+
+describe('AvatarSession room events', () => {
+  it('dispatches the avatar events, passes unknown ones through and reports malformed ones', async () => {
+    const { session, transport } = setup();
+    await session.start();
+    const seen: string[] = [];
+    session.on('avatarEvent', (event) => seen.push(event.type));
+    session.on('unknownEvent', (type) => seen.push(`unknown ${type}`));
+    session.on('malformedEvent', (reason) => seen.push(`malformed ${reason}`));
+    transport.avatarSays({ type: 'avatar_start_talking', task_id: 't' });
+    transport.avatarSays({ type: 'avatar_talking_message', task_id: 't', message: 'Hi' });
+    transport.avatarSays({ type: 'something_new', x: 1 });
+    transport.avatarSays('{not json');
+    transport.avatarSays({ type: 'avatar_talking_message', task_id: 't' });
+    transport.avatarSays({ type: 'avatar_stop_talking', task_id: 't' }, 'someone-else');
+    expect(seen).toEqual([
+      'avatar_start_talking',
+      'avatar_talking_message',
+      'unknown something_new',
+      'malformed not JSON',
+      'malformed avatar_talking_message: bad field(s) message',
+    ]);
+  });
+
+  it('surfaces reconnects', async () => {
+    const { session, transport, states } = setup();
+    await session.start();
+    transport.emit('reconnecting');
+    transport.emit('reconnected');
+    expect(states).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
+  });
+
+  it('ends with network_lost and stops server side when the room is lost for good', async () => {
+    const { session, transport, provider, ends } = setup();
+    await session.start();
+    transport.emit('disconnected', 'network');
+    await settle();
+    expect(ends).toEqual([{ reason: 'network_lost' }]);
+    expect(provider.count('stop')).toBe(1);
+  });
+
+  it('ends with server_closed when the server ends the room early', async () => {
+    const { session, transport, ends } = setup();
+    await session.start();
+    transport.emit('disconnected', 'server');
+    await settle();
+    expect(ends).toEqual([{ reason: 'server_closed' }]);
+  });
+
+  it('names the idle timeout when the server closes the room as it falls due', async () => {
+    const { session, transport, clock, ends } = setup({ keepAlive: false, idleTimeoutSeconds: 30 });
+    await session.start();
+    clock.jump(29_000);
+    transport.emit('disconnected', 'server');
+    await settle();
+    expect(ends).toEqual([{ reason: 'idle_timeout' }]);
+  });
+
+  it('speaks through the provider once connected and settles on the avatar events', async () => {
+    const { session, transport, provider } = setup();
+    const utterance = session.speak('Hello there.');
+    await session.start();
+    await settle();
+    expect(provider.calls).toContain('task Hello there.');
+    transport.avatarSays({ type: 'avatar_start_talking', task_id: 'task-1' });
+    transport.avatarSays({ type: 'avatar_stop_talking', task_id: 'task-1', duration_ms: 800 });
+    await utterance.done;
+    expect(utterance.status).toBe('ended');
+  });
+});

@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import { UtteranceError } from '../../src/errors.js';
+import { TaskQueue, type TaskSender } from '../../src/tasks/task-queue.js';
+import { settle } from './fakes/clock.js';
+
+/** A server stand-in: records tasks and interrupts; the test plays the avatar's events. */
+function fakeServer() {
+  const tasks: { taskId: string; text: string; taskType: string }[] = [];
+  let interrupts = 0;
+  const sender: TaskSender = {
+    async send(text, taskType) {
+      const taskId = `task-${tasks.length + 1}`;
+      tasks.push({ taskId, text, taskType });
+      return taskId;
+    },
+    async interrupt() {
+      interrupts += 1;
+    },
+  };
+  return {
+    sender,
+    tasks,
+    get interrupts() {
+      return interrupts;
+    },
+  };
+}
+
+function speakAll(queue: TaskQueue, taskId: string, words: string[]) {
+  queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: taskId });
+  for (const message of words)
+    queue.handleAvatarEvent({ type: 'avatar_talking_message', task_id: taskId, message });
+  queue.handleAvatarEvent({ type: 'avatar_end_message', task_id: taskId });
+  queue.handleAvatarEvent({ type: 'avatar_stop_talking', task_id: taskId, duration_ms: 100 });
+}
+
+const longText = 'This sentence is exactly long enough to matter here. '.repeat(50).trim();
+
+describe('TaskQueue', () => {
+  it('sends a long text as ordered ≤1,000-character tasks and settles when the last one is spoken', async () => {
+    const server = fakeServer();
+    const queue = new TaskQueue();
+    queue.attach(server.sender);
+    const utterance = queue.speak(longText);
+    await settle();
+    expect(utterance.pieces.length).toBe(3);
+    // Only the first piece goes out until it starts playing.
+    expect(server.tasks.map((task) => task.text)).toEqual([utterance.pieces[0]]);
+
+    queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: 'task-1' });
+    await settle();
+    expect(server.tasks).toHaveLength(2);
+
+    let settled = false;
+    void utterance.done.then(() => (settled = true));
+    queue.handleAvatarEvent({ type: 'avatar_stop_talking', task_id: 'task-1' });
+    speakAll(queue, 'task-2', []);
+    await settle();
+    expect(server.tasks.map((task) => task.text)).toEqual(utterance.pieces);
+    expect(settled).toBe(false);
+    speakAll(queue, 'task-3', []);
+    await utterance.done;
+    expect(utterance.status).toBe('ended');
+    expect(utterance.taskIds).toEqual(['task-1', 'task-2', 'task-3']);
+  });
+
+  it('holds utterances until a session is attached', async () => {
+    const server = fakeServer();
+    const queue = new TaskQueue();
+    queue.speak('Hello.');
+    await settle();
+    expect(server.tasks).toHaveLength(0);
+    queue.attach(server.sender);
+    await settle();
+    expect(server.tasks[0]?.text).toBe('Hello.');
+  });
+
+  it('reports start, progress and end per utterance, in order', async () => {
+    const server = fakeServer();
+    const queue = new TaskQueue();
+    const seen: string[] = [];
+    queue.on('utteranceQueued', (u) => seen.push(`queued ${u.id}`));
+    queue.on('utteranceStarted', (u, taskId) => seen.push(`started ${u.id} ${taskId}`));
+    queue.on('utteranceProgress', (u) => seen.push(`progress ${u.spokenText}`));
+    queue.on('utteranceEnded', (u) => seen.push(`ended ${u.id}`));
+    queue.attach(server.sender);
+    const first = queue.speak('Hello world.');
+    const second = queue.speak('Bye.');
+    await settle();
+    speakAll(queue, 'task-1', ['Hello ', 'world.']);
+    await settle();
+    speakAll(queue, 'task-2', ['Bye.']);
+    await Promise.all([first.done, second.done]);
+    expect(seen).toEqual([
+      `queued ${first.id}`,
+      `queued ${second.id}`,
+      `started ${first.id} task-1`,
+      'progress Hello ',
+      'progress Hello world.',
+      `ended ${first.id}`,
+      `started ${second.id} task-2`,
+      'progress Bye.',
+      `ended ${second.id}`,
+    ]);
+  });
+
+  it('copes with events that arrive before the task call returns', async () => {
+    const queue = new TaskQueue();
+    let release: (id: string) => void = () => undefined;
+    queue.attach({
+      send: () => new Promise<string>((resolve) => (release = resolve)),
+      interrupt: async () => undefined,
+    });
+    const utterance = queue.speak('Quick.');
+    await settle();
+    speakAll(queue, 'task-early', ['Quick.']);
+    release('task-early');
+    await utterance.done;
+    expect(utterance.spokenText).toBe('Quick.');
+  });
+
+  it('interrupt empties the queue, calls the server once and settles every utterance as interrupted', async () => {
+    const server = fakeServer();
+    const queue = new TaskQueue();
+    queue.attach(server.sender);
+    const speaking = queue.speak('First one.');
+    const waiting = queue.speak('Second one.');
+    await settle();
+    queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: 'task-1' });
+    await queue.interrupt();
+    await expect(speaking.done).rejects.toMatchObject({ code: 'interrupted', utteranceId: speaking.id });
+    await expect(waiting.done).rejects.toBeInstanceOf(UtteranceError);
+    expect(server.interrupts).toBe(1);
+    expect(queue.utterances).toEqual([]);
+    await queue.onIdle();
+    // Late events of the cut task change nothing.
+    queue.handleAvatarEvent({ type: 'avatar_stop_talking', task_id: 'task-1' });
+    expect(speaking.status).toBe('interrupted');
+  });
+
+  it('cancel of a queued utterance removes it without touching the speech', async () => {
+    const server = fakeServer();
+    const queue = new TaskQueue();
+    queue.attach(server.sender);
+    const first = queue.speak('First.');
+    const second = queue.speak('Second.');
+    const third = queue.speak('Third.');
+    await settle();
+    await queue.cancel(second.id);
+    await expect(second.done).rejects.toMatchObject({ code: 'cancelled' });
+    speakAll(queue, 'task-1', []);
+    await settle();
+    speakAll(queue, 'task-2', []);
+    await Promise.all([first.done, third.done]);
+    expect(server.tasks.map((task) => task.text)).toEqual(['First.', 'Third.']);
+    expect(server.interrupts).toBe(0);
+  });
+
+  it('cancel of the utterance being spoken interrupts it and the next one still plays, sent once more', async () => {
+    const server = fakeServer();
+    const queue = new TaskQueue();
+    queue.attach(server.sender);
+    const first = queue.speak('First.');
+    const second = queue.speak('Second.');
+    await settle();
+    queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: 'task-1' });
+    await settle();
+    expect(server.tasks.map((task) => task.text)).toEqual(['First.', 'Second.']);
+    await queue.cancel(first.id);
+    await settle();
+    expect(server.interrupts).toBe(1);
+    // "Second." was waiting at the server and went with the interrupt: it is sent again.
+    expect(server.tasks.map((task) => task.text)).toEqual(['First.', 'Second.', 'Second.']);
+    speakAll(queue, 'task-3', []);
+    await second.done;
+  });
+
+  it('cuts a cancelled piece that was already waiting at the server the moment it starts', async () => {
+    const server = fakeServer();
+    const queue = new TaskQueue();
+    queue.attach(server.sender);
+    queue.speak('First.');
+    const second = queue.speak('Second.');
+    const third = queue.speak('Third.');
+    await settle();
+    queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: 'task-1' });
+    await settle();
+    await queue.cancel(second.id);
+    expect(server.interrupts).toBe(0);
+    queue.handleAvatarEvent({ type: 'avatar_stop_talking', task_id: 'task-1' });
+    queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: 'task-2' });
+    await settle();
+    expect(server.interrupts).toBe(1);
+    expect(server.tasks.at(-1)?.text).toBe('Third.');
+    speakAll(queue, `task-${server.tasks.length}`, []);
+    await third.done;
+  });
+
+  it('fails only the utterance whose task could not be sent', async () => {
+    const queue = new TaskQueue();
+    let calls = 0;
+    queue.attach({
+      send: async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('rate limited');
+        return 'task-2';
+      },
+      interrupt: async () => undefined,
+    });
+    const failed = queue.speak('One.');
+    const next = queue.speak('Two.');
+    await expect(failed.done).rejects.toThrow('rate limited');
+    await settle();
+    speakAll(queue, 'task-2', []);
+    await next.done;
+    expect(failed.status).toBe('failed');
+  });
+
+  it('onIdle resolves at once when nothing is queued and later when the queue drains', async () => {
+    const server = fakeServer();
+    const queue = new TaskQueue();
+    await queue.onIdle();
+    queue.attach(server.sender);
+    queue.speak('Hi.');
+    let idle = false;
+    void queue.onIdle().then(() => (idle = true));
+    await settle();
+    expect(idle).toBe(false);
+    speakAll(queue, 'task-1', []);
+    await settle();
+    expect(idle).toBe(true);
+  });
+
+  it('detach settles everything as interrupted', async () => {
+    const queue = new TaskQueue();
+    const utterance = queue.speak('Never sent.');
+    queue.detach();
+    await expect(utterance.done).rejects.toMatchObject({ code: 'interrupted' });
+  });
+});
