@@ -4,7 +4,7 @@ import { FakeProvider, FakeTransport } from '../unit/fakes/session-parts.js';
 
 describe('core in Chromium', () => {
   it('chunkText cuts Chromium’s own sentence and grapheme boundaries the same way', () => {
-    const text = '今日はいい天気ですね。散歩に行きましょう。👨‍👩‍👧‍👦 family. ' + 'Word '.repeat(300);
+    const text = `今日はいい天気ですね。散歩に行きましょう。👨‍👩‍👧‍👦 family. ${'Word '.repeat(300)}`;
     const pieces = chunkText(text);
     expect(pieces[0]).to.equal('今日はいい天気ですね。散歩に行きましょう。👨‍👩‍👧‍👦 family.');
     for (const piece of pieces) expect(piece.length).to.be.at.most(1000);

@@ -1,0 +1,559 @@
+/**
+ * The emulator's HTTP API: every endpoint of the contract doc (`heygen-streaming-api.md`) with
+ * HeyGen's envelopes, auth, status codes and error codes, plus the `/_emulator/` control
+ * endpoints when faults are enabled.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Account, SECONDS_PER_CREDIT } from './accounts.js';
+import { AVATARS } from './avatars.js';
+import type { Faults } from './faults.js';
+import type { MediaBackend } from './media.js';
+import { EmulatedSession, newId, QUALITY_SIZES, type Quality, type SessionSettings } from './sessions.js';
+
+/** Most characters of a repeat task (seed 000). */
+const MAX_REPEAT_TEXT = 1000;
+const IDLE_TIMEOUT = { min: 30, max: 3600, default: 120 };
+
+/** An error answer: HTTP status plus HeyGen's `{code, message}`. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const closedError = () => new HttpError(400, 10005, 'session state wrong: closed');
+const STATE_CODES = {
+  new: 10001,
+  connecting: 10002,
+  connected: 10003,
+  closing: 10004,
+  closed: 10005,
+} as const;
+
+interface KnowledgeBaseRecord {
+  id: string;
+  name: string;
+  opening: string;
+  prompt: string;
+  created_at: number;
+}
+
+/** What one request resolved to: the caller's account and, with a session token, its bound session. */
+interface Caller {
+  account: Account;
+  token?: TokenRecord;
+}
+
+interface TokenRecord {
+  account: Account;
+  sessionId: string | undefined;
+}
+
+/** Emulator-wide state shared by the endpoints. */
+export interface ApiState {
+  accounts: Map<string, Account>;
+  media: MediaBackend;
+  faults: Faults | undefined;
+  /** Requests per second allowed per key; undefined for no limit. */
+  rateLimitPerSecond: number | undefined;
+  /** Overrides the tier's session length cap, in seconds. */
+  sessionDurationLimitSeconds: number | undefined;
+  log: (line: string) => void;
+}
+
+type Handler = (request: ParsedRequest) => Promise<unknown> | unknown;
+
+interface ParsedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  body: Record<string, unknown>;
+}
+
+export class StreamingApi {
+  private readonly tokens = new Map<string, TokenRecord>();
+  readonly sessions = new Map<string, EmulatedSession>();
+  readonly history: EmulatedSession[] = [];
+  private readonly knowledgeBases = new Map<string, KnowledgeBaseRecord>();
+  private readonly requestTimes = new Map<string, number[]>();
+  private readonly routes: Record<string, Handler>;
+
+  constructor(private readonly state: ApiState) {
+    this.routes = {
+      'POST /v1/streaming.create_token': (request) => this.createToken(request),
+      'POST /v1/streaming.new': (request) => this.newSession(request),
+      'POST /v1/streaming.start': (request) => this.start(request),
+      'POST /v1/streaming.task': (request) => this.task(request),
+      'POST /v1/streaming.interrupt': (request) =>
+        this.withSession(request, (session) => session.interrupt()),
+      'POST /v1/streaming.keep_alive': (request) => this.withSession(request, (session) => session.touch()),
+      'POST /v1/streaming.stop': (request) => this.stop(request),
+      'POST /v1/streaming.start_listening': (request) =>
+        this.withSession(request, (session) => {
+          session.listening = true;
+          session.touch();
+        }),
+      'POST /v1/streaming.stop_listening': (request) =>
+        this.withSession(request, (session) => {
+          session.listening = false;
+        }),
+      'GET /v1/streaming.list': (request) => this.listActive(request),
+      'GET /v2/streaming.list': (request) => this.listHistory(request),
+      'GET /v1/streaming/avatar.list': (request) => {
+        this.caller(request);
+        return AVATARS;
+      },
+      'GET /v1/streaming/knowledge_base/list': (request) => {
+        this.caller(request);
+        return { list: [...this.knowledgeBases.values()] };
+      },
+      'POST /v1/streaming/knowledge_base/create': (request) => this.createKnowledgeBase(request),
+      'GET /v2/user/remaining_quota': (request) => {
+        const { account } = this.caller(request);
+        return {
+          remaining_quota: Math.floor(
+            account.remainingCredits(this.runningSeconds(account)) * SECONDS_PER_CREDIT,
+          ),
+        };
+      },
+    };
+  }
+
+  /** Handles one HTTP request. */
+  async handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const url = new URL(incoming.url ?? '/', 'http://127.0.0.1');
+    setCors(response);
+    if (incoming.method === 'OPTIONS') {
+      response.writeHead(204).end();
+      return;
+    }
+    let status = 200;
+    let note = '';
+    try {
+      const request: ParsedRequest = {
+        method: incoming.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: incoming.headers,
+        body: await readJson(incoming),
+      };
+      if (request.path.startsWith('/_emulator/')) {
+        if (!this.state.faults)
+          throw new HttpError(404, 404, 'Control endpoints are off; start the emulator with --faults.');
+        send(response, 200, await this.state.faults.handle(request.method, request.path, request.body, this));
+        return;
+      }
+      await this.state.faults?.before(request.path);
+      this.rateLimit(request);
+      const handler = this.routeFor(request);
+      const data = await handler(request);
+      if (request.path === '/v1/streaming.create_token') send(response, 200, { error: null, data });
+      else send(response, 200, { code: 100, message: 'success', data: data ?? null });
+      note = describeResult(data);
+    } catch (error) {
+      const failure =
+        error instanceof HttpError
+          ? error
+          : new HttpError(500, 500, `emulator error: ${(error as Error).message}`);
+      status = failure.status;
+      note = `${failure.code} ${failure.message}`;
+      send(response, failure.status, { code: failure.code, message: failure.message }, failure.headers);
+    } finally {
+      this.state.log(
+        `${incoming.method} ${url.pathname} ${status} ${Date.now() - started}ms ${note}`.trimEnd(),
+      );
+    }
+  }
+
+  private routeFor(request: ParsedRequest): Handler {
+    const route = this.routes[`${request.method} ${request.path}`];
+    if (route) return route;
+    const kb = request.path.match(/^\/v1\/streaming\/knowledge_base\/([^/]+)(\/delete)?$/);
+    if (kb && request.method === 'POST') {
+      return kb[2]
+        ? () => this.deleteKnowledgeBase(request, kb[1]!)
+        : () => this.updateKnowledgeBase(request, kb[1]!);
+    }
+    throw new HttpError(404, 404, `No endpoint ${request.method} ${request.path}.`);
+  }
+
+  private createToken(request: ParsedRequest) {
+    const apiKey = header(request, 'x-api-key');
+    const account = apiKey === undefined ? undefined : this.state.accounts.get(apiKey);
+    if (!account) throw new HttpError(401, 40009, 'invalid credentials: unknown API key');
+    const token = randomBytes(24).toString('base64url');
+    this.tokens.set(token, { account, sessionId: undefined });
+    return { token };
+  }
+
+  private async newSession(request: ParsedRequest) {
+    const caller = this.caller(request);
+    if (caller.token) {
+      if (caller.token.sessionId !== undefined) {
+        throw new HttpError(
+          401,
+          400112,
+          'Unauthorized: this session token was already used; tokens are single-use',
+        );
+      }
+    }
+    const { account } = caller;
+    const settings = this.sessionSettings(request.body, account);
+    const active = [...this.sessions.values()].filter(
+      (session) => session.account === account && session.active,
+    );
+    if (active.length >= account.limits.concurrentSessions) {
+      throw new HttpError(
+        400,
+        10007,
+        `concurrent limit reached (${account.limits.concurrentSessions} sessions)`,
+      );
+    }
+    if (account.streamedSeconds >= account.limits.monthlySeconds) {
+      throw new HttpError(400, 10015, 'trial API limit reached: 300 streaming minutes this month');
+    }
+    if (account.remainingCredits(this.runningSeconds(account)) <= 0) {
+      throw new HttpError(400, 10015, 'no credits left on this API key');
+    }
+    const session = new EmulatedSession(
+      account,
+      settings,
+      this.state.media,
+      (closed) => {
+        this.sessions.delete(closed.id);
+        this.history.push(closed);
+      },
+      this.state.log,
+    );
+    if (caller.token) caller.token.sessionId = session.id;
+    this.sessions.set(session.id, session);
+    const room = await this.state.media.createRoom(session.roomName, newId('viewer-'));
+    return {
+      session_id: session.id,
+      url: room.url,
+      access_token: room.viewerToken,
+      is_paid: account.tier === 'api',
+      session_duration_limit: settings.durationLimitSeconds,
+      realtime_endpoint: null,
+    };
+  }
+
+  private sessionSettings(body: Record<string, unknown>, account: Account): SessionSettings {
+    const avatarId =
+      optionalString(body, 'avatar_id') ?? optionalString(body, 'avatar_name') ?? AVATARS[0]!.avatar_id;
+    const avatar = AVATARS.find((candidate) => candidate.avatar_id === avatarId);
+    if (!avatar) throw new HttpError(400, 10013, 'avatar not found');
+    const quality = (body.quality ?? 'low') as Quality;
+    if (!(quality in QUALITY_SIZES))
+      throw invalid(`quality must be low, medium or high, not ${JSON.stringify(quality)}`);
+    if (body.version !== undefined && body.version !== 'v2')
+      throw invalid('version must be "v2" (v1 was retired on 2025-02-28)');
+    const encoding = body.video_encoding ?? 'H264';
+    if (encoding !== 'H264' && encoding !== 'VP8') throw invalid('video_encoding must be H264 or VP8');
+    const idle = body.activity_idle_timeout ?? IDLE_TIMEOUT.default;
+    if (
+      typeof idle !== 'number' ||
+      !Number.isInteger(idle) ||
+      idle < IDLE_TIMEOUT.min ||
+      idle > IDLE_TIMEOUT.max
+    ) {
+      throw invalid(
+        `activity_idle_timeout must be a whole number of seconds from ${IDLE_TIMEOUT.min} to ${IDLE_TIMEOUT.max}`,
+      );
+    }
+    const voice = (typeof body.voice === 'object' && body.voice !== null ? body.voice : {}) as Record<
+      string,
+      unknown
+    >;
+    const rate = voice.rate ?? 1;
+    if (typeof rate !== 'number' || rate <= 0 || rate > 3)
+      throw invalid('voice.rate must be a number from 0 to 3');
+    const knowledgeBaseId = optionalString(body, 'knowledge_base_id');
+    const knowledgeBase =
+      knowledgeBaseId === undefined ? undefined : this.knowledgeBases.get(knowledgeBaseId);
+    if (knowledgeBaseId !== undefined && !knowledgeBase)
+      throw invalid(`knowledge base ${knowledgeBaseId} not found`);
+    return {
+      avatarId,
+      quality,
+      voiceRate: rate,
+      voiceName: optionalString(voice, 'voice_id') ?? avatar.default_voice,
+      knowledgeBase: optionalString(body, 'knowledge_base') ?? knowledgeBase?.prompt,
+      idleTimeoutSeconds: idle,
+      durationLimitSeconds: this.state.sessionDurationLimitSeconds ?? account.limits.sessionSeconds,
+      videoCodec: encoding,
+    };
+  }
+
+  private async start(request: ParsedRequest) {
+    const session = this.sessionFor(request);
+    if (session.status !== 'new')
+      throw new HttpError(400, STATE_CODES[session.status], `session state wrong: ${session.status}`);
+    await session.start();
+    return null;
+  }
+
+  private async task(request: ParsedRequest) {
+    const session = this.sessionFor(request);
+    if (session.status !== 'connected') {
+      throw new HttpError(400, STATE_CODES[session.status], `session state wrong: ${session.status}`);
+    }
+    const text = request.body.text;
+    if (typeof text !== 'string' || text.trim() === '')
+      throw new HttpError(400, 40001, 'missing parameter: text');
+    const taskType = request.body.task_type ?? 'repeat';
+    if (taskType !== 'repeat' && taskType !== 'talk' && taskType !== 'chat') {
+      throw invalid('task_type must be repeat or talk');
+    }
+    if (taskType === 'repeat' && text.length > MAX_REPEAT_TEXT) {
+      throw invalid(
+        `text is ${text.length} characters; repeat tasks take at most ${MAX_REPEAT_TEXT} characters`,
+      );
+    }
+    const mode = request.body.task_mode ?? 'async';
+    if (mode !== 'sync' && mode !== 'async') throw invalid('task_mode must be sync or async');
+    const result = await session.task(text, taskType === 'repeat' ? 'repeat' : 'talk');
+    if (mode === 'sync') await result.spoken;
+    return { task_id: result.taskId, duration_ms: result.durationMs };
+  }
+
+  private async stop(request: ParsedRequest) {
+    const session = this.sessionFor(request);
+    await session.close('user');
+    return null;
+  }
+
+  private withSession(request: ParsedRequest, action: (session: EmulatedSession) => void) {
+    const session = this.sessionFor(request);
+    if (session.status !== 'connected' && session.status !== 'new') {
+      throw new HttpError(400, STATE_CODES[session.status], `session state wrong: ${session.status}`);
+    }
+    action(session);
+    return null;
+  }
+
+  private listActive(request: ParsedRequest) {
+    const { account } = this.caller(request);
+    const sessions = [...this.sessions.values()]
+      .filter((session) => session.account === account && session.active)
+      .map((session) => ({
+        session_id: session.id,
+        status: session.status,
+        created_at: Math.floor(session.createdAt / 1000),
+      }));
+    return { sessions };
+  }
+
+  private listHistory(request: ParsedRequest) {
+    const { account } = this.caller(request);
+    const pageSize = Math.min(100, Math.max(1, Number(request.query.get('page_size') ?? 100) || 100));
+    const token = request.query.get('token');
+    const page = token
+      ? Number(Buffer.from(token, 'base64url').toString())
+      : Number(request.query.get('page') ?? 1) || 1;
+    const from = parseDate(request.query.get('date_from'));
+    const to = parseDate(request.query.get('date_to'));
+    const all = [...this.history]
+      .reverse()
+      .filter((session) => session.account === account)
+      .filter(
+        (session) =>
+          (from === undefined || session.createdAt >= from) && (to === undefined || session.createdAt <= to),
+      );
+    const slice = all.slice((page - 1) * pageSize, page * pageSize);
+    const hasMore = page * pageSize < all.length;
+    return {
+      total: all.length,
+      page,
+      page_size: pageSize,
+      next_pagination_token: hasMore ? Buffer.from(String(page + 1)).toString('base64url') : null,
+      sessions: slice.map((session) => ({
+        session_id: session.id,
+        status: session.status,
+        created_at: Math.floor(session.createdAt / 1000),
+        api_key_type: session.account.tier === 'trial' ? 'trial' : 'api',
+        duration: Math.round(session.streamedSeconds),
+        avatar_id: session.settings.avatarId,
+        voice_name: session.settings.voiceName,
+      })),
+    };
+  }
+
+  private createKnowledgeBase(request: ParsedRequest) {
+    this.caller(request);
+    const name = optionalString(request.body, 'name');
+    if (!name) throw new HttpError(400, 40001, 'missing parameter: name');
+    const record: KnowledgeBaseRecord = {
+      id: newId('kb-'),
+      name,
+      opening: optionalString(request.body, 'opening') ?? '',
+      prompt: optionalString(request.body, 'prompt') ?? '',
+      created_at: Math.floor(Date.now() / 1000),
+    };
+    this.knowledgeBases.set(record.id, record);
+    return { id: record.id };
+  }
+
+  private updateKnowledgeBase(request: ParsedRequest, id: string) {
+    this.caller(request);
+    const record = this.knowledgeBases.get(id);
+    if (!record) throw invalid(`knowledge base ${id} not found`);
+    for (const field of ['name', 'opening', 'prompt'] as const) {
+      const value = optionalString(request.body, field);
+      if (value !== undefined) record[field] = value;
+    }
+    return null;
+  }
+
+  private deleteKnowledgeBase(request: ParsedRequest, id: string) {
+    this.caller(request);
+    if (!this.knowledgeBases.delete(id)) throw invalid(`knowledge base ${id} not found`);
+    return null;
+  }
+
+  /** The session a request names, after checking the caller may act on it. */
+  private sessionFor(request: ParsedRequest): EmulatedSession {
+    const caller = this.caller(request);
+    const sessionId = optionalString(request.body, 'session_id');
+    if (!sessionId) throw new HttpError(400, 400112, 'Unauthorized: missing session_id');
+    const session = this.sessions.get(sessionId) ?? this.history.find((closed) => closed.id === sessionId);
+    if (!session) throw new HttpError(400, 10006, 'session not found');
+    if (caller.token && caller.token.sessionId !== sessionId) {
+      throw new HttpError(401, 400112, 'Unauthorized: this session token belongs to another session');
+    }
+    if (!caller.token && session.account !== caller.account)
+      throw new HttpError(400, 10006, 'session not found');
+    if (session.status === 'closed') throw closedError();
+    return session;
+  }
+
+  /** Who is calling: an API key (`x-api-key`) or a session token (`Authorization: Bearer`). */
+  private caller(request: ParsedRequest): Caller {
+    const apiKey = header(request, 'x-api-key');
+    if (apiKey !== undefined) {
+      const account = this.state.accounts.get(apiKey);
+      if (!account) throw new HttpError(401, 40009, 'invalid credentials: unknown API key');
+      return { account };
+    }
+    const bearer = header(request, 'authorization')?.match(/^Bearer\s+(.+)$/i)?.[1];
+    if (!bearer)
+      throw new HttpError(
+        401,
+        400112,
+        'Unauthorized: send a session token (Authorization: Bearer) or an API key',
+      );
+    const token = this.tokens.get(bearer);
+    if (!token) throw new HttpError(401, 401057, 'invalid access token');
+    return { account: token.account, token };
+  }
+
+  private rateLimit(request: ParsedRequest): void {
+    const limit = this.state.rateLimitPerSecond;
+    if (limit === undefined) return;
+    const key = header(request, 'x-api-key') ?? header(request, 'authorization') ?? 'anonymous';
+    const now = Date.now();
+    const recent = (this.requestTimes.get(key) ?? []).filter((time) => now - time < 1000);
+    if (recent.length >= limit) {
+      const retryAfter = Math.max(1, Math.ceil((recent[0]! + 1000 - now) / 1000));
+      throw new HttpError(429, 429, 'Too Many Requests', { 'retry-after': String(retryAfter) });
+    }
+    recent.push(now);
+    this.requestTimes.set(key, recent);
+  }
+
+  /** Seconds each running session of `account` has streamed so far. */
+  runningSeconds(account: Account): number[] {
+    return [...this.sessions.values()]
+      .filter((session) => session.account === account && session.startedAt !== undefined && session.active)
+      .map((session) => session.streamedSeconds);
+  }
+
+  /** Ends the running sessions of accounts whose credits ran out; called every second. */
+  enforceCredits(): void {
+    for (const account of this.state.accounts.values()) {
+      const running = this.runningSeconds(account);
+      if (running.length === 0 || account.remainingCredits(running) > 0) continue;
+      for (const session of this.sessions.values()) {
+        if (session.account === account && session.active) void session.close('credits_exhausted');
+      }
+    }
+  }
+
+  /** Closes every session (emulator shutdown). */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((session) => session.close('emulator')));
+  }
+}
+
+function invalid(message: string): HttpError {
+  return new HttpError(400, 400175, `invalid parameter: ${message}`);
+}
+
+function optionalString(body: Record<string, unknown>, field: string): string | undefined {
+  const value = body[field];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function header(request: ParsedRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseDate(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw invalid(`date ${value} is not YYYY-MM-DDTHH:MM:SSZ`);
+  return time;
+}
+
+async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  if (request.method !== 'POST') return {};
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  const type = request.headers['content-type'] ?? '';
+  if (!type.includes('json'))
+    throw new HttpError(415, 415, 'Unsupported media type: send Content-Type: application/json');
+  try {
+    const value = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
+  } catch {
+    // Reported below.
+  }
+  throw new HttpError(400, 40001, 'the body is not a JSON object');
+}
+
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+function setCors(response: ServerResponse): void {
+  response.setHeader('access-control-allow-origin', '*');
+  response.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+  response.setHeader('access-control-allow-headers', 'authorization, content-type, x-api-key');
+  response.setHeader('access-control-expose-headers', 'retry-after');
+  response.setHeader('access-control-max-age', '600');
+}
+
+function describeResult(data: unknown): string {
+  if (typeof data !== 'object' || data === null) return '';
+  const record = data as Record<string, unknown>;
+  if (typeof record.session_id === 'string') return `session=${record.session_id}`;
+  if (typeof record.task_id === 'string') return `task=${record.task_id} ${record.duration_ms}ms`;
+  return '';
+}

@@ -1,0 +1,226 @@
+/**
+ * The emulated avatar in the LiveKit room (identity `heygen`): a drawn face at 25 fps, real
+ * synthesized speech, and the contract's data-channel events timed with the audio.
+ */
+import {
+  AudioFrame,
+  AudioSource,
+  LocalAudioTrack,
+  LocalVideoTrack,
+  Room,
+  RoomEvent,
+  TrackPublishOptions,
+  TrackSource,
+  VideoBufferType,
+  VideoCodec,
+  VideoFrame,
+  VideoSource,
+} from '@livekit/rtc-node';
+import { FaceRenderer } from './face.js';
+import type { Speech } from './speech.js';
+
+/** Options of {@link AvatarParticipant.join}. */
+export interface AvatarParticipantOptions {
+  url: string;
+  token: string;
+  width: number;
+  height: number;
+  /** Frames per second (25, as HeyGen's avatars). */
+  fps: number;
+  videoCodec: 'H264' | 'VP8';
+  /** Audio samples per second of the speech (eSpeak NG gives 22,050). */
+  sampleRate: number;
+}
+
+/** How a spoken task ended. `durationMs` is the time it was heard, in milliseconds. */
+export interface SpokenTask {
+  interrupted: boolean;
+  durationMs: number;
+}
+
+interface Playback {
+  taskId: string;
+  speech: Speech;
+  position: number;
+  nextWord: number;
+  started: boolean;
+  settle: (result: SpokenTask) => void;
+}
+
+/** Audio goes out in 20-millisecond frames. */
+const AUDIO_FRAME_MS = 20;
+/** A short audio queue keeps the mouth and the events in step with what the viewer hears. */
+const AUDIO_QUEUE_MS = 100;
+
+const encoder = new TextEncoder();
+
+export class AvatarParticipant {
+  private readonly queue: Playback[] = [];
+  private readonly face: FaceRenderer;
+  private mouthOpen = 0;
+  private closed = false;
+  private frameCount = 0;
+  private videoTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private constructor(
+    private readonly room: Room,
+    private readonly options: AvatarParticipantOptions,
+    private readonly video: VideoSource,
+    private readonly audio: AudioSource,
+  ) {
+    this.face = new FaceRenderer(options.width, options.height);
+  }
+
+  /** Joins the room and publishes video and audio. */
+  static async join(options: AvatarParticipantOptions): Promise<AvatarParticipant> {
+    const room = new Room();
+    await room.connect(options.url, options.token, { autoSubscribe: false, dynacast: false });
+    const video = new VideoSource(options.width, options.height);
+    const audio = new AudioSource(options.sampleRate, 1, AUDIO_QUEUE_MS);
+    const participant = new AvatarParticipant(room, options, video, audio);
+    const local = room.localParticipant!;
+    await local.publishTrack(
+      LocalVideoTrack.createVideoTrack('avatar-video', video),
+      new TrackPublishOptions({
+        source: TrackSource.SOURCE_CAMERA,
+        videoCodec: options.videoCodec === 'H264' ? VideoCodec.H264 : VideoCodec.VP8,
+        simulcast: false,
+      }),
+    );
+    await local.publishTrack(
+      LocalAudioTrack.createAudioTrack('avatar-audio', audio),
+      new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
+    );
+    participant.startVideo();
+    void participant.audioLoop();
+    return participant;
+  }
+
+  /** Whether someone other than the avatar is in the room. */
+  get viewerPresent(): boolean {
+    return this.room.remoteParticipants.size > 0;
+  }
+
+  /** Resolves once a viewer is in the room (events sent earlier would be lost). */
+  waitForViewer(): Promise<void> {
+    if (this.viewerPresent) return Promise.resolve();
+    return new Promise((resolve) => {
+      const onJoin = () => {
+        this.room.off(RoomEvent.ParticipantConnected, onJoin);
+        resolve();
+      };
+      this.room.on(RoomEvent.ParticipantConnected, onJoin);
+    });
+  }
+
+  /** Queues speech; resolves when it was spoken to the end or cut by {@link AvatarParticipant.interrupt}. */
+  speak(taskId: string, speech: Speech): Promise<SpokenTask> {
+    return new Promise((settle) => {
+      this.queue.push({ taskId, speech, position: 0, nextWord: 0, started: false, settle });
+    });
+  }
+
+  /** Cuts the current speech at once, drops the queued audio and every queued task. */
+  interrupt(): void {
+    const [current, ...rest] = this.queue.splice(0);
+    this.audio.clearQueue();
+    this.mouthOpen = 0;
+    if (current) {
+      const durationMs = this.playedMs(current);
+      if (current.started) {
+        this.send({ type: 'avatar_end_message', task_id: current.taskId });
+        this.send({ type: 'avatar_stop_talking', task_id: current.taskId, duration_ms: durationMs });
+      }
+      current.settle({ interrupted: true, durationMs });
+    }
+    for (const playback of rest) playback.settle({ interrupted: true, durationMs: 0 });
+  }
+
+  /** Leaves the room; queued speech settles as interrupted. */
+  async leave(): Promise<void> {
+    if (this.closed) return;
+    this.interrupt();
+    this.closed = true;
+    clearTimeout(this.videoTimer);
+    await this.room.disconnect();
+    await this.audio.close();
+  }
+
+  private startVideo(): void {
+    const intervalMs = 1000 / this.options.fps;
+    let due = performance.now();
+    const tick = () => {
+      if (this.closed) return;
+      // Blink for 4 frames every 4 seconds.
+      const blinking = this.frameCount % (this.options.fps * 4) < 4;
+      const frame = this.face.render(this.mouthOpen, blinking);
+      this.video.captureFrame(
+        new VideoFrame(frame, this.options.width, this.options.height, VideoBufferType.RGBA),
+        BigInt(Math.round(performance.now() * 1000)),
+      );
+      this.frameCount += 1;
+      due += intervalMs;
+      // Catch up after a stall instead of bursting frames.
+      if (performance.now() - due > intervalMs * 5) due = performance.now();
+      this.videoTimer = setTimeout(tick, Math.max(0, due - performance.now()));
+    };
+    tick();
+  }
+
+  /** Feeds audio in real time (silence between tasks) and sends each task's events as its audio plays. */
+  private async audioLoop(): Promise<void> {
+    const { sampleRate } = this.options;
+    const frameSamples = Math.round((sampleRate * AUDIO_FRAME_MS) / 1000);
+    while (!this.closed) {
+      const samples = new Int16Array(frameSamples);
+      const current = this.viewerPresent ? this.queue[0] : undefined;
+      if (current) this.play(current, samples);
+      else this.mouthOpen = 0;
+      try {
+        await this.audio.captureFrame(new AudioFrame(samples, sampleRate, 1, frameSamples));
+      } catch {
+        if (!this.closed) await new Promise((resolve) => setTimeout(resolve, AUDIO_FRAME_MS));
+      }
+    }
+  }
+
+  private play(current: Playback, samples: Int16Array): void {
+    const { speech } = current;
+    if (!current.started) {
+      current.started = true;
+      this.send({ type: 'avatar_start_talking', task_id: current.taskId });
+    }
+    const end = Math.min(speech.samples.length, current.position + samples.length);
+    samples.set(speech.samples.subarray(current.position, end));
+    let energy = 0;
+    for (let i = 0; i < end - current.position; i++) energy += samples[i]! * samples[i]!;
+    this.mouthOpen = Math.min(1, Math.sqrt(energy / samples.length) / 6000);
+    current.position = end;
+    while (current.nextWord < speech.words.length && speech.words[current.nextWord]!.startSample <= end) {
+      const word = speech.words[current.nextWord++]!;
+      this.send({ type: 'avatar_talking_message', task_id: current.taskId, message: word.text });
+    }
+    if (end < speech.samples.length) return;
+    this.queue.shift();
+    this.send({ type: 'avatar_end_message', task_id: current.taskId });
+    this.send({
+      type: 'avatar_stop_talking',
+      task_id: current.taskId,
+      duration_ms: Math.round(speech.durationMs),
+    });
+    current.settle({ interrupted: false, durationMs: speech.durationMs });
+  }
+
+  private playedMs(playback: Playback): number {
+    return Math.round((playback.position / playback.speech.sampleRate) * 1000);
+  }
+
+  private send(event: Record<string, unknown>): void {
+    if (this.closed) return;
+    this.room.localParticipant
+      ?.publishData(encoder.encode(JSON.stringify(event)), { reliable: true })
+      .catch(() => {
+        // The room is going away; the session end is reported elsewhere.
+      });
+  }
+}

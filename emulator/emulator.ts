@@ -1,0 +1,90 @@
+/**
+ * Starts the whole emulator: livekit-server (unless `media` is off), the HTTP API and the
+ * credit watch. Used by the CLI (`npm run emulator`) and by tests.
+ */
+import { createServer } from 'node:http';
+import { Account, type KeyConfig } from './accounts.js';
+import { HttpError, StreamingApi } from './api.js';
+import { Faults } from './faults.js';
+import { type LiveKitServer, startLiveKitServer } from './livekit-server.js';
+import { liveKitMedia, noMedia } from './media.js';
+
+/** Keys the emulator knows unless told otherwise: one API-tier key and one trial key. */
+export const DEFAULT_KEYS: Record<string, KeyConfig> = {
+  'emulator-api-key': { tier: 'api', credits: 100 },
+  'emulator-trial-key': { tier: 'trial', credits: 10 },
+};
+
+export interface EmulatorOptions {
+  /** API port on 127.0.0.1; 0 picks a free one (default 0). */
+  port?: number;
+  /** livekit-server port; 0 picks a free one (default 0). */
+  livekitPort?: number;
+  /** Real LiveKit room and avatar media (default true); false serves REST, sessions and ledger only. */
+  media?: boolean;
+  /** Enable the `/_emulator/` control endpoints (default false). */
+  faults?: boolean;
+  /** Requests per second per key before 429 (default: no limit). */
+  rateLimitPerSecond?: number;
+  /** Session length cap in seconds, overriding the key tier's (trial 600 s). */
+  sessionDurationLimitSeconds?: number;
+  keys?: Record<string, KeyConfig>;
+  log?: (line: string) => void;
+}
+
+export interface Emulator {
+  /** Base URL of the Streaming API, e.g. `http://127.0.0.1:8787`. */
+  apiUrl: string;
+  /** LiveKit WebSocket URL, when media is on. */
+  livekitUrl: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const log = options.log ?? (() => undefined);
+  const livekit: LiveKitServer | undefined =
+    options.media === false ? undefined : await startLiveKitServer({ port: options.livekitPort ?? 0, log });
+  const accounts = new Map(
+    Object.entries(options.keys ?? DEFAULT_KEYS).map(([key, config]) => [
+      key,
+      new Account(key, config.tier, config.credits),
+    ]),
+  );
+  const api = new StreamingApi({
+    accounts,
+    media: livekit ? liveKitMedia(livekit) : noMedia(),
+    faults: options.faults
+      ? new Faults(
+          accounts,
+          (status, code, message, headers) => new HttpError(status, code, message, headers),
+        )
+      : undefined,
+    rateLimitPerSecond: options.rateLimitPerSecond,
+    sessionDurationLimitSeconds: options.sessionDurationLimitSeconds,
+    log,
+  });
+  const server = createServer((request, response) => void api.handle(request, response));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const creditWatch = setInterval(() => api.enforceCredits(), 1000);
+
+  let closing: Promise<void> | undefined;
+  return {
+    apiUrl: `http://127.0.0.1:${port}`,
+    livekitUrl: livekit?.wsUrl,
+    close() {
+      closing ??= (async () => {
+        clearInterval(creditWatch);
+        await api.closeAll();
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        await livekit?.stop();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+/**
+ * `npm run emulator`: a local HeyGen Streaming API with a real LiveKit server and a talking avatar.
+ * Run with --help for the flags.
+ */
+import './rtc-log-level.js';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { dispose } from '@livekit/rtc-node';
+import type { KeyConfig } from './accounts.js';
+import { DEFAULT_KEYS, startEmulator } from './emulator.js';
+
+const HELP = `Usage: npm run emulator -- [options]
+
+A local, offline HeyGen Streaming API: the same endpoints, envelopes and error codes, a real
+livekit-server and an avatar that speaks (eSpeak NG) on a chroma-green background.
+
+Options:
+  --port N                API port on 127.0.0.1 (default 8787; 0 picks a free port)
+  --livekit-port N        livekit-server port (default 7880; 0 picks a free port)
+  --no-media              no LiveKit room or avatar media: REST, sessions and ledger only (load tests)
+  --faults                enable the /_emulator/ control endpoints (fault injection, ledger, sessions)
+  --rate-limit N          answer 429 with Retry-After past N requests per second per key (default off)
+  --session-duration N    cap sessions at N seconds (default: the key tier's; trial 600)
+  --keys FILE             JSON {"<api key>": {"tier": "trial"|"api", "credits": N}} (default below)
+  --quiet                 print only the ready lines
+  --help                  this text
+
+Default keys: ${Object.entries(DEFAULT_KEYS)
+  .map(([key, config]) => `${key} (${config.tier}, ${config.credits} credits)`)
+  .join(', ')}
+
+When ready it prints one line per URL:
+  API: http://127.0.0.1:8787
+  LiveKit: ws://127.0.0.1:7880
+`;
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8787' },
+    'livekit-port': { type: 'string', default: '7880' },
+    'no-media': { type: 'boolean', default: false },
+    faults: { type: 'boolean', default: false },
+    'rate-limit': { type: 'string' },
+    'session-duration': { type: 'string' },
+    keys: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+const quiet = values.quiet;
+const log = (line: string) => {
+  if (!quiet) console.log(`${new Date().toISOString().slice(11, 23)} ${line}`);
+};
+
+const emulator = await startEmulator({
+  port: whole(values.port, '--port'),
+  livekitPort: whole(values['livekit-port'], '--livekit-port'),
+  media: !values['no-media'],
+  faults: values.faults,
+  ...(values['rate-limit'] === undefined
+    ? {}
+    : { rateLimitPerSecond: whole(values['rate-limit'], '--rate-limit') }),
+  ...(values['session-duration'] === undefined
+    ? {}
+    : { sessionDurationLimitSeconds: whole(values['session-duration'], '--session-duration') }),
+  ...(values.keys === undefined
+    ? {}
+    : { keys: JSON.parse(readFileSync(values.keys, 'utf8')) as Record<string, KeyConfig> }),
+  log,
+}).catch((error: unknown) => {
+  console.error(`The emulator could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+
+console.log(`API: ${emulator.apiUrl}`);
+if (emulator.livekitUrl) console.log(`LiveKit: ${emulator.livekitUrl}`);
+
+let stopping = false;
+async function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping: closing sessions and livekit-server');
+  const force = setTimeout(() => process.exit(code), 8000);
+  await emulator.close().catch(() => undefined);
+  await dispose().catch(() => undefined);
+  clearTimeout(force);
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());
+// Started by a test or a script that died: stop with it rather than linger.
+const parent = process.ppid;
+setInterval(() => {
+  try {
+    process.kill(parent, 0);
+  } catch {
+    void shutdown();
+  }
+}, 1000).unref();
+
+function whole(value: string | undefined, flag: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) {
+    console.error(`${flag} takes a whole number, not ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return number;
+}

@@ -1,0 +1,113 @@
+/**
+ * The media side of emulated sessions: a real LiveKit room with the drawn, speaking avatar, or,
+ * with `--no-media`, timers that stand in for speech (for load tests of the REST side).
+ */
+import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
+import { AvatarParticipant, type SpokenTask } from './avatar-participant.js';
+import type { LiveKitServer } from './livekit-server.js';
+import { type Speech, synthesize } from './speech.js';
+
+/** The avatar as a session sees it. */
+export interface Avatar {
+  waitForViewer(): Promise<void>;
+  speak(taskId: string, speech: Speech): Promise<SpokenTask>;
+  interrupt(): void;
+  leave(): Promise<void>;
+}
+
+/** What a session needs to join its viewers and avatar to a room. */
+export interface MediaBackend {
+  /** Creates the session's room; returns the URL and a token for one viewer. */
+  createRoom(roomName: string, viewerIdentity: string): Promise<{ url: string; viewerToken: string }>;
+  joinAvatar(
+    roomName: string,
+    settings: { width: number; height: number; videoCodec: 'H264' | 'VP8' },
+  ): Promise<Avatar>;
+  synthesize(text: string, rate: number): Promise<Speech>;
+  /** Ends the room; every participant is disconnected. */
+  deleteRoom(roomName: string): Promise<void>;
+}
+
+/** Frames per second of the avatar's video (HeyGen's avatars stream at 25 fps). */
+export const AVATAR_FPS = 25;
+const SAMPLE_RATE = 22_050;
+
+/** Rooms on a real livekit-server, with the drawn avatar speaking eSpeak NG audio. */
+export function liveKitMedia(server: LiveKitServer): MediaBackend {
+  const rooms = new RoomServiceClient(server.httpUrl, server.apiKey, server.apiSecret);
+  const token = (roomName: string, identity: string, canPublish: boolean) => {
+    const grant = new AccessToken(server.apiKey, server.apiSecret, { identity, ttl: '6h' });
+    grant.addGrant({ roomJoin: true, room: roomName, canPublish, canSubscribe: true, canPublishData: true });
+    return grant.toJwt();
+  };
+  return {
+    async createRoom(roomName, viewerIdentity) {
+      await rooms.createRoom({ name: roomName, emptyTimeout: 120, departureTimeout: 20 });
+      return { url: server.wsUrl, viewerToken: await token(roomName, viewerIdentity, true) };
+    },
+    async joinAvatar(roomName, settings) {
+      return AvatarParticipant.join({
+        url: server.wsUrl,
+        token: await token(roomName, 'heygen', true),
+        ...settings,
+        fps: AVATAR_FPS,
+        sampleRate: SAMPLE_RATE,
+      });
+    },
+    synthesize,
+    async deleteRoom(roomName) {
+      await rooms.deleteRoom(roomName).catch(() => undefined);
+    },
+  };
+}
+
+/** No rooms and no audio: speech takes as long as it would (about 14 characters a second) on a timer. */
+export function noMedia(): MediaBackend {
+  return {
+    async createRoom(roomName, viewerIdentity) {
+      return { url: 'ws://127.0.0.1:9/no-media', viewerToken: `no-media:${roomName}:${viewerIdentity}` };
+    },
+    async joinAvatar() {
+      return new TimedAvatar();
+    },
+    async synthesize(text, rate) {
+      const durationMs = Math.round(((text.length / 14) * 1000) / Math.max(0.3, rate));
+      return { samples: new Int16Array(0), sampleRate: SAMPLE_RATE, words: [], durationMs };
+    },
+    async deleteRoom() {},
+  };
+}
+
+class TimedAvatar implements Avatar {
+  private pending: { timer: ReturnType<typeof setTimeout>; settle: (result: SpokenTask) => void }[] = [];
+  private busyUntil = 0;
+
+  async waitForViewer() {}
+
+  speak(_taskId: string, speech: Speech): Promise<SpokenTask> {
+    const startAt = Math.max(Date.now(), this.busyUntil);
+    this.busyUntil = startAt + speech.durationMs;
+    return new Promise((settle) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.pending = this.pending.filter((candidate) => candidate !== entry);
+          settle({ interrupted: false, durationMs: speech.durationMs });
+        }, this.busyUntil - Date.now()),
+        settle,
+      };
+      this.pending.push(entry);
+    });
+  }
+
+  interrupt() {
+    for (const { timer, settle } of this.pending.splice(0)) {
+      clearTimeout(timer);
+      settle({ interrupted: true, durationMs: 0 });
+    }
+    this.busyUntil = 0;
+  }
+
+  async leave() {
+    this.interrupt();
+  }
+}

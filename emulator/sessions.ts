@@ -1,0 +1,179 @@
+/**
+ * Emulated streaming sessions: the state machine HeyGen runs (new → connecting → connected →
+ * closing → closed), idle timeout, duration limit, the task queue, and the history and ledger
+ * entries a closed session leaves.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Account } from './accounts.js';
+import type { Avatar, MediaBackend } from './media.js';
+import { answer } from './responder.js';
+
+export type SessionStatus = 'new' | 'connecting' | 'connected' | 'closing' | 'closed';
+
+/** Why an emulated session closed. */
+export type CloseReason = 'user' | 'idle_timeout' | 'duration_limit' | 'credits_exhausted' | 'emulator';
+
+/** Frame sizes of the quality presets (contract doc): low 360p, medium 480p, high 720p. */
+export const QUALITY_SIZES = {
+  low: { width: 640, height: 360 },
+  medium: { width: 854, height: 480 },
+  high: { width: 1280, height: 720 },
+} as const;
+
+export type Quality = keyof typeof QUALITY_SIZES;
+
+/** What `streaming.new` asked for, after validation. Times in seconds. */
+export interface SessionSettings {
+  avatarId: string;
+  quality: Quality;
+  voiceRate: number;
+  voiceName: string;
+  knowledgeBase: string | undefined;
+  idleTimeoutSeconds: number;
+  durationLimitSeconds: number;
+  videoCodec: 'H264' | 'VP8';
+}
+
+/** One task's outcome. `durationMs` is the expected (or, for sync, spoken) length in milliseconds. */
+export interface TaskResult {
+  taskId: string;
+  durationMs: number;
+  spoken: Promise<{ interrupted: boolean }>;
+}
+
+export function newId(prefix: string): string {
+  return `${prefix}${randomBytes(12).toString('hex')}`;
+}
+
+export class EmulatedSession {
+  readonly id = newId('');
+  readonly roomName = `avatar-${this.id}`;
+  readonly createdAt = Date.now();
+  status: SessionStatus = 'new';
+  startedAt: number | undefined;
+  endedAt: number | undefined;
+  closeReason: CloseReason | undefined;
+  listening = false;
+  private avatar: Avatar | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private durationTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Synthesis runs in arrival order, so tasks reach the avatar in order. */
+  private taskChain: Promise<unknown> = Promise.resolve();
+  /** Bumped by interrupt: tasks still being synthesized from before it are dropped. */
+  private generation = 0;
+
+  constructor(
+    readonly account: Account,
+    readonly settings: SessionSettings,
+    private readonly media: MediaBackend,
+    private readonly onClosed: (session: EmulatedSession) => void,
+    private readonly log: (line: string) => void,
+  ) {
+    this.touch();
+  }
+
+  /** Seconds streamed so far (start to now, or to the end). */
+  get streamedSeconds(): number {
+    if (this.startedAt === undefined) return 0;
+    return ((this.endedAt ?? Date.now()) - this.startedAt) / 1000;
+  }
+
+  get active(): boolean {
+    return this.status !== 'closed' && this.status !== 'closing';
+  }
+
+  /** Brings the avatar into the room; billing starts. */
+  async start(): Promise<void> {
+    this.status = 'connecting';
+    const size = QUALITY_SIZES[this.settings.quality];
+    const avatar = await this.media.joinAvatar(this.roomName, {
+      ...size,
+      videoCodec: this.settings.videoCodec,
+    });
+    if (!this.active) {
+      await avatar.leave();
+      return;
+    }
+    this.avatar = avatar;
+    this.status = 'connected';
+    this.startedAt = Date.now();
+    this.durationTimer = setTimeout(
+      () => void this.close('duration_limit'),
+      this.settings.durationLimitSeconds * 1000,
+    );
+    this.touch();
+    this.log(
+      `session ${this.id}: avatar ${this.settings.avatarId} joined (${this.settings.quality}, ${this.settings.videoCodec})`,
+    );
+  }
+
+  /** Queues a task; resolves once its speech is ready (with its length), before it is spoken. */
+  task(text: string, taskType: 'repeat' | 'talk'): Promise<TaskResult> {
+    this.touch();
+    const taskId = newId('');
+    const generation = this.generation;
+    const spokenText = taskType === 'repeat' ? text : answer(text, this.settings.knowledgeBase);
+    const queued = this.taskChain.then(async (): Promise<TaskResult> => {
+      const speech = await this.media.synthesize(spokenText, this.settings.voiceRate);
+      const avatar = this.avatar;
+      if (generation !== this.generation || !avatar) {
+        return { taskId, durationMs: speech.durationMs, spoken: Promise.resolve({ interrupted: true }) };
+      }
+      this.log(
+        `session ${this.id}: task ${taskId} ${taskType} "${abbreviate(spokenText)}" ${Math.round(speech.durationMs)} ms`,
+      );
+      const spoken = avatar.waitForViewer().then(() => avatar.speak(taskId, speech));
+      spoken.then(() => this.touch());
+      return { taskId, durationMs: Math.round(speech.durationMs), spoken };
+    });
+    this.taskChain = queued.catch(() => undefined);
+    return queued;
+  }
+
+  interrupt(): void {
+    this.generation += 1;
+    this.avatar?.interrupt();
+    this.touch();
+    this.log(`session ${this.id}: interrupt`);
+  }
+
+  /** Resets the idle timeout countdown. */
+  touch(): void {
+    clearTimeout(this.idleTimer);
+    if (!this.active) return;
+    this.idleTimer = setTimeout(
+      () => void this.close('idle_timeout'),
+      this.settings.idleTimeoutSeconds * 1000,
+    );
+  }
+
+  /** Ends the session: the avatar leaves, the room is deleted and the time is billed. */
+  async close(reason: CloseReason): Promise<void> {
+    if (!this.active) return;
+    this.status = 'closing';
+    this.closeReason = reason;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.durationTimer);
+    this.endedAt = Date.now();
+    this.account.charge(this.streamedSeconds);
+    this.generation += 1;
+    await this.avatar?.leave().catch(() => undefined);
+    await this.media.deleteRoom(this.roomName);
+    this.status = 'closed';
+    this.log(`session ${this.id}: closed (${reason}) after ${this.streamedSeconds.toFixed(1)} s`);
+    this.onClosed(this);
+  }
+
+  /** Takes the avatar out of the room without closing the session (media-loss fault). */
+  async dropAvatar(): Promise<void> {
+    const avatar = this.avatar;
+    this.avatar = undefined;
+    await avatar?.leave();
+    this.log(`session ${this.id}: avatar dropped from the room (fault)`);
+  }
+}
+
+function abbreviate(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
+}
