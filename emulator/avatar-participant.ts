@@ -101,15 +101,20 @@ export class AvatarParticipant {
     return this.room.remoteParticipants.size > 0;
   }
 
-  /** Resolves once a viewer is in the room (events sent earlier would be lost). */
-  waitForViewer(): Promise<void> {
+  /**
+   * Resolves once a viewer is in the room (events sent earlier would be lost), or after
+   * `timeoutMs` milliseconds: HeyGen's avatar speaks whether or not anyone watches.
+   */
+  waitForViewer(timeoutMs = 5000): Promise<void> {
     if (this.viewerPresent) return Promise.resolve();
     return new Promise((resolve) => {
-      const onJoin = () => {
-        this.room.off(RoomEvent.ParticipantConnected, onJoin);
+      const done = () => {
+        clearTimeout(timer);
+        this.room.off(RoomEvent.ParticipantConnected, done);
         resolve();
       };
-      this.room.on(RoomEvent.ParticipantConnected, onJoin);
+      const timer = setTimeout(done, timeoutMs);
+      this.room.on(RoomEvent.ParticipantConnected, done);
     });
   }
 
@@ -173,7 +178,7 @@ export class AvatarParticipant {
     const frameSamples = Math.round((sampleRate * AUDIO_FRAME_MS) / 1000);
     while (!this.closed) {
       const samples = new Int16Array(frameSamples);
-      const current = this.viewerPresent ? this.queue[0] : undefined;
+      const current = this.queue[0];
       if (current) this.play(current, samples);
       else this.mouthOpen = 0;
       try {
