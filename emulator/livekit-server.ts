@@ -108,6 +108,10 @@ export async function startLiveKitServer(options: LiveKitServerOptions = {}): Pr
     ].join('\n'),
   );
   const child = spawn(binary, ['--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never outlive this process, however it ends (a forced exit skips the graceful stop).
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   child.stdout?.on('data', (chunk: Buffer) => log(`livekit-server: ${chunk.toString().trimEnd()}`));
   child.stderr?.on('data', (chunk: Buffer) => log(`livekit-server: ${chunk.toString().trimEnd()}`));
   const httpUrl = `http://127.0.0.1:${port}`;

@@ -101,3 +101,43 @@ function errorResponse(error: unknown): Response {
   const message = error instanceof StreamingAvatarError ? error.message : 'Could not create a session token.';
   return Response.json({ code: 502, message }, { status: 502 });
 }
+
+/** The parts of Node's `IncomingMessage` that {@link toNodeListener} reads. */
+export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
+  method?: string | undefined;
+  url?: string | undefined;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** The parts of Node's `ServerResponse` that {@link toNodeListener} writes. */
+export interface NodeResponseLike {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  end(body?: Uint8Array | string): unknown;
+}
+
+/**
+ * Adapts a Fetch-API handler to Node's `http` (and Connect/Express/Vite middleware):
+ * `http.createServer(toNodeListener(createSessionTokenHandler({ apiKey })))`.
+ */
+export function toNodeListener(handler: (request: Request) => Promise<Response>) {
+  return async (incoming: NodeRequestLike, outgoing: NodeResponseLike): Promise<void> => {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of incoming)
+      chunks.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(incoming.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const method = incoming.method ?? 'GET';
+    const body = method === 'GET' || method === 'HEAD' ? undefined : new Blob(chunks as BlobPart[]);
+    const response = await handler(
+      new Request(new URL(incoming.url ?? '/', `http://${headers.get('host') ?? '127.0.0.1'}`), {
+        method,
+        headers,
+        ...(body ? { body } : {}),
+      }),
+    );
+    outgoing.writeHead(response.status, Object.fromEntries(response.headers));
+    outgoing.end(new Uint8Array(await response.arrayBuffer()));
+  };
+}

@@ -1,0 +1,123 @@
+import { css, html, LitElement } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { AvatarTalkingMessageEvent } from '../events.js';
+
+/** One caption: the words of one task, with when they were spoken (milliseconds since the first caption). */
+export interface CaptionCue {
+  taskId: string;
+  text: string;
+  startMs: number;
+  endMs: number;
+}
+
+/**
+ * What the avatar is saying, from its own talking messages, in an `aria-live` region.
+ *
+ * @summary Captions (the current line) or a transcript (every line) of a `<streaming-avatar>`.
+ *
+ * @csspart caption - Each line.
+ * @csspart region - The live region holding the lines.
+ *
+ * @cssproperty --captions-background - Behind the lines (default translucent black).
+ * @cssproperty --captions-color - Text colour (default white).
+ */
+@customElement('avatar-captions')
+export class AvatarCaptionsElement extends LitElement {
+  static override styles = css`
+    :host {
+      display: block;
+      font: 16px/1.5 system-ui, sans-serif;
+    }
+    [part='region'] {
+      max-height: var(--captions-max-height, 12em);
+      overflow-y: auto;
+    }
+    [part='caption'] {
+      margin: 0 0 4px;
+      padding: 4px 8px;
+      border-radius: 6px;
+      color: var(--captions-color, #fff);
+      background: var(--captions-background, rgb(0 0 0 / 70%));
+    }
+  `;
+
+  /** The id of the `<streaming-avatar>` to caption; default: the closest one around this element. */
+  @property() for: string | undefined;
+
+  /** `captions` shows the line being spoken; `transcript` keeps every line. */
+  @property({ reflect: true }) mode: 'captions' | 'transcript' = 'captions';
+
+  @state() private cues: CaptionCue[] = [];
+
+  private target: Element | undefined;
+  private originMs: number | undefined;
+
+  /** Every line so far, in order. */
+  get transcript(): readonly CaptionCue[] {
+    return this.cues;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    requestAnimationFrame(() => {
+      this.target =
+        (this.for ? document.getElementById(this.for) : this.closest('streaming-avatar')) ?? undefined;
+      this.target?.addEventListener('avatar-talking-message', this.handleMessage as EventListener);
+    });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.target?.removeEventListener('avatar-talking-message', this.handleMessage as EventListener);
+  }
+
+  /** Empties the captions and the transcript. */
+  clear(): void {
+    this.cues = [];
+    this.originMs = undefined;
+  }
+
+  /** The transcript as a WebVTT document, one cue per task. */
+  toWebVTT(): string {
+    const cues = this.cues.map(
+      (cue, index) =>
+        `${index + 1}\n${vttTime(cue.startMs)} --> ${vttTime(Math.max(cue.endMs, cue.startMs + 500))}\n${cue.text.trim()}`,
+    );
+    return `${['WEBVTT', ...cues].join('\n\n')}\n`;
+  }
+
+  private readonly handleMessage = (event: AvatarTalkingMessageEvent): void => {
+    const now = performance.now();
+    this.originMs ??= now;
+    const at = now - this.originMs;
+    const last = this.cues.at(-1);
+    if (last && last.taskId === event.taskId) {
+      this.cues = [...this.cues.slice(0, -1), { ...last, text: last.text + event.message, endMs: at }];
+    } else {
+      this.cues = [...this.cues, { taskId: event.taskId, text: event.message, startMs: at, endMs: at }];
+    }
+  };
+
+  override render() {
+    const shown = this.mode === 'transcript' ? this.cues : this.cues.slice(-1);
+    return html`<div part="region" role="log" aria-live="polite" aria-label="Avatar captions">
+      ${shown.map((cue) => html`<p part="caption">${cue.text.trim()}</p>`)}
+    </div>`;
+  }
+}
+
+function vttTime(ms: number): string {
+  const total = Math.max(0, Math.round(ms));
+  const hours = Math.floor(total / 3_600_000);
+  const minutes = Math.floor((total % 3_600_000) / 60_000);
+  const seconds = Math.floor((total % 60_000) / 1000);
+  const millis = total % 1000;
+  const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+  return `${pad(hours)}:${pad(minutes)}:${pad(seconds)}.${pad(millis, 3)}`;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'avatar-captions': AvatarCaptionsElement;
+  }
+}

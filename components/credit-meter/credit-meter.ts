@@ -1,0 +1,195 @@
+import { css, html, LitElement, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { CreditMeter, type MeterReading, type RatePlanName } from '../../src/index.js';
+import type { StreamingAvatarElement } from '../streaming-avatar/streaming-avatar.js';
+
+/** Screen readers hear the figures at most this often, in milliseconds. */
+const ANNOUNCE_EVERY_MS = 30_000;
+
+/**
+ * Shows a session's credit use second by second, with a budget that ends the session at 100 %.
+ *
+ * @summary Elapsed time, credits, a money estimate and the budget of a `<streaming-avatar>`.
+ *
+ * @csspart figures - The elapsed, credits and cost figures.
+ * @csspart budget - The budget progress bar.
+ * @csspart announcer - The visually hidden live region.
+ *
+ * @cssproperty --meter-accent - Progress bar colour.
+ * @cssproperty --meter-warning - Progress bar colour past the warning fraction.
+ */
+@customElement('avatar-credit-meter')
+export class AvatarCreditMeterElement extends LitElement {
+  static override styles = css`
+    :host {
+      display: block;
+      font: 14px/1.4 system-ui, sans-serif;
+      color: inherit;
+    }
+    [part='figures'] {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 4px 16px;
+      font-variant-numeric: tabular-nums;
+    }
+    dt {
+      font-size: 12px;
+      opacity: 0.75;
+    }
+    dd {
+      margin: 0;
+      font-weight: 600;
+    }
+    progress {
+      width: 100%;
+      height: 8px;
+      accent-color: var(--meter-accent, #4f8cff);
+    }
+    :host([warning]) progress {
+      accent-color: var(--meter-warning, #e5484d);
+    }
+    .visually-hidden {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+      white-space: nowrap;
+    }
+  `;
+
+  /** The id of the `<streaming-avatar>` to follow; default: the closest one around this element. */
+  @property() for: string | undefined;
+
+  /** Rate plan name (default `streaming`, seed 000: 0.2 credits/min, 30 s minimum, 1-s increments). */
+  @property() plan: RatePlanName = 'streaming';
+
+  /** Money per credit, for the estimate (e.g. 0.99 on Pro, seed 000). */
+  @property({ attribute: 'price-per-credit', type: Number }) pricePerCredit: number | undefined;
+
+  /** Currency code for the estimate (default USD). */
+  @property() currency = 'USD';
+
+  /** Credits the session may use; at 100 % the session is stopped (`budget_exhausted`). */
+  @property({ attribute: 'max-credits', type: Number }) maxCredits: number | undefined;
+
+  /** Fraction of the budget at which the meter turns to its warning state (default 0.8). */
+  @property({ attribute: 'warn-at', type: Number }) warnAt = 0.8;
+
+  /** Reflected once the warning fraction is reached. */
+  @property({ type: Boolean, reflect: true }) warning = false;
+
+  @state() private reading: MeterReading | undefined;
+  @state() private announcement = '';
+
+  private meter: CreditMeter | undefined;
+  private target: StreamingAvatarElement | undefined;
+  private lastAnnouncedAt = 0;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Wait a frame so a `for` target later in the document exists.
+    requestAnimationFrame(() => this.follow());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.target?.removeEventListener('avatar-state-change', this.handleStateChange);
+    this.meter?.dispose();
+  }
+
+  private follow(): void {
+    const target = (
+      this.for ? document.getElementById(this.for) : this.closest('streaming-avatar')
+    ) as StreamingAvatarElement | null;
+    if (!target) return;
+    this.target = target;
+    target.addEventListener('avatar-state-change', this.handleStateChange);
+    this.attachMeter();
+  }
+
+  private readonly handleStateChange = (event: Event): void => {
+    if ((event as { state?: string }).state === 'connecting') this.attachMeter();
+  };
+
+  /** Follows the target's current session (a new one on each start). */
+  private attachMeter(): void {
+    const session = this.target?.session;
+    if (!session) return;
+    this.meter?.dispose();
+    this.warning = false;
+    const meter = new CreditMeter(session, {
+      plan: this.plan,
+      warnAtFraction: this.warnAt,
+      ...(this.pricePerCredit === undefined ? {} : { pricePerCredit: this.pricePerCredit }),
+      ...(this.maxCredits === undefined ? {} : { maxCredits: this.maxCredits }),
+    });
+    meter.on('tick', (reading) => this.showReading(reading));
+    meter.on('warning', (reading) => {
+      this.warning = true;
+      this.announce(reading, true);
+    });
+    meter.on('exhausted', (reading) => this.announce(reading, true));
+    this.meter = meter;
+    this.reading = meter.reading();
+  }
+
+  private showReading(reading: MeterReading): void {
+    this.reading = reading;
+    this.announce(reading, !reading.running);
+  }
+
+  private announce(reading: MeterReading, now: boolean): void {
+    const time = Date.now();
+    if (!now && time - this.lastAnnouncedAt < ANNOUNCE_EVERY_MS) return;
+    this.lastAnnouncedAt = time;
+    const budget =
+      reading.budgetFraction === undefined
+        ? ''
+        : `, ${Math.round(reading.budgetFraction * 100)} percent of the budget`;
+    this.announcement = `${formatDuration(reading.elapsedSeconds)} elapsed, ${reading.credits.toFixed(3)} credits${budget}.`;
+  }
+
+  override render() {
+    const reading = this.reading;
+    const cost =
+      reading?.cost === undefined
+        ? nothing
+        : html`<div><dt>Estimate</dt><dd data-figure="cost">${formatMoney(reading.cost, this.currency)}</dd></div>`;
+    return html`
+      <dl part="figures">
+        <div><dt>Elapsed</dt><dd data-figure="elapsed">${formatDuration(reading?.elapsedSeconds ?? 0)}</dd></div>
+        <div><dt>Credits</dt><dd data-figure="credits">${(reading?.credits ?? 0).toFixed(3)}</dd></div>
+        ${cost}
+      </dl>
+      ${
+        this.maxCredits === undefined
+          ? nothing
+          : html`<progress
+              part="budget"
+              aria-label="Credit budget used"
+              max=${this.maxCredits}
+              .value=${Math.min(reading?.credits ?? 0, this.maxCredits)}
+            ></progress>`
+      }
+      <div part="announcer" class="visually-hidden" aria-live="polite">${this.announcement}</div>
+    `;
+  }
+}
+
+function formatDuration(seconds: number): string {
+  const whole = Math.floor(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+}
+
+function formatMoney(amount: number, currency: string): string {
+  return new Intl.NumberFormat(undefined, { style: 'currency', currency, maximumFractionDigits: 3 }).format(
+    amount,
+  );
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'avatar-credit-meter': AvatarCreditMeterElement;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * DOM events of the elements. All bubble, cross shadow roots (`composed`) and share the `avatar-`
+ * prefix; they are declared in `GlobalEventHandlersEventMap`, so listeners are typed.
+ */
+import type { EndReason, ExpiryReason, SessionState, StreamingAvatarError } from '../src/index.js';
+
+const init = { bubbles: true, composed: true } as const;
+
+/** The session's state changed (`idle`, `connecting`, `connected`, …). */
+export class AvatarStateChangeEvent extends Event {
+  constructor(
+    readonly state: SessionState,
+    readonly previous: SessionState,
+  ) {
+    super('avatar-state-change', init);
+  }
+}
+
+/** The first video frame is on screen. */
+export class AvatarReadyEvent extends Event {
+  constructor() {
+    super('avatar-ready', init);
+  }
+}
+
+/** The avatar started speaking an utterance (`taskId` is its first task). */
+export class AvatarSpeakingStartEvent extends Event {
+  constructor(
+    readonly utteranceId: string,
+    readonly taskId: string,
+  ) {
+    super('avatar-speaking-start', init);
+  }
+}
+
+/** The avatar stopped speaking an utterance, to the end or cut short. */
+export class AvatarSpeakingEndEvent extends Event {
+  constructor(
+    readonly utteranceId: string,
+    readonly interrupted: boolean,
+  ) {
+    super('avatar-speaking-end', init);
+  }
+}
+
+/** The next words the avatar is speaking (caption text), for task `taskId`. */
+export class AvatarTalkingMessageEvent extends Event {
+  constructor(
+    readonly message: string,
+    readonly taskId: string,
+  ) {
+    super('avatar-talking-message', init);
+  }
+}
+
+/** An utterance was spoken to the end. */
+export class AvatarUtteranceEndedEvent extends Event {
+  constructor(readonly utteranceId: string) {
+    super('avatar-utterance-ended', init);
+  }
+}
+
+/** An utterance was interrupted or cancelled before its end. */
+export class AvatarUtteranceInterruptedEvent extends Event {
+  constructor(readonly utteranceId: string) {
+    super('avatar-utterance-interrupted', init);
+  }
+}
+
+/** The session ends by itself in `seconds` seconds unless something happens. */
+export class AvatarExpiringEvent extends Event {
+  constructor(
+    readonly seconds: number,
+    readonly reason: ExpiryReason,
+  ) {
+    super('avatar-expiring', init);
+  }
+}
+
+/** The session ended, for `reason`. */
+export class AvatarEndedEvent extends Event {
+  constructor(
+    readonly reason: EndReason,
+    readonly error: StreamingAvatarError | undefined,
+  ) {
+    super('avatar-ended', init);
+  }
+}
+
+/** Something failed; `error.code` says what. */
+export class AvatarErrorEvent extends Event {
+  constructor(readonly error: StreamingAvatarError) {
+    super('avatar-error', init);
+  }
+}
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'avatar-state-change': AvatarStateChangeEvent;
+    'avatar-ready': AvatarReadyEvent;
+    'avatar-speaking-start': AvatarSpeakingStartEvent;
+    'avatar-speaking-end': AvatarSpeakingEndEvent;
+    'avatar-talking-message': AvatarTalkingMessageEvent;
+    'avatar-utterance-ended': AvatarUtteranceEndedEvent;
+    'avatar-utterance-interrupted': AvatarUtteranceInterruptedEvent;
+    'avatar-expiring': AvatarExpiringEvent;
+    'avatar-ended': AvatarEndedEvent;
+    'avatar-error': AvatarErrorEvent;
+  }
+}

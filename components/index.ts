@@ -1,0 +1,9 @@
+/**
+ * streaming-avatar-kit elements: importing this module registers `<streaming-avatar>`,
+ * `<avatar-credit-meter>` and `<avatar-captions>`.
+ */
+export { AvatarCaptionsElement, type CaptionCue } from './captions/captions.js';
+export { AvatarCreditMeterElement } from './credit-meter/credit-meter.js';
+export * from './events.js';
+export { type ChromaKeyOptions, ChromaKeyRenderer, type Rgb } from './streaming-avatar/chroma-key.js';
+export { StreamingAvatarElement } from './streaming-avatar/streaming-avatar.js';

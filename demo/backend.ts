@@ -1,0 +1,40 @@
+/**
+ * The demo's backend, as a Vite plugin: `/api/avatar-token` hands out session tokens and
+ * `/api/avatars` lists avatars, both with the API key kept on the server
+ * (`streaming-avatar-kit/server`). Reads AVATAR_API_KEY and VITE_AVATAR_API_BASE.
+ */
+import type { Plugin } from 'vite';
+import { StreamingApiClient } from '../src/index.js';
+import { createSessionTokenHandler, toNodeListener } from '../src/server/index.js';
+
+export function avatarBackend(): Plugin {
+  return {
+    name: 'avatar-demo-backend',
+    configureServer(server) {
+      const apiKey = process.env.AVATAR_API_KEY;
+      const baseUrl = process.env.VITE_AVATAR_API_BASE;
+      if (!apiKey) {
+        server.config.logger.warn(
+          'AVATAR_API_KEY is not set: /api/avatar-token will fail. Run the demo with npm start.',
+        );
+        return;
+      }
+      const options = { apiKey, ...(baseUrl ? { baseUrl } : {}) };
+      const tokens = toNodeListener(createSessionTokenHandler(options));
+      const admin = new StreamingApiClient({ credentials: { apiKey }, ...(baseUrl ? { baseUrl } : {}) });
+      server.middlewares.use('/api/avatar-token', (request, response) => void tokens(request, response));
+      server.middlewares.use('/api/avatars', (_request, response) => {
+        admin
+          .listAvatars()
+          .then((avatars) => {
+            response.writeHead(200, { 'content-type': 'application/json' });
+            response.end(JSON.stringify(avatars));
+          })
+          .catch((error: Error) => {
+            response.writeHead(502, { 'content-type': 'application/json' });
+            response.end(JSON.stringify({ message: error.message }));
+          });
+      });
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/** The demo page: drives the elements through their public API only. */
+import '../components/index.js';
+import type { Avatar } from '../src/index.js';
+
+const avatar = document.querySelector('streaming-avatar')!;
+const meter = document.querySelector('avatar-credit-meter')!;
+const captions = document.querySelector('avatar-captions')!;
+const picker = document.querySelector<HTMLSelectElement>('#avatar-picker')!;
+const text = document.querySelector<HTMLTextAreaElement>('#text')!;
+const log = document.querySelector<HTMLOListElement>('#log')!;
+const byId = (id: string) => document.getElementById(id) as HTMLButtonElement;
+
+const apiBase = import.meta.env.VITE_AVATAR_API_BASE as string | undefined;
+if (apiBase) avatar.apiBase = apiBase;
+
+function note(message: string): void {
+  const item = document.createElement('li');
+  item.textContent = `${new Date().toLocaleTimeString()} ${message}`;
+  log.append(item);
+  log.scrollTop = log.scrollHeight;
+}
+
+function guard(action: () => unknown): void {
+  try {
+    const result = action();
+    if (result instanceof Promise) result.catch((error: Error) => note(`error: ${error.message}`));
+  } catch (error) {
+    note(`error: ${(error as Error).message}`);
+  }
+}
+
+async function loadAvatars(): Promise<void> {
+  const response = await fetch('/api/avatars');
+  if (!response.ok) return note('could not list avatars');
+  const avatars = (await response.json()) as Avatar[];
+  picker.replaceChildren(
+    ...avatars.map((entry) => new Option(entry.pose_name ?? entry.avatar_id, entry.avatar_id)),
+  );
+  avatar.avatarId = picker.value;
+}
+
+picker.addEventListener('change', () => {
+  avatar.avatarId = picker.value;
+  note(`avatar ${picker.value} (used on the next start)`);
+});
+byId('start').addEventListener('click', () => guard(() => avatar.start()));
+byId('stop').addEventListener('click', () => guard(() => avatar.stop()));
+byId('interrupt').addEventListener('click', () => guard(() => avatar.interrupt()));
+byId('speak').addEventListener('click', () => guard(() => avatar.speak(text.value, { taskType: 'repeat' })));
+byId('ask').addEventListener('click', () => guard(() => avatar.speak(text.value, { taskType: 'talk' })));
+document.querySelector<HTMLInputElement>('#chroma')!.addEventListener('change', (event) => {
+  const on = (event.target as HTMLInputElement).checked;
+  avatar.background = on ? 'chroma-key' : 'none';
+  document.getElementById('backdrop')!.classList.toggle('scenic', on);
+});
+document.querySelector<HTMLInputElement>('#budget')!.addEventListener('change', (event) => {
+  meter.maxCredits = Number((event.target as HTMLInputElement).value);
+  note(`budget ${meter.maxCredits} credits (from the next start)`);
+});
+byId('download-vtt').addEventListener('click', () => {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([captions.toWebVTT()], { type: 'text/vtt' }));
+  link.download = 'avatar-captions.vtt';
+  link.click();
+});
+
+avatar.addEventListener('avatar-state-change', (event) => note(`state ${event.previous} → ${event.state}`));
+avatar.addEventListener('avatar-ready', () => note('first frame on screen'));
+avatar.addEventListener('avatar-speaking-start', (event) =>
+  note(`speaking ${event.utteranceId} (task ${event.taskId.slice(0, 8)})`),
+);
+avatar.addEventListener('avatar-speaking-end', (event) =>
+  note(`${event.interrupted ? 'interrupted' : 'finished'} ${event.utteranceId}`),
+);
+avatar.addEventListener('avatar-expiring', (event) =>
+  note(`ends in ${Math.round(event.seconds)} s (${event.reason})`),
+);
+avatar.addEventListener('avatar-ended', (event) => note(`ended: ${event.reason}`));
+avatar.addEventListener('avatar-error', (event) => note(`error ${event.error.code}: ${event.error.message}`));
+
+void loadAvatars();

@@ -1,0 +1,41 @@
+/**
+ * `npm start`: the emulator (with its livekit-server) and the demo's Vite dev server together.
+ * Prints the page URL; Ctrl-C stops both.
+ */
+import '../emulator/rtc-log-level.js';
+import { dispose } from '@livekit/rtc-node';
+import { createServer } from 'vite';
+import { startEmulator } from '../emulator/emulator.js';
+
+const quiet = process.argv.includes('--quiet');
+const log = (line: string) => {
+  if (!quiet) console.log(`emulator  ${line}`);
+};
+
+console.log('Starting the emulator (livekit-server and the avatar)…');
+const emulator = await startEmulator({ port: 0, livekitPort: 0, log });
+process.env.VITE_AVATAR_API_BASE = emulator.apiUrl;
+process.env.AVATAR_API_KEY ??= 'emulator-api-key';
+
+const vite = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname });
+await vite.listen();
+const url = vite.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5173/';
+console.log(`\nEmulator API: ${emulator.apiUrl}`);
+console.log(`Demo: ${url}`);
+console.log(`Drop-in page: ${url}plain.html (after npm run build)`);
+console.log('Press Ctrl-C to stop.\n');
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nStopping the demo and the emulator…');
+  const force = setTimeout(() => process.exit(0), 8000);
+  await vite.close().catch(() => undefined);
+  await emulator.close().catch(() => undefined);
+  await dispose().catch(() => undefined);
+  clearTimeout(force);
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
