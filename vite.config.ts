@@ -6,11 +6,24 @@ export default defineConfig({
   root: 'demo',
   envDir: '..',
   plugins: [avatarBackend()],
-  server: { host: '127.0.0.1', port: 5173, strictPort: false },
+  server: {
+    host: '127.0.0.1',
+    port: 5173,
+    // The pages use api-base="/heygen": the dev server forwards it to the emulator (npm start sets the URL).
+    proxy: process.env.AVATAR_EMULATOR_URL
+      ? {
+          '/heygen': {
+            target: process.env.AVATAR_EMULATOR_URL,
+            rewrite: (path) => path.replace(/^\/heygen/, ''),
+          },
+        }
+      : {},
+  },
   build: {
     // `npm run build`: the drop-in bundle that demo/plain.html loads with one script tag.
-    outDir: resolve(import.meta.dirname, 'dist/bundle'),
+    outDir: resolve(import.meta.dirname, 'demo/public/bundle'),
     emptyOutDir: true,
+    copyPublicDir: false,
     lib: {
       entry: resolve(import.meta.dirname, 'components/index.ts'),
       formats: ['es'],
@@ -19,7 +32,7 @@ export default defineConfig({
   },
   test: {
     root: '.',
-    include: ['test/unit/**/*.test.ts', 'test/emulator/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/emulator/**/*.test.ts', 'test/e2e/**/*.test.ts'],
     environment: 'node',
     // The emulator suites talk to real processes (livekit-server, speech synthesis).
     testTimeout: 30_000,

@@ -1,7 +1,7 @@
 /**
  * The demo's backend, as a Vite plugin: `/api/avatar-token` hands out session tokens and
  * `/api/avatars` lists avatars, both with the API key kept on the server
- * (`streaming-avatar-kit/server`). Reads AVATAR_API_KEY and VITE_AVATAR_API_BASE.
+ * (`streaming-avatar-kit/server`). Reads AVATAR_API_KEY and AVATAR_EMULATOR_URL.
  */
 import type { Plugin } from 'vite';
 import { StreamingApiClient } from '../src/index.js';
@@ -12,7 +12,7 @@ export function avatarBackend(): Plugin {
     name: 'avatar-demo-backend',
     configureServer(server) {
       const apiKey = process.env.AVATAR_API_KEY;
-      const baseUrl = process.env.VITE_AVATAR_API_BASE;
+      const baseUrl = process.env.AVATAR_EMULATOR_URL;
       if (!apiKey) {
         server.config.logger.warn(
           'AVATAR_API_KEY is not set: /api/avatar-token will fail. Run the demo with npm start.',

@@ -10,9 +10,6 @@ const text = document.querySelector<HTMLTextAreaElement>('#text')!;
 const log = document.querySelector<HTMLOListElement>('#log')!;
 const byId = (id: string) => document.getElementById(id) as HTMLButtonElement;
 
-const apiBase = import.meta.env.VITE_AVATAR_API_BASE as string | undefined;
-if (apiBase) avatar.apiBase = apiBase;
-
 function note(message: string): void {
   const item = document.createElement('li');
   item.textContent = `${new Date().toLocaleTimeString()} ${message}`;

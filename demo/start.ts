@@ -1,6 +1,7 @@
 /**
  * `npm start`: the emulator (with its livekit-server) and the demo's Vite dev server together.
- * Prints the page URL; Ctrl-C stops both.
+ * Prints the page URL; Ctrl-C stops both. `--faults` enables the emulator's control endpoints,
+ * `--quiet` hides its request log.
  */
 import '../emulator/rtc-log-level.js';
 import { dispose } from '@livekit/rtc-node';
@@ -13,8 +14,13 @@ const log = (line: string) => {
 };
 
 console.log('Starting the emulator (livekit-server and the avatar)…');
-const emulator = await startEmulator({ port: 0, livekitPort: 0, log });
-process.env.VITE_AVATAR_API_BASE = emulator.apiUrl;
+const emulator = await startEmulator({
+  port: 0,
+  livekitPort: 0,
+  faults: process.argv.includes('--faults'),
+  log,
+});
+process.env.AVATAR_EMULATOR_URL = emulator.apiUrl;
 process.env.AVATAR_API_KEY ??= 'emulator-api-key';
 
 const vite = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname });

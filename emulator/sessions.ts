@@ -158,7 +158,10 @@ export class EmulatedSession {
     this.account.charge(this.streamedSeconds);
     this.generation += 1;
     // A stuck WebRTC teardown must not hold the session open; the room deletion below ends it anyway.
-    await Promise.race([this.avatar?.leave().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    await Promise.race([
+      this.avatar?.leave().catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 2000)),
+    ]);
     await this.media.deleteRoom(this.roomName);
     this.status = 'closed';
     this.log(`session ${this.id}: closed (${reason}) after ${this.streamedSeconds.toFixed(1)} s`);

@@ -51,7 +51,10 @@ export type ApiCredentials = { sessionToken: string } | { apiKey: string };
 /** Options of {@link StreamingApiClient}. */
 export interface StreamingApiClientOptions {
   credentials: ApiCredentials;
-  /** Defaults to {@link HEYGEN_API_BASE_URL}; point it at the emulator in tests. */
+  /**
+   * Defaults to {@link HEYGEN_API_BASE_URL}; point it at the emulator in tests. In a page it may be
+   * a path on the page's own origin (`/heygen`) that a proxy forwards.
+   */
   baseUrl?: string;
   /** The `fetch` to use (default `globalThis.fetch`). */
   fetch?: typeof fetch;
@@ -222,7 +225,7 @@ export class StreamingApiClient {
    * unloads. Fire and forget: nothing is awaited or retried.
    */
   stopSessionOnUnload(sessionId: string): void {
-    this.fetchFn(`${this.baseUrl}/v1/streaming.stop`, {
+    this.fetchFn(new URL(`${this.baseUrl}/v1/streaming.stop`, globalThis.location?.href), {
       method: 'POST',
       headers: this.headers(),
       body: JSON.stringify({ session_id: sessionId }),
@@ -477,7 +480,8 @@ export class StreamingApiClient {
   }
 
   private url(spec: RequestSpec<unknown>): string {
-    const url = new URL(`${this.baseUrl}${spec.path}`);
+    // A relative base URL (a same-origin proxy path) resolves against the page.
+    const url = new URL(`${this.baseUrl}${spec.path}`, globalThis.location?.href);
     for (const [key, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }

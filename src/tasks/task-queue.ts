@@ -63,6 +63,8 @@ class UtteranceEntry implements Utterance {
   nextPiece = 0;
   readonly done: Promise<void>;
   settle!: (error?: unknown) => void;
+  /** The whitespace the text had before each piece, so `spokenText` joins pieces as the text did. */
+  readonly separators: readonly string[];
 
   constructor(
     readonly id: string,
@@ -70,6 +72,13 @@ class UtteranceEntry implements Utterance {
     readonly taskType: TaskType,
     readonly pieces: readonly string[],
   ) {
+    let at = 0;
+    this.separators = pieces.map((piece) => {
+      const start = text.indexOf(piece, at);
+      const gap = start > at ? text.slice(at, start) : '';
+      at = start + piece.length;
+      return gap;
+    });
     this.done = new Promise<void>((resolve, reject) => {
       this.settle = (error) => (error === undefined ? resolve() : reject(error));
     });
@@ -193,6 +202,7 @@ export class TaskQueue extends EventEmitter<UtteranceEvents> {
     switch (event.type) {
       case 'avatar_start_talking':
         piece.started = true;
+        if (piece.index > 0) piece.entry.spokenText += piece.entry.separators[piece.index];
         if (piece.entry.status === 'queued') {
           piece.entry.status = 'speaking';
           this.emit('utteranceStarted', piece.entry, event.task_id);

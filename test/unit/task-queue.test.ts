@@ -64,6 +64,19 @@ describe('TaskQueue', () => {
     expect(utterance.taskIds).toEqual(['task-1', 'task-2', 'task-3']);
   });
 
+  it('joins the pieces’ spoken words with the whitespace the text had between them', async () => {
+    const server = fakeServer();
+    const queue = new TaskQueue();
+    queue.attach(server.sender);
+    const utterance = queue.speak(longText);
+    for (const [index, piece] of utterance.pieces.entries()) {
+      await settle();
+      speakAll(queue, `task-${index + 1}`, [piece]);
+    }
+    await utterance.done;
+    expect(utterance.spokenText).toBe(longText);
+  });
+
   it('holds utterances until a session is attached', async () => {
     const server = fakeServer();
     const queue = new TaskQueue();

@@ -1,0 +1,247 @@
+import { execFileSync } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { creditsForSession } from '../../src/credits/rate-plans.js';
+import { installProbes, launchChromium, type RunningDemo, screenshotPath, startDemo } from './harness.js';
+
+interface Probe {
+  frames: number;
+  size: { width: number; height: number };
+  loudness: { at: number; rms: number }[];
+  states: string[];
+  phases: string[];
+}
+
+let demo: RunningDemo;
+let browser: Browser;
+
+beforeAll(async () => {
+  [demo, browser] = await Promise.all([startDemo(), launchChromium()]);
+}, 300_000);
+
+// A failed test must not leave a session running into the next one's figures.
+afterEach(async () => {
+  for (const context of browser?.contexts() ?? []) await context.close();
+  await demo?.stopAllSessions();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+async function openDemo(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(demo.pageUrl);
+  await page.waitForFunction(() => customElements.get('streaming-avatar') !== undefined);
+  await installProbes(page);
+  return page;
+}
+
+async function startAvatar(page: Page): Promise<void> {
+  await page.click('#start');
+  await page.waitForFunction(() => document.querySelector('streaming-avatar')?.state === 'connected', null, {
+    timeout: 30_000,
+  });
+}
+
+const probe = (page: Page) => page.evaluate(() => (window as unknown as { probe: Probe }).probe);
+
+/** Loudest sample (RMS, 0–1) between two page times in milliseconds. */
+const loudest = (page: Page, from: number, to: number) =>
+  page.evaluate(
+    ([start, end]) =>
+      Math.max(
+        0,
+        ...(window as unknown as { probe: Probe }).probe.loudness
+          .filter((entry) => entry.at >= start! && entry.at <= end!)
+          .map((entry) => entry.rms),
+      ),
+    [from, to],
+  );
+
+const pageNow = (page: Page) => page.evaluate(() => performance.now());
+
+describe('the demo, end to end', () => {
+  it('connects through every phase, shows 25 fps video and speaks with sound, then silence', async () => {
+    const page = await openDemo();
+    await startAvatar(page);
+    const started = await probe(page);
+    expect(started.states.slice(0, 2)).toEqual(['connecting', 'connected']);
+    expect(started.phases).toEqual(['token', 'new', 'start', 'room', 'media']);
+    await page.waitForFunction(() => (window as unknown as { probe: Probe }).probe.frames >= 50, null, {
+      timeout: 20_000,
+    });
+    expect((await probe(page)).size).toEqual({ width: 640, height: 360 });
+
+    const before = await pageNow(page);
+    await page.fill('#text', 'Hello there. I can hear myself speak.');
+    const done = page.evaluate(() => {
+      const avatar = document.querySelector('streaming-avatar')!;
+      return avatar.speak('Hello there. I can hear myself speak.').done.then(() => performance.now());
+    });
+    const endedAt = await done;
+    expect(await loudest(page, before, endedAt)).toBeGreaterThan(0.02);
+    await page.waitForTimeout(1000);
+    expect(await loudest(page, endedAt + 400, await pageNow(page))).toBeLessThan(0.005);
+    await page.screenshot({ path: screenshotPath('demo-connected') });
+
+    await page.click('#stop');
+    await page.waitForFunction(() => document.querySelector('streaming-avatar')?.state === 'closed');
+    expect(await demo.activeSessions()).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('speaks a 2,500-character text as at least 3 tasks, in order, and captions it word for word', async () => {
+    const page = await openDemo();
+    // Speed the voice up (rate 3) so the test takes under a minute.
+    await page.evaluate(() => {
+      const avatar = document.querySelector('streaming-avatar')!;
+      const create = avatar.createSession;
+      avatar.createSession = (options) => create({ ...options, voice: { ...options.voice, rate: 3 } });
+    });
+    await startAvatar(page);
+    const sentence = 'Every piece must arrive in order, whole and clear. ';
+    const text = sentence.repeat(Math.ceil(2500 / sentence.length)).trim();
+    const result = await page.evaluate(async (long) => {
+      const avatar = document.querySelector('streaming-avatar')!;
+      const utterance = avatar.speak(long);
+      await utterance.done;
+      const captions = document.querySelector('avatar-captions')!;
+      return {
+        pieces: utterance.pieces.length,
+        tasks: utterance.taskIds.length,
+        spoken: utterance.spokenText,
+        captions: captions.transcript.map((cue) => cue.text).join(' '),
+        status: utterance.status,
+      };
+    }, text);
+    expect(text.length).toBeGreaterThanOrEqual(2500);
+    expect(result.pieces).toBeGreaterThanOrEqual(3);
+    expect(result.tasks).toBe(result.pieces);
+    expect(result.status).toBe('ended');
+    expect(normalize(result.spoken)).toBe(normalize(text));
+    expect(normalize(result.captions)).toBe(normalize(text));
+    await page.close();
+  }, 120_000);
+
+  it('interrupt silences the avatar at once and settles the utterance as interrupted', async () => {
+    const page = await openDemo();
+    await startAvatar(page);
+    await page.fill('#text', 'This is a long story that nobody will hear to the end. '.repeat(8));
+    await page.click('#speak');
+    await page.waitForFunction(() => {
+      const { loudness } = (window as unknown as { probe: Probe }).probe;
+      return loudness.slice(-5).some((entry) => entry.rms > 0.02);
+    });
+    const outcome = await page.evaluate(async () => {
+      const avatar = document.querySelector('streaming-avatar')!;
+      const [utterance] = avatar.session!.utterances;
+      const settled = utterance!.done.then(
+        () => 'ended',
+        (error: { code: string }) => error.code,
+      );
+      const cutAt = performance.now();
+      await avatar.interrupt();
+      const code = await settled;
+      return { code, settledMs: performance.now() - cutAt, cutAt, queued: avatar.session!.utterances.length };
+    });
+    expect(outcome.code).toBe('interrupted');
+    expect(outcome.settledMs).toBeLessThan(300);
+    expect(outcome.queued).toBe(0);
+    await page.waitForTimeout(1200);
+    expect(await loudest(page, outcome.cutAt + 300, await pageNow(page))).toBeLessThan(0.005);
+    await page.click('#stop');
+    await page.close();
+  }, 60_000);
+
+  it('removes the green backdrop: background pixels transparent, the face opaque', async () => {
+    const page = await openDemo();
+    await startAvatar(page);
+    await page.check('#chroma');
+    await page.waitForTimeout(1500);
+    const alpha = await page.evaluate(() => {
+      const canvas = document.querySelector('streaming-avatar')!.shadowRoot!.querySelector('canvas')!;
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const context = copy.getContext('2d')!;
+      context.drawImage(canvas, 0, 0);
+      const at = (x: number, y: number) => context.getImageData(x, y, 1, 1).data[3];
+      return { corner: at(10, 10), face: at(canvas.width / 2, canvas.height / 2), width: canvas.width };
+    });
+    expect(alpha.width).toBe(640);
+    expect(alpha.corner).toBe(0);
+    expect(alpha.face).toBe(255);
+    await page.screenshot({ path: screenshotPath('demo-chroma-key') });
+    await page.click('#stop');
+    await page.close();
+  }, 60_000);
+
+  it('bills what the meter shows: creditsForSession of the duration, as the emulator ledger', async () => {
+    const page = await openDemo();
+    const ledgerBefore = await usedCredits();
+    await startAvatar(page);
+    await page.waitForTimeout(33_000);
+    await page.click('#stop');
+    await page.waitForFunction(() => document.querySelector('streaming-avatar')?.state === 'closed');
+    await page.waitForTimeout(1100);
+    const meter = await page.evaluate(() => {
+      const session = document.querySelector('streaming-avatar')!.session!;
+      const figure = document
+        .querySelector('avatar-credit-meter')!
+        .shadowRoot!.querySelector('[data-figure="credits"]')!;
+      return { seconds: (session.endedAt! - session.startedAt!) / 1000, shown: Number(figure.textContent) };
+    });
+    const billed = (await usedCredits()) - ledgerBefore;
+    expect(meter.seconds).toBeGreaterThan(30);
+    expect(meter.shown).toBeCloseTo(creditsForSession(meter.seconds), 3);
+    // To the second: the emulator's clock and the page's differ by the request's flight time.
+    expect(Math.abs(billed - creditsForSession(meter.seconds))).toBeLessThanOrEqual(0.2 / 60 + 1e-9);
+    await page.close();
+  }, 90_000);
+
+  it('leaves no session billing when the page is closed while connected', async () => {
+    const page = await openDemo();
+    await startAvatar(page);
+    expect((await demo.activeSessions()).length).toBe(1);
+    await page.close({ runBeforeUnload: true });
+    const deadline = Date.now() + 2000;
+    while ((await demo.activeSessions()).length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await demo.activeSessions()).toEqual([]);
+  }, 60_000);
+
+  it('serves the drop-in page: one script, one tag, a talking avatar', async () => {
+    execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' });
+    const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+    await page.goto(new URL('plain.html', demo.pageUrl).toString());
+    await page.waitForFunction(
+      () => document.querySelector('streaming-avatar')?.state === 'connected',
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    await page.evaluate(
+      () => document.querySelector('streaming-avatar')!.speak('Hello from the plain page.').done,
+    );
+    const caption = await page.evaluate(
+      () => document.querySelector('avatar-captions')!.transcript.at(-1)?.text,
+    );
+    expect(caption?.trim()).toBe('Hello from the plain page.');
+    await page.screenshot({ path: screenshotPath('plain-page') });
+    await page.evaluate(() => document.querySelector('streaming-avatar')!.stop());
+    await page.close();
+  }, 120_000);
+
+  async function usedCredits(): Promise<number> {
+    const rows = (await demo.control('ledger')) as { api_key: string; used_credits: number }[];
+    return rows.find((row) => row.api_key === 'emulator-api-key')!.used_credits;
+  }
+});
+
+function normalize(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
