@@ -16,6 +16,8 @@ let demo: RunningDemo;
 let browser: Browser;
 
 beforeAll(async () => {
+  // The drop-in page loads the built bundle; the dev server lists its public files when it starts.
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' });
   [demo, browser] = await Promise.all([startDemo(), launchChromium()]);
 }, 300_000);
 
@@ -214,7 +216,6 @@ describe('the demo, end to end', () => {
   }, 60_000);
 
   it('serves the drop-in page: one script, one tag, a talking avatar', async () => {
-    execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' });
     const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
     await page.goto(new URL('plain.html', demo.pageUrl).toString());
     await page.waitForFunction(
