@@ -43,7 +43,7 @@ export class AvatarCreditMeterElement extends LitElement {
     progress {
       width: 100%;
       height: 8px;
-      accent-color: var(--meter-accent, #4f8cff);
+      accent-color: var(--meter-accent, #2563eb);
     }
     :host([warning]) progress {
       accent-color: var(--meter-warning, #e5484d);

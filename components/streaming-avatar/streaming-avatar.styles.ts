@@ -54,7 +54,7 @@ export const styles = css`
     height: 36px;
     border-radius: 50%;
     border: 4px solid rgb(255 255 255 / 30%);
-    border-top-color: var(--avatar-accent, #4f8cff);
+    border-top-color: var(--avatar-accent, #2563eb);
     animation: spin 0.9s linear infinite;
   }
   @media (prefers-reduced-motion: reduce) {
@@ -73,7 +73,7 @@ export const styles = css`
     border-radius: 8px;
     border: 0;
     color: var(--avatar-button-color, #fff);
-    background: var(--avatar-accent, #4f8cff);
+    background: var(--avatar-accent, #2563eb);
     cursor: pointer;
   }
   button:focus-visible {

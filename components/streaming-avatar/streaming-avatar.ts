@@ -351,7 +351,7 @@ export class StreamingAvatarElement extends LitElement {
       ${this.renderOverlay()}
       ${
         this.audioBlocked && live
-          ? html`<button part="unmute" @click=${this.handleUnmute} aria-label="Unmute the avatar">🔊 Tap to unmute</button>`
+          ? html`<button part="unmute" @click=${this.handleUnmute}><span aria-hidden="true">🔊</span> Tap to unmute</button>`
           : nothing
       }
     `;

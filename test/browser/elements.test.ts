@@ -1,0 +1,221 @@
+import 'axe-core';
+import { expect } from '@esm-bundle/chai';
+import '../../components/index.js';
+import {
+  type AvatarCaptionsElement,
+  type AvatarCreditMeterElement,
+  AvatarErrorEvent,
+  type StreamingAvatarElement,
+} from '../../components/index.js';
+import { AuthenticationError } from '../../src/index.js';
+import { fakeBackend } from './fakes.js';
+
+declare const axe: { run(context: Element): Promise<{ violations: { id: string; help: string }[] }> };
+
+async function expectAccessible(element: Element) {
+  const { violations } = await axe.run(element);
+  expect(violations.map((violation) => `${violation.id}: ${violation.help}`)).to.deep.equal([]);
+}
+
+function mount(html: string): HTMLElement {
+  const host = document.createElement('div');
+  host.innerHTML = html;
+  document.body.append(host);
+  return host;
+}
+
+const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+const until = async (check: () => boolean, what: string) => {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+function avatarIn(host: HTMLElement): StreamingAvatarElement {
+  return host.querySelector('streaming-avatar')!;
+}
+
+afterEach(() => {
+  for (const avatar of document.querySelectorAll('streaming-avatar')) void avatar.stop();
+  document.body.replaceChildren();
+});
+
+describe('<streaming-avatar>', () => {
+  it('starts idle with a labelled start button and reflected state', async () => {
+    const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    await avatar.updateComplete;
+    expect(avatar.getAttribute('state')).to.equal('idle');
+    const start = avatar.shadowRoot!.querySelector('[part="start"]') as HTMLButtonElement;
+    expect(start.textContent).to.equal('Start avatar');
+    await expectAccessible(host);
+  });
+
+  it('names the connect step while connecting, then plays the stream and fires its events in order', async () => {
+    let releaseToken: (token: string) => void = () => undefined;
+    const backend = fakeBackend({ token: () => new Promise((resolve) => (releaseToken = resolve)) });
+    const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    avatar.createSession = backend.createSession;
+    const events: string[] = [];
+    for (const type of ['avatar-state-change', 'avatar-ready'] as const) {
+      host.addEventListener(type, (event) =>
+        events.push(type === 'avatar-state-change' ? `state ${(event as { state: string }).state}` : 'ready'),
+      );
+    }
+    const started = avatar.start();
+    await avatar.updateComplete;
+    expect(avatar.getAttribute('state')).to.equal('connecting');
+    expect(avatar.shadowRoot!.querySelector('[part="phase"]')!.textContent).to.equal(
+      'Getting a session token…',
+    );
+    await expectAccessible(host);
+    releaseToken('token');
+    await started;
+    await until(() => events.includes('ready'), 'the first frame');
+    expect(events).to.deep.equal(['state connecting', 'state connected', 'ready']);
+    const video = avatar.shadowRoot!.querySelector('video')!;
+    expect(video.hasAttribute('playsinline')).to.equal(true);
+    expect(video.srcObject).to.be.instanceOf(MediaStream);
+    await expectAccessible(host);
+  });
+
+  it('shows a readable error with a retry button and fires avatar-error', async () => {
+    const failure = new AuthenticationError('The session token was rejected.', { status: 401 });
+    const backend = fakeBackend({ failStart: failure });
+    const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    avatar.createSession = backend.createSession;
+    let fired: AvatarErrorEvent | undefined;
+    host.addEventListener('avatar-error', (event) => (fired = event));
+    const error = await avatar.start().catch((caught: unknown) => caught);
+    expect(error).to.equal(failure);
+    await avatar.updateComplete;
+    expect(avatar.getAttribute('state')).to.equal('failed');
+    expect(fired).to.be.instanceOf(AvatarErrorEvent);
+    expect(fired!.error.code).to.equal('authentication');
+    const alert = avatar.shadowRoot!.querySelector('[role="alert"]')!;
+    expect(alert.textContent).to.contain('The session token was rejected.');
+    expect(alert.querySelector('[part="retry"]')!.textContent).to.equal('Retry');
+    await expectAccessible(host);
+  });
+
+  it('says why the session ended', async () => {
+    const backend = fakeBackend();
+    const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    avatar.createSession = backend.createSession;
+    await avatar.start();
+    await avatar.session!.stop('idle_timeout');
+    await avatar.updateComplete;
+    expect(avatar.getAttribute('state')).to.equal('closed');
+    expect(avatar.shadowRoot!.querySelector('[part="end-reason"]')!.textContent).to.contain('inactivity');
+  });
+
+  it('offers a keyboard-reachable unmute button when the browser blocks sound', async () => {
+    const backend = fakeBackend();
+    const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    avatar.createSession = backend.createSession;
+    const realPlay = HTMLMediaElement.prototype.play;
+    let blocked = true;
+    HTMLMediaElement.prototype.play = function (this: HTMLMediaElement) {
+      if (blocked && !this.muted) {
+        blocked = false;
+        return Promise.reject(new DOMException('autoplay blocked', 'NotAllowedError'));
+      }
+      return realPlay.call(this);
+    };
+    try {
+      await avatar.start();
+      await until(() => avatar.shadowRoot!.querySelector('[part="unmute"]') !== null, 'the unmute button');
+      const unmute = avatar.shadowRoot!.querySelector('[part="unmute"]') as HTMLButtonElement;
+      expect(avatar.shadowRoot!.querySelector('video')!.muted).to.equal(true);
+      unmute.focus();
+      expect(avatar.shadowRoot!.activeElement).to.equal(unmute);
+      await expectAccessible(host);
+      unmute.click();
+      await until(() => avatar.shadowRoot!.querySelector('[part="unmute"]') === null, 'the button to go');
+      expect(avatar.shadowRoot!.querySelector('video')!.muted).to.equal(false);
+      expect(backend.transport.audioStarts).to.equal(1);
+    } finally {
+      HTMLMediaElement.prototype.play = realPlay;
+    }
+  });
+
+  it('keys out the backdrop onto a transparent canvas when background="chroma-key"', async () => {
+    const backend = fakeBackend();
+    const host = mount('<streaming-avatar token-url="/token" background="chroma-key"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    avatar.createSession = backend.createSession;
+    await avatar.start();
+    const canvas = () => avatar.shadowRoot!.querySelector('canvas')!;
+    await until(() => canvas().width === 320, 'keyed frames');
+    await nextFrame();
+    const copy = document.createElement('canvas');
+    copy.width = 320;
+    copy.height = 180;
+    const context = copy.getContext('2d')!;
+    context.drawImage(canvas(), 0, 0);
+    expect(context.getImageData(5, 5, 1, 1).data[3]).to.equal(0);
+    expect(context.getImageData(160, 90, 1, 1).data[3]).to.equal(255);
+  });
+
+  it('relays speech as speaking and caption events, which the captions element shows and exports', async () => {
+    const backend = fakeBackend();
+    const host = mount(
+      '<streaming-avatar id="a" token-url="/token"></streaming-avatar><avatar-captions for="a" mode="transcript"></avatar-captions>',
+    );
+    const avatar = avatarIn(host);
+    avatar.createSession = backend.createSession;
+    const events: string[] = [];
+    for (const type of ['avatar-speaking-start', 'avatar-speaking-end', 'avatar-utterance-ended'] as const) {
+      host.addEventListener(type, () => events.push(type));
+    }
+    await nextFrame();
+    await avatar.start();
+    const utterance = avatar.speak('Hello there.');
+    await until(() => backend.provider.calls.includes('task Hello there.'), 'the task');
+    backend.transport.avatarSays({ type: 'avatar_start_talking', task_id: 'task-1' });
+    backend.transport.avatarSays({ type: 'avatar_talking_message', task_id: 'task-1', message: 'Hello ' });
+    backend.transport.avatarSays({ type: 'avatar_talking_message', task_id: 'task-1', message: 'there.' });
+    backend.transport.avatarSays({ type: 'avatar_stop_talking', task_id: 'task-1' });
+    await utterance.done;
+    expect(events).to.deep.equal(['avatar-speaking-start', 'avatar-speaking-end', 'avatar-utterance-ended']);
+    const captions = host.querySelector('avatar-captions') as AvatarCaptionsElement;
+    await captions.updateComplete;
+    expect(captions.shadowRoot!.querySelector('[part="caption"]')!.textContent).to.equal('Hello there.');
+    expect(captions.shadowRoot!.querySelector('[aria-live="polite"]')).to.not.equal(null);
+    expect(captions.toWebVTT()).to.match(/^WEBVTT\n\n1\n00:00:00\.000 --> 00:00:00\.\d{3}\nHello there\.\n$/);
+    await expectAccessible(host);
+  });
+});
+
+describe('<avatar-credit-meter>', () => {
+  it('follows the avatar’s session and shows elapsed time, credits, cost and the budget', async () => {
+    const backend = fakeBackend();
+    const host = mount(
+      '<streaming-avatar id="b" token-url="/token"></streaming-avatar>' +
+        '<avatar-credit-meter for="b" max-credits="0.2" price-per-credit="0.99"></avatar-credit-meter>',
+    );
+    const avatar = avatarIn(host);
+    avatar.createSession = backend.createSession;
+    await nextFrame();
+    await nextFrame();
+    await avatar.start();
+    const meter = host.querySelector('avatar-credit-meter') as AvatarCreditMeterElement;
+    await meter.updateComplete;
+    const figure = (name: string) => meter.shadowRoot!.querySelector(`[data-figure="${name}"]`)!.textContent;
+    // The first second already bills the 30-second minimum: 0.1 credits (seed 000).
+    expect(figure('credits')).to.equal('0.100');
+    expect(figure('elapsed')).to.equal('0:00');
+    expect(figure('cost')).to.contain('0.099');
+    const progress = meter.shadowRoot!.querySelector('progress')!;
+    expect(progress.max).to.equal(0.2);
+    expect(progress.value).to.equal(0.1);
+    expect(meter.hasAttribute('warning')).to.equal(false);
+    await expectAccessible(host);
+  });
+});
