@@ -1,8 +1,6 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
-
-/** Debian's Chromium; nothing downloads a browser. Override with CHROMIUM_PATH. */
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { chromiumFlags, chromiumPath } from './test/support/chromium.js';
 
 /**
  * eventemitter3's ESM entry imports its CommonJS build, which browsers cannot load as it is; Vite
@@ -23,19 +21,7 @@ export default {
   plugins: [eventemitter3AsEsm, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   browsers: [
     chromeLauncher({
-      launchOptions: {
-        executablePath,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      },
+      launchOptions: { executablePath: chromiumPath, headless: true, args: chromiumFlags },
     }),
   ],
   testFramework: { config: { timeout: 10000 } },

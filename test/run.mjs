@@ -3,6 +3,7 @@
 // summing every runner. Exits non-zero when any step fails.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { chromiumPath } from './support/chromium.js';
 
 ensureChromium();
 
@@ -47,12 +48,11 @@ process.exit(failedSteps.length > 0 ? 1 : 0);
 
 /** The browser suites use Debian's Chromium; as root on Debian it is installed when missing. */
 function ensureChromium() {
-  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (existsSync(path)) return;
+  if (existsSync(chromiumPath)) return;
   const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
   if (!canInstall) {
     console.error(
-      `Chromium is missing at ${path}. Install it (Debian/Ubuntu: apt-get install chromium) ` +
+      `Chromium is missing at ${chromiumPath}. Install it (Debian/Ubuntu: apt-get install chromium) ` +
         'or point CHROMIUM_PATH at a Chromium or Chrome binary.',
     );
     process.exit(1);

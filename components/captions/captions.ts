@@ -1,5 +1,6 @@
 import { css, html, LitElement } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { findAvatar } from '../avatar-target.js';
 import type { AvatarTalkingMessageEvent } from '../events.js';
 
 /** One caption: the words of one task, with when they were spoken (milliseconds since the first caption). */
@@ -60,8 +61,7 @@ export class AvatarCaptionsElement extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     requestAnimationFrame(() => {
-      this.target =
-        (this.for ? document.getElementById(this.for) : this.closest('streaming-avatar')) ?? undefined;
+      this.target = findAvatar(this, this.for);
       this.target?.addEventListener('avatar-talking-message', this.handleMessage as EventListener);
     });
   }

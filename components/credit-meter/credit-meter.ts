@@ -1,6 +1,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CreditMeter, type MeterReading, type RatePlanName } from '../../src/index.js';
+import { findAvatar } from '../avatar-target.js';
 import type { StreamingAvatarElement } from '../streaming-avatar/streaming-avatar.js';
 
 /** Screen readers hear the figures at most this often, in milliseconds. */
@@ -99,9 +100,7 @@ export class AvatarCreditMeterElement extends LitElement {
   }
 
   private follow(): void {
-    const target = (
-      this.for ? document.getElementById(this.for) : this.closest('streaming-avatar')
-    ) as StreamingAvatarElement | null;
+    const target = findAvatar(this, this.for);
     if (!target) return;
     this.target = target;
     target.addEventListener('avatar-state-change', this.handleStateChange);

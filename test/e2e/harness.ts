@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { chromiumFlags, chromiumPath } from '../support/chromium.js';
+import { emulatorControl, spawnUntilReady } from '../support/processes.js';
 
 /** `npm start` in a child process (with the emulator's control endpoints), and its URLs. */
 export interface RunningDemo {
@@ -13,76 +14,35 @@ export interface RunningDemo {
 }
 
 export async function startDemo(): Promise<RunningDemo> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'demo/start.ts', '--quiet', '--faults'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const ready = await spawnUntilReady('demo/start.ts', ['--quiet', '--faults'], {
+    emulator: /Emulator API: (\S+)/,
+    page: /Demo: (\S+)/,
   });
-  const output: string[] = [];
-  const urls = await new Promise<{ page: string; emulator: string }>((resolve, reject) => {
-    let page: string | undefined;
-    let emulator: string | undefined;
-    const timer = setTimeout(() => reject(new Error(`the demo did not start:\n${output.join('')}`)), 240_000);
-    const read = (chunk: Buffer) => {
-      output.push(chunk.toString());
-      const text = output.join('');
-      emulator ??= text.match(/Emulator API: (\S+)/)?.[1];
-      page ??= text.match(/Demo: (\S+)/)?.[1];
-      if (page && emulator) {
-        clearTimeout(timer);
-        resolve({ page, emulator });
-      }
-    };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', read);
-    child.once('exit', (code) => reject(new Error(`the demo exited (${code}):\n${output.join('')}`)));
-  });
-  const control = async (path: string, body?: object) => {
-    const response = await fetch(`${urls.emulator}/_emulator/${path}`, {
-      method: body ? 'POST' : 'GET',
-      headers: { 'content-type': 'application/json' },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return response.json();
-  };
+  const emulatorUrl = ready.found.emulator!;
+  const control = (path: string, body?: object) => emulatorControl(emulatorUrl, path, body);
   const activeSessions = async () => {
-    const response = await fetch(`${urls.emulator}/v1/streaming.list`, {
+    const response = await fetch(`${emulatorUrl}/v1/streaming.list`, {
       headers: { 'x-api-key': 'emulator-api-key' },
     });
     return ((await response.json()) as { data: { sessions: { session_id: string }[] } }).data.sessions;
   };
   return {
-    pageUrl: urls.page,
-    emulatorUrl: urls.emulator,
+    pageUrl: ready.found.page!,
+    emulatorUrl,
     control,
     activeSessions,
     async stopAllSessions() {
       for (const { session_id } of await activeSessions()) await control('close', { session_id });
     },
-    stop: () => stopChild(child),
+    stop: ready.stop,
   };
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-/** Debian's Chromium, headless, with the flags this machine needs. */
+/** Debian's Chromium, headless, allowed to autoplay sound (the unmute path has its own browser test). */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
+    executablePath: chromiumPath,
+    args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required'],
   });
 }
 
