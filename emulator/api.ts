@@ -419,6 +419,14 @@ export class StreamingApi {
     return null;
   }
 
+  /** The active session `sessionId` when `token` is the session token that created it (voice-chat socket). */
+  sessionForToken(sessionId: string | null, token: string | null): EmulatedSession | undefined {
+    const record = token ? this.tokens.get(token) : undefined;
+    if (!record || !sessionId || record.sessionId !== sessionId) return undefined;
+    const session = this.sessions.get(sessionId);
+    return session?.active ? session : undefined;
+  }
+
   /** The session a request names, after checking the caller may act on it. */
   private sessionFor(request: ParsedRequest): EmulatedSession {
     const caller = this.caller(request);

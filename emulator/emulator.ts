@@ -8,6 +8,7 @@ import { HttpError, StreamingApi } from './api.js';
 import { Faults } from './faults.js';
 import { type LiveKitServer, startLiveKitServer } from './livekit-server.js';
 import { liveKitMedia, noMedia } from './media.js';
+import { attachVoiceChatSocket } from './voice-chat-socket.js';
 
 /** Keys the emulator knows unless told otherwise: one API-tier key and one trial key. */
 export const DEFAULT_KEYS: Record<string, KeyConfig> = {
@@ -64,6 +65,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     log,
   });
   const server = createServer((request, response) => void api.handle(request, response));
+  attachVoiceChatSocket(server, api, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);

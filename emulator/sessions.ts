@@ -61,6 +61,7 @@ export class EmulatedSession {
   private taskChain: Promise<unknown> = Promise.resolve();
   /** Bumped by interrupt: tasks still being synthesized from before it are dropped. */
   private generation = 0;
+  private readonly closeListeners: (() => void)[] = [];
 
   constructor(
     readonly account: Account,
@@ -166,6 +167,13 @@ export class EmulatedSession {
     this.status = 'closed';
     this.log(`session ${this.id}: closed (${reason}) after ${this.streamedSeconds.toFixed(1)} s`);
     this.onClosed(this);
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+
+  /** Runs `listener` once the session has closed. */
+  whenClosed(listener: () => void): void {
+    if (this.status === 'closed') listener();
+    else this.closeListeners.push(listener);
   }
 
   /** Takes the avatar out of the room without closing the session (media-loss fault). */

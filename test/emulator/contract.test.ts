@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { StreamingApiClient } from '../../src/api/client.js';
 import { creditsForSession } from '../../src/credits/rate-plans.js';
 import {
@@ -169,6 +170,31 @@ describe('emulator: rejects what HeyGen rejects', () => {
     const avatars = await emulator.admin.listAvatars();
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(avatars.length).toBeGreaterThan(0);
+  });
+});
+
+describe('emulator: voice-chat socket', () => {
+  it('opens for the session token of a live session, refuses others, and closes with the session', async () => {
+    const keyClient = new StreamingApiClient({
+      credentials: { apiKey: 'emulator-api-key' },
+      baseUrl: emulator.apiUrl,
+    });
+    const token = await keyClient.createSessionToken();
+    const client = new StreamingApiClient({ credentials: { sessionToken: token }, baseUrl: emulator.apiUrl });
+    const { session_id: id } = await client.newSession({});
+    const socketUrl = (query: string) =>
+      `${emulator.apiUrl.replace('http', 'ws')}/v1/ws/streaming.chat?${query}`;
+    const opened = (url: string) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const socket = new WebSocket(url);
+        socket.once('open', () => resolve(socket));
+        socket.once('error', reject);
+      });
+    await expect(opened(socketUrl(`session_id=${id}&session_token=wrong`))).rejects.toThrow(/401/);
+    const socket = await opened(socketUrl(`session_id=${id}&session_token=${token}&arch_version=v2`));
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    await client.stopSession(id);
+    expect(await closed).toBe(1000);
   });
 });
 

@@ -1,0 +1,33 @@
+/**
+ * `wss://<api host>/v1/ws/streaming.chat?session_id=…&session_token=…` (contract doc): the socket
+ * HeyGen uses for voice-chat events. The emulator has no microphone input, so it accepts the
+ * socket of a live session (the official SDK waits for it to open), sends nothing, and closes it
+ * when the session closes.
+ */
+import type { Server } from 'node:http';
+import { WebSocketServer } from 'ws';
+import type { StreamingApi } from './api.js';
+
+export function attachVoiceChatSocket(server: Server, api: StreamingApi, log: (line: string) => void): void {
+  const sockets = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname !== '/v1/ws/streaming.chat') {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    const session = api.sessionForToken(
+      url.searchParams.get('session_id'),
+      url.searchParams.get('session_token'),
+    );
+    if (!session) {
+      log('WS /v1/ws/streaming.chat 401 unknown session or token');
+      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (connection) => {
+      log(`WS /v1/ws/streaming.chat open session=${session.id}`);
+      session.whenClosed(() => connection.close(1000, 'session closed'));
+    });
+  });
+}
