@@ -6,5 +6,10 @@ declare module 'espeak-ng' {
     arguments: string[];
     print?: (text: string) => void;
     printErr?: (text: string) => void;
+    /** Emscripten's hook to supply the instance (here: from a module compiled once). */
+    instantiateWasm?: (
+      imports: WebAssembly.Imports,
+      done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+    ) => object;
   }): Promise<ESpeakNgModule>;
 }

@@ -2,7 +2,7 @@
  * The media side of emulated sessions: a real LiveKit room with the drawn, speaking avatar, or,
  * with `--no-media`, timers that stand in for speech (for load tests of the REST side).
  */
-import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
+import { AccessToken, ParticipantInfo_State, RoomServiceClient } from 'livekit-server-sdk';
 import { AvatarParticipant, type SpokenTask } from './avatar-participant.js';
 import type { LiveKitServer } from './livekit-server.js';
 import { type Speech, synthesize } from './speech.js';
@@ -46,19 +46,42 @@ export function liveKitMedia(server: LiveKitServer): MediaBackend {
       return { url: server.wsUrl, viewerToken: await token(roomName, viewerIdentity, true) };
     },
     async joinAvatar(roomName, settings) {
-      return AvatarParticipant.join({
+      const avatar = await AvatarParticipant.join({
         url: server.wsUrl,
         token: await token(roomName, 'heygen', true),
         ...settings,
         fps: AVATAR_FPS,
         sampleRate: SAMPLE_RATE,
       });
+      return {
+        // The server knows of a viewer before the avatar's own room does (by a second or more), so ask it too.
+        waitForViewer: () => Promise.race([avatar.waitForViewer(), viewerJoined(rooms, roomName)]),
+        speak: (taskId, speech) => avatar.speak(taskId, speech),
+        interrupt: () => avatar.interrupt(),
+        leave: () => avatar.leave(),
+      };
     },
     synthesize,
     async deleteRoom(roomName) {
       await rooms.deleteRoom(roomName).catch(() => undefined);
     },
   };
+}
+
+/** Resolves once the server lists an active participant other than the avatar (polled every 50 ms, for 5 s at most). */
+async function viewerJoined(rooms: RoomServiceClient, roomName: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const participants = await rooms.listParticipants(roomName).catch(() => []);
+    if (
+      participants.some(
+        (participant) =>
+          participant.identity !== 'heygen' && participant.state === ParticipantInfo_State.ACTIVE,
+      )
+    )
+      return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** No rooms and no audio: speech takes as long as it would (about 14 characters a second) on a timer. */

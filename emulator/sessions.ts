@@ -123,7 +123,13 @@ export class EmulatedSession {
       this.log(
         `session ${this.id}: task ${taskId} ${taskType} "${abbreviate(spokenText)}" ${Math.round(speech.durationMs)} ms`,
       );
-      const spoken = avatar.waitForViewer().then(() => avatar.speak(taskId, speech));
+      const waitStarted = Date.now();
+      const spoken = avatar.waitForViewer().then(() => {
+        const waited = Date.now() - waitStarted;
+        if (waited > 50)
+          this.log(`session ${this.id}: task ${taskId} waited ${waited} ms for a viewer to join`);
+        return avatar.speak(taskId, speech);
+      });
       spoken.then(() => this.touch());
       return { taskId, durationMs: Math.round(speech.durationMs), spoken };
     });

@@ -2,6 +2,8 @@
  * Real synthesized speech for the emulated avatar: eSpeak NG compiled to WebAssembly (the
  * `espeak-ng` package), so it runs offline and gives the same samples for the same text.
  */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import ESpeakNg from 'espeak-ng';
 
 /** Mono 16-bit PCM and the moments each word starts, so captions can follow the audio. */
@@ -18,13 +20,28 @@ export interface Speech {
 /** eSpeak NG's default speed in words per minute; the voice `rate` (default 1) scales it. */
 const BASE_WORDS_PER_MINUTE = 175;
 
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** The 18 MB eSpeak NG module, compiled once: compiling it per task would cost hundreds of milliseconds. */
+function espeakModule(): Promise<WebAssembly.Module> {
+  compiled ??= readFile(createRequire(import.meta.url).resolve('espeak-ng/dist/espeak-ng.wasm')).then(
+    (bytes) => WebAssembly.compile(bytes),
+  );
+  return compiled;
+}
+
 /** Synthesizes `text` at `rate` × normal speed (contract doc: `voice.rate`, 0.5–1.5 sensible). */
 export async function synthesize(text: string, rate = 1, voice = 'en-us'): Promise<Speech> {
   const speed = Math.round(BASE_WORDS_PER_MINUTE * Math.min(3, Math.max(0.3, rate)));
+  const module = await espeakModule();
   const espeak = await ESpeakNg({
     arguments: ['-v', voice, '-s', String(speed), '-w', '/speech.wav', '--', text],
     print: () => undefined,
     printErr: () => undefined,
+    instantiateWasm: (imports, done) => {
+      void WebAssembly.instantiate(module, imports).then((instance) => done(instance, module));
+      return {};
+    },
   });
   const wav: Uint8Array = espeak.FS.readFile('/speech.wav');
   const { samples, sampleRate } = readWav(wav);

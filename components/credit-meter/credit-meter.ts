@@ -1,6 +1,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { CreditMeter, type MeterReading, type RatePlanName } from '../../src/index.js';
+import { CreditMeter, type MeterReading } from '../../src/credits/credit-meter.js';
+import type { RatePlanName } from '../../src/credits/rate-plans.js';
 import { findAvatar } from '../avatar-target.js';
 import type { StreamingAvatarElement } from '../streaming-avatar/streaming-avatar.js';
 

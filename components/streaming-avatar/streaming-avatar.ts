@@ -1,16 +1,15 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import {
+import { StreamingAvatarError } from '../../src/errors.js';
+import type {
   AvatarSession,
-  type AvatarSessionOptions,
-  type ConnectPhase,
-  type EndReason,
-  fromEndpoint,
-  type Quality,
-  type SessionState,
-  type SpeakOptions,
-  StreamingAvatarError,
-  type Utterance,
+  AvatarSessionOptions,
+  ConnectPhase,
+  EndReason,
+  Quality,
+  SessionState,
+  SpeakOptions,
+  Utterance,
 } from '../../src/index.js';
 import {
   AvatarEndedEvent,
@@ -128,10 +127,16 @@ export class StreamingAvatarElement extends LitElement {
   /** The session's state (read-only, reflected): idle, connecting, connected, reconnecting, closing, closed, failed. */
   @property({ reflect: true }) state: SessionState = 'idle';
 
-  /** Builds the session; replace it to inject a provider, transport or clock (tests, custom backends). */
-  @property({ attribute: false }) createSession: (options: AvatarSessionOptions) => AvatarSession = (
-    options,
-  ) => new AvatarSession(options);
+  /**
+   * Builds the session (default: `new AvatarSession(options)`); set it to inject a provider,
+   * transport or clock (tests, custom backends).
+   */
+  @property({ attribute: false }) createSession:
+    | ((options: AvatarSessionOptions) => AvatarSession)
+    | undefined;
+
+  /** Session options the attributes do not cover (voice rate, `keepAlive`, `mediaTimeoutMs`, …), applied over them. */
+  @property({ attribute: false }) sessionOptions: Partial<AvatarSessionOptions> = {};
 
   /** The core session object, for everything the attributes do not cover. */
   session: AvatarSession | undefined;
@@ -170,7 +175,10 @@ export class StreamingAvatarElement extends LitElement {
         new StreamingAvatarError('authentication', 'Set token-url to your backend’s session token endpoint.'),
       );
     }
-    const session = this.createSession(this.sessionOptions());
+    // The session machinery (API client, schemas, queue) loads on the first start, not with the page.
+    const core = await import('../../src/index.js');
+    const options = this.buildOptions(core.fromEndpoint(this.tokenUrl));
+    const session = this.createSession ? this.createSession(options) : new core.AvatarSession(options);
     this.bind(session);
     try {
       await session.start();
@@ -201,9 +209,9 @@ export class StreamingAvatarElement extends LitElement {
     await this.session?.interrupt();
   }
 
-  private sessionOptions(): AvatarSessionOptions {
+  private buildOptions(token: AvatarSessionOptions['token']): AvatarSessionOptions {
     return {
-      token: fromEndpoint(this.tokenUrl),
+      token,
       quality: this.quality,
       ...(this.apiBase ? { apiBaseUrl: this.apiBase } : {}),
       ...(this.avatarId ? { avatarId: this.avatarId } : {}),
@@ -211,6 +219,7 @@ export class StreamingAvatarElement extends LitElement {
       ...(this.language ? { language: this.language } : {}),
       ...(this.knowledgeBaseId ? { knowledgeBaseId: this.knowledgeBaseId } : {}),
       ...(this.idleTimeout ? { idleTimeoutSeconds: this.idleTimeout } : {}),
+      ...this.sessionOptions,
     };
   }
 

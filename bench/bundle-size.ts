@@ -1,0 +1,80 @@
+/**
+ * Minified + gzipped bytes of what a page downloads, built with esbuild the way a bundler would.
+ * Used by `npm run bench` and by the size budget check in `npm test`.
+ */
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+/** Gzipped sizes in bytes. */
+export interface BundleSizes {
+  /** `streaming-avatar-kit` (core) without livekit-client. */
+  core: number;
+  /** Core and elements, without livekit-client. */
+  coreAndElements: number;
+  /** What a page using the elements downloads before `start()`: everything but the lazy livekit chunk. */
+  beforeStart: number;
+  /** Everything, livekit-client included. */
+  whole: number;
+  /** The official `@heygen/streaming-avatar` SDK with its dependencies (it loads everything up front). */
+  officialSdk: number;
+}
+
+export async function measureBundles(): Promise<BundleSizes> {
+  const external = ['livekit-client'];
+  const [core, coreAndElements, split, whole, officialSdk] = await Promise.all([
+    bundle('src/index.ts', { external }),
+    bundle('components/index.ts', { external }),
+    bundleSplit('components/index.ts'),
+    bundle('components/index.ts', {}),
+    bundle('node_modules/@heygen/streaming-avatar/lib/index.esm.js', {}),
+  ]);
+  return { core, coreAndElements, beforeStart: split, whole, officialSdk };
+}
+
+async function bundle(entry: string, options: { external?: string[] }): Promise<number> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    external: options.external ?? [],
+    tsconfigRaw: { compilerOptions: { experimentalDecorators: true, useDefineForClassFields: false } },
+    logLevel: 'error',
+  });
+  return result.outputFiles.reduce((sum, file) => sum + gzipSync(file.contents).length, 0);
+}
+
+/** Code-split build: the entry and its static imports count; chunks reached only by `import()` do not. */
+async function bundleSplit(entry: string): Promise<number> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    outdir: 'out',
+    metafile: true,
+    tsconfigRaw: { compilerOptions: { experimentalDecorators: true, useDefineForClassFields: false } },
+    logLevel: 'error',
+  });
+  const outputs = result.metafile.outputs;
+  const byPath = new Map(
+    result.outputFiles.map((file) => [file.path.slice(file.path.indexOf('out/')), file]),
+  );
+  const entryPath = Object.keys(outputs).find((path) => outputs[path]!.entryPoint !== undefined)!;
+  const loaded = new Set<string>();
+  const visit = (path: string) => {
+    if (loaded.has(path)) return;
+    loaded.add(path);
+    for (const imported of outputs[path]!.imports)
+      if (imported.kind === 'import-statement') visit(imported.path);
+  };
+  visit(entryPath);
+  return [...loaded].reduce((sum, path) => sum + gzipSync(byPath.get(path)!.contents).length, 0);
+}

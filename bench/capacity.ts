@@ -1,0 +1,133 @@
+/**
+ * Emulator capacity on this machine: CPU per 360p session, how many concurrent 360p sessions keep
+ * 25 fps at a viewer, and REST latency with 100 sessions in `--no-media` mode.
+ */
+import { readFileSync } from 'node:fs';
+import { dispose, type RemoteTrack, Room, RoomEvent, TrackKind, VideoStream } from '@livekit/rtc-node';
+import { StreamingApiClient } from '../src/api/client.js';
+import { spawnUntilReady } from '../test/support/processes.js';
+import { type Summary, summarize } from './stats.js';
+
+export interface CapacityFigures {
+  /** Cores the emulator process used for one 360p session with one viewer (1 = a whole core). */
+  coresPerSession: number;
+  /** Lowest per-session frame rate seen at each number of concurrent 360p sessions. */
+  fpsBySessions: { sessions: number; minFps: number }[];
+  /** Most concurrent 360p sessions whose every viewer saw at least 24 fps. */
+  sessionsAt24Fps: number;
+  /** `keep_alive` latency in milliseconds with 100 sessions open in `--no-media` mode. */
+  restLatencyMs: Summary;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** A Node viewer that counts the frames of the avatar's video. */
+async function watch(url: string, token: string) {
+  const room = new Room();
+  let frames = 0;
+  room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack) => {
+    if (track.kind !== TrackKind.KIND_VIDEO) return;
+    void (async () => {
+      for await (const _ of new VideoStream(track)) frames += 1;
+    })();
+  });
+  await room.connect(url, token, { autoSubscribe: true, dynacast: false });
+  return { frames: () => frames, leave: () => room.disconnect() };
+}
+
+export async function measureCapacity(
+  maxSessions = 6,
+  log: (line: string) => void = () => undefined,
+): Promise<CapacityFigures> {
+  const emulator = await spawnUntilReady(
+    'emulator/main.ts',
+    ['--port', '0', '--livekit-port', '0', '--quiet'],
+    { api: /^API: (\S+)/m, livekit: /^LiveKit: (\S+)/m },
+  );
+  const apiUrl = emulator.found.api!;
+  const admin = new StreamingApiClient({ credentials: { apiKey: 'emulator-api-key' }, baseUrl: apiUrl });
+  const open = async () => {
+    const client = new StreamingApiClient({
+      credentials: { sessionToken: await admin.createSessionToken() },
+      baseUrl: apiUrl,
+    });
+    const session = await client.newSession({ quality: 'low' });
+    const viewer = await watch(session.url, session.access_token);
+    await client.startSession(session.session_id);
+    return { client, id: session.session_id, viewer };
+  };
+  try {
+    const pid = emulator.child.pid!;
+    const idleStart = cpuSeconds(pid);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const idleCores = (cpuSeconds(pid) - idleStart) / 5;
+
+    const fpsBySessions: CapacityFigures['fpsBySessions'] = [];
+    const sessions: Awaited<ReturnType<typeof open>>[] = [];
+    let coresPerSession = Number.NaN;
+    for (let count = 1; count <= maxSessions; count++) {
+      sessions.push(await open());
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const before = sessions.map((session) => session.viewer.frames());
+      const cpuBefore = cpuSeconds(pid);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      const minFps = Math.min(
+        ...sessions.map((session, index) => (session.viewer.frames() - before[index]!) / 5),
+      );
+      if (count === 1) coresPerSession = (cpuSeconds(pid) - cpuBefore) / 5 - idleCores;
+      fpsBySessions.push({ sessions: count, minFps });
+      log(`capacity: ${count} session(s), lowest ${minFps.toFixed(1)} fps`);
+      if (minFps < 24) break;
+    }
+    for (const session of sessions) {
+      await session.viewer.leave();
+      await session.client.stopSession(session.id);
+    }
+    const held = fpsBySessions.filter((entry) => entry.minFps >= 24).map((entry) => entry.sessions);
+    return {
+      coresPerSession,
+      fpsBySessions,
+      sessionsAt24Fps: held.length ? Math.max(...held) : 0,
+      restLatencyMs: await measureRestLatency(log),
+    };
+  } finally {
+    await emulator.stop();
+    await dispose();
+  }
+}
+
+async function measureRestLatency(log: (line: string) => void): Promise<Summary> {
+  const emulator = await spawnUntilReady('emulator/main.ts', ['--port', '0', '--no-media', '--quiet'], {
+    api: /^API: (\S+)/m,
+  });
+  try {
+    const apiUrl = emulator.found.api!;
+    const admin = new StreamingApiClient({ credentials: { apiKey: 'emulator-api-key' }, baseUrl: apiUrl });
+    const ids: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const { session_id: id } = await admin.newSession({});
+      await admin.startSession(id);
+      ids.push(id);
+    }
+    const latencies: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(
+        ids.map(async (id) => {
+          const started = performance.now();
+          await admin.keepAlive(id);
+          latencies.push(performance.now() - started);
+        }),
+      );
+    }
+    await Promise.all(ids.map((id) => admin.stopSession(id)));
+    log(`capacity: ${latencies.length} keep-alives across 100 --no-media sessions`);
+    return summarize(latencies);
+  } finally {
+    await emulator.stop();
+  }
+}

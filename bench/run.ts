@@ -1,0 +1,243 @@
+/**
+ * `npm run bench [-- --sessions N] [--json] [--write]`: how fast the avatar starts, speaks, is
+ * interrupted and stops, with this toolkit and with the official SDK, alternating on one fresh
+ * emulator in headless Chromium; bundle sizes; render cost; emulator capacity.
+ */
+import '../emulator/rtc-log-level.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { build, type Plugin, preview } from 'vite';
+import { StreamingApiClient } from '../src/api/client.js';
+import { createSessionTokenHandler, toNodeListener } from '../src/server/index.js';
+import { chromiumFlags, chromiumPath } from '../test/support/chromium.js';
+import { spawnUntilReady } from '../test/support/processes.js';
+import { type BundleSizes, measureBundles } from './bundle-size.js';
+import { type CapacityFigures, measureCapacity } from './capacity.js';
+import type { RunFigures } from './page/main.js';
+import { type Summary, summarize } from './stats.js';
+
+const { values } = parseArgs({
+  options: {
+    sessions: { type: 'string', default: '10' },
+    json: { type: 'boolean', default: false },
+    write: { type: 'boolean', default: false },
+  },
+});
+const sessions = Number(values.sessions);
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+const AVATAR = 'Wayne_20240711';
+
+/** Serves the built page, the session token endpoint and a count of active sessions. */
+function benchBackend(apiUrl: string): Plugin {
+  const apiKey = 'emulator-api-key';
+  const tokens = toNodeListener(createSessionTokenHandler({ apiKey, baseUrl: apiUrl }));
+  const admin = new StreamingApiClient({ credentials: { apiKey }, baseUrl: apiUrl });
+  return {
+    name: 'bench-backend',
+    configurePreviewServer(server) {
+      server.middlewares.use('/api/avatar-token', (request, response) => void tokens(request, response));
+      server.middlewares.use('/bench/active', (_request, response) => {
+        void admin.listActiveSessions({ retry: false }).then((active) => {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ active: active.length }));
+        });
+      });
+    },
+  };
+}
+
+async function measureSessions(): Promise<{
+  ours: RunFigures[];
+  official: RunFigures[];
+  render: { off: RenderFigures; on: RenderFigures };
+}> {
+  const emulator = await spawnUntilReady(
+    'emulator/main.ts',
+    ['--port', '0', '--livekit-port', '0', '--quiet'],
+    { api: /^API: (\S+)/m, livekit: /^LiveKit: (\S+)/m },
+  );
+  const apiUrl = emulator.found.api!;
+  const root = resolve(import.meta.dirname, 'page');
+  const outDir = resolve(import.meta.dirname, '.dist');
+  const config = {
+    configFile: false as const,
+    root,
+    logLevel: 'error' as const,
+    build: { outDir, emptyOutDir: true },
+    preview: { host: '127.0.0.1', port: 0 },
+    plugins: [benchBackend(apiUrl)],
+  };
+  await build(config);
+  const server = await preview(config);
+  const pageUrl = server.resolvedUrls!.local[0]!;
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(pageUrl);
+    await page.waitForFunction(() => window.bench !== undefined);
+    await page.evaluate((base) => window.bench.redirectVoiceChatSocket(base), apiUrl);
+    const run = (kind: 'ours' | 'official') =>
+      page.evaluate(
+        ([which, base, avatar]) =>
+          which === 'ours' ? window.bench.runOurs(base!, avatar!) : window.bench.runOfficial(base!, avatar!),
+        [kind, apiUrl, AVATAR] as const,
+      );
+    progress('warming up (one run each, not counted)…');
+    await run('ours');
+    await run('official');
+    const ours: RunFigures[] = [];
+    const official: RunFigures[] = [];
+    for (let index = 0; index < sessions; index++) {
+      // Alternate which goes first, so drift in the machine's load touches both alike.
+      const order = index % 2 ? (['official', 'ours'] as const) : (['ours', 'official'] as const);
+      for (const kind of order) (kind === 'ours' ? ours : official).push(await run(kind));
+      progress(`session pair ${index + 1}/${sessions} done`);
+    }
+    progress('render cost at 720p, chroma key off and on…');
+    const renderRun = (on: boolean) =>
+      page.evaluate(([base, avatar, key]) => window.bench.renderCost(base!, avatar!, key as boolean, 6), [
+        apiUrl,
+        AVATAR,
+        on,
+      ] as const);
+    const render = { off: await renderRun(false), on: await renderRun(true) };
+    return { ours, official, render };
+  } finally {
+    await browser.close();
+    await server.close();
+    await emulator.stop();
+  }
+}
+
+interface RenderFigures {
+  mode: string;
+  fps: number;
+  droppedFrames: number;
+  width: number;
+  perFrameMs: number;
+}
+
+type FigureName = Exclude<keyof RunFigures, 'phases'>;
+
+const FIGURES: { key: FigureName | `phase:${string}`; label: string }[] = [
+  { key: 'phase:new', label: 'start → token received' },
+  { key: 'phase:start', label: 'start → session created (new)' },
+  { key: 'phase:room', label: 'start → streaming.start answered' },
+  { key: 'phase:media', label: 'start → room joined' },
+  { key: 'phase:ready', label: 'start → video and audio subscribed' },
+  { key: 'firstFrameMs', label: 'start → first frame (time to first frame)' },
+  { key: 'speakToStartTalkingMs', label: 'speak → avatar_start_talking' },
+  { key: 'speakToFirstAudioMs', label: 'speak → first audio energy' },
+  { key: 'interruptToSilenceMs', label: 'interrupt → silence' },
+  { key: 'interruptToSettledMs', label: 'interrupt → utterance settled / stop event' },
+  { key: 'stopToNoActiveSessionMs', label: 'stop → no active session' },
+];
+
+function pick(runs: RunFigures[], key: string): number[] {
+  return runs.map((run) => (key.startsWith('phase:') ? run.phases[key.slice(6)]! : run[key as FigureName]));
+}
+
+function table(
+  results: Awaited<ReturnType<typeof measureSessions>>,
+  bundles: BundleSizes,
+  capacity: CapacityFigures,
+) {
+  const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : '–');
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const lines = [
+    row([
+      'figure (ms)',
+      'ours median',
+      'ours p95',
+      'ours min–max',
+      'official median',
+      'official p95',
+      'official min–max',
+      'ours/official (median)',
+    ]),
+    row(Array(8).fill('---')),
+  ];
+  const summaries: Record<string, { ours: Summary; official: Summary; ratio: number }> = {};
+  for (const { key, label } of FIGURES) {
+    const ours = summarize(pick(results.ours, key));
+    const official = summarize(pick(results.official, key));
+    const ratio = ours.median / official.median;
+    summaries[key] = { ours, official, ratio };
+    lines.push(
+      row([
+        label,
+        ms(ours.median),
+        ms(ours.p95),
+        `${ms(ours.min)}–${ms(ours.max)}`,
+        ms(official.median),
+        ms(official.p95),
+        `${ms(official.min)}–${ms(official.max)}`,
+        Number.isFinite(ratio) ? ratio.toFixed(2) : '–',
+      ]),
+    );
+  }
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  lines.push(
+    '',
+    row(['bundle (minified + gzipped)', 'size', 'target']),
+    row(['---', '---', '---']),
+    row(['core (without livekit-client)', kb(bundles.core), '']),
+    row(['core + elements (without livekit-client)', kb(bundles.coreAndElements), '≤ 25 KB']),
+    row(['downloaded before start()', kb(bundles.beforeStart), '≤ 20 KB']),
+    row(['everything, with livekit-client', kb(bundles.whole), '']),
+    row(['official SDK, with its dependencies (all before start)', kb(bundles.officialSdk), '']),
+    '',
+    row(['render at 720p', 'chroma key off', 'chroma key on', 'target']),
+    row(['---', '---', '---', '---']),
+    row(['key path', results.render.off.mode, results.render.on.mode, '']),
+    row([
+      'main-thread ms per frame',
+      results.render.off.perFrameMs.toFixed(2),
+      results.render.on.perFrameMs.toFixed(2),
+      '≤ 2 ms',
+    ]),
+    row(['presented fps', results.render.off.fps.toFixed(1), results.render.on.fps.toFixed(1), '']),
+    row([
+      'dropped frames',
+      String(results.render.off.droppedFrames),
+      String(results.render.on.droppedFrames),
+      'no extra',
+    ]),
+    '',
+    row(['emulator capacity', 'value', 'target']),
+    row(['---', '---', '---']),
+    row(['cores per 360p session (render + encode)', capacity.coresPerSession.toFixed(3), '≤ 0.25']),
+    row(['concurrent 360p sessions at ≥ 24 fps (tried up to 6)', String(capacity.sessionsAt24Fps), '≥ 3']),
+    row(['REST p95 with 100 --no-media sessions (ms)', ms(capacity.restLatencyMs.p95), '']),
+  );
+  return { markdown: lines.join('\n'), summaries };
+}
+
+progress('measuring bundles…');
+const bundles = await measureBundles();
+progress(`measuring ${sessions} sessions each, alternating…`);
+const results = await measureSessions();
+progress('measuring emulator capacity…');
+const capacity = await measureCapacity(6, progress);
+const { markdown, summaries } = table(results, bundles, capacity);
+const stamp = `${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${sessions} sessions each`;
+
+console.log(`\nResults (${stamp})\n\n${markdown}`);
+if (values.write) {
+  const readmePath = resolve(import.meta.dirname, 'README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const marker = '<!-- results -->';
+  const [head] = readme.split(marker);
+  writeFileSync(readmePath, `${head}${marker}\nMeasured ${stamp}.\n\n${markdown}\n`);
+  progress('bench/README.md updated');
+}
+if (values.json) {
+  console.log(JSON.stringify({ date: stamp, figures: summaries, runs: results, bundles, capacity }));
+}
+process.exit(0);
