@@ -32,7 +32,12 @@ export default defineConfig({
   },
   test: {
     root: '.',
-    include: ['test/unit/**/*.test.ts', 'test/emulator/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+    include: [
+      'test/unit/**/*.test.ts',
+      'test/size/**/*.test.ts',
+      'test/emulator/**/*.test.ts',
+      'test/e2e/**/*.test.ts',
+    ],
     environment: 'node',
     // The emulator suites talk to real processes (livekit-server, speech synthesis).
     testTimeout: 30_000,
