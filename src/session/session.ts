@@ -4,7 +4,13 @@ import { AbortError, MediaError, StreamingAvatarError, TimeoutError } from '../e
 import { type Clock, every, systemClock } from '../internal/clock.js';
 import { AVATAR_IDENTITY, IDLE_TIMEOUT_SECONDS, type Quality } from '../limits.js';
 import { heygenProvider, type ProviderFactory, type StreamingProvider } from '../provider.js';
-import { type SpeakOptions, TaskQueue, type Utterance, type UtteranceEvents } from '../tasks/task-queue.js';
+import {
+  type SpeakOptions,
+  TaskQueue,
+  type Utterance,
+  type UtteranceEmitter,
+  type UtteranceEvents,
+} from '../tasks/task-queue.js';
 import type { SessionTokenProvider } from '../tokens.js';
 import type { AvatarEvent } from './avatar-events.js';
 import type { AvatarTransport, TransportDisconnectCause, TransportFactory } from './transport.js';
@@ -130,7 +136,8 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   private currentPhase: ConnectPhase | undefined;
   private readonly options: AvatarSessionOptions;
   private readonly clock: Clock;
-  private readonly queue = new TaskQueue();
+  // AvatarSessionEvents extends UtteranceEvents, which the compiler cannot see through the generic emit.
+  private readonly queue: TaskQueue = new TaskQueue(this as unknown as UtteranceEmitter);
   private readonly abort = new AbortController();
   private provider: StreamingProvider | undefined;
   private transport: AvatarTransport | undefined;
@@ -159,19 +166,6 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     super();
     this.options = options;
     this.clock = options.clock ?? systemClock;
-    for (const name of [
-      'utteranceQueued',
-      'utteranceStarted',
-      'utteranceProgress',
-      'utteranceEnded',
-      'utteranceInterrupted',
-      'utteranceCancelled',
-      'utteranceFailed',
-    ] as const) {
-      this.queue.on(name, (...args: unknown[]) =>
-        (this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args),
-      );
-    }
   }
 
   get state(): SessionState {

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 import type { TaskType } from '../api/schemas.js';
 import { UtteranceError } from '../errors.js';
 import type { AvatarEvent } from '../session/avatar-events.js';
@@ -46,6 +46,9 @@ export interface UtteranceEvents {
   /** A piece could not be sent; the rest of the utterance is dropped. */
   utteranceFailed: (utterance: Utterance, error: unknown) => void;
 }
+
+/** Anything that can emit the utterance events: an `EventEmitter<UtteranceEvents>` or the session. */
+export type UtteranceEmitter = Pick<EventEmitter<UtteranceEvents>, 'emit'>;
 
 /** What the queue needs from a live session. */
 export interface TaskSender {
@@ -100,7 +103,7 @@ interface SentPiece {
  * the next piece goes out as soon as the current one starts playing, so the server always has
  * the next piece ready (no gap) while at most one piece waits there (so cancel stays local).
  */
-export class TaskQueue extends EventEmitter<UtteranceEvents> {
+export class TaskQueue {
   private readonly entries: UtteranceEntry[] = [];
   private readonly sent: SentPiece[] = [];
   private sender: TaskSender | undefined;
@@ -112,12 +115,15 @@ export class TaskQueue extends EventEmitter<UtteranceEvents> {
   private counter = 0;
   private idleWaiters: (() => void)[] = [];
 
+  /** @param events Where the utterance events go (the session, so its users see one emitter). */
+  constructor(private readonly events: UtteranceEmitter) {}
+
   /** Queues `text`; pieces go out once a session is attached. */
   speak(text: string, options: SpeakOptions = {}): Utterance {
     const taskType = options.taskType ?? 'repeat';
     const pieces = taskType === 'repeat' ? chunkText(text) : text.trim() === '' ? [] : [text];
     const entry = new UtteranceEntry(`utterance-${++this.counter}`, text, taskType, pieces);
-    this.emit('utteranceQueued', entry);
+    this.events.emit('utteranceQueued', entry);
     if (pieces.length === 0) {
       this.finish(entry, 'ended');
       return entry;
@@ -205,13 +211,13 @@ export class TaskQueue extends EventEmitter<UtteranceEvents> {
         if (piece.index > 0) piece.entry.spokenText += piece.entry.separators[piece.index];
         if (piece.entry.status === 'queued') {
           piece.entry.status = 'speaking';
-          this.emit('utteranceStarted', piece.entry, event.task_id);
+          this.events.emit('utteranceStarted', piece.entry, event.task_id);
         }
         this.pump();
         return;
       case 'avatar_talking_message':
         piece.entry.spokenText += event.message;
-        this.emit('utteranceProgress', piece.entry, event.message);
+        this.events.emit('utteranceProgress', piece.entry, event.message);
         return;
       case 'avatar_stop_talking': {
         this.sent.splice(this.sent.indexOf(piece), 1);
@@ -300,10 +306,10 @@ export class TaskQueue extends EventEmitter<UtteranceEvents> {
   ): void {
     entry.status = status;
     entry.settle(error);
-    if (status === 'ended') this.emit('utteranceEnded', entry);
-    else if (status === 'interrupted') this.emit('utteranceInterrupted', entry);
-    else if (status === 'cancelled') this.emit('utteranceCancelled', entry);
-    else this.emit('utteranceFailed', entry, error);
+    if (status === 'ended') this.events.emit('utteranceEnded', entry);
+    else if (status === 'interrupted') this.events.emit('utteranceInterrupted', entry);
+    else if (status === 'cancelled') this.events.emit('utteranceCancelled', entry);
+    else this.events.emit('utteranceFailed', entry, error);
   }
 
   private notifyIdle(): void {

@@ -1,6 +1,7 @@
+import { EventEmitter } from 'eventemitter3';
 import { describe, expect, it } from 'vitest';
 import { UtteranceError } from '../../src/errors.js';
-import { TaskQueue, type TaskSender } from '../../src/tasks/task-queue.js';
+import { TaskQueue, type TaskSender, type UtteranceEvents } from '../../src/tasks/task-queue.js';
 import { settle } from './fakes/clock.js';
 
 /** A server stand-in: records tasks and interrupts; the test plays the avatar's events. */
@@ -34,12 +35,14 @@ function speakAll(queue: TaskQueue, taskId: string, words: string[]) {
   queue.handleAvatarEvent({ type: 'avatar_stop_talking', task_id: taskId, duration_ms: 100 });
 }
 
+const events = () => new EventEmitter<UtteranceEvents>();
+
 const longText = 'This sentence is exactly long enough to matter here. '.repeat(50).trim();
 
 describe('TaskQueue', () => {
   it('sends a long text as ordered ≤1,000-character tasks and settles when the last one is spoken', async () => {
     const server = fakeServer();
-    const queue = new TaskQueue();
+    const queue = new TaskQueue(events());
     queue.attach(server.sender);
     const utterance = queue.speak(longText);
     await settle();
@@ -66,7 +69,7 @@ describe('TaskQueue', () => {
 
   it('joins the pieces’ spoken words with the whitespace the text had between them', async () => {
     const server = fakeServer();
-    const queue = new TaskQueue();
+    const queue = new TaskQueue(events());
     queue.attach(server.sender);
     const utterance = queue.speak(longText);
     for (const [index, piece] of utterance.pieces.entries()) {
@@ -79,7 +82,7 @@ describe('TaskQueue', () => {
 
   it('holds utterances until a session is attached', async () => {
     const server = fakeServer();
-    const queue = new TaskQueue();
+    const queue = new TaskQueue(events());
     queue.speak('Hello.');
     await settle();
     expect(server.tasks).toHaveLength(0);
@@ -90,12 +93,13 @@ describe('TaskQueue', () => {
 
   it('reports start, progress and end per utterance, in order', async () => {
     const server = fakeServer();
-    const queue = new TaskQueue();
+    const emitter = events();
+    const queue = new TaskQueue(emitter);
     const seen: string[] = [];
-    queue.on('utteranceQueued', (u) => seen.push(`queued ${u.id}`));
-    queue.on('utteranceStarted', (u, taskId) => seen.push(`started ${u.id} ${taskId}`));
-    queue.on('utteranceProgress', (u) => seen.push(`progress ${u.spokenText}`));
-    queue.on('utteranceEnded', (u) => seen.push(`ended ${u.id}`));
+    emitter.on('utteranceQueued', (u) => seen.push(`queued ${u.id}`));
+    emitter.on('utteranceStarted', (u, taskId) => seen.push(`started ${u.id} ${taskId}`));
+    emitter.on('utteranceProgress', (u) => seen.push(`progress ${u.spokenText}`));
+    emitter.on('utteranceEnded', (u) => seen.push(`ended ${u.id}`));
     queue.attach(server.sender);
     const first = queue.speak('Hello world.');
     const second = queue.speak('Bye.');
@@ -118,7 +122,7 @@ describe('TaskQueue', () => {
   });
 
   it('copes with events that arrive before the task call returns', async () => {
-    const queue = new TaskQueue();
+    const queue = new TaskQueue(events());
     let release: (id: string) => void = () => undefined;
     queue.attach({
       send: () => new Promise<string>((resolve) => (release = resolve)),
@@ -134,7 +138,7 @@ describe('TaskQueue', () => {
 
   it('interrupt empties the queue, calls the server once and settles every utterance as interrupted', async () => {
     const server = fakeServer();
-    const queue = new TaskQueue();
+    const queue = new TaskQueue(events());
     queue.attach(server.sender);
     const speaking = queue.speak('First one.');
     const waiting = queue.speak('Second one.');
@@ -153,7 +157,7 @@ describe('TaskQueue', () => {
 
   it('cancel of a queued utterance removes it without touching the speech', async () => {
     const server = fakeServer();
-    const queue = new TaskQueue();
+    const queue = new TaskQueue(events());
     queue.attach(server.sender);
     const first = queue.speak('First.');
     const second = queue.speak('Second.');
@@ -171,7 +175,7 @@ describe('TaskQueue', () => {
 
   it('cancel of the utterance being spoken interrupts it and the next one still plays, sent once more', async () => {
     const server = fakeServer();
-    const queue = new TaskQueue();
+    const queue = new TaskQueue(events());
     queue.attach(server.sender);
     const first = queue.speak('First.');
     const second = queue.speak('Second.');
@@ -190,7 +194,7 @@ describe('TaskQueue', () => {
 
   it('cuts a cancelled piece that was already waiting at the server the moment it starts', async () => {
     const server = fakeServer();
-    const queue = new TaskQueue();
+    const queue = new TaskQueue(events());
     queue.attach(server.sender);
     queue.speak('First.');
     const second = queue.speak('Second.');
@@ -210,7 +214,7 @@ describe('TaskQueue', () => {
   });
 
   it('fails only the utterance whose task could not be sent', async () => {
-    const queue = new TaskQueue();
+    const queue = new TaskQueue(events());
     let calls = 0;
     queue.attach({
       send: async () => {
@@ -231,7 +235,7 @@ describe('TaskQueue', () => {
 
   it('onIdle resolves at once when nothing is queued and later when the queue drains', async () => {
     const server = fakeServer();
-    const queue = new TaskQueue();
+    const queue = new TaskQueue(events());
     await queue.onIdle();
     queue.attach(server.sender);
     queue.speak('Hi.');
@@ -245,7 +249,7 @@ describe('TaskQueue', () => {
   });
 
   it('detach settles everything as interrupted', async () => {
-    const queue = new TaskQueue();
+    const queue = new TaskQueue(events());
     const utterance = queue.speak('Never sent.');
     queue.detach();
     await expect(utterance.done).rejects.toMatchObject({ code: 'interrupted' });
