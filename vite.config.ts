@@ -39,7 +39,9 @@ export default defineConfig({
       'test/e2e/**/*.test.ts',
     ],
     environment: 'node',
-    // The emulator suites talk to real processes (livekit-server, speech synthesis).
+    // The emulator and end-to-end suites talk to real processes (livekit-server, speech, Chromium)
+    // and measure timing; on a 2-core machine they run one file at a time.
+    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 300_000,
   },

@@ -9,14 +9,12 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { build, type Plugin, preview } from 'vite';
-import { StreamingApiClient } from '../src/api/client.js';
-import { createSessionTokenHandler, toNodeListener } from '../src/server/index.js';
 import { chromiumFlags, chromiumPath } from '../test/support/chromium.js';
 import { spawnUntilReady } from '../test/support/processes.js';
 import { type BundleSizes, measureBundles } from './bundle-size.js';
 import { type CapacityFigures, measureCapacity } from './capacity.js';
 import type { RunFigures } from './page/main.js';
+import { serveBenchPage } from './page-server.js';
 import { type Summary, summarize } from './stats.js';
 
 const { values } = parseArgs({
@@ -30,25 +28,6 @@ const sessions = Number(values.sessions);
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 const AVATAR = 'Wayne_20240711';
 
-/** Serves the built page, the session token endpoint and a count of active sessions. */
-function benchBackend(apiUrl: string): Plugin {
-  const apiKey = 'emulator-api-key';
-  const tokens = toNodeListener(createSessionTokenHandler({ apiKey, baseUrl: apiUrl }));
-  const admin = new StreamingApiClient({ credentials: { apiKey }, baseUrl: apiUrl });
-  return {
-    name: 'bench-backend',
-    configurePreviewServer(server) {
-      server.middlewares.use('/api/avatar-token', (request, response) => void tokens(request, response));
-      server.middlewares.use('/bench/active', (_request, response) => {
-        void admin.listActiveSessions({ retry: false }).then((active) => {
-          response.writeHead(200, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ active: active.length }));
-        });
-      });
-    },
-  };
-}
-
 async function measureSessions(): Promise<{
   ours: RunFigures[];
   official: RunFigures[];
@@ -60,19 +39,8 @@ async function measureSessions(): Promise<{
     { api: /^API: (\S+)/m, livekit: /^LiveKit: (\S+)/m },
   );
   const apiUrl = emulator.found.api!;
-  const root = resolve(import.meta.dirname, 'page');
-  const outDir = resolve(import.meta.dirname, '.dist');
-  const config = {
-    configFile: false as const,
-    root,
-    logLevel: 'error' as const,
-    build: { outDir, emptyOutDir: true },
-    preview: { host: '127.0.0.1', port: 0 },
-    plugins: [benchBackend(apiUrl)],
-  };
-  await build(config);
-  const server = await preview(config);
-  const pageUrl = server.resolvedUrls!.local[0]!;
+  const server = await serveBenchPage(apiUrl);
+  const pageUrl = server.url;
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required'],
