@@ -53,6 +53,10 @@ type FrameCallbackVideo = HTMLVideoElement & {
   cancelVideoFrameCallback?: (handle: number) => void;
 };
 
+/**
+ * Draws `video` onto `canvas` with the key colour made transparent, once per decoded frame while
+ * started. `mode` says which path runs. Used by `<streaming-avatar background="chroma-key">`.
+ */
 export class ChromaKeyRenderer {
   /** `webgl` when the GPU path runs, `2d` for the fallback. */
   readonly mode: 'webgl' | '2d';

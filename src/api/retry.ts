@@ -22,6 +22,7 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** 3 retries, backoff from 500 ms doubling to at most 8,000 ms (a server's `Retry-After` wins). */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 8000 };
 
 /**

@@ -141,16 +141,29 @@ export const successEnvelopeSchema = z.looseObject({
   data: z.optional(z.unknown()),
 });
 
+/** `voice` of `streaming.new`: `voice_id`, `rate` (speed factor, 1 = normal), `emotion`, ElevenLabs settings. */
 export type VoiceSettings = z.infer<typeof voiceSettingsSchema>;
+/** Body of `POST /v1/streaming.new` (contract doc). `activity_idle_timeout` in seconds, 30–3600. */
+/** `data` of `streaming.new`: `session_id`, LiveKit `url` and `access_token`, `is_paid`, `session_duration_limit` (seconds). */
 export type NewSessionRequest = z.infer<typeof newSessionRequestSchema>;
 export type NewSession = z.infer<typeof newSessionSchema>;
+/** Body of `POST /v1/streaming.task`. */
+/** `data` of `streaming.task`: `task_id` and `duration_ms` (expected speech length, milliseconds). */
 export type TaskRequest = z.infer<typeof taskRequestSchema>;
 export type Task = z.infer<typeof taskSchema>;
+/** `repeat` speaks the text verbatim; `talk` has HeyGen's LLM answer it (contract Decision: `talk`, not `chat`). */
 export type TaskType = z.infer<typeof taskTypeSchema>;
+/** `async` answers at once; `sync` answers when the speech has ended. */
 export type TaskMode = z.infer<typeof taskModeSchema>;
+/** One active session of `GET /v1/streaming.list`: `session_id`, `status`, `created_at` (unix seconds). */
 export type ActiveSession = z.infer<typeof activeSessionSchema>;
+/** One past session of `GET /v2/streaming.list`; `created_at` unix seconds, `duration` seconds. */
 export type SessionHistoryEntry = z.infer<typeof sessionHistoryEntrySchema>;
+/** One page of `GET /v2/streaming.list`: `total`, `page`, `page_size`, `next_pagination_token`, `sessions`. */
 export type SessionHistoryPage = z.infer<typeof sessionHistoryPageSchema>;
+/** One avatar of `GET /v1/streaming/avatar.list`: `avatar_id`, `default_voice`, `normal_preview` (image URL), `status`. */
 export type Avatar = z.infer<typeof avatarSchema>;
+/** One knowledge base: `id`, `name`, `opening`, `prompt`, `created_at` (unix seconds). */
 export type KnowledgeBase = z.infer<typeof knowledgeBaseSchema>;
+/** `H264` (default: iOS 18 Safari fails on VP8, contract Decision) or `VP8`. */
 export type VideoEncoding = z.infer<typeof videoEncodingSchema>;

@@ -10,6 +10,7 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** The real clock: `Date.now()` and the global timers. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, delayMs) => globalThis.setTimeout(callback, delayMs),
