@@ -82,46 +82,38 @@ async function untilNoActiveSession(from: number): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function runOurs(apiBase: string, avatarId: string): Promise<RunFigures> {
-  const phases: Record<string, number> = {};
+/** One client under test, driven the same way for both. Times in milliseconds. */
+interface BenchClient {
+  /** Starts a session; resolves with its media and the time each step finished, since `t0`. */
+  start(t0: number): Promise<{ media: MediaStream; phases: Record<string, number> }>;
+  /** Sends `text`: `talking` resolves on the avatar's start-talking event, `settled` when the speech ends or is cut. */
+  speak(text: string): { talking: Promise<void>; settled: Promise<void> };
+  interrupt(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function timeRun(client: BenchClient): Promise<RunFigures> {
   const t0 = performance.now();
-  const session = new AvatarSession({
-    token: fromEndpoint('/api/avatar-token'),
-    apiBaseUrl: apiBase,
-    avatarId,
-  });
-  session.on('phase', (phase) => {
-    phases[phase] = performance.now() - t0;
-  });
-  await session.start();
-  phases.ready = performance.now() - t0;
-  const firstFrameMs = await firstFrame(session.media!, t0);
-  const audio = listen(session.media!);
+  const { media, phases } = await client.start(t0);
+  const firstFrameMs = await firstFrame(media, t0);
+  const audio = listen(media);
   await sleep(300);
 
   const s0 = performance.now();
-  const talking = new Promise<number>((resolve) =>
-    session.on(
-      'avatarEvent',
-      (event) => event.type === 'avatar_start_talking' && resolve(performance.now() - s0),
-    ),
-  );
-  const utterance = session.speak(TEXT);
+  const { talking, settled } = client.speak(TEXT);
+  const startTalking = talking.then(() => performance.now() - s0);
   const speakToFirstAudioMs = await audio.until((rms) => rms > LOUD, s0);
-  const speakToStartTalkingMs = await talking;
+  const speakToStartTalkingMs = await startTalking;
 
   await sleep(700);
   const i0 = performance.now();
-  const settled = utterance.done.then(
-    () => performance.now() - i0,
-    () => performance.now() - i0,
-  );
+  const settledAt = settled.then(() => performance.now() - i0);
   const silence = audio.until((rms) => rms < SILENT, i0);
-  await session.interrupt();
-  const [interruptToSilenceMs, interruptToSettledMs] = await Promise.all([silence, settled]);
+  await client.interrupt();
+  const [interruptToSilenceMs, interruptToSettledMs] = await Promise.all([silence, settledAt]);
 
   const st0 = performance.now();
-  await session.stop();
+  await client.stop();
   const stopToNoActiveSessionMs = await untilNoActiveSession(st0);
   await audio.close();
   return {
@@ -135,62 +127,74 @@ async function runOurs(apiBase: string, avatarId: string): Promise<RunFigures> {
   };
 }
 
-async function runOfficial(apiBase: string, avatarId: string): Promise<RunFigures> {
-  const t0 = performance.now();
-  const { token } = (await (await fetch('/api/avatar-token', { method: 'POST' })).json()) as {
-    token: string;
-  };
-  const phases: Record<string, number> = { new: performance.now() - t0 };
-  const avatar = new StreamingAvatar({ token, basePath: apiBase });
-  const stream = new Promise<MediaStream>((resolve) =>
-    avatar.on(StreamingEvents.STREAM_READY, (event: CustomEvent<MediaStream>) => resolve(event.detail)),
-  );
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries() as PerformanceResourceTiming[]) {
-      if (entry.name.endsWith('/v1/streaming.new')) phases.start = entry.responseEnd - t0;
-      if (entry.name.endsWith('/v1/streaming.start')) phases.room = entry.responseEnd - t0;
-    }
+function runOurs(apiBase: string, avatarId: string): Promise<RunFigures> {
+  const session = new AvatarSession({
+    token: fromEndpoint('/api/avatar-token'),
+    apiBaseUrl: apiBase,
+    avatarId,
   });
-  observer.observe({ type: 'resource', buffered: false });
-  await avatar.createStartAvatar({ avatarName: avatarId, quality: AvatarQuality.Low });
-  const media = await stream;
-  phases.media = performance.now() - t0;
-  phases.ready = phases.media;
-  observer.disconnect();
-  const firstFrameMs = await firstFrame(media, t0);
-  const audio = listen(media);
-  await sleep(300);
+  return timeRun({
+    async start(t0) {
+      const phases: Record<string, number> = {};
+      session.on('phase', (phase) => {
+        phases[phase] = performance.now() - t0;
+      });
+      await session.start();
+      phases.ready = performance.now() - t0;
+      return { media: session.media!, phases };
+    },
+    speak(text) {
+      const talking = new Promise<void>((resolve) =>
+        session.on('avatarEvent', (event) => event.type === 'avatar_start_talking' && resolve()),
+      );
+      const { done } = session.speak(text);
+      return { talking, settled: done.catch(() => undefined) };
+    },
+    interrupt: () => session.interrupt(),
+    stop: () => session.stop(),
+  });
+}
 
-  const s0 = performance.now();
-  const talking = new Promise<number>((resolve) =>
-    avatar.on(StreamingEvents.AVATAR_START_TALKING, () => resolve(performance.now() - s0)),
-  );
-  void avatar.speak({ text: TEXT, taskType: TaskType.REPEAT });
-  const speakToFirstAudioMs = await audio.until((rms) => rms > LOUD, s0);
-  const speakToStartTalkingMs = await talking;
-
-  await sleep(700);
-  const i0 = performance.now();
-  const stopped = new Promise<number>((resolve) =>
-    avatar.on(StreamingEvents.AVATAR_STOP_TALKING, () => resolve(performance.now() - i0)),
-  );
-  const silence = audio.until((rms) => rms < SILENT, i0);
-  await avatar.interrupt();
-  const [interruptToSilenceMs, interruptToSettledMs] = await Promise.all([silence, stopped]);
-
-  const st0 = performance.now();
-  await avatar.stopAvatar();
-  const stopToNoActiveSessionMs = await untilNoActiveSession(st0);
-  await audio.close();
-  return {
-    phases,
-    firstFrameMs,
-    speakToStartTalkingMs,
-    speakToFirstAudioMs,
-    interruptToSilenceMs,
-    interruptToSettledMs,
-    stopToNoActiveSessionMs,
-  };
+function runOfficial(apiBase: string, avatarId: string): Promise<RunFigures> {
+  let avatar: StreamingAvatar;
+  return timeRun({
+    async start(t0) {
+      const { token } = (await (await fetch('/api/avatar-token', { method: 'POST' })).json()) as {
+        token: string;
+      };
+      const phases: Record<string, number> = { new: performance.now() - t0 };
+      avatar = new StreamingAvatar({ token, basePath: apiBase });
+      const stream = new Promise<MediaStream>((resolve) =>
+        avatar.on(StreamingEvents.STREAM_READY, (event: CustomEvent<MediaStream>) => resolve(event.detail)),
+      );
+      // The SDK reports no steps; the page's resource timing shows when its calls answered.
+      const observer = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as PerformanceResourceTiming[]) {
+          if (entry.name.endsWith('/v1/streaming.new')) phases.start = entry.responseEnd - t0;
+          if (entry.name.endsWith('/v1/streaming.start')) phases.room = entry.responseEnd - t0;
+        }
+      });
+      observer.observe({ type: 'resource', buffered: false });
+      await avatar.createStartAvatar({ avatarName: avatarId, quality: AvatarQuality.Low });
+      const media = await stream;
+      phases.media = performance.now() - t0;
+      phases.ready = phases.media;
+      observer.disconnect();
+      return { media, phases };
+    },
+    speak(text) {
+      const talking = new Promise<void>((resolve) =>
+        avatar.on(StreamingEvents.AVATAR_START_TALKING, () => resolve()),
+      );
+      const settled = new Promise<void>((resolve) =>
+        avatar.on(StreamingEvents.AVATAR_STOP_TALKING, () => resolve()),
+      );
+      void avatar.speak({ text, taskType: TaskType.REPEAT });
+      return { talking, settled };
+    },
+    interrupt: () => avatar.interrupt(),
+    stop: () => avatar.stopAvatar(),
+  });
 }
 
 /** Main-thread milliseconds per presented frame and dropped frames over `seconds`, chroma key on or off. */
