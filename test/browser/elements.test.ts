@@ -66,8 +66,9 @@ describe('<streaming-avatar>', () => {
       );
     }
     const started = avatar.start();
+    // The session machinery loads on the first start, so connecting begins a moment later.
+    await until(() => avatar.getAttribute('state') === 'connecting', 'connecting');
     await avatar.updateComplete;
-    expect(avatar.getAttribute('state')).to.equal('connecting');
     expect(avatar.shadowRoot!.querySelector('[part="phase"]')!.textContent).to.equal(
       'Getting a session token…',
     );
