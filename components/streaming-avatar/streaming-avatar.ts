@@ -1,6 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import { StreamingAvatarError } from '../../src/errors.js';
+import { AbortError, StreamingAvatarError } from '../../src/errors.js';
 import type {
   AvatarSession,
   AvatarSessionOptions,
@@ -146,6 +146,10 @@ export class StreamingAvatarElement extends LitElement {
   @state() private endReason: EndReason | undefined;
   @state() private audioBlocked = false;
   @state() private media: MediaStream | undefined;
+  @state() private loading = false;
+
+  private pendingStart: Promise<void> | undefined;
+  private stopRequested = false;
 
   @query('video') private video!: HTMLVideoElement;
   @query('canvas') private canvas: HTMLCanvasElement | undefined;
@@ -166,17 +170,36 @@ export class StreamingAvatarElement extends LitElement {
    * Starts a new session (a finished one is replaced). Resolves when the avatar's media is ready.
    * @throws {StreamingAvatarError} why the start failed; it is also shown in the element.
    */
-  async start(): Promise<void> {
+  start(): Promise<void> {
     if (this.session && (this.session.state === 'connecting' || this.session.state === 'connected')) {
       return this.session.start();
     }
+    // One start at a time, also while the session machinery is still loading.
+    this.pendingStart ??= this.startSession().finally(() => {
+      this.pendingStart = undefined;
+    });
+    return this.pendingStart;
+  }
+
+  /** Stops the session in any state, also one still loading; billing stops. */
+  async stop(): Promise<void> {
+    if (this.loading) this.stopRequested = true;
+    await this.session?.stop();
+  }
+
+  private async startSession(): Promise<void> {
     if (!this.tokenUrl) {
       throw this.fail(
         new StreamingAvatarError('authentication', 'Set token-url to your backend’s session token endpoint.'),
       );
     }
+    this.stopRequested = false;
+    this.loading = true;
     // The session machinery (API client, schemas, queue) loads on the first start, not with the page.
-    const core = await import('../../src/index.js');
+    const core = await import('../../src/index.js').finally(() => {
+      this.loading = false;
+    });
+    if (this.stopRequested) throw new AbortError('The avatar was stopped before it started.');
     const options = this.buildOptions(core.fromEndpoint(this.tokenUrl));
     const session = this.createSession ? this.createSession(options) : new core.AvatarSession(options);
     this.bind(session);
@@ -186,11 +209,6 @@ export class StreamingAvatarElement extends LitElement {
       if (error instanceof StreamingAvatarError && error.code !== 'aborted') throw this.fail(error);
       throw error;
     }
-  }
-
-  /** Stops the session in any state; billing stops. */
-  async stop(): Promise<void> {
-    await this.session?.stop();
   }
 
   /**
@@ -322,6 +340,12 @@ export class StreamingAvatarElement extends LitElement {
   }
 
   private renderOverlay() {
+    if (this.loading) {
+      return html`<div part="overlay" role="status">
+        <div part="progress" aria-hidden="true"></div>
+        <div part="phase">Loading…</div>
+      </div>`;
+    }
     if (this.state === 'connecting') {
       return html`<div part="overlay" role="status">
         <div part="progress" aria-hidden="true"></div>

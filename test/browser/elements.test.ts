@@ -83,6 +83,25 @@ describe('<streaming-avatar>', () => {
     await expectAccessible(host);
   });
 
+  it('starts one session however often start() is called, and none when stopped while loading', async () => {
+    const backend = fakeBackend();
+    const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    let created = 0;
+    avatar.createSession = (options) => {
+      created += 1;
+      return backend.createSession(options);
+    };
+    await Promise.all([avatar.start(), avatar.start(), avatar.start()]);
+    expect(created).to.equal(1);
+    await avatar.stop();
+
+    const starting = avatar.start().catch((error: { code: string }) => error.code);
+    await avatar.stop();
+    expect(await starting).to.equal('aborted');
+    expect(created).to.equal(1);
+  });
+
   it('shows a readable error with a retry button and fires avatar-error', async () => {
     const failure = new AuthenticationError('The session token was rejected.', { status: 401 });
     const backend = fakeBackend({ failStart: failure });
