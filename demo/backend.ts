@@ -19,9 +19,8 @@ export function avatarBackend(): Plugin {
         );
         return;
       }
-      const options = { apiKey, ...(baseUrl ? { baseUrl } : {}) };
-      const tokens = toNodeListener(createSessionTokenHandler(options));
-      const admin = new StreamingApiClient({ credentials: { apiKey }, ...(baseUrl ? { baseUrl } : {}) });
+      const tokens = toNodeListener(createSessionTokenHandler({ apiKey, baseUrl }));
+      const admin = new StreamingApiClient({ credentials: { apiKey }, baseUrl });
       server.middlewares.use('/api/avatar-token', (request, response) => void tokens(request, response));
       server.middlewares.use('/api/avatars', (_request, response) => {
         admin

@@ -4,9 +4,9 @@
  * `--quiet` hides its request log.
  */
 import '../emulator/rtc-log-level.js';
-import { dispose } from '@livekit/rtc-node';
 import { createServer } from 'vite';
 import { startEmulator } from '../emulator/emulator.js';
+import { exitOnStop } from '../emulator/shutdown.js';
 
 const quiet = process.argv.includes('--quiet');
 const log = (line: string) => {
@@ -31,17 +31,7 @@ console.log(`Demo: ${url}`);
 console.log(`Drop-in page: ${url}plain.html (after npm run build)`);
 console.log('Press Ctrl-C to stop.\n');
 
-let stopping = false;
-async function stop() {
-  if (stopping) return;
-  stopping = true;
-  console.log('\nStopping the demo and the emulator…');
-  const force = setTimeout(() => process.exit(0), 8000);
-  await vite.close().catch(() => undefined);
-  await emulator.close().catch(() => undefined);
-  await dispose().catch(() => undefined);
-  clearTimeout(force);
-  process.exit(0);
-}
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
+exitOnStop(
+  () => console.log('\nStopping the demo and the emulator…'),
+  [() => vite.close(), () => emulator.close()],
+);

@@ -5,6 +5,8 @@
  * start-to-stop time, 30 seconds minimum, then 1-second increments.
  */
 
+import { KEY_TIER_LIMITS } from '../src/limits.js';
+
 export type Tier = 'trial' | 'api';
 
 /** One key in the emulator's config. `credits` is the starting balance. */
@@ -13,13 +15,22 @@ export interface KeyConfig {
   credits: number;
 }
 
+/** The contract's key tiers (`src/limits.ts`), in the units the emulator counts in (seconds). */
 export const TIER_LIMITS: Record<
   Tier,
   { concurrentSessions: number; sessionSeconds: number; monthlySeconds: number }
 > = {
-  trial: { concurrentSessions: 3, sessionSeconds: 600, monthlySeconds: 300 * 60 },
+  trial: {
+    concurrentSessions: KEY_TIER_LIMITS.trial.concurrentSessions,
+    sessionSeconds: KEY_TIER_LIMITS.trial.sessionDurationSeconds,
+    monthlySeconds: KEY_TIER_LIMITS.trial.monthlyStreamingMinutes * 60,
+  },
   // HeyGen publishes no cap for API-key sessions; the emulator picks one hour.
-  api: { concurrentSessions: 100, sessionSeconds: 3600, monthlySeconds: Number.POSITIVE_INFINITY },
+  api: {
+    concurrentSessions: KEY_TIER_LIMITS.api.concurrentSessions,
+    sessionSeconds: 3600,
+    monthlySeconds: Number.POSITIVE_INFINITY,
+  },
 };
 
 /** Seconds of streaming one credit buys at 0.2 credits per minute (seed 000). */

@@ -5,15 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IDLE_TIMEOUT_SECONDS, MAX_REPEAT_TEXT_CHARS, QUALITY_PRESETS, type Quality } from '../src/limits.js';
 import { type Account, SECONDS_PER_CREDIT } from './accounts.js';
 import { AVATARS } from './avatars.js';
 import type { Faults } from './faults.js';
 import type { MediaBackend } from './media.js';
-import { EmulatedSession, newId, QUALITY_SIZES, type Quality, type SessionSettings } from './sessions.js';
-
-/** Most characters of a repeat task (seed 000). */
-const MAX_REPEAT_TEXT = 1000;
-const IDLE_TIMEOUT = { min: 30, max: 3600, default: 120 };
+import { EmulatedSession, newId, type SessionSettings } from './sessions.js';
 
 /** An error answer: HTTP status plus HeyGen's `{code, message}`. */
 export class HttpError extends Error {
@@ -196,14 +193,12 @@ export class StreamingApi {
 
   private async newSession(request: ParsedRequest) {
     const caller = this.caller(request);
-    if (caller.token) {
-      if (caller.token.sessionId !== undefined) {
-        throw new HttpError(
-          401,
-          400112,
-          'Unauthorized: this session token was already used; tokens are single-use',
-        );
-      }
+    if (caller.token?.sessionId !== undefined) {
+      throw new HttpError(
+        401,
+        400112,
+        'Unauthorized: this session token was already used; tokens are single-use',
+      );
     }
     const { account } = caller;
     const settings = this.sessionSettings(request.body, account);
@@ -252,21 +247,21 @@ export class StreamingApi {
     const avatar = AVATARS.find((candidate) => candidate.avatar_id === avatarId);
     if (!avatar) throw new HttpError(400, 10013, 'avatar not found');
     const quality = (body.quality ?? 'low') as Quality;
-    if (!(quality in QUALITY_SIZES))
+    if (!(quality in QUALITY_PRESETS))
       throw invalid(`quality must be low, medium or high, not ${JSON.stringify(quality)}`);
     if (body.version !== undefined && body.version !== 'v2')
       throw invalid('version must be "v2" (v1 was retired on 2025-02-28)');
     const encoding = body.video_encoding ?? 'H264';
     if (encoding !== 'H264' && encoding !== 'VP8') throw invalid('video_encoding must be H264 or VP8');
-    const idle = body.activity_idle_timeout ?? IDLE_TIMEOUT.default;
+    const idle = body.activity_idle_timeout ?? IDLE_TIMEOUT_SECONDS.default;
     if (
       typeof idle !== 'number' ||
       !Number.isInteger(idle) ||
-      idle < IDLE_TIMEOUT.min ||
-      idle > IDLE_TIMEOUT.max
+      idle < IDLE_TIMEOUT_SECONDS.min ||
+      idle > IDLE_TIMEOUT_SECONDS.max
     ) {
       throw invalid(
-        `activity_idle_timeout must be a whole number of seconds from ${IDLE_TIMEOUT.min} to ${IDLE_TIMEOUT.max}`,
+        `activity_idle_timeout must be a whole number of seconds from ${IDLE_TIMEOUT_SECONDS.min} to ${IDLE_TIMEOUT_SECONDS.max}`,
       );
     }
     const voice = (typeof body.voice === 'object' && body.voice !== null ? body.voice : {}) as Record<
@@ -313,9 +308,9 @@ export class StreamingApi {
     if (taskType !== 'repeat' && taskType !== 'talk' && taskType !== 'chat') {
       throw invalid('task_type must be repeat or talk');
     }
-    if (taskType === 'repeat' && text.length > MAX_REPEAT_TEXT) {
+    if (taskType === 'repeat' && text.length > MAX_REPEAT_TEXT_CHARS) {
       throw invalid(
-        `text is ${text.length} characters; repeat tasks take at most ${MAX_REPEAT_TEXT} characters`,
+        `text is ${text.length} characters; repeat tasks take at most ${MAX_REPEAT_TEXT_CHARS} characters`,
       );
     }
     const mode = request.body.task_mode ?? 'async';

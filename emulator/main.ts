@@ -6,9 +6,9 @@
 import './rtc-log-level.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { dispose } from '@livekit/rtc-node';
 import type { KeyConfig } from './accounts.js';
 import { DEFAULT_KEYS, startEmulator } from './emulator.js';
+import { exitOnStop } from './shutdown.js';
 
 const HELP = `Usage: npm run emulator -- [options]
 
@@ -82,28 +82,7 @@ const emulator = await startEmulator({
 console.log(`API: ${emulator.apiUrl}`);
 if (emulator.livekitUrl) console.log(`LiveKit: ${emulator.livekitUrl}`);
 
-let stopping = false;
-async function shutdown(code = 0) {
-  if (stopping) return;
-  stopping = true;
-  log('stopping: closing sessions and livekit-server');
-  const force = setTimeout(() => process.exit(code), 8000);
-  await emulator.close().catch(() => undefined);
-  await dispose().catch(() => undefined);
-  clearTimeout(force);
-  process.exit(code);
-}
-process.on('SIGINT', () => void shutdown());
-process.on('SIGTERM', () => void shutdown());
-// Started by a test or a script that died: stop with it rather than linger.
-const parent = process.ppid;
-setInterval(() => {
-  try {
-    process.kill(parent, 0);
-  } catch {
-    void shutdown();
-  }
-}, 1000).unref();
+exitOnStop(() => log('stopping: closing sessions and livekit-server'), [() => emulator.close()]);
 
 function whole(value: string | undefined, flag: string): number {
   const number = Number(value);

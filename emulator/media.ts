@@ -3,6 +3,7 @@
  * with `--no-media`, timers that stand in for speech (for load tests of the REST side).
  */
 import { AccessToken, ParticipantInfo_State, RoomServiceClient } from 'livekit-server-sdk';
+import { AVATAR_FRAME_RATE, AVATAR_IDENTITY } from '../src/limits.js';
 import { AvatarParticipant, type SpokenTask } from './avatar-participant.js';
 import type { LiveKitServer } from './livekit-server.js';
 import { type Speech, synthesize } from './speech.js';
@@ -28,8 +29,6 @@ export interface MediaBackend {
   deleteRoom(roomName: string): Promise<void>;
 }
 
-/** Frames per second of the avatar's video (HeyGen's avatars stream at 25 fps). */
-export const AVATAR_FPS = 25;
 const SAMPLE_RATE = 22_050;
 
 /** Rooms on a real livekit-server, with the drawn avatar speaking eSpeak NG audio. */
@@ -48,9 +47,9 @@ export function liveKitMedia(server: LiveKitServer): MediaBackend {
     async joinAvatar(roomName, settings) {
       const avatar = await AvatarParticipant.join({
         url: server.wsUrl,
-        token: await token(roomName, 'heygen', true),
+        token: await token(roomName, AVATAR_IDENTITY, true),
         ...settings,
-        fps: AVATAR_FPS,
+        fps: AVATAR_FRAME_RATE,
         sampleRate: SAMPLE_RATE,
       });
       return {
@@ -76,7 +75,7 @@ async function viewerJoined(rooms: RoomServiceClient, roomName: string): Promise
     if (
       participants.some(
         (participant) =>
-          participant.identity !== 'heygen' && participant.state === ParticipantInfo_State.ACTIVE,
+          participant.identity !== AVATAR_IDENTITY && participant.state === ParticipantInfo_State.ACTIVE,
       )
     )
       return;

@@ -4,6 +4,7 @@
  * entries a closed session leaves.
  */
 import { randomBytes } from 'node:crypto';
+import { QUALITY_PRESETS, type Quality } from '../src/limits.js';
 import type { Account } from './accounts.js';
 import type { Avatar, MediaBackend } from './media.js';
 import { answer } from './responder.js';
@@ -12,15 +13,6 @@ export type SessionStatus = 'new' | 'connecting' | 'connected' | 'closing' | 'cl
 
 /** Why an emulated session closed. */
 export type CloseReason = 'user' | 'idle_timeout' | 'duration_limit' | 'credits_exhausted' | 'emulator';
-
-/** Frame sizes of the quality presets (contract doc): low 360p, medium 480p, high 720p. */
-export const QUALITY_SIZES = {
-  low: { width: 640, height: 360 },
-  medium: { width: 854, height: 480 },
-  high: { width: 1280, height: 720 },
-} as const;
-
-export type Quality = keyof typeof QUALITY_SIZES;
 
 /** What `streaming.new` asked for, after validation. Times in seconds. */
 export interface SessionSettings {
@@ -86,9 +78,10 @@ export class EmulatedSession {
   /** Brings the avatar into the room; billing starts. */
   async start(): Promise<void> {
     this.status = 'connecting';
-    const size = QUALITY_SIZES[this.settings.quality];
+    const { width, height } = QUALITY_PRESETS[this.settings.quality];
     const avatar = await this.media.joinAvatar(this.roomName, {
-      ...size,
+      width,
+      height,
       videoCodec: this.settings.videoCodec,
     });
     if (!this.active) {

@@ -42,8 +42,8 @@ export type ProviderFactory = (sessionToken: string) => StreamingProvider;
 /** Options of {@link heygenProvider}. */
 export interface HeyGenProviderOptions {
   /** API base URL (default HeyGen's; the emulator's in tests and the demo). */
-  baseUrl?: string;
-  fetch?: typeof fetch;
+  baseUrl?: string | undefined;
+  fetch?: typeof fetch | undefined;
 }
 
 /** The HeyGen Streaming API as a {@link StreamingProvider}. */

@@ -53,8 +53,8 @@ export function fromEndpoint(url: string, options: FromEndpointOptions = {}): Se
 
 /** Options of {@link unsafeFromApiKey}. */
 export interface UnsafeFromApiKeyOptions {
-  baseUrl?: string;
-  fetch?: typeof fetch;
+  baseUrl?: string | undefined;
+  fetch?: typeof fetch | undefined;
   /** Where the warning goes (default `console.warn`). */
   warn?: (message: string) => void;
 }
@@ -70,8 +70,8 @@ export function unsafeFromApiKey(
   const warn = options.warn ?? ((message) => console.warn(message));
   const client = new StreamingApiClient({
     credentials: { apiKey },
-    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    baseUrl: options.baseUrl,
+    fetch: options.fetch,
   });
   return (signal) => {
     warn(

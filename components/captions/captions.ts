@@ -1,7 +1,8 @@
-import { css, html, LitElement } from 'lit';
+import { html, LitElement } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { findAvatar } from '../avatar-target.js';
 import type { AvatarTalkingMessageEvent } from '../events.js';
+import { styles } from './captions.styles.js';
 
 /** One caption: the words of one task, with when they were spoken (milliseconds since the first caption). */
 export interface CaptionCue {
@@ -21,26 +22,11 @@ export interface CaptionCue {
  *
  * @cssproperty --captions-background - Behind the lines (default translucent black).
  * @cssproperty --captions-color - Text colour (default white).
+ * @cssproperty --captions-max-height - Height before the transcript scrolls (default 12em).
  */
 @customElement('avatar-captions')
 export class AvatarCaptionsElement extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-      font: 16px/1.5 system-ui, sans-serif;
-    }
-    [part='region'] {
-      max-height: var(--captions-max-height, 12em);
-      overflow-y: auto;
-    }
-    [part='caption'] {
-      margin: 0 0 4px;
-      padding: 4px 8px;
-      border-radius: 6px;
-      color: var(--captions-color, #fff);
-      background: var(--captions-background, rgb(0 0 0 / 70%));
-    }
-  `;
+  static override styles = styles;
 
   /** The id of the `<streaming-avatar>` to caption; default: the closest one around this element. */
   @property() for: string | undefined;

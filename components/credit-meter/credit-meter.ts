@@ -1,9 +1,10 @@
-import { css, html, LitElement, nothing } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CreditMeter, type MeterReading } from '../../src/credits/credit-meter.js';
 import type { RatePlanName } from '../../src/credits/rate-plans.js';
 import { findAvatar } from '../avatar-target.js';
 import type { StreamingAvatarElement } from '../streaming-avatar/streaming-avatar.js';
+import { styles } from './credit-meter.styles.js';
 
 /** Screen readers hear the figures at most this often, in milliseconds. */
 const ANNOUNCE_EVERY_MS = 30_000;
@@ -22,43 +23,7 @@ const ANNOUNCE_EVERY_MS = 30_000;
  */
 @customElement('avatar-credit-meter')
 export class AvatarCreditMeterElement extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-      font: 14px/1.4 system-ui, sans-serif;
-      color: inherit;
-    }
-    [part='figures'] {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 4px 16px;
-      font-variant-numeric: tabular-nums;
-    }
-    dt {
-      font-size: 12px;
-      opacity: 0.75;
-    }
-    dd {
-      margin: 0;
-      font-weight: 600;
-    }
-    progress {
-      width: 100%;
-      height: 8px;
-      accent-color: var(--meter-accent, #2563eb);
-    }
-    :host([warning]) progress {
-      accent-color: var(--meter-warning, #e5484d);
-    }
-    .visually-hidden {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip-path: inset(50%);
-      white-space: nowrap;
-    }
-  `;
+  static override styles = styles;
 
   /** The id of the `<streaming-avatar>` to follow; default: the closest one around this element. */
   @property() for: string | undefined;
@@ -121,8 +86,8 @@ export class AvatarCreditMeterElement extends LitElement {
     const meter = new CreditMeter(session, {
       plan: this.plan,
       warnAtFraction: this.warnAt,
-      ...(this.pricePerCredit === undefined ? {} : { pricePerCredit: this.pricePerCredit }),
-      ...(this.maxCredits === undefined ? {} : { maxCredits: this.maxCredits }),
+      pricePerCredit: this.pricePerCredit,
+      maxCredits: this.maxCredits,
     });
     meter.on('tick', (reading) => this.showReading(reading));
     meter.on('warning', (reading) => {

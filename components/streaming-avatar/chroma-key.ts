@@ -66,7 +66,9 @@ export class ChromaKeyRenderer {
   private keyColor: Rgb | undefined;
   private handle: number | undefined;
   private running = false;
-  private uniforms: Record<string, WebGLUniformLocation | null> = {};
+  private keyColorUniform: WebGLUniformLocation | null = null;
+  /** The key colour the shader holds, so it is sent again only when it changes. */
+  private shaderKey: Rgb | undefined;
 
   constructor(
     private readonly video: FrameCallbackVideo,
@@ -125,9 +127,10 @@ export class ChromaKeyRenderer {
     if (this.canvas.width !== width || this.canvas.height !== height) {
       this.canvas.width = width;
       this.canvas.height = height;
+      this.gl?.viewport(0, 0, width, height);
     }
     this.keyColor ??= sampleBorder(this.video);
-    if (this.gl) this.drawWebGl(this.gl, width, height, this.keyColor);
+    if (this.gl) this.drawWebGl(this.gl, this.keyColor);
     else if (this.context2d) this.draw2d(this.context2d, width, height, this.keyColor);
   }
 
@@ -153,18 +156,19 @@ export class ChromaKeyRenderer {
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR);
-    for (const name of ['keyColor', 'similarity', 'smoothness', 'spill']) {
-      this.uniforms[name] = gl.getUniformLocation(program, name);
-    }
+    // The tuning never changes; only the key colour is sent per change (drawWebGl).
+    gl.uniform1f(gl.getUniformLocation(program, 'similarity'), this.options.similarity);
+    gl.uniform1f(gl.getUniformLocation(program, 'smoothness'), this.options.smoothness);
+    gl.uniform1f(gl.getUniformLocation(program, 'spill'), this.options.spill);
+    this.keyColorUniform = gl.getUniformLocation(program, 'keyColor');
   }
 
-  private drawWebGl(gl: WebGLRenderingContext, width: number, height: number, key: Rgb): void {
-    gl.viewport(0, 0, width, height);
+  private drawWebGl(gl: WebGLRenderingContext, key: Rgb): void {
     gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, this.video);
-    gl.uniform3f(this.uniforms.keyColor!, key[0] / 255, key[1] / 255, key[2] / 255);
-    gl.uniform1f(this.uniforms.similarity!, this.options.similarity);
-    gl.uniform1f(this.uniforms.smoothness!, this.options.smoothness);
-    gl.uniform1f(this.uniforms.spill!, this.options.spill);
+    if (this.shaderKey !== key) {
+      gl.uniform3f(this.keyColorUniform, key[0] / 255, key[1] / 255, key[2] / 255);
+      this.shaderKey = key;
+    }
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
   }
 

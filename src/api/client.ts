@@ -55,9 +55,9 @@ export interface StreamingApiClientOptions {
    * Defaults to {@link HEYGEN_API_BASE_URL}; point it at the emulator in tests. In a page it may be
    * a path on the page's own origin (`/heygen`) that a proxy forwards.
    */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** The `fetch` to use (default `globalThis.fetch`). */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   clock?: Clock;
   /** Numbers in [0, 1) for retry jitter (default `Math.random`). */
   random?: () => number;

@@ -17,9 +17,9 @@ export interface CreditMeterOptions {
   /** Default `streaming` (seed 000: 0.2 credits/min, 30 s minimum, then 1-s increments). */
   plan?: RatePlan | RatePlanName;
   /** Money per credit, for `cost` (e.g. `PRICE_PER_CREDIT_USD.pro`: $0.99, seed 000). */
-  pricePerCredit?: number;
+  pricePerCredit?: number | undefined;
   /** Credits the session may use; at 100 % the meter stops it with reason `budget_exhausted`. */
-  maxCredits?: number;
+  maxCredits?: number | undefined;
   /** Fraction of `maxCredits` at which `warning` fires once (default 0.8). */
   warnAtFraction?: number;
   clock?: Clock;

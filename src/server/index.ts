@@ -12,8 +12,8 @@ export interface SessionTokenHandlerOptions {
   /** The HeyGen API key. Read it from the environment; never ship it to a page. */
   apiKey: string;
   /** Streaming API base URL (default HeyGen's; the emulator's in development). */
-  baseUrl?: string;
-  fetch?: typeof fetch;
+  baseUrl?: string | undefined;
+  fetch?: typeof fetch | undefined;
   /**
    * Decides whether a request may have a token (your app's own auth). Default: every POST.
    * Answer false and the caller gets 403.
@@ -45,8 +45,8 @@ export interface SessionTokenHandler {
 export function createSessionTokenHandler(options: SessionTokenHandlerOptions): SessionTokenHandler {
   const client = new StreamingApiClient({
     credentials: { apiKey: options.apiKey },
-    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    baseUrl: options.baseUrl,
+    fetch: options.fetch,
   });
   let issued = 0;
   let firstIssuedAtSeconds: number | undefined;

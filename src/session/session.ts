@@ -296,7 +296,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       this.setPhase('token');
       const token = await this.options.token(signal);
       this.throwIfStopped();
-      this.provider = (this.options.provider ?? heygenProvider(apiOptions(this.options)))(token);
+      this.provider = (this.options.provider ?? heygenProvider({ baseUrl: this.options.apiBaseUrl }))(token);
 
       this.setPhase('new');
       // No abort signal: once asked, HeyGen may create the session, and only its id lets us stop it.
@@ -509,10 +509,6 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
 async function defaultTransport(): Promise<AvatarTransport> {
   const { LiveKitTransport } = await import('./livekit-transport.js');
   return LiveKitTransport.create();
-}
-
-function apiOptions(options: AvatarSessionOptions) {
-  return options.apiBaseUrl === undefined ? {} : { baseUrl: options.apiBaseUrl };
 }
 
 function toToolkitError(cause: unknown): StreamingAvatarError {
