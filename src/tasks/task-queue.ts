@@ -188,6 +188,7 @@ export class TaskQueue {
       for (const piece of pieces) this.doom(piece);
     }
     this.pump();
+    this.notifyIdle();
     return true;
   }
 

@@ -248,6 +248,16 @@ describe('TaskQueue', () => {
     expect(idle).toBe(true);
   });
 
+  it('onIdle resolves when the last utterance is cancelled', async () => {
+    const queue = new TaskQueue(events());
+    const only = queue.speak('Never mind.');
+    let idle = false;
+    void queue.onIdle().then(() => (idle = true));
+    await queue.cancel(only.id);
+    await settle();
+    expect(idle).toBe(true);
+  });
+
   it('detach settles everything as interrupted', async () => {
     const queue = new TaskQueue(events());
     const utterance = queue.speak('Never sent.');
