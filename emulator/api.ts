@@ -9,20 +9,9 @@ import { IDLE_TIMEOUT_SECONDS, MAX_REPEAT_TEXT_CHARS, QUALITY_PRESETS, type Qual
 import { type Account, SECONDS_PER_CREDIT } from './accounts.js';
 import { AVATARS } from './avatars.js';
 import type { Faults } from './faults.js';
+import { HttpError, readJson, send, setCors } from './http.js';
 import type { MediaBackend } from './media.js';
 import { EmulatedSession, newId, type SessionSettings } from './sessions.js';
-
-/** An error answer: HTTP status plus HeyGen's `{code, message}`. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 const closedError = () => new HttpError(400, 10005, 'session state wrong: closed');
 const STATE_CODES = {
@@ -515,42 +504,6 @@ function parseDate(value: string | null): number | undefined {
   const time = Date.parse(value);
   if (Number.isNaN(time)) throw invalid(`date ${value} is not YYYY-MM-DDTHH:MM:SSZ`);
   return time;
-}
-
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
-  if (request.method !== 'POST') return {};
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  const type = request.headers['content-type'] ?? '';
-  if (!type.includes('json'))
-    throw new HttpError(415, 415, 'Unsupported media type: send Content-Type: application/json');
-  try {
-    const value = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
-  } catch {
-    // Reported below.
-  }
-  throw new HttpError(400, 40001, 'the body is not a JSON object');
-}
-
-function send(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-}
-
-function setCors(response: ServerResponse): void {
-  response.setHeader('access-control-allow-origin', '*');
-  response.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
-  response.setHeader('access-control-allow-headers', 'authorization, content-type, x-api-key');
-  response.setHeader('access-control-expose-headers', 'retry-after');
-  response.setHeader('access-control-max-age', '600');
 }
 
 function describeResult(data: unknown): string {

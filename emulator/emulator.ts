@@ -4,8 +4,9 @@
  */
 import { createServer } from 'node:http';
 import { Account, type KeyConfig } from './accounts.js';
-import { HttpError, StreamingApi } from './api.js';
+import { StreamingApi } from './api.js';
 import { Faults } from './faults.js';
+import { HttpError } from './http.js';
 import { type LiveKitServer, startLiveKitServer } from './livekit-server.js';
 import { liveKitMedia, noMedia } from './media.js';
 import { attachVoiceChatSocket } from './voice-chat-socket.js';

@@ -1,0 +1,56 @@
+/**
+ * HTTP plumbing of the emulator's API: HeyGen's error answer, JSON bodies, and CORS so a page on
+ * another localhost port can call it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** An error answer: HTTP status plus HeyGen's `{code, message}`. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The JSON object a POST carries (`{}` for other methods or an empty body). @throws {HttpError} 415 or 400. */
+export async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  if (request.method !== 'POST') return {};
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  const type = request.headers['content-type'] ?? '';
+  if (!type.includes('json'))
+    throw new HttpError(415, 415, 'Unsupported media type: send Content-Type: application/json');
+  try {
+    const value = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
+  } catch {
+    // Reported below.
+  }
+  throw new HttpError(400, 40001, 'the body is not a JSON object');
+}
+
+/** Writes a JSON answer. */
+export function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+/** Lets any origin call the API and read `Retry-After`. */
+export function setCors(response: ServerResponse): void {
+  response.setHeader('access-control-allow-origin', '*');
+  response.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+  response.setHeader('access-control-allow-headers', 'authorization, content-type, x-api-key');
+  response.setHeader('access-control-expose-headers', 'retry-after');
+  response.setHeader('access-control-max-age', '600');
+}
