@@ -326,14 +326,14 @@ export class UtteranceError extends StreamingAvatarError {
 
 /**
  * Reads `Retry-After` (seeds 003/004): delay-seconds or an HTTP date.
- * @returns Milliseconds to wait, or undefined when the header is missing or unreadable.
+ * @returns Milliseconds to wait, or undefined when the header is missing, unreadable, zero,
+ *   negative or a date already past (the caller then backs off on its own).
  */
 export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
   if (value === null || value.trim() === '') return undefined;
   const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+  const ms = Number.isNaN(seconds) ? Date.parse(value) - nowMs : seconds * 1000;
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 
 function readEnvelope(body: unknown): { code?: number; message?: string } {

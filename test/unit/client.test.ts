@@ -233,6 +233,36 @@ describe('StreamingApiClient retries', () => {
     expect(error).toMatchObject({ retryAfterMs: 1000, code: 'rate_limited' });
   });
 
+  it('fails at once with rate_limited when Retry-After asks for more than 60 s', async () => {
+    for (const retryAfter of ['3600', '99999999999']) {
+      let calls = 0;
+      const { api } = client(() => {
+        calls += 1;
+        return fail(429, 400123, 'Too Many Requests', { 'retry-after': retryAfter });
+      });
+      const error = await api.keepAlive('s').catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(RateLimitError);
+      expect(error).toMatchObject({ code: 'rate_limited', retryAfterMs: Number(retryAfter) * 1000 });
+      expect(calls).toBe(1);
+    }
+  });
+
+  it.each(['-5', '0', 'soon', 'Thu, 01 Jan 1970 00:00:00 GMT'])(
+    'backs off on its own when Retry-After is %s',
+    async (retryAfter) => {
+      let calls = 0;
+      const { api, clock } = client(() =>
+        ++calls === 1 ? fail(429, 400123, 'Too Many Requests', { 'retry-after': retryAfter }) : ok(null),
+      );
+      const pending = api.keepAlive('s');
+      await clock.advance(1);
+      expect(calls).toBe(1); // not retried at once
+      await clock.advance(374);
+      await pending;
+      expect(calls).toBe(2);
+    },
+  );
+
   it('retries 5xx and network errors on calls that are safe to repeat, with growing delays', async () => {
     let calls = 0;
     const { api, clock } = client(() => {
