@@ -23,7 +23,11 @@ export type ErrorCode =
   | 'aborted'
   | 'interrupted'
   | 'cancelled'
-  | 'media';
+  | 'media'
+  | 'stop_failed'
+  | 'token_endpoint'
+  | 'configuration'
+  | 'not_started';
 
 /** Options every toolkit error accepts. */
 export interface StreamingAvatarErrorOptions {
@@ -311,6 +315,42 @@ export class MediaError extends StreamingAvatarError {
   constructor(message: string, options: StreamingAvatarErrorOptions = {}) {
     super('media', message, options);
   }
+}
+
+/**
+ * `streaming.stop` failed, so the server may still bill the session. The session keeps retrying
+ * with backoff and stays `closing` until the server confirms; this error says so meanwhile.
+ */
+export class StopFailedError extends StreamingAvatarError {
+  /** The session the server could not be told to stop. */
+  readonly sessionId: string;
+
+  constructor(sessionId: string, cause: unknown) {
+    super(
+      'stop_failed',
+      `Session "${sessionId}" could not be stopped yet (${cause instanceof Error ? cause.message : String(cause)}); ` +
+        'retrying. It may keep billing until the server confirms the stop or its idle timeout ends it.',
+      { cause },
+    );
+    this.sessionId = sessionId;
+  }
+}
+
+/** An option given to a constructor is out of range or of the wrong kind. Thrown at construction. */
+export class InvalidOptionError extends StreamingAvatarError {
+  /** The option's name, e.g. `maxCredits`. */
+  readonly option: string;
+
+  constructor(option: string, expected: string, value: unknown) {
+    super('invalid_parameter', `${option} must be ${expected}; got ${describeValue(value)}.`);
+    this.option = option;
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  return typeof value;
 }
 
 /** An utterance did not finish: `interrupted` by `interrupt()` or a session end, or `cancelled` by `cancel(id)`. */

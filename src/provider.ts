@@ -18,6 +18,10 @@ export interface CreatedSession {
 
 /** One session's calls to the provider, authorised by one session token. */
 export interface StreamingProvider {
+  /**
+   * Creates the session. Never times out by itself: once asked, the server may create the
+   * session, and only the answer's id lets the caller stop it (the session bounds the wait).
+   */
   newSession(request: NewSessionRequest, signal?: AbortSignal): Promise<CreatedSession>;
   startSession(sessionId: string, signal?: AbortSignal): Promise<void>;
   /** Queues speech; `durationMs` is the expected speech length in milliseconds. */
@@ -52,7 +56,10 @@ export function heygenProvider(options: HeyGenProviderOptions = {}): ProviderFac
     const client = new StreamingApiClient({ credentials: { sessionToken }, ...options });
     return {
       async newSession(request, signal) {
-        const session = await client.newSession(request, signal ? { signal } : {});
+        const session = await client.newSession(request, {
+          timeoutMs: Number.POSITIVE_INFINITY,
+          ...(signal ? { signal } : {}),
+        });
         return {
           sessionId: session.session_id,
           url: session.url,

@@ -69,7 +69,7 @@ export interface StreamingApiClientOptions {
 /** Options every call takes. */
 export interface CallOptions {
   signal?: AbortSignal;
-  /** Per-attempt timeout in milliseconds; overrides the client's. */
+  /** Per-attempt timeout in milliseconds; overrides the client's. `Infinity` waits as long as it takes. */
   timeoutMs?: number;
   /** `false` turns retries off for this call. */
   retry?: boolean;
@@ -427,10 +427,12 @@ export class StreamingApiClient {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const controller = new AbortController();
     let timedOut = false;
-    const timer = this.clock.setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
+    const timer = Number.isFinite(timeoutMs)
+      ? this.clock.setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, timeoutMs)
+      : undefined;
     const onAbort = () => controller.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
 

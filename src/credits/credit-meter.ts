@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { type Clock, every, systemClock } from '../internal/clock.js';
+import { checkNumberOption } from '../internal/validate.js';
 import type { AvatarSession } from '../session/session.js';
 import {
   billedSecondsFor,
@@ -54,7 +55,8 @@ export interface CreditMeterEvents {
 
 /**
  * Follows a session's credit use second by second. Time is read from the session's own start and
- * end timestamps (not by counting ticks), so a throttled timer never loses billed time.
+ * end timestamps (not by counting ticks), so a throttled timer never loses billed time; a session
+ * whose stop the server has not confirmed yet is still `running`.
  */
 export class CreditMeter extends EventEmitter<CreditMeterEvents> {
   private readonly plan: RatePlan;
@@ -65,11 +67,27 @@ export class CreditMeter extends EventEmitter<CreditMeterEvents> {
   private warned = false;
   private exhausted = false;
 
+  /**
+   * @throws {InvalidOptionError} (`invalid_parameter`) when `maxCredits` or `pricePerCredit` is
+   *   not a positive number, or `warnAtFraction` is outside (0, 1].
+   */
   constructor(
     private readonly session: MeteredSession,
     private readonly options: CreditMeterOptions = {},
   ) {
     super();
+    checkNumberOption('maxCredits', options.maxCredits, {
+      min: 0,
+      exclusiveMin: true,
+      expected: 'a positive number of credits',
+    });
+    checkNumberOption('pricePerCredit', options.pricePerCredit, { min: 0, expected: 'a price of 0 or more' });
+    checkNumberOption('warnAtFraction', options.warnAtFraction, {
+      min: 0,
+      exclusiveMin: true,
+      max: 1,
+      expected: 'a fraction above 0 and at most 1',
+    });
     this.plan = resolveRatePlan(options.plan);
     this.clock = options.clock ?? systemClock;
     session.on('stateChanged', this.handleState);
@@ -141,7 +159,8 @@ export class CreditMeter extends EventEmitter<CreditMeterEvents> {
     if (fraction >= 1 - 1e-9 && !this.exhausted) {
       this.exhausted = true;
       this.emit('exhausted', reading);
-      void this.session.stop('budget_exhausted');
+      // A failed stop is reported by the session itself (`stopFailed`, `ended`).
+      this.session.stop('budget_exhausted').catch(() => undefined);
     }
   }
 }

@@ -1,18 +1,20 @@
 import { EventEmitter } from 'eventemitter3';
 import type { NewSessionRequest, TaskType, VideoEncoding, VoiceSettings } from '../api/schemas.js';
-import { AbortError, MediaError, StreamingAvatarError, TimeoutError } from '../errors.js';
-import { type Clock, every, systemClock } from '../internal/clock.js';
+import {
+  AbortError,
+  MediaError,
+  SessionStateError,
+  StopFailedError,
+  StreamingAvatarError,
+  TimeoutError,
+} from '../errors.js';
+import { type Clock, every, sleep, systemClock } from '../internal/clock.js';
 import { AVATAR_IDENTITY, IDLE_TIMEOUT_SECONDS, type Quality } from '../limits.js';
 import { heygenProvider, type ProviderFactory, type StreamingProvider } from '../provider.js';
-import {
-  type SpeakOptions,
-  TaskQueue,
-  type Utterance,
-  type UtteranceEmitter,
-  type UtteranceEvents,
-} from '../tasks/task-queue.js';
+import { type SpeakOptions, TaskQueue, type Utterance, type UtteranceEvents } from '../tasks/task-queue.js';
 import type { SessionTokenProvider } from '../tokens.js';
 import type { AvatarEvent } from './avatar-events.js';
+import { validateSessionOptions } from './session-options.js';
 import type { AvatarTransport, TransportDisconnectCause, TransportFactory } from './transport.js';
 
 /** The one state of a session. `failed` and `closed` are final. */
@@ -79,8 +81,17 @@ export interface AvatarSessionEvents extends UtteranceEvents {
   ended: (end: SessionEnd) => void;
   /** The browser allowed or blocked audio; when blocked, call `startAudio()` from a click. */
   audioPlaybackChanged: (canPlayback: boolean) => void;
-  /** A keep-alive failed; the next tick tries again. */
+  /**
+   * A keep-alive failed; it is tried again with backoff (2 s, 4 s, … up to a quarter of the idle
+   * timeout). A session-state answer (closed, not found) ends the session with `server_closed`.
+   */
   keepAliveFailed: (error: unknown) => void;
+  /**
+   * `streaming.stop` failed, so the server may still bill. The session stays `closing` (and the
+   * credit meter keeps counting) while it retries with backoff; `ended` follows once the server
+   * confirms or the retries run out.
+   */
+  stopFailed: (error: StopFailedError) => void;
 }
 
 /** Options of {@link AvatarSession}. */
@@ -114,6 +125,11 @@ export interface AvatarSessionOptions {
   expiringWarningSeconds?: number;
   /** Give up when the avatar's media has not arrived this many milliseconds after the room join (default 30,000 ms). */
   mediaTimeoutMs?: number;
+  /**
+   * Fail the start when `streaming.new` has not answered within this many milliseconds (default
+   * 15,000 ms). The request itself is not abandoned: a session it creates later is stopped.
+   */
+  newSessionTimeoutMs?: number;
   /** Stop the session when the page is hidden for good (`pagehide`) (default true). */
   stopOnPageHide?: boolean;
   /** Where `pagehide` is listened for (default `globalThis` when it has `addEventListener`). */
@@ -123,6 +139,10 @@ export interface AvatarSessionOptions {
 }
 
 const TICK_MS = 1000;
+/** Session-level retries of a failed `streaming.stop`, after the client's own, and their backoff in milliseconds. */
+const STOP_RETRY_DELAYS_MS = [2000, 4000, 8000, 16_000, 30_000];
+/** First backoff after a failed keep-alive, in milliseconds; it doubles up to a quarter of the idle timeout. */
+const KEEP_ALIVE_BACKOFF_MS = 2000;
 
 /**
  * One avatar session, from session token to stop: state, connect phases, keep-alives, the idle
@@ -136,8 +156,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   private currentPhase: ConnectPhase | undefined;
   private readonly options: AvatarSessionOptions;
   private readonly clock: Clock;
-  // AvatarSessionEvents extends UtteranceEvents, which the compiler cannot see through the generic emit.
-  private readonly queue: TaskQueue = new TaskQueue(this as unknown as UtteranceEmitter);
+  private readonly queue: TaskQueue;
   private readonly abort = new AbortController();
   private provider: StreamingProvider | undefined;
   private transport: AvatarTransport | undefined;
@@ -146,26 +165,61 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   private stopTicking: (() => void) | undefined;
   private lastActivityAt = 0;
   private keepAliveInFlight = false;
+  private keepAliveFailures = 0;
+  private nextKeepAliveAt = 0;
   private readonly warned = new Set<ExpiryReason>();
   private serverStopSent = false;
+  private pageHidden = false;
+  private currentSessionId: string | undefined;
+  private currentStartedAt: number | undefined;
+  private currentEndedAt: number | undefined;
+  private currentDurationLimit: number | undefined;
+  private currentMedia: MediaStream | undefined;
+  private currentEnd: SessionEnd | undefined;
 
-  /** Set once `streaming.new` answered. */
-  sessionId: string | undefined;
-  /** When `streaming.start` succeeded, in milliseconds since the epoch: billing starts here. */
-  startedAt: number | undefined;
-  /** When the session ended, in milliseconds since the epoch. */
-  endedAt: number | undefined;
-  /** The hard cap on the session's length in seconds, from `streaming.new`. */
-  durationLimitSeconds: number | undefined;
-  /** The avatar's video and audio once `ready`. */
-  media: MediaStream | undefined;
-  /** How the session ended, once it has. */
-  end: SessionEnd | undefined;
-
+  /**
+   * @throws {InvalidOptionError} (`invalid_parameter`) when an option is out of range, e.g. an
+   *   idle timeout outside 30–3600 seconds.
+   */
   constructor(options: AvatarSessionOptions) {
     super();
+    validateSessionOptions(options);
     this.options = options;
     this.clock = options.clock ?? systemClock;
+    this.queue = new TaskQueue(this.utteranceEvents(), this.clock);
+  }
+
+  /** Set once `streaming.new` answered. */
+  get sessionId(): string | undefined {
+    return this.currentSessionId;
+  }
+
+  /** When `streaming.start` succeeded, in milliseconds since the epoch: billing starts here. */
+  get startedAt(): number | undefined {
+    return this.currentStartedAt;
+  }
+
+  /**
+   * When the session ended, in milliseconds since the epoch: the server confirmed the stop (or
+   * the session never started). Billing runs until then.
+   */
+  get endedAt(): number | undefined {
+    return this.currentEndedAt;
+  }
+
+  /** The hard cap on the session's length in seconds, from `streaming.new`. */
+  get durationLimitSeconds(): number | undefined {
+    return this.currentDurationLimit;
+  }
+
+  /** The avatar's video and audio once `ready`. */
+  get media(): MediaStream | undefined {
+    return this.currentMedia;
+  }
+
+  /** How the session ended, once it has. */
+  get end(): SessionEnd | undefined {
+    return this.currentEnd;
   }
 
   get state(): SessionState {
@@ -230,9 +284,12 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   }
 
   /**
-   * Ends the session in any state: cancels a start under way, stops the server session (billing
-   * stops), leaves the room and settles every utterance as interrupted. Idempotent.
+   * Ends the session in any state: cancels a start under way (a `streaming.new` still in flight
+   * is stopped when it answers), stops the server session (billing stops), leaves the room and
+   * settles every utterance as interrupted. Idempotent.
    * @param reason Recorded as the end reason (default `user`).
+   * @throws {StopFailedError} when the server could not be told to stop after every retry (about
+   *   a minute); the session has then ended here, and its idle timeout ends it at the server.
    */
   stop(reason: EndReason = 'user'): Promise<void> {
     if (this.stopPromise) return this.stopPromise;
@@ -274,6 +331,22 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     await this.transport?.startAudio();
   }
 
+  /** An emitter for the task queue whose events come out of this session, named as they are. */
+  private utteranceEvents(): EventEmitter<UtteranceEvents> {
+    const events = new EventEmitter<UtteranceEvents>();
+    events.on('utteranceQueued', (utterance) => this.emit('utteranceQueued', utterance));
+    events.on('utteranceStarted', (utterance, taskId) => this.emit('utteranceStarted', utterance, taskId));
+    events.on('utteranceProgress', (utterance, message) =>
+      this.emit('utteranceProgress', utterance, message),
+    );
+    events.on('utteranceEnded', (utterance) => this.emit('utteranceEnded', utterance));
+    events.on('utteranceInterrupted', (utterance) => this.emit('utteranceInterrupted', utterance));
+    events.on('utteranceCancelled', (utterance) => this.emit('utteranceCancelled', utterance));
+    events.on('utteranceFailed', (utterance, error) => this.emit('utteranceFailed', utterance, error));
+    events.on('interruptFailed', (error) => this.emit('interruptFailed', error));
+    return events;
+  }
+
   private setState(next: SessionState): void {
     const previous = this.currentState;
     if (previous === next) return;
@@ -292,19 +365,20 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   private async connect(): Promise<void> {
     const signal = this.abort.signal;
     this.setState('connecting');
+    this.listenForPageHide();
     try {
       this.setPhase('token');
-      const token = await this.options.token(signal);
+      // A custom token provider may ignore the signal; stop() must not wait for it.
+      const token = await untilAborted(this.options.token(signal), signal);
       this.throwIfStopped();
-      this.provider = (this.options.provider ?? heygenProvider({ baseUrl: this.options.apiBaseUrl }))(token);
+      const provider = (this.options.provider ?? heygenProvider({ baseUrl: this.options.apiBaseUrl }))(token);
+      this.provider = provider;
 
       this.setPhase('new');
-      // No abort signal: once asked, HeyGen may create the session, and only its id lets us stop it.
-      const created = await this.provider.newSession(this.newSessionRequest());
-      this.sessionId = created.sessionId;
-      this.durationLimitSeconds = created.durationLimitSeconds;
+      const created = await this.createSession(provider, signal);
+      this.currentSessionId = created.sessionId;
+      this.currentDurationLimit = created.durationLimitSeconds;
       this.throwIfStopped();
-      this.listenForPageHide();
 
       const transport = await (this.options.transport ?? defaultTransport)();
       this.transport = transport;
@@ -315,14 +389,16 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       // The room join does not need the avatar to be there, so it runs beside streaming.start.
       this.setPhase('start');
       const joined = transport.connect(created.url, created.accessToken, signal);
-      await this.provider.startSession(created.sessionId, signal);
-      this.startedAt = this.clock.now();
-      this.lastActivityAt = this.startedAt;
+      // Handled here too: when streaming.start fails first, the join is never awaited.
+      joined.catch(() => undefined);
+      await provider.startSession(created.sessionId, signal);
+      this.currentStartedAt = this.clock.now();
+      this.lastActivityAt = this.currentStartedAt;
       this.setPhase('room');
       await joined;
 
       this.setPhase('media');
-      this.media = await this.withTimeout(
+      this.currentMedia = await this.withTimeout(
         transport.waitForMedia(AVATAR_IDENTITY, signal),
         this.options.mediaTimeoutMs ?? 30_000,
         'The avatar joined no video and audio in time',
@@ -331,13 +407,42 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       this.currentPhase = undefined;
       this.setState('connected');
       this.startTicking();
-      this.queue.attach(this.taskSender(this.provider, created.sessionId));
-      this.emit('ready', this.media);
+      this.queue.attach(this.taskSender(provider, created.sessionId));
+      this.emit('ready', this.currentMedia);
     } catch (cause) {
       if (this.stopPromise) throw new AbortError('The session was stopped while starting.', { cause });
       const error = toToolkitError(cause);
       this.stopPromise = this.close({ reason: 'error', error }, false);
-      await this.stopPromise;
+      await this.stopPromise.catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * `streaming.new`, bounded by `newSessionTimeoutMs` and by `stop()`. Once asked, the server may
+   * create the session whatever happens here, and only its id lets us stop it: so the request is
+   * never abandoned, and a session that arrives after the start gave up is stopped at once.
+   */
+  private async createSession(provider: StreamingProvider, signal: AbortSignal) {
+    const creating = provider.newSession(this.newSessionRequest());
+    const timeoutMs = this.options.newSessionTimeoutMs ?? 15_000;
+    try {
+      return await untilAborted(
+        this.withTimeout(creating, timeoutMs, 'streaming.new did not answer in time'),
+        signal,
+      );
+    } catch (error) {
+      creating.then(
+        (late) => {
+          this.options.log?.(`session ${late.sessionId}: created after the start gave up; stopping it`);
+          if (this.pageHidden) provider.stopSessionOnUnload(late.sessionId);
+          else
+            stopWithRetries(late.sessionId, () => provider.stopSession(late.sessionId), this.clock).catch(
+              () => undefined,
+            );
+        },
+        () => undefined,
+      );
       throw error;
     }
   }
@@ -362,7 +467,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       send: async (text: string, taskType: TaskType) => {
         const task = await provider.sendTask(sessionId, text, taskType);
         this.lastActivityAt = this.clock.now();
-        return task.taskId;
+        return task;
       },
       interrupt: () => provider.interrupt(sessionId),
     };
@@ -398,13 +503,18 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   private handleDisconnected(cause: TransportDisconnectCause): void {
     if (cause === 'client' || this.stopPromise) return;
     if (cause === 'network') {
-      void this.stop('network_lost');
+      this.stopInBackground('network_lost');
       return;
     }
     // The server ended the room: say which limit did it when one was due.
     const remaining = this.remaining;
     const due = remaining !== undefined && remaining.seconds <= 2;
-    void this.stop(due ? remaining.reason : 'server_closed');
+    this.stopInBackground(due ? remaining.reason : 'server_closed');
+  }
+
+  /** Stops for a reason of the session's own; a failure is reported by `stopFailed` and `ended`. */
+  private stopInBackground(reason: EndReason): void {
+    this.stop(reason).catch(() => undefined);
   }
 
   private startTicking(): void {
@@ -418,13 +528,12 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
    */
   private tick(): void {
     const now = this.clock.now();
-    const keepAliveEveryMs = (this.idleTimeoutSeconds * 1000) / 4;
-    if (this.options.keepAlive !== false && now - this.lastActivityAt >= keepAliveEveryMs)
-      this.sendKeepAlive();
+    const keepAliveDue = now - this.lastActivityAt >= this.keepAliveEveryMs && now >= this.nextKeepAliveAt;
+    if (this.options.keepAlive !== false && keepAliveDue) this.sendKeepAlive();
     const remaining = this.remaining;
     if (!remaining) return;
     if (remaining.seconds <= 0) {
-      void this.stop(remaining.reason);
+      this.stopInBackground(remaining.reason);
       return;
     }
     const warnAt = this.options.expiringWarningSeconds ?? 30;
@@ -434,6 +543,10 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     }
   }
 
+  private get keepAliveEveryMs(): number {
+    return (this.idleTimeoutSeconds * 1000) / 4;
+  }
+
   private sendKeepAlive(): void {
     if (this.keepAliveInFlight || !this.provider || !this.sessionId) return;
     this.keepAliveInFlight = true;
@@ -441,19 +554,34 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       .keepAlive(this.sessionId)
       .then(() => {
         this.lastActivityAt = this.clock.now();
+        this.keepAliveFailures = 0;
+        this.nextKeepAliveAt = 0;
       })
-      .catch((error: unknown) => this.emit('keepAliveFailed', error))
+      .catch((error: unknown) => {
+        this.emit('keepAliveFailed', error);
+        if (isSessionGone(error)) {
+          this.stopInBackground('server_closed');
+          return;
+        }
+        const backoffMs = Math.min(
+          KEEP_ALIVE_BACKOFF_MS * 2 ** this.keepAliveFailures,
+          this.keepAliveEveryMs,
+        );
+        this.keepAliveFailures += 1;
+        this.nextKeepAliveAt = this.clock.now() + backoffMs;
+      })
       .finally(() => {
         this.keepAliveInFlight = false;
       });
   }
 
   private readonly handlePageHide = (): void => {
+    this.pageHidden = true;
     if (this.sessionId && this.provider && !this.serverStopSent) {
       this.serverStopSent = true;
       this.provider.stopSessionOnUnload(this.sessionId);
     }
-    void this.stop('user');
+    this.stopInBackground('user');
   };
 
   private listenForPageHide(): void {
@@ -463,32 +591,50 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
 
   private pageLifecycle(): EventTarget | undefined {
     if (this.options.pageLifecycle) return this.options.pageLifecycle;
-    const global = globalThis as Partial<EventTarget>;
-    return typeof global.addEventListener === 'function' ? (globalThis as unknown as EventTarget) : undefined;
+    return typeof globalThis.addEventListener === 'function' ? globalThis : undefined;
   }
 
-  /** @param waitForStart Let a start under way wind down first, so a session id `new` is still fetching gets stopped too. */
+  /**
+   * @param waitForStart Let a start under way wind down first (every step of it gives way to the
+   *   abort, so this is prompt); false when the start itself is closing after a failure.
+   */
   private async close(end: SessionEnd, waitForStart: boolean): Promise<void> {
-    this.end = end;
+    this.currentEnd = end;
     this.setState('closing');
     this.abort.abort(new AbortError('The session was stopped.'));
     if (waitForStart) await this.startPromise?.catch(() => undefined);
     this.stopTicking?.();
-    this.queue.detach();
+    this.queue.close(
+      new StreamingAvatarError('session_closed', 'The session has ended; start a new session to speak.'),
+    );
     this.pageLifecycle()?.removeEventListener('pagehide', this.handlePageHide);
-    const stopServer =
-      this.sessionId && this.provider && !this.serverStopSent
-        ? this.provider.stopSession(this.sessionId).catch((error: unknown) => {
-            // Already closed by the server (idle timeout, duration limit) is the expected answer then.
-            this.options.log?.(`session ${this.sessionId}: stop answered ${String(error)}`);
-          })
-        : undefined;
-    this.serverStopSent = true;
-    await Promise.allSettled([stopServer, this.transport?.disconnect()]);
-    this.endedAt = this.clock.now();
+    const [stopped] = await Promise.allSettled([this.stopServerSession(), this.transport?.disconnect()]);
+    this.currentEndedAt = this.clock.now();
     this.currentPhase = undefined;
+    if (stopped.status === 'rejected') {
+      this.currentEnd = { reason: end.reason, error: end.error ?? stopped.reason };
+      this.setState('failed');
+      this.emit('ended', this.currentEnd);
+      throw stopped.reason;
+    }
     this.setState(end.reason === 'error' ? 'failed' : 'closed');
     this.emit('ended', end);
+  }
+
+  /**
+   * `streaming.stop`, retried with backoff until the server confirms (a session it already
+   * closed counts), reporting each failure with `stopFailed`.
+   */
+  private async stopServerSession(): Promise<void> {
+    const { sessionId, provider } = this;
+    if (!sessionId || !provider || this.serverStopSent) return;
+    this.serverStopSent = true;
+    await stopWithRetries(
+      sessionId,
+      () => provider.stopSession(sessionId),
+      this.clock,
+      (error) => this.emit('stopFailed', new StopFailedError(sessionId, error)),
+    );
   }
 
   private throwIfStopped(): void {
@@ -504,6 +650,54 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       promise.then(resolve, reject).finally(() => this.clock.clearTimeout(timer));
     });
   }
+}
+
+/**
+ * Runs `stop` until it succeeds or the server says the session is gone, retrying transient
+ * failures after {@link STOP_RETRY_DELAYS_MS}.
+ * @throws {StopFailedError} when every try failed, or at once for an answer a retry cannot change.
+ */
+async function stopWithRetries(
+  sessionId: string,
+  stop: () => Promise<void>,
+  clock: Clock,
+  onFailure: (error: unknown) => void = () => undefined,
+): Promise<void> {
+  for (let retry = 0; ; retry++) {
+    try {
+      await stop();
+      return;
+    } catch (error) {
+      if (isSessionGone(error)) return;
+      onFailure(error);
+      const delayMs = STOP_RETRY_DELAYS_MS[retry];
+      if (delayMs === undefined || !isTransient(error)) throw new StopFailedError(sessionId, error);
+      await sleep(delayMs, clock);
+    }
+  }
+}
+
+/** Whether an answer says the session no longer runs at the server (closed, closing or unknown). */
+function isSessionGone(error: unknown): boolean {
+  if (!(error instanceof StreamingAvatarError)) return false;
+  if (error.code === 'session_closed' || error.code === 'session_not_found') return true;
+  return error instanceof SessionStateError && error.sessionState === 'closing';
+}
+
+/** Whether trying again may help: network, timeout, 5xx and rate limits. */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof StreamingAvatarError)) return true;
+  return ['network', 'timeout', 'server_error', 'rate_limited'].includes(error.code);
+}
+
+/** Rejects with the signal's reason as soon as it aborts, whether or not `promise` listens. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 async function defaultTransport(): Promise<AvatarTransport> {

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { TaskType } from '../api/schemas.js';
-import { UtteranceError } from '../errors.js';
+import { type StreamingAvatarError, TimeoutError, UtteranceError } from '../errors.js';
+import { type Clock, systemClock } from '../internal/clock.js';
 import type { AvatarEvent } from '../session/avatar-events.js';
 import { chunkText } from './chunk-text.js';
 
@@ -21,8 +22,10 @@ export interface Utterance {
   /** The words spoken so far, from the avatar's talking messages. */
   readonly spokenText: string;
   /**
-   * Resolves when the avatar has finished speaking the last piece; rejects with an
-   * `UtteranceError` (`interrupted` or `cancelled`) or the error that stopped a task being sent.
+   * Resolves when the avatar has finished speaking the last piece. Always settles: rejects with an
+   * `UtteranceError` (`interrupted` or `cancelled`), the error that stopped a task being sent, a
+   * `TimeoutError` when the avatar's events for a piece stop coming (see {@link TaskQueue}), or a
+   * `session_closed` error when the session had ended before `speak()`.
    */
   readonly done: Promise<void>;
 }
@@ -43,8 +46,13 @@ export interface UtteranceEvents {
   utteranceEnded: (utterance: Utterance) => void;
   utteranceInterrupted: (utterance: Utterance) => void;
   utteranceCancelled: (utterance: Utterance) => void;
-  /** A piece could not be sent; the rest of the utterance is dropped. */
+  /** A piece could not be sent or never finished; the rest of the utterance is dropped. */
   utteranceFailed: (utterance: Utterance, error: unknown) => void;
+  /**
+   * `streaming.interrupt` failed while cancelling: the utterance is settled, but the avatar may
+   * finish the words it already had.
+   */
+  interruptFailed: (error: unknown) => void;
 }
 
 /** Anything that can emit the utterance events: an `EventEmitter<UtteranceEvents>` or the session. */
@@ -52,8 +60,8 @@ export type UtteranceEmitter = Pick<EventEmitter<UtteranceEvents>, 'emit'>;
 
 /** What the queue needs from a live session. */
 export interface TaskSender {
-  /** Sends one task; resolves with its task id. */
-  send(text: string, taskType: TaskType): Promise<string>;
+  /** Sends one task; resolves with its task id and expected speech length in milliseconds. */
+  send(text: string, taskType: TaskType): Promise<{ taskId: string; durationMs: number }>;
   /** Stops the current speech and empties the server's queue. */
   interrupt(): Promise<void>;
 }
@@ -96,12 +104,26 @@ interface SentPiece {
   index: number;
   taskId: string;
   started: boolean;
+  /** Expected speech length in milliseconds, from the task answer. */
+  durationMs: number;
+  /** The watchdog that fails the utterance when the avatar's events stop coming. */
+  watchdog: unknown;
 }
+
+/**
+ * Grace in milliseconds on top of twice the expected speech length before a piece whose avatar
+ * events stopped coming is given up (the server's `duration_ms` is an estimate).
+ */
+const WATCHDOG_GRACE_MS = 10_000;
 
 /**
  * Speaks utterances in order. Each is split with `chunkText` and its pieces are sent one by one;
  * the next piece goes out as soon as the current one starts playing, so the server always has
  * the next piece ready (no gap) while at most one piece waits there (so cancel stays local).
+ *
+ * Every utterance settles: a piece whose avatar events stop for twice its expected speech length
+ * plus 10 s (measured from the last event, or from sending it with the pieces ahead of it
+ * counted) fails with a `TimeoutError`, and the queue moves on.
  */
 export class TaskQueue {
   private readonly entries: UtteranceEntry[] = [];
@@ -114,9 +136,19 @@ export class TaskQueue {
   private readonly doomed = new Set<string>();
   private counter = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Set while `streaming.interrupt` is under way: nothing may be sent that it would cut. */
+  private interrupting = false;
+  /** Set once the session has ended: later utterances fail with it at once. */
+  private closedWith: StreamingAvatarError | undefined;
 
-  /** @param events Where the utterance events go (the session, so its users see one emitter). */
-  constructor(private readonly events: UtteranceEmitter) {}
+  /**
+   * @param events Where the utterance events go (the session, so its users see one emitter).
+   * @param clock Times the watchdog of each piece.
+   */
+  constructor(
+    private readonly events: UtteranceEmitter,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Queues `text`; pieces go out once a session is attached. */
   speak(text: string, options: SpeakOptions = {}): Utterance {
@@ -124,6 +156,10 @@ export class TaskQueue {
     const pieces = taskType === 'repeat' ? chunkText(text) : text.trim() === '' ? [] : [text];
     const entry = new UtteranceEntry(`utterance-${++this.counter}`, text, taskType, pieces);
     this.events.emit('utteranceQueued', entry);
+    if (this.closedWith) {
+      this.finish(entry, 'failed', this.closedWith);
+      return entry;
+    }
     if (pieces.length === 0) {
       this.finish(entry, 'ended');
       return entry;
@@ -139,8 +175,12 @@ export class TaskQueue {
     this.pump();
   }
 
-  /** Stops sending and settles every utterance as interrupted (the session ended). */
-  detach(): void {
+  /**
+   * Stops sending for good (the session ended): settles every utterance as interrupted, and
+   * later `speak()` calls fail at once with `reason`.
+   */
+  close(reason: StreamingAvatarError): void {
+    this.closedWith = reason;
     this.sender = undefined;
     this.dropAll();
   }
@@ -164,16 +204,26 @@ export class TaskQueue {
   /**
    * Clears everything queued, stops the current speech (`streaming.interrupt`) and settles every
    * affected utterance as interrupted.
+   * @throws {StreamingAvatarError} when `streaming.interrupt` failed: the utterances are settled,
+   *   but the avatar may still finish the words it had.
    */
   async interrupt(): Promise<void> {
     const hadSpeech = this.sent.length > 0 || this.sending;
     this.dropAll();
-    if (hadSpeech) await this.sender?.interrupt();
+    if (!hadSpeech || !this.sender) return;
+    this.interrupting = true;
+    try {
+      await this.sender.interrupt();
+    } finally {
+      this.interrupting = false;
+      this.pump();
+    }
   }
 
   /**
    * Removes one utterance. When it is already being spoken the speech is interrupted and the
-   * utterances after it carry on.
+   * utterances after it carry on. Never throws: when `streaming.interrupt` fails, the utterance
+   * is still cancelled and `interruptFailed` reports the failure.
    * @returns Whether the id was found.
    */
   async cancel(id: string): Promise<boolean> {
@@ -206,6 +256,7 @@ export class TaskQueue {
       if (this.sending) this.early.push(event);
       return;
     }
+    this.armWatchdog(piece, piece.durationMs);
     switch (event.type) {
       case 'avatar_start_talking':
         piece.started = true;
@@ -221,7 +272,7 @@ export class TaskQueue {
         this.events.emit('utteranceProgress', piece.entry, event.message);
         return;
       case 'avatar_stop_talking': {
-        this.sent.splice(this.sent.indexOf(piece), 1);
+        this.forget(piece);
         const entry = piece.entry;
         if (piece.index === entry.pieces.length - 1) {
           this.entries.splice(this.entries.indexOf(entry), 1);
@@ -236,15 +287,33 @@ export class TaskQueue {
     }
   }
 
-  /** Interrupts the server and puts back every piece it held, so other utterances lose nothing. */
+  /**
+   * Interrupts the server and puts back every piece it held, so other utterances lose nothing.
+   * When the interrupt fails the server still holds those pieces: they are followed as before
+   * (those of settled utterances are cut when they start), so nothing is sent twice.
+   */
   private async restartAfterInterrupt(): Promise<void> {
-    for (const piece of this.sent) piece.entry.nextPiece = Math.min(piece.entry.nextPiece, piece.index);
-    this.sent.length = 0;
-    await this.sender?.interrupt();
+    const held = this.sent.splice(0);
+    this.interrupting = true;
+    try {
+      await this.sender?.interrupt();
+      for (const piece of held) {
+        this.clock.clearTimeout(piece.watchdog);
+        piece.entry.nextPiece = Math.min(piece.entry.nextPiece, piece.index);
+      }
+    } catch (error) {
+      for (const piece of held) {
+        if (this.isSettled(piece.entry)) this.doom(piece);
+        else this.sent.push(piece);
+      }
+      this.events.emit('interruptFailed', error);
+    } finally {
+      this.interrupting = false;
+    }
   }
 
   private pump(): void {
-    if (this.sending || !this.sender) return;
+    if (this.sending || this.interrupting || !this.sender) return;
     // At most one piece may wait at the server behind the one being spoken.
     if (this.sent.some((piece) => !piece.started)) return;
     if (this.sent.length >= 2) return;
@@ -257,11 +326,16 @@ export class TaskQueue {
     this.sending = true;
     entry.nextPiece = index + 1;
     try {
-      const taskId = await sender.send(entry.pieces[index]!, entry.taskType);
+      const { taskId, durationMs } = await sender.send(entry.pieces[index]!, entry.taskType);
       entry.taskIds.push(taskId);
-      const piece = { entry, index, taskId, started: false };
-      if (this.isSettled(entry)) this.doom(piece);
-      else this.sent.push(piece);
+      const piece: SentPiece = { entry, index, taskId, started: false, durationMs, watchdog: undefined };
+      if (this.isSettled(entry)) {
+        this.doom(piece);
+      } else {
+        const aheadMs = this.sent.reduce((sum, ahead) => sum + ahead.durationMs, 0);
+        this.sent.push(piece);
+        this.armWatchdog(piece, aheadMs + durationMs);
+      }
     } catch (error) {
       if (!this.isSettled(entry)) {
         this.entries.splice(this.entries.indexOf(entry), 1);
@@ -277,9 +351,40 @@ export class TaskQueue {
     }
   }
 
-  private doom(piece: SentPiece): void {
+  /** (Re)starts the piece's watchdog: `expectedMs` of speech still to come, in milliseconds. */
+  private armWatchdog(piece: SentPiece, expectedMs: number): void {
+    this.clock.clearTimeout(piece.watchdog);
+    const timeoutMs = 2 * expectedMs + WATCHDOG_GRACE_MS;
+    piece.watchdog = this.clock.setTimeout(() => this.giveUp(piece, timeoutMs), timeoutMs);
+  }
+
+  /** The avatar's events for `piece` stopped coming: fail its utterance and move on. */
+  private giveUp(piece: SentPiece, timeoutMs: number): void {
+    if (!this.sent.includes(piece)) return;
+    const entry = piece.entry;
+    for (const held of this.sent.filter((candidate) => candidate.entry === entry)) this.doom(held);
+    this.entries.splice(this.entries.indexOf(entry), 1);
+    this.finish(
+      entry,
+      'failed',
+      new TimeoutError(
+        `Utterance ${entry.id}: the avatar sent no events for task ${piece.taskId} within ${timeoutMs} ms.`,
+        timeoutMs,
+      ),
+    );
+    this.pump();
+    this.notifyIdle();
+  }
+
+  /** Stops following a piece the server no longer holds for us. */
+  private forget(piece: SentPiece): void {
+    this.clock.clearTimeout(piece.watchdog);
     const at = this.sent.indexOf(piece);
     if (at >= 0) this.sent.splice(at, 1);
+  }
+
+  private doom(piece: SentPiece): void {
+    this.forget(piece);
     this.doomed.add(piece.taskId);
   }
 
@@ -289,7 +394,7 @@ export class TaskQueue {
 
   private dropAll(): void {
     const dropped = this.entries.splice(0);
-    this.sent.length = 0;
+    for (const piece of this.sent.splice(0)) this.clock.clearTimeout(piece.watchdog);
     for (const entry of dropped) {
       this.finish(
         entry,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CreditMeter, type MeterReading } from '../../src/credits/credit-meter.js';
 import { creditsForSession } from '../../src/credits/rate-plans.js';
+import { ServerError } from '../../src/errors.js';
 import { AvatarSession } from '../../src/session/session.js';
 import { FakeClock } from './fakes/clock.js';
 import { FakeProvider, FakeTransport } from './fakes/session-parts.js';
@@ -86,5 +87,32 @@ describe('CreditMeter', () => {
     expect(reading.elapsedSeconds).toBe(60);
     expect(reading.billableSeconds).toBe(30);
     expect(reading.credits).toBeCloseTo(0.5, 12);
+  });
+
+  it.each([
+    ['maxCredits', { maxCredits: -1 }],
+    ['maxCredits', { maxCredits: Number.NaN }],
+    ['maxCredits', { maxCredits: 0 }],
+    ['pricePerCredit', { pricePerCredit: Number.POSITIVE_INFINITY }],
+    ['warnAtFraction', { warnAtFraction: 1.5 }],
+  ])('rejects %s out of range with a typed invalid_parameter error', (option, bad) => {
+    const { session } = setup();
+    expect(() => new CreditMeter(session, bad)).toThrow(
+      expect.objectContaining({ code: 'invalid_parameter', option }),
+    );
+  });
+
+  it('keeps counting while the server has not confirmed the stop', async () => {
+    const { clock, session, provider } = setup();
+    const meter = new CreditMeter(session, { clock });
+    await session.start();
+    await clock.advance(40_000);
+    provider.stopFailures = [new ServerError('HTTP 503', { status: 503 })];
+    const stopped = session.stop();
+    await clock.advance(1000);
+    expect(meter.reading()).toMatchObject({ running: true, elapsedSeconds: 41 });
+    await clock.advance(1000);
+    await stopped;
+    expect(meter.reading()).toMatchObject({ running: false, elapsedSeconds: 42 });
   });
 });

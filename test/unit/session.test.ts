@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { AuthenticationError } from '../../src/errors.js';
+import {
+  AuthenticationError,
+  InvalidOptionError,
+  MediaError,
+  ServerError,
+  SessionClosedError,
+  StopFailedError,
+} from '../../src/errors.js';
 import { AvatarSession, type AvatarSessionOptions, type SessionEnd } from '../../src/session/session.js';
 import { FakeClock, settle } from './fakes/clock.js';
 import { FakeProvider, FakeTransport, gate } from './fakes/session-parts.js';
@@ -116,18 +123,17 @@ describe('AvatarSession stop in every state', () => {
     expect(session.state).toBe('closed');
   });
 
-  it('while streaming.new is in flight: waits for the session id and stops that session', async () => {
+  it('while streaming.new is in flight: ends at once and stops the session when its id arrives', async () => {
     const { session, provider, transport } = setup();
     const answer = gate();
     provider.holdNew = answer.promise;
     const started = session.start().catch((error: unknown) => error);
     await settle();
-    const stopped = session.stop();
-    await settle();
-    expect(session.state).toBe('closing');
-    answer.open();
-    await stopped;
+    await session.stop();
+    expect(session.state).toBe('closed');
     expect(await started).toMatchObject({ code: 'aborted' });
+    answer.open();
+    await settle();
     expect(provider.calls).toEqual(['new', 'stop session-1']);
     expect(transport.calls).toEqual([]);
   });
@@ -200,7 +206,7 @@ describe('AvatarSession keep-alive and countdowns', () => {
     expect(provider.count('keep_alive')).toBe(0);
   });
 
-  it('reports keep-alive failures and tries again on the next tick', async () => {
+  it('reports keep-alive failures and tries again after a backoff', async () => {
     const { session, clock, provider } = setup({ idleTimeoutSeconds: 120 });
     const failures: unknown[] = [];
     session.on('keepAliveFailed', (error) => failures.push(error));
@@ -208,6 +214,8 @@ describe('AvatarSession keep-alive and countdowns', () => {
     provider.failKeepAlive = new Error('offline');
     await clock.advance(30_000);
     provider.failKeepAlive = undefined;
+    await clock.advance(1000);
+    expect(provider.count('keep_alive')).toBe(1);
     await clock.advance(1000);
     expect(failures).toHaveLength(1);
     expect(provider.count('keep_alive')).toBe(2);
@@ -309,5 +317,138 @@ describe('AvatarSession room events', () => {
     transport.avatarSays({ type: 'avatar_stop_talking', task_id: 'task-1', duration_ms: 800 });
     await utterance.done;
     expect(utterance.status).toBe('ended');
+  });
+});
+
+const serverError = () => new ServerError('HeyGen answered HTTP 503', { status: 503 });
+
+describe('AvatarSession leaves nothing billing', () => {
+  it('pagehide while the token is fetched stops the start; no session is created', async () => {
+    const token = gate<string>();
+    const { session, provider, page, ends } = setup({ token: () => token.promise });
+    const started = session.start().catch((error: unknown) => error);
+    await settle();
+    page.dispatchEvent(new Event('pagehide'));
+    await settle();
+    expect(await started).toMatchObject({ code: 'aborted' });
+    token.open('late');
+    await settle();
+    expect(provider.calls).toEqual([]);
+    expect(ends).toEqual([{ reason: 'user' }]);
+  });
+
+  it('pagehide while streaming.new is in flight stops that session with a keepalive request', async () => {
+    const { session, provider, page } = setup();
+    const answer = gate();
+    provider.holdNew = answer.promise;
+    const started = session.start().catch((error: unknown) => error);
+    await settle();
+    page.dispatchEvent(new Event('pagehide'));
+    await settle();
+    expect(session.state).toBe('closed');
+    answer.open();
+    await settle();
+    expect(await started).toMatchObject({ code: 'aborted' });
+    expect(provider.unloadStops).toEqual(['session-1']);
+  });
+
+  it('streaming.new slower than its timeout: start fails, and the late session is stopped', async () => {
+    const { session, provider, clock } = setup({ newSessionTimeoutMs: 15_000 });
+    const answer = gate();
+    provider.holdNew = answer.promise;
+    const started = session.start().catch((error: unknown) => error);
+    await clock.advance(15_000);
+    expect(await started).toMatchObject({ code: 'timeout' });
+    expect(session.state).toBe('failed');
+    answer.open();
+    await settle();
+    expect(provider.calls).toEqual(['new', 'stop session-1']);
+  });
+
+  it('stop() settles even when the token provider ignores its abort signal', async () => {
+    const { session, provider } = setup({ token: () => new Promise<string>(() => undefined) });
+    const started = session.start().catch((error: unknown) => error);
+    await settle();
+    await session.stop();
+    expect(await started).toMatchObject({ code: 'aborted' });
+    expect(provider.calls).toEqual([]);
+  });
+
+  it('a start that fails while the room join is under way raises nothing unhandled', async () => {
+    const { session, provider, transport } = setup();
+    const join = gate();
+    transport.holdConnect = join.promise;
+    transport.failConnect = new MediaError('Client initiated disconnect');
+    provider.failStart = new AuthenticationError('bad token', { status: 401 });
+    const started = session.start().catch((error: unknown) => error);
+    await settle();
+    join.open();
+    expect(await started).toBe(provider.failStart);
+    await settle();
+    expect(provider.calls).toContain('stop session-1');
+  });
+
+  it('a failed stop is surfaced, retried with backoff, and the session stays closing (billing) until confirmed', async () => {
+    const { session, provider, clock, states, ends } = setup();
+    await session.start();
+    provider.stopFailures = [serverError(), serverError()];
+    const failures: StopFailedError[] = [];
+    session.on('stopFailed', (error) => failures.push(error));
+    const stopped = session.stop();
+    await settle();
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ code: 'stop_failed', sessionId: 'session-1' });
+    expect(session.state).toBe('closing');
+    expect(session.endedAt).toBeUndefined();
+    await clock.advance(2000);
+    expect(failures).toHaveLength(2);
+    await clock.advance(4000);
+    await stopped;
+    expect(provider.count('stop')).toBe(3);
+    expect(states.at(-1)).toBe('closed');
+    expect(ends).toEqual([{ reason: 'user' }]);
+  });
+
+  it('a stop that never succeeds ends in failed with a StopFailedError after about a minute', async () => {
+    const { session, provider, clock, ends } = setup();
+    await session.start();
+    provider.stopFailures = Array.from({ length: 10 }, serverError);
+    const stopped = session.stop().catch((error: unknown) => error);
+    await clock.advance(60_000);
+    expect(await stopped).toBeInstanceOf(StopFailedError);
+    expect(provider.count('stop')).toBe(6);
+    expect(session.state).toBe('failed');
+    expect(ends[0]?.error).toBeInstanceOf(StopFailedError);
+  });
+
+  it('a keep-alive answered "session closed" ends the session with server_closed', async () => {
+    const { session, provider, clock, ends } = setup({ idleTimeoutSeconds: 120 });
+    await session.start();
+    provider.failKeepAlive = new SessionClosedError({ status: 400, serverCode: 10005 });
+    await clock.advance(30_000);
+    await settle();
+    expect(ends).toEqual([{ reason: 'server_closed' }]);
+    expect(provider.count('keep_alive')).toBe(1);
+  });
+
+  it('speak() after stop or after a failed start settles at once with session_closed', async () => {
+    const stopped = setup();
+    await stopped.session.stop();
+    await expect(stopped.session.speak('Hello?').done).rejects.toMatchObject({ code: 'session_closed' });
+
+    const failed = setup();
+    failed.provider.failStart = new AuthenticationError('bad token', { status: 401 });
+    await failed.session.start().catch(() => undefined);
+    await expect(failed.session.speak('Hello?').done).rejects.toMatchObject({ code: 'session_closed' });
+  });
+
+  it.each([
+    ['idleTimeoutSeconds', { idleTimeoutSeconds: 10 }],
+    ['idleTimeoutSeconds', { idleTimeoutSeconds: Number.NaN }],
+    ['quality', { quality: 'ultra' }],
+    ['mediaTimeoutMs', { mediaTimeoutMs: -1 }],
+  ])('rejects %s out of range at construction', (option, bad) => {
+    expect(() => setup(bad as Partial<AvatarSessionOptions>)).toThrow(InvalidOptionError);
+    expect(() => setup(bad as Partial<AvatarSessionOptions>)).toThrow(option);
   });
 });

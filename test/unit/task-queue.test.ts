@@ -1,8 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
 import { describe, expect, it } from 'vitest';
-import { UtteranceError } from '../../src/errors.js';
+import { StreamingAvatarError, UtteranceError } from '../../src/errors.js';
 import { TaskQueue, type TaskSender, type UtteranceEvents } from '../../src/tasks/task-queue.js';
-import { settle } from './fakes/clock.js';
+import { FakeClock, settle } from './fakes/clock.js';
 
 /** A server stand-in: records tasks and interrupts; the test plays the avatar's events. */
 function fakeServer() {
@@ -12,7 +12,7 @@ function fakeServer() {
     async send(text, taskType) {
       const taskId = `task-${tasks.length + 1}`;
       tasks.push({ taskId, text, taskType });
-      return taskId;
+      return { taskId, durationMs: 1000 };
     },
     async interrupt() {
       interrupts += 1;
@@ -125,7 +125,8 @@ describe('TaskQueue', () => {
     const queue = new TaskQueue(events());
     let release: (id: string) => void = () => undefined;
     queue.attach({
-      send: () => new Promise<string>((resolve) => (release = resolve)),
+      send: () =>
+        new Promise((resolve) => (release = (taskId: string) => resolve({ taskId, durationMs: 500 }))),
       interrupt: async () => undefined,
     });
     const utterance = queue.speak('Quick.');
@@ -220,7 +221,7 @@ describe('TaskQueue', () => {
       send: async () => {
         calls += 1;
         if (calls === 1) throw new Error('rate limited');
-        return 'task-2';
+        return { taskId: 'task-2', durationMs: 500 };
       },
       interrupt: async () => undefined,
     });
@@ -258,10 +259,122 @@ describe('TaskQueue', () => {
     expect(idle).toBe(true);
   });
 
-  it('detach settles everything as interrupted', async () => {
+  it('close settles everything as interrupted and fails later utterances as session_closed', async () => {
     const queue = new TaskQueue(events());
     const utterance = queue.speak('Never sent.');
-    queue.detach();
+    queue.close(new StreamingAvatarError('session_closed', 'The session has ended.'));
     await expect(utterance.done).rejects.toMatchObject({ code: 'interrupted' });
+    const late = queue.speak('Too late.');
+    await expect(late.done).rejects.toMatchObject({ code: 'session_closed' });
+    expect(late.status).toBe('failed');
+  });
+});
+
+describe('TaskQueue when the server fails', () => {
+  function failingInterrupt() {
+    const server = fakeServer();
+    const error = new Error('interrupt failed (HTTP 400)');
+    server.sender.interrupt = async () => {
+      throw error;
+    };
+    return { server, error };
+  }
+
+  it('cancel never throws when streaming.interrupt fails, and the rest still plays, each piece once', async () => {
+    const { server, error } = failingInterrupt();
+    const emitter = events();
+    const failures: unknown[] = [];
+    emitter.on('interruptFailed', (caught) => failures.push(caught));
+    const queue = new TaskQueue(emitter);
+    queue.attach(server.sender);
+    const utterances = Array.from({ length: 20 }, (_, i) => queue.speak(`Sentence ${i}.`));
+    await settle();
+    queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: 'task-1' });
+    await settle();
+    await expect(queue.cancel(utterances[0]!.id)).resolves.toBe(true);
+    expect(failures).toEqual([error]);
+    await expect(utterances[0]!.done).rejects.toMatchObject({ code: 'cancelled' });
+    // The server kept "Sentence 0." and "Sentence 1.": play them out, then the rest follows.
+    for (let task = 1; task <= 20; task++) {
+      queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: `task-${task}` });
+      await settle();
+      queue.handleAvatarEvent({ type: 'avatar_stop_talking', task_id: `task-${task}` });
+      await settle();
+    }
+    await Promise.all(utterances.slice(1).map((utterance) => utterance.done));
+    const texts = server.tasks.map((task) => task.text);
+    expect(texts).toHaveLength(20);
+    expect(new Set(texts).size).toBe(20);
+  });
+
+  it('a doomed piece that starts while streaming.interrupt fails raises nothing unhandled', async () => {
+    const { server } = failingInterrupt();
+    const queue = new TaskQueue(events());
+    queue.attach(server.sender);
+    queue.speak('First.');
+    const second = queue.speak('Second.');
+    const third = queue.speak('Third.');
+    await settle();
+    queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: 'task-1' });
+    await settle();
+    await queue.cancel(second.id);
+    queue.handleAvatarEvent({ type: 'avatar_stop_talking', task_id: 'task-1' });
+    queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: 'task-2' });
+    await settle();
+    queue.handleAvatarEvent({ type: 'avatar_stop_talking', task_id: 'task-2' });
+    await settle();
+    speakAll(queue, 'task-3', []);
+    await third.done;
+    expect(server.tasks.map((task) => task.text)).toEqual(['First.', 'Second.', 'Third.']);
+  });
+
+  it('interrupt rejects with the server error but settles every utterance', async () => {
+    const { server, error } = failingInterrupt();
+    const queue = new TaskQueue(events());
+    queue.attach(server.sender);
+    const first = queue.speak('First.');
+    const second = queue.speak('Second.');
+    await settle();
+    await expect(queue.interrupt()).rejects.toBe(error);
+    await expect(first.done).rejects.toMatchObject({ code: 'interrupted' });
+    await expect(second.done).rejects.toMatchObject({ code: 'interrupted' });
+    await queue.onIdle();
+  });
+
+  it('an utterance whose avatar events never come fails with a timeout from its expected length', async () => {
+    const clock = new FakeClock();
+    const server = fakeServer();
+    const queue = new TaskQueue(events(), clock);
+    queue.attach(server.sender);
+    const silent = queue.speak('Nobody hears this.');
+    const next = queue.speak('But this one plays.');
+    await settle();
+    let settled = false;
+    silent.done.catch(() => (settled = true));
+    // 1,000 ms expected: given up after 2 × 1,000 ms + 10,000 ms.
+    await clock.advance(11_999);
+    expect(settled).toBe(false);
+    await clock.advance(1);
+    await expect(silent.done).rejects.toMatchObject({ code: 'timeout' });
+    expect(server.tasks.map((task) => task.text)).toEqual(['Nobody hears this.', 'But this one plays.']);
+    speakAll(queue, 'task-2', []);
+    await next.done;
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('the watchdog restarts on every event, so a long speech is not cut', async () => {
+    const clock = new FakeClock();
+    const server = fakeServer();
+    const queue = new TaskQueue(events(), clock);
+    queue.attach(server.sender);
+    const utterance = queue.speak('A long speech.');
+    await settle();
+    queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: 'task-1' });
+    for (let i = 0; i < 10; i++) {
+      await clock.advance(10_000);
+      queue.handleAvatarEvent({ type: 'avatar_talking_message', task_id: 'task-1', message: 'word ' });
+    }
+    queue.handleAvatarEvent({ type: 'avatar_stop_talking', task_id: 'task-1' });
+    await utterance.done;
   });
 });

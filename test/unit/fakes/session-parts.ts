@@ -21,6 +21,8 @@ export class FakeProvider implements StreamingProvider {
   holdStart: Promise<void> | undefined;
   failStart: Error | undefined;
   failKeepAlive: Error | undefined;
+  /** Errors the next `stopSession` calls throw, one per call. */
+  stopFailures: Error[] = [];
   created: CreatedSession = {
     sessionId: 'session-1',
     url: 'wss://room',
@@ -54,6 +56,8 @@ export class FakeProvider implements StreamingProvider {
   }
   async stopSession(sessionId: string) {
     this.calls.push(`stop ${sessionId}`);
+    const failure = this.stopFailures.shift();
+    if (failure) throw failure;
   }
   stopSessionOnUnload(sessionId: string) {
     this.unloadStops.push(sessionId);
@@ -70,6 +74,7 @@ export class FakeProvider implements StreamingProvider {
 export class FakeTransport extends EventEmitter<TransportEvents> implements AvatarTransport {
   calls: string[] = [];
   holdConnect: Promise<void> | undefined;
+  failConnect: Error | undefined;
   holdMedia: Promise<void> | undefined;
   canPlaybackAudio = true;
   readonly media = { id: 'media-stream' } as unknown as MediaStream;
@@ -80,6 +85,7 @@ export class FakeTransport extends EventEmitter<TransportEvents> implements Avat
   async connect(url: string) {
     this.calls.push(`connect ${url}`);
     await this.holdConnect;
+    if (this.failConnect) throw this.failConnect;
   }
   async waitForMedia(identity: string) {
     this.calls.push(`media ${identity}`);
