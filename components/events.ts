@@ -2,15 +2,21 @@
  * DOM events of the elements. All bubble, cross shadow roots (`composed`) and share the `avatar-`
  * prefix; they are declared in `GlobalEventHandlersEventMap`, so listeners are typed.
  */
-import type { EndReason, ExpiryReason, SessionState, StreamingAvatarError } from '../src/index.js';
+import type { AvatarState, EndReason, ExpiryReason, StreamingAvatarError } from '../src/index.js';
 
 const init = { bubbles: true, composed: true } as const;
 
-/** The session's state changed (`idle`, `connecting`, `connected`, …). */
+/**
+ * Fired (bubbling, composed) by each `<streaming-avatar>` as it connects, so companion elements
+ * whose target appears later find it.
+ */
+export const AVATAR_CONNECTED_EVENT = 'streaming-avatar-connected';
+
+/** The avatar's state changed (`idle`, `loading`, `connecting`, `connected`, …). */
 export class AvatarStateChangeEvent extends Event {
   constructor(
-    readonly state: SessionState,
-    readonly previous: SessionState,
+    readonly state: AvatarState,
+    readonly previous: AvatarState,
   ) {
     super('avatar-state-change', init);
   }
@@ -33,7 +39,10 @@ export class AvatarSpeakingStartEvent extends Event {
   }
 }
 
-/** The avatar stopped speaking an utterance, to the end or cut short. */
+/**
+ * An utterance is over: spoken to the end (`interrupted` false), or cut short by `interrupt()`,
+ * `cancel()`, a failure or the session's end (`interrupted` true).
+ */
 export class AvatarSpeakingEndEvent extends Event {
   constructor(
     readonly utteranceId: string,
@@ -50,20 +59,6 @@ export class AvatarTalkingMessageEvent extends Event {
     readonly taskId: string,
   ) {
     super('avatar-talking-message', init);
-  }
-}
-
-/** An utterance was spoken to the end. */
-export class AvatarUtteranceEndedEvent extends Event {
-  constructor(readonly utteranceId: string) {
-    super('avatar-utterance-ended', init);
-  }
-}
-
-/** An utterance was interrupted or cancelled before its end. */
-export class AvatarUtteranceInterruptedEvent extends Event {
-  constructor(readonly utteranceId: string) {
-    super('avatar-utterance-interrupted', init);
   }
 }
 
@@ -101,8 +96,6 @@ declare global {
     'avatar-speaking-start': AvatarSpeakingStartEvent;
     'avatar-speaking-end': AvatarSpeakingEndEvent;
     'avatar-talking-message': AvatarTalkingMessageEvent;
-    'avatar-utterance-ended': AvatarUtteranceEndedEvent;
-    'avatar-utterance-interrupted': AvatarUtteranceInterruptedEvent;
     'avatar-expiring': AvatarExpiringEvent;
     'avatar-ended': AvatarEndedEvent;
     'avatar-error': AvatarErrorEvent;

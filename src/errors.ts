@@ -64,6 +64,8 @@ export interface ApiErrorContext {
   avatarId?: string;
   /** The session id the request was about. */
   sessionId?: string;
+  /** Who answered, for the message (default `HeyGen`). */
+  service?: string;
 }
 
 const SESSION_STATE_BY_CODE: Record<number, SessionServerState> = {
@@ -115,7 +117,8 @@ export class ApiError extends StreamingAvatarError {
       endpoint: context.endpoint,
     };
     const code = envelope.code;
-    const said = envelope.message ? ` (HeyGen: ${envelope.message})` : '';
+    const service = context.service ?? 'HeyGen';
+    const said = envelope.message ? ` (${service}: ${envelope.message})` : '';
 
     if (status === 429 || code === 400123 || code === 400140) {
       return new RateLimitError(details, parseRetryAfter(headers.get('retry-after'), nowMs));
@@ -152,9 +155,9 @@ export class ApiError extends StreamingAvatarError {
       return new InvalidParameterError(`The request was rejected as invalid${said}.`, details);
     }
     if (status >= 500) {
-      return new ServerError(`HeyGen answered HTTP ${status}${said}. Try again shortly.`, details);
+      return new ServerError(`${service} answered HTTP ${status}${said}. Try again shortly.`, details);
     }
-    return new ApiError('api_error', `HeyGen answered HTTP ${status}${said}.`, details);
+    return new ApiError('api_error', `${service} answered HTTP ${status}${said}.`, details);
   }
 }
 
@@ -177,9 +180,10 @@ export class RateLimitError extends ApiError {
   /** How long the server asked to wait before the next try, in milliseconds; undefined when it did not say. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(details: ApiErrorDetails, retryAfterMs: number | undefined) {
+  /** @param target What refused the request, for the message (default the Streaming API). */
+  constructor(details: ApiErrorDetails, retryAfterMs: number | undefined, target = 'the Streaming API') {
     const wait = retryAfterMs === undefined ? '' : ` Retry after ${Math.ceil(retryAfterMs / 1000)} s.`;
-    super('rate_limited', `Too many requests to the Streaming API.${wait}`, details);
+    super('rate_limited', `Too many requests to ${target}.${wait}`, details);
     this.retryAfterMs = retryAfterMs;
   }
 }

@@ -43,9 +43,42 @@ export {
   type RatePlanName,
   resolveRatePlan,
 } from './credits/rate-plans.js';
-export * from './errors.js';
+export {
+  AbortError,
+  ApiError,
+  type ApiErrorContext,
+  type ApiErrorDetails,
+  AuthenticationError,
+  AvatarNotFoundError,
+  ConcurrencyLimitError,
+  type ErrorCode,
+  InvalidOptionError,
+  InvalidParameterError,
+  InvalidResponseError,
+  MediaError,
+  NetworkError,
+  PlanLimitError,
+  RateLimitError,
+  type ResponseIssue,
+  ServerError,
+  SessionClosedError,
+  SessionNotFoundError,
+  type SessionServerState,
+  SessionStateError,
+  StopFailedError,
+  StreamingAvatarError,
+  type StreamingAvatarErrorOptions,
+  TimeoutError,
+  UtteranceError,
+} from './errors.js';
 export type { Clock } from './internal/clock.js';
-export * from './limits.js';
+export {
+  IDLE_TIMEOUT_SECONDS,
+  MAX_REPEAT_TEXT_CHARS,
+  QUALITY_PRESETS,
+  type Quality,
+  type QualityPreset,
+} from './limits.js';
 export {
   type CreatedSession,
   type HeyGenProviderOptions,
@@ -59,6 +92,12 @@ export {
   type ParsedPacket,
   parseAvatarPacket,
 } from './session/avatar-events.js';
+export {
+  AvatarController,
+  type AvatarControllerEvents,
+  type AvatarControllerOptions,
+  type AvatarState,
+} from './session/controller.js';
 export {
   AvatarSession,
   type AvatarSessionEvents,
@@ -78,10 +117,5 @@ export type {
 } from './session/transport.js';
 export { type ChunkTextOptions, chunkText } from './tasks/chunk-text.js';
 export type { SpeakOptions, Utterance, UtteranceEvents, UtteranceStatus } from './tasks/task-queue.js';
-export {
-  type FromEndpointOptions,
-  fromEndpoint,
-  type SessionTokenProvider,
-  type UnsafeFromApiKeyOptions,
-  unsafeFromApiKey,
-} from './tokens.js';
+export { type FromEndpointOptions, fromEndpoint, type SessionTokenProvider } from './tokens.js';
+export { type UnsafeFromApiKeyOptions, unsafeFromApiKey } from './unsafe-api-key.js';

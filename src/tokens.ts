@@ -3,8 +3,15 @@
  * default it asks the page's own backend ({@link fromEndpoint}), which exchanges the key with
  * `streaming-avatar-kit/server`.
  */
-import { StreamingApiClient } from './api/client.js';
-import { ApiError, InvalidResponseError, NetworkError } from './errors.js';
+import {
+  ApiError,
+  type ApiErrorDetails,
+  AuthenticationError,
+  InvalidResponseError,
+  NetworkError,
+  parseRetryAfter,
+  RateLimitError,
+} from './errors.js';
 
 /**
  * Returns a fresh session token for one session. Session tokens are single-use (contract doc):
@@ -23,7 +30,9 @@ export interface FromEndpointOptions {
  * POSTs to the page's own backend, which answers `{"token": "..."}` (as the handler of
  * `streaming-avatar-kit/server` does).
  * @throws {NetworkError} when the endpoint cannot be reached.
- * @throws {ApiError} (an `AuthenticationError` for 401/403) when it answers an error status.
+ * @throws {ApiError} when it answers an error status: HeyGen's own error when the endpoint
+ *   passed one on (a rejected API key, the concurrency limit), else an error naming the endpoint
+ *   (`authentication` for 401/403, `rate_limited` for 429, `token_endpoint` for the rest).
  * @throws {InvalidResponseError} when the answer has no string `token`.
  */
 export function fromEndpoint(url: string, options: FromEndpointOptions = {}): SessionTokenProvider {
@@ -42,7 +51,7 @@ export function fromEndpoint(url: string, options: FromEndpointOptions = {}): Se
     } catch (cause) {
       throw new NetworkError(`The session token endpoint ${url} could not be reached.`, { cause });
     }
-    if (!response.ok) throw ApiError.from(response.status, body, response.headers, { endpoint: url });
+    if (!response.ok) throw tokenEndpointError(url, response, body);
     const token = (body as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token === '') {
       throw new InvalidResponseError(url, [{ path: 'token', message: 'expected a non-empty string' }]);
@@ -51,33 +60,35 @@ export function fromEndpoint(url: string, options: FromEndpointOptions = {}): Se
   };
 }
 
-/** Options of {@link unsafeFromApiKey}. */
-export interface UnsafeFromApiKeyOptions {
-  baseUrl?: string | undefined;
-  fetch?: typeof fetch | undefined;
-  /** Where the warning goes (default `console.warn`). */
-  warn?: (message: string) => void;
-}
+/** HeyGen's own error codes are five or six digits; a backend's own answers carry the HTTP status. */
+const FIRST_HEYGEN_CODE = 10_000;
 
-/**
- * Creates session tokens straight from an API key. **Local development only**: in a browser the
- * key is visible to anyone who opens the page. Warns on every use.
- */
-export function unsafeFromApiKey(
-  apiKey: string,
-  options: UnsafeFromApiKeyOptions = {},
-): SessionTokenProvider {
-  const warn = options.warn ?? ((message) => console.warn(message));
-  const client = new StreamingApiClient({
-    credentials: { apiKey },
-    baseUrl: options.baseUrl,
-    fetch: options.fetch,
-  });
-  return (signal) => {
-    warn(
-      'streaming-avatar-kit: unsafeFromApiKey() exposes your HeyGen API key. Use it for local development ' +
-        'only; in production serve session tokens from your backend (streaming-avatar-kit/server).',
+function tokenEndpointError(url: string, response: Response, body: unknown): ApiError {
+  const envelope =
+    typeof body === 'object' && body !== null ? (body as { code?: unknown; message?: unknown }) : {};
+  const serverCode = typeof envelope.code === 'number' ? envelope.code : undefined;
+  const serverMessage = typeof envelope.message === 'string' ? envelope.message : undefined;
+  const { status } = response;
+  if (serverCode !== undefined && serverCode >= FIRST_HEYGEN_CODE) {
+    return ApiError.from(status, body, response.headers, {
+      endpoint: url,
+      service: `HeyGen, through your token endpoint ${url}`,
+    });
+  }
+  const details: ApiErrorDetails = { status, serverCode, serverMessage, endpoint: url };
+  const said = serverMessage ? `: ${serverMessage}` : '';
+  if (status === 401 || status === 403) {
+    return new AuthenticationError(
+      `Your token endpoint ${url} refused the request (HTTP ${status}${said}). Sign the user in, or check what the endpoint authorizes.`,
+      details,
     );
-    return client.createSessionToken({ signal });
-  };
+  }
+  if (status === 429) {
+    return new RateLimitError(details, parseRetryAfter(response.headers.get('retry-after'), Date.now()), url);
+  }
+  return new ApiError(
+    'token_endpoint',
+    `Your token endpoint ${url} answered HTTP ${status}${said}.`,
+    details,
+  );
 }

@@ -1,7 +1,8 @@
 import { html, LitElement } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { findAvatar } from '../avatar-target.js';
+import { watchAvatar } from '../avatar-target.js';
 import type { AvatarTalkingMessageEvent } from '../events.js';
+import type { StreamingAvatarElement } from '../streaming-avatar/streaming-avatar.js';
 import { styles } from './captions.styles.js';
 
 /** One caption: the words of one task, with when they were spoken (milliseconds since the first caption). */
@@ -36,7 +37,8 @@ export class AvatarCaptionsElement extends LitElement {
 
   @state() private cues: CaptionCue[] = [];
 
-  private target: Element | undefined;
+  private target: StreamingAvatarElement | undefined;
+  private stopWatching: (() => void) | undefined;
   private originMs: number | undefined;
 
   /** Every line so far, in order. */
@@ -46,15 +48,17 @@ export class AvatarCaptionsElement extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    requestAnimationFrame(() => {
-      this.target = findAvatar(this, this.for);
-      this.target?.addEventListener('avatar-talking-message', this.handleMessage as EventListener);
+    this.stopWatching = watchAvatar(this, this.for, (target) => {
+      this.target = target;
+      target.addEventListener('avatar-talking-message', this.handleMessage);
     });
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.target?.removeEventListener('avatar-talking-message', this.handleMessage as EventListener);
+    this.stopWatching?.();
+    this.target?.removeEventListener('avatar-talking-message', this.handleMessage);
+    this.target = undefined;
   }
 
   /** Empties the captions and the transcript. */

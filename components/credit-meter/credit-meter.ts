@@ -1,8 +1,8 @@
-import { html, LitElement, nothing } from 'lit';
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CreditMeter, type MeterReading } from '../../src/credits/credit-meter.js';
 import type { RatePlanName } from '../../src/credits/rate-plans.js';
-import { findAvatar } from '../avatar-target.js';
+import { watchAvatar } from '../avatar-target.js';
 import type { StreamingAvatarElement } from '../streaming-avatar/streaming-avatar.js';
 import { styles } from './credit-meter.styles.js';
 
@@ -51,39 +51,40 @@ export class AvatarCreditMeterElement extends LitElement {
 
   private meter: CreditMeter | undefined;
   private target: StreamingAvatarElement | undefined;
+  private stopWatching: (() => void) | undefined;
   private lastAnnouncedAt = 0;
 
   override connectedCallback(): void {
     super.connectedCallback();
-    // Wait a frame so a `for` target later in the document exists.
-    requestAnimationFrame(() => this.follow());
+    this.stopWatching = watchAvatar(this, this.for, (target) => {
+      this.target = target;
+      this.attachMeter();
+    });
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.target?.removeEventListener('avatar-state-change', this.handleStateChange);
+    this.stopWatching?.();
     this.meter?.dispose();
+    this.meter = undefined;
+    this.target = undefined;
   }
 
-  private follow(): void {
-    const target = findAvatar(this, this.for);
-    if (!target) return;
-    this.target = target;
-    target.addEventListener('avatar-state-change', this.handleStateChange);
-    this.attachMeter();
+  protected override updated(changed: PropertyValues): void {
+    const options = ['plan', 'warnAt', 'pricePerCredit', 'maxCredits'] as const;
+    if (this.meter && options.some((name) => changed.has(name))) this.attachMeter();
   }
 
-  private readonly handleStateChange = (event: Event): void => {
-    if ((event as { state?: string }).state === 'connecting') this.attachMeter();
-  };
-
-  /** Follows the target's current session (a new one on each start). */
+  /**
+   * One meter on the avatar's controller, which follows each of its sessions; built again only
+   * when the meter's own options change.
+   * @throws {InvalidOptionError} when `max-credits`, `price-per-credit` or `warn-at` is out of range.
+   */
   private attachMeter(): void {
-    const session = this.target?.session;
-    if (!session) return;
+    if (!this.target) return;
     this.meter?.dispose();
     this.warning = false;
-    const meter = new CreditMeter(session, {
+    const meter = new CreditMeter(this.target.controller, {
       plan: this.plan,
       warnAtFraction: this.warnAt,
       pricePerCredit: this.pricePerCredit,

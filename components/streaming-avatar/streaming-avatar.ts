@@ -1,17 +1,20 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import { AbortError, StreamingAvatarError } from '../../src/errors.js';
+import { StreamingAvatarError } from '../../src/errors.js';
 import type {
   AvatarSession,
   AvatarSessionOptions,
+  AvatarState,
   ConnectPhase,
   EndReason,
   Quality,
-  SessionState,
   SpeakOptions,
   Utterance,
 } from '../../src/index.js';
+import { AvatarController } from '../../src/session/controller.js';
+import { fromEndpoint } from '../../src/tokens.js';
 import {
+  AVATAR_CONNECTED_EVENT,
   AvatarEndedEvent,
   AvatarErrorEvent,
   AvatarExpiringEvent,
@@ -20,8 +23,6 @@ import {
   AvatarSpeakingStartEvent,
   AvatarStateChangeEvent,
   AvatarTalkingMessageEvent,
-  AvatarUtteranceEndedEvent,
-  AvatarUtteranceInterruptedEvent,
 } from '../events.js';
 import { ChromaKeyRenderer, type Rgb } from './chroma-key.js';
 import { styles } from './streaming-avatar.styles.js';
@@ -73,10 +74,8 @@ const END_LABELS: Record<EndReason, string> = {
  * @fires avatar-state-change - {@link AvatarStateChangeEvent}
  * @fires avatar-ready - {@link AvatarReadyEvent} when the first frame is shown
  * @fires avatar-speaking-start - {@link AvatarSpeakingStartEvent}
- * @fires avatar-speaking-end - {@link AvatarSpeakingEndEvent}
+ * @fires avatar-speaking-end - {@link AvatarSpeakingEndEvent} (spoken to the end, or `interrupted`)
  * @fires avatar-talking-message - {@link AvatarTalkingMessageEvent} (caption text)
- * @fires avatar-utterance-ended - {@link AvatarUtteranceEndedEvent}
- * @fires avatar-utterance-interrupted - {@link AvatarUtteranceInterruptedEvent}
  * @fires avatar-expiring - {@link AvatarExpiringEvent} (seconds left)
  * @fires avatar-ended - {@link AvatarEndedEvent} (the end reason)
  * @fires avatar-error - {@link AvatarErrorEvent} (the typed error)
@@ -124,11 +123,8 @@ export class StreamingAvatarElement extends LitElement {
   /** Silence the avatar's audio. */
   @property({ type: Boolean, reflect: true }) muted = false;
 
-  /** The session's state (read-only, reflected): idle, connecting, connected, reconnecting, closing, closed, failed. */
-  @property({ reflect: true }) state: SessionState = 'idle';
-
   /**
-   * Builds the session (default: `new AvatarSession(options)`); set it to inject a provider,
+   * Builds each session (default: `new AvatarSession(options)`); set it to inject a provider,
    * transport or clock (tests, custom backends).
    */
   @property({ attribute: false }) createSession:
@@ -138,73 +134,69 @@ export class StreamingAvatarElement extends LitElement {
   /** Session options the attributes do not cover (voice rate, `keepAlive`, `mediaTimeoutMs`, …), applied over them. */
   @property({ attribute: false }) sessionOptions: Partial<AvatarSessionOptions> = {};
 
-  /** The core session object, for everything the attributes do not cover. */
-  session: AvatarSession | undefined;
+  /**
+   * The avatar's lifecycle, one object for as long as the element lives: its events span every
+   * session, so listeners attach once. The element renders it and forwards intent to it.
+   */
+  readonly controller = new AvatarController(() => this.buildOptions());
 
+  @state() private currentState: AvatarState = 'idle';
   @state() private phase: ConnectPhase | undefined;
   @state() private error: StreamingAvatarError | undefined;
   @state() private endReason: EndReason | undefined;
   @state() private audioBlocked = false;
   @state() private media: MediaStream | undefined;
-  @state() private loading = false;
-
-  private pendingStart: Promise<void> | undefined;
-  private stopRequested = false;
 
   @query('video') private video!: HTMLVideoElement;
   @query('canvas') private canvas: HTMLCanvasElement | undefined;
 
   private chromaKey: ChromaKeyRenderer | undefined;
 
+  constructor() {
+    super();
+    this.listenToController();
+  }
+
+  /**
+   * The avatar's state (read-only, reflected as the `state` attribute): idle, loading, connecting,
+   * connected, reconnecting, closing, closed, failed.
+   */
+  get state(): AvatarState {
+    return this.currentState;
+  }
+
+  /** The current session, for everything the element does not cover. */
+  get session(): AvatarSession | undefined {
+    return this.controller.session;
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
+    this.dispatchEvent(new Event(AVATAR_CONNECTED_EVENT, { bubbles: true, composed: true }));
     if (this.autostart && this.state === 'idle') void this.start().catch(() => undefined);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    void this.stop();
+    // A failed stop is shown by the session's own events; nothing is left to render it here.
+    this.controller.stop().catch(() => undefined);
   }
 
   /**
-   * Starts a new session (a finished one is replaced). Resolves when the avatar's media is ready.
-   * @throws {StreamingAvatarError} why the start failed; it is also shown in the element.
+   * Starts a session (a finished one is replaced; a running or reconnecting one is kept).
+   * Resolves when the avatar's media is ready.
+   * @throws {StreamingAvatarError} why the start failed; it is also shown in the element
+   *   (`configuration` when `token-url` is missing).
    */
-  start(): Promise<void> {
-    if (this.session && (this.session.state === 'connecting' || this.session.state === 'connected')) {
-      return this.session.start();
-    }
-    // One start at a time, also while the session machinery is still loading.
-    this.pendingStart ??= this.startSession().finally(() => {
-      this.pendingStart = undefined;
-    });
-    return this.pendingStart;
-  }
-
-  /** Stops the session in any state, also one still loading; billing stops. */
-  async stop(): Promise<void> {
-    if (this.loading) this.stopRequested = true;
-    await this.session?.stop();
-  }
-
-  private async startSession(): Promise<void> {
-    if (!this.tokenUrl) {
+  async start(): Promise<void> {
+    if (!this.tokenUrl && !this.sessionOptions.token) {
       throw this.fail(
-        new StreamingAvatarError('authentication', 'Set token-url to your backend’s session token endpoint.'),
+        new StreamingAvatarError('configuration', 'Set token-url to your backend’s session token endpoint.'),
       );
     }
-    this.stopRequested = false;
-    this.loading = true;
-    // The session machinery (API client, schemas, queue) loads on the first start, not with the page.
-    const core = await import('../../src/index.js').finally(() => {
-      this.loading = false;
-    });
-    if (this.stopRequested) throw new AbortError('The avatar was stopped before it started.');
-    const options = this.buildOptions(core.fromEndpoint(this.tokenUrl));
-    const session = this.createSession ? this.createSession(options) : new core.AvatarSession(options);
-    this.bind(session);
+    this.error = undefined;
     try {
-      await session.start();
+      await this.controller.start();
     } catch (error) {
       if (error instanceof StreamingAvatarError && error.code !== 'aborted') throw this.fail(error);
       throw error;
@@ -212,76 +204,82 @@ export class StreamingAvatarElement extends LitElement {
   }
 
   /**
+   * Stops the session in any state, also one still loading; billing stops.
+   * @throws {StopFailedError} when the server could not be told to stop; it is also shown.
+   */
+  async stop(): Promise<void> {
+    try {
+      await this.controller.stop();
+    } catch (error) {
+      if (error instanceof StreamingAvatarError) throw this.fail(error);
+      throw error;
+    }
+  }
+
+  /**
    * Makes the avatar say `text` (any length: `repeat` text is split into ≤1,000-character tasks).
-   * @throws {StreamingAvatarError} `session_state` when no session was started.
+   * @throws {StreamingAvatarError} `not_started` before the first start.
    */
   speak(text: string, options: SpeakOptions = {}): Utterance {
-    if (!this.session || this.session.state === 'closed' || this.session.state === 'failed') {
-      throw new StreamingAvatarError('session_state', 'Start the avatar before asking it to speak.');
-    }
-    return this.session.speak(text, options);
+    return this.controller.speak(text, options);
   }
 
   /** Stops the current speech and everything queued. */
   async interrupt(): Promise<void> {
-    await this.session?.interrupt();
+    await this.controller.interrupt();
   }
 
-  private buildOptions(token: AvatarSessionOptions['token']): AvatarSessionOptions {
+  private buildOptions() {
     return {
-      token,
+      token: fromEndpoint(this.tokenUrl),
       quality: this.quality,
-      ...(this.apiBase ? { apiBaseUrl: this.apiBase } : {}),
-      ...(this.avatarId ? { avatarId: this.avatarId } : {}),
-      ...(this.voiceId ? { voice: { voice_id: this.voiceId } } : {}),
-      ...(this.language ? { language: this.language } : {}),
-      ...(this.knowledgeBaseId ? { knowledgeBaseId: this.knowledgeBaseId } : {}),
-      ...(this.idleTimeout ? { idleTimeoutSeconds: this.idleTimeout } : {}),
+      apiBaseUrl: this.apiBase || undefined,
+      avatarId: this.avatarId || undefined,
+      voice: this.voiceId ? { voice_id: this.voiceId } : undefined,
+      language: this.language || undefined,
+      knowledgeBaseId: this.knowledgeBaseId || undefined,
+      idleTimeoutSeconds: this.idleTimeout || undefined,
+      createSession: this.createSession,
       ...this.sessionOptions,
     };
   }
 
-  private bind(session: AvatarSession): void {
-    this.session = session;
-    this.error = undefined;
-    this.endReason = undefined;
-    this.media = undefined;
-    session.on('stateChanged', (next, previous) => {
-      if (this.session !== session) return;
-      this.state = next;
+  private listenToController(): void {
+    const controller = this.controller;
+    controller.on('stateChanged', (next, previous) => {
+      this.currentState = next;
+      if (next === 'connecting') {
+        this.endReason = undefined;
+        this.media = undefined;
+      }
       this.dispatchEvent(new AvatarStateChangeEvent(next, previous));
     });
-    session.on('phase', (phase) => {
+    controller.on('phase', (phase) => {
       this.phase = phase;
     });
-    session.on('ready', (media) => {
+    controller.on('ready', (media) => {
       this.media = media;
     });
-    session.on('utteranceStarted', (utterance, taskId) =>
+    controller.on('utteranceStarted', (utterance, taskId) =>
       this.dispatchEvent(new AvatarSpeakingStartEvent(utterance.id, taskId)),
     );
-    session.on('avatarEvent', (event) => {
+    controller.on('avatarEvent', (event) => {
       if (event.type === 'avatar_talking_message') {
         this.dispatchEvent(new AvatarTalkingMessageEvent(event.message, event.task_id));
       }
     });
-    session.on('utteranceEnded', (utterance) => {
-      this.dispatchEvent(new AvatarSpeakingEndEvent(utterance.id, false));
-      this.dispatchEvent(new AvatarUtteranceEndedEvent(utterance.id));
-    });
-    const cut = (utterance: Utterance) => {
-      if (utterance.status === 'interrupted' || utterance.status === 'cancelled') {
-        this.dispatchEvent(new AvatarSpeakingEndEvent(utterance.id, true));
-        this.dispatchEvent(new AvatarUtteranceInterruptedEvent(utterance.id));
-      }
-    };
-    session.on('utteranceInterrupted', cut);
-    session.on('utteranceCancelled', cut);
-    session.on('expiring', ({ seconds, reason }) =>
+    controller.on('utteranceEnded', (utterance) =>
+      this.dispatchEvent(new AvatarSpeakingEndEvent(utterance.id, false)),
+    );
+    const cut = (utterance: Utterance) => this.dispatchEvent(new AvatarSpeakingEndEvent(utterance.id, true));
+    controller.on('utteranceInterrupted', cut);
+    controller.on('utteranceCancelled', cut);
+    controller.on('utteranceFailed', cut);
+    controller.on('expiring', ({ seconds, reason }) =>
       this.dispatchEvent(new AvatarExpiringEvent(seconds, reason)),
     );
-    session.on('ended', ({ reason, error }) => {
-      if (this.session !== session) return;
+    controller.on('stopFailed', (error) => this.fail(error));
+    controller.on('ended', ({ reason, error }) => {
       this.endReason = reason;
       this.chromaKey?.stop();
       this.dispatchEvent(new AvatarEndedEvent(reason, error));
@@ -295,6 +293,7 @@ export class StreamingAvatarElement extends LitElement {
   }
 
   protected override updated(changed: PropertyValues): void {
+    if (changed.has('currentState')) this.setAttribute('state', this.currentState);
     if (changed.has('media') && this.media) void this.play(this.media);
     if (changed.has('muted') && this.video) this.video.muted = this.muted || this.audioBlocked;
     if (changed.has('background') || changed.has('media') || changed.has('keyColor')) this.updateChromaKey();
@@ -319,7 +318,7 @@ export class StreamingAvatarElement extends LitElement {
   private async handleUnmute(): Promise<void> {
     this.audioBlocked = false;
     this.video.muted = this.muted;
-    await Promise.all([this.video.play().catch(() => undefined), this.session?.startAudio()]);
+    await Promise.all([this.video.play().catch(() => undefined), this.controller.startAudio()]);
   }
 
   private updateChromaKey(): void {
@@ -340,7 +339,7 @@ export class StreamingAvatarElement extends LitElement {
   }
 
   private renderOverlay() {
-    if (this.loading) {
+    if (this.state === 'loading') {
       return html`<div part="overlay" role="status">
         <div part="progress" aria-hidden="true"></div>
         <div part="phase">Loading…</div>

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
 import { type Clock, every, systemClock } from '../internal/clock.js';
 import { checkNumberOption } from '../internal/validate.js';
-import type { AvatarSession } from '../session/session.js';
+import type { AvatarEvent } from '../session/avatar-events.js';
+import type { EndReason } from '../session/session.js';
 import {
   billedSecondsFor,
   creditsForSession,
@@ -10,8 +11,22 @@ import {
   resolveRatePlan,
 } from './rate-plans.js';
 
-/** What the meter reads off a session. */
-export type MeteredSession = Pick<AvatarSession, 'startedAt' | 'endedAt' | 'state' | 'on' | 'off' | 'stop'>;
+/**
+ * What the meter reads off: an `AvatarSession`, or an `AvatarController`, whose sessions it then
+ * follows one after another (each new `connecting` starts a fresh reading).
+ */
+export interface MeteredSession {
+  /** When billing started, in milliseconds since the epoch. */
+  readonly startedAt: number | undefined;
+  /** When billing ended (the server confirmed the stop), in milliseconds since the epoch. */
+  readonly endedAt: number | undefined;
+  readonly state: string;
+  on(event: 'stateChanged', listener: (state: string) => void): unknown;
+  on(event: 'avatarEvent', listener: (event: AvatarEvent) => void): unknown;
+  off(event: 'stateChanged', listener: (state: string) => void): unknown;
+  off(event: 'avatarEvent', listener: (event: AvatarEvent) => void): unknown;
+  stop(reason: EndReason): Promise<void>;
+}
 
 /** Options of {@link CreditMeter}. */
 export interface CreditMeterOptions {
@@ -124,7 +139,13 @@ export class CreditMeter extends EventEmitter<CreditMeterEvents> {
     this.session.off('avatarEvent', this.handleAvatarEvent);
   }
 
-  private readonly handleState = (state: AvatarSession['state']): void => {
+  private readonly handleState = (state: string): void => {
+    if (state === 'connecting') {
+      this.speakingMs = 0;
+      this.speakingSince = undefined;
+      this.warned = false;
+      this.exhausted = false;
+    }
     if ((state === 'connected' || state === 'reconnecting') && !this.stopTicking) {
       this.stopTicking = every(1000, this.clock, () => this.tick());
       this.tick();

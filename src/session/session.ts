@@ -98,44 +98,44 @@ export interface AvatarSessionEvents extends UtteranceEvents {
 export interface AvatarSessionOptions {
   /** Where session tokens come from: `fromEndpoint('/api/avatar-token')` in a page. */
   token: SessionTokenProvider;
-  avatarId?: string;
+  avatarId?: string | undefined;
   /** Default `low` (360p). */
-  quality?: Quality;
-  voice?: VoiceSettings;
-  language?: string;
-  knowledgeBaseId?: string;
+  quality?: Quality | undefined;
+  voice?: VoiceSettings | undefined;
+  language?: string | undefined;
+  knowledgeBaseId?: string | undefined;
   /** Inline knowledge-base prompt for `talk` tasks. */
-  knowledgeBase?: string;
+  knowledgeBase?: string | undefined;
   /** Idle timeout in seconds, 30–3600 (default 120; contract doc). */
-  idleTimeoutSeconds?: number;
+  idleTimeoutSeconds?: number | undefined;
   /** Default `H264` (iOS 18 Safari fails on VP8; contract doc Decision). */
-  videoEncoding?: VideoEncoding;
+  videoEncoding?: VideoEncoding | undefined;
   /** Streaming API base URL (default HeyGen's); ignored when `provider` is given. */
-  apiBaseUrl?: string;
-  provider?: ProviderFactory;
+  apiBaseUrl?: string | undefined;
+  provider?: ProviderFactory | undefined;
   /** Default: a LiveKit room, loaded on first start. */
-  transport?: TransportFactory;
-  clock?: Clock;
+  transport?: TransportFactory | undefined;
+  clock?: Clock | undefined;
   /**
    * Send keep-alives so the idle timeout never ends a session the page still holds (default
    * true). Turn off to let the idle timeout end an unattended kiosk session.
    */
-  keepAlive?: boolean;
+  keepAlive?: boolean | undefined;
   /** Emit `expiring` this many seconds before the idle timeout or duration limit (default 30 s). */
-  expiringWarningSeconds?: number;
+  expiringWarningSeconds?: number | undefined;
   /** Give up when the avatar's media has not arrived this many milliseconds after the room join (default 30,000 ms). */
-  mediaTimeoutMs?: number;
+  mediaTimeoutMs?: number | undefined;
   /**
    * Fail the start when `streaming.new` has not answered within this many milliseconds (default
    * 15,000 ms). The request itself is not abandoned: a session it creates later is stopped.
    */
-  newSessionTimeoutMs?: number;
+  newSessionTimeoutMs?: number | undefined;
   /** Stop the session when the page is hidden for good (`pagehide`) (default true). */
-  stopOnPageHide?: boolean;
+  stopOnPageHide?: boolean | undefined;
   /** Where `pagehide` is listened for (default `globalThis` when it has `addEventListener`). */
-  pageLifecycle?: EventTarget;
+  pageLifecycle?: EventTarget | undefined;
   /** Receives one line per state change and notable step. */
-  log?: (message: string) => void;
+  log?: ((message: string) => void) | undefined;
 }
 
 const TICK_MS = 1000;
@@ -368,7 +368,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     this.listenForPageHide();
     try {
       this.setPhase('token');
-      // A custom token provider may ignore the signal; stop() must not wait for it.
+      // Every step gives way to stop() at once, also when what it awaits ignores the signal.
       const token = await untilAborted(this.options.token(signal), signal);
       this.throwIfStopped();
       const provider = (this.options.provider ?? heygenProvider({ baseUrl: this.options.apiBaseUrl }))(token);
@@ -380,28 +380,30 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       this.currentDurationLimit = created.durationLimitSeconds;
       this.throwIfStopped();
 
-      const transport = await (this.options.transport ?? defaultTransport)();
+      const transport = await untilAborted((this.options.transport ?? defaultTransport)(), signal);
       this.transport = transport;
       this.wireTransport(transport);
       transport.prepare(created.url, created.accessToken);
-      this.throwIfStopped();
 
       // The room join does not need the avatar to be there, so it runs beside streaming.start.
       this.setPhase('start');
       const joined = transport.connect(created.url, created.accessToken, signal);
       // Handled here too: when streaming.start fails first, the join is never awaited.
       joined.catch(() => undefined);
-      await provider.startSession(created.sessionId, signal);
+      await untilAborted(provider.startSession(created.sessionId, signal), signal);
       this.currentStartedAt = this.clock.now();
       this.lastActivityAt = this.currentStartedAt;
       this.setPhase('room');
-      await joined;
+      await untilAborted(joined, signal);
 
       this.setPhase('media');
-      this.currentMedia = await this.withTimeout(
-        transport.waitForMedia(AVATAR_IDENTITY, signal),
-        this.options.mediaTimeoutMs ?? 30_000,
-        'The avatar joined no video and audio in time',
+      this.currentMedia = await untilAborted(
+        this.withTimeout(
+          transport.waitForMedia(AVATAR_IDENTITY, signal),
+          this.options.mediaTimeoutMs ?? 30_000,
+          'The avatar joined no video and audio in time',
+        ),
+        signal,
       );
       this.throwIfStopped();
       this.currentPhase = undefined;

@@ -76,7 +76,7 @@ describe('<streaming-avatar>', () => {
     releaseToken('token');
     await started;
     await until(() => events.includes('ready'), 'the first frame');
-    expect(events).to.deep.equal(['state connecting', 'state connected', 'ready']);
+    expect(events).to.deep.equal(['state loading', 'state connecting', 'state connected', 'ready']);
     const video = avatar.shadowRoot!.querySelector('video')!;
     expect(video.hasAttribute('playsinline')).to.equal(true);
     expect(video.srcObject).to.be.instanceOf(MediaStream);
@@ -100,6 +100,48 @@ describe('<streaming-avatar>', () => {
     await avatar.stop();
     expect(await starting).to.equal('aborted');
     expect(created).to.equal(1);
+  });
+
+  it('reflects loading as its state while the session machinery loads; state is read-only', async () => {
+    const backend = fakeBackend();
+    const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    avatar.createSession = backend.createSession;
+    const states: string[] = [];
+    host.addEventListener('avatar-state-change', (event) => states.push(event.state));
+    const started = avatar.start();
+    expect(avatar.state).to.equal('loading');
+    await avatar.updateComplete;
+    expect(avatar.getAttribute('state')).to.equal('loading');
+    expect(avatar.shadowRoot!.querySelector('[part="phase"]')!.textContent).to.equal('Loading…');
+    await started;
+    expect(states).to.deep.equal(['loading', 'connecting', 'connected']);
+    expect(() => Object.assign(avatar, { state: 'closed' })).to.throw(TypeError);
+  });
+
+  it('start() while reconnecting keeps the session: no second session is created', async () => {
+    const backend = fakeBackend();
+    const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    let created = 0;
+    avatar.createSession = (options) => {
+      created += 1;
+      return backend.createSession(options);
+    };
+    await avatar.start();
+    backend.transport.emit('reconnecting');
+    expect(avatar.state).to.equal('reconnecting');
+    await avatar.start();
+    expect(created).to.equal(1);
+    expect(backend.provider.count('stop')).to.equal(0);
+  });
+
+  it('a missing token-url is a configuration error', async () => {
+    const host = mount('<streaming-avatar></streaming-avatar>');
+    const error = await avatarIn(host)
+      .start()
+      .catch((caught: { code: string }) => caught.code);
+    expect(error).to.equal('configuration');
   });
 
   it('shows a readable error with a retry button and fires avatar-error', async () => {
@@ -191,10 +233,9 @@ describe('<streaming-avatar>', () => {
     const avatar = avatarIn(host);
     avatar.createSession = backend.createSession;
     const events: string[] = [];
-    for (const type of ['avatar-speaking-start', 'avatar-speaking-end', 'avatar-utterance-ended'] as const) {
+    for (const type of ['avatar-speaking-start', 'avatar-speaking-end'] as const) {
       host.addEventListener(type, () => events.push(type));
     }
-    await nextFrame();
     await avatar.start();
     const utterance = avatar.speak('Hello there.');
     await until(() => backend.provider.calls.includes('task Hello there.'), 'the task');
@@ -203,7 +244,8 @@ describe('<streaming-avatar>', () => {
     backend.transport.avatarSays({ type: 'avatar_talking_message', task_id: 'task-1', message: 'there.' });
     backend.transport.avatarSays({ type: 'avatar_stop_talking', task_id: 'task-1' });
     await utterance.done;
-    expect(events).to.deep.equal(['avatar-speaking-start', 'avatar-speaking-end', 'avatar-utterance-ended']);
+    // One event per moment: the end of the utterance is avatar-speaking-end, once.
+    expect(events).to.deep.equal(['avatar-speaking-start', 'avatar-speaking-end']);
     const captions = host.querySelector('avatar-captions') as AvatarCaptionsElement;
     await captions.updateComplete;
     expect(captions.shadowRoot!.querySelector('[part="caption"]')!.textContent).to.equal('Hello there.');
@@ -222,8 +264,6 @@ describe('<avatar-credit-meter>', () => {
     );
     const avatar = avatarIn(host);
     avatar.createSession = backend.createSession;
-    await nextFrame();
-    await nextFrame();
     await avatar.start();
     const meter = host.querySelector('avatar-credit-meter') as AvatarCreditMeterElement;
     await meter.updateComplete;
@@ -237,5 +277,25 @@ describe('<avatar-credit-meter>', () => {
     expect(progress.value).to.equal(0.1);
     expect(meter.hasAttribute('warning')).to.equal(false);
     await expectAccessible(host);
+  });
+
+  it('finds an avatar added after it, and keeps following it across sessions', async () => {
+    const backend = fakeBackend();
+    // A budget of 0.1 credits is spent in the first second (the 30-second minimum, seed 000).
+    const host = mount('<avatar-credit-meter for="late" max-credits="0.1"></avatar-credit-meter>');
+    const meter = host.querySelector('avatar-credit-meter') as AvatarCreditMeterElement;
+    await meter.updateComplete;
+    const later = document.createElement('streaming-avatar');
+    later.id = 'late';
+    later.tokenUrl = '/token';
+    later.createSession = backend.createSession;
+    host.append(later);
+    for (let round = 1; round <= 2; round++) {
+      const ended = new Promise<string>((resolve) =>
+        later.addEventListener('avatar-ended', (event) => resolve(event.reason), { once: true }),
+      );
+      await later.start();
+      expect(await ended, `session ${round}`).to.equal('budget_exhausted');
+    }
   });
 });

@@ -69,7 +69,7 @@ describe('the demo, end to end', () => {
     const page = await openDemo();
     await startAvatar(page);
     const started = await probe(page);
-    expect(started.states.slice(0, 2)).toEqual(['connecting', 'connected']);
+    expect(started.states.slice(0, 3)).toEqual(['loading', 'connecting', 'connected']);
     expect(started.phases).toEqual(['token', 'new', 'start', 'room', 'media']);
     await page.waitForFunction(() => (window as unknown as { probe: Probe }).probe.frames >= 50, null, {
       timeout: 20_000,

@@ -68,10 +68,7 @@ export async function installProbes(page: Page): Promise<void> {
     (window as unknown as { probe: typeof probe }).probe = probe;
     const avatar = document.querySelector('streaming-avatar')!;
     avatar.addEventListener('avatar-state-change', (event) => probe.states.push(event.state));
-    const watchPhases = () => avatar.session?.on('phase', (phase) => probe.phases.push(phase));
-    avatar.addEventListener('avatar-state-change', (event) => {
-      if (event.state === 'connecting') watchPhases();
-    });
+    avatar.controller.on('phase', (phase) => probe.phases.push(phase));
     avatar.addEventListener('avatar-ready', () => {
       const video = avatar.shadowRoot!.querySelector('video')!;
       const count = (_now: number, metadata: { width: number; height: number }) => {

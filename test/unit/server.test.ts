@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSessionTokenHandler } from '../../src/server/index.js';
-import { fromEndpoint, unsafeFromApiKey } from '../../src/tokens.js';
+import { fromEndpoint } from '../../src/tokens.js';
+import { unsafeFromApiKey } from '../../src/unsafe-api-key.js';
 import { fail, fakeFetch, ok } from './fakes/fetch.js';
 
 const heygen = () =>
@@ -80,6 +81,23 @@ describe('session token providers', () => {
     const backend = fakeFetch(() => fail(401, 40009, 'invalid credentials'));
     const provider = fromEndpoint('http://127.0.0.1/t', { fetch: backend.fetch });
     await expect(provider(new AbortController().signal)).rejects.toMatchObject({ code: 'authentication' });
+  });
+
+  it('fromEndpoint names the page’s own endpoint when it fails, never HeyGen', async () => {
+    const notFound = fromEndpoint('/api/avatar-token', {
+      fetch: fakeFetch(() => new Response('Not Found', { status: 404 })).fetch,
+    });
+    const error = await notFound(new AbortController().signal).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'token_endpoint', status: 404 });
+    expect((error as Error).message).toBe('Your token endpoint /api/avatar-token answered HTTP 404.');
+
+    const refused = fromEndpoint('/api/avatar-token', {
+      fetch: fakeFetch(() => fail(403, 403, 'Not allowed to start an avatar session.')).fetch,
+    });
+    const denied = await refused(new AbortController().signal).catch((caught: unknown) => caught);
+    expect(denied).toMatchObject({ code: 'authentication' });
+    expect((denied as Error).message).toContain('Your token endpoint /api/avatar-token refused the request');
+    expect((denied as Error).message).not.toContain('HeyGen');
   });
 
   it('fromEndpoint says when the answer has no token', async () => {

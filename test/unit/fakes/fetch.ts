@@ -14,7 +14,7 @@ export type Route = (request: SeenRequest) => Response | Promise<Response>;
 export function fakeFetch(route: Route) {
   const requests: SeenRequest[] = [];
   const fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
-    const url = new URL(String(input));
+    const url = new URL(String(input), 'http://127.0.0.1');
     const request: SeenRequest = {
       method: init.method ?? 'GET',
       path: url.pathname,

@@ -1,0 +1,248 @@
+import { EventEmitter } from 'eventemitter3';
+import { AbortError, StreamingAvatarError } from '../errors.js';
+import type { SpeakOptions, Utterance } from '../tasks/task-queue.js';
+import type {
+  AvatarSession,
+  AvatarSessionEvents,
+  AvatarSessionOptions,
+  ConnectPhase,
+  EndReason,
+  SessionEnd,
+  SessionState,
+} from './session.js';
+
+/**
+ * The one state of an avatar on a page: `loading` while the session machinery (API client,
+ * schemas, task queue, livekit-client) loads on the first start, then the state of its current
+ * session. `idle` until the first start, and again when a start is stopped while loading.
+ */
+export type AvatarState = 'idle' | 'loading' | SessionState;
+
+type RelayedEvent = Exclude<keyof AvatarSessionEvents, 'stateChanged'>;
+
+/** Events of an {@link AvatarController}: its current session's events, one emitter across sessions. */
+export interface AvatarControllerEvents extends Omit<AvatarSessionEvents, 'stateChanged'> {
+  /** Every state change, after it happened, whichever session caused it. */
+  stateChanged: (state: AvatarState, previous: AvatarState) => void;
+  /** A start created `session`; it replaces the one before (which has ended). */
+  session: (session: AvatarSession) => void;
+}
+
+/** Options of {@link AvatarController}: those of each session, plus how sessions are made. */
+export interface AvatarControllerOptions extends AvatarSessionOptions {
+  /**
+   * Builds each session (default: `new AvatarSession(options)`, loaded on the first start); set it
+   * to inject a session subclass or wrap one in tests.
+   */
+  createSession?: ((options: AvatarSessionOptions) => AvatarSession) | undefined;
+}
+
+/** Every session event the controller passes on; a record so a new session event cannot be missed. */
+const RELAYED_EVENTS: Record<RelayedEvent, true> = {
+  phase: true,
+  ready: true,
+  avatarEvent: true,
+  unknownEvent: true,
+  malformedEvent: true,
+  reconnecting: true,
+  reconnected: true,
+  expiring: true,
+  ended: true,
+  audioPlaybackChanged: true,
+  keepAliveFailed: true,
+  stopFailed: true,
+  utteranceQueued: true,
+  utteranceStarted: true,
+  utteranceProgress: true,
+  utteranceEnded: true,
+  utteranceInterrupted: true,
+  utteranceCancelled: true,
+  utteranceFailed: true,
+  interruptFailed: true,
+};
+
+/**
+ * One avatar on a page, for as long as the page shows it: starts a session, stops it in every
+ * state, replaces a finished session with a new one on the next start, and passes every session's
+ * events on through this one emitter, so listeners attach once. `<streaming-avatar>` renders it.
+ *
+ * The session machinery loads on the first `start()` (state `loading`), so a page that never
+ * starts an avatar never downloads it.
+ */
+export class AvatarController extends EventEmitter<AvatarControllerEvents> {
+  private currentState: AvatarState = 'idle';
+  private currentSession: AvatarSession | undefined;
+  private startPromise: Promise<void> | undefined;
+  /** The start under way; aborted by `stop()`. A stale start never overwrites a newer one. */
+  private attempt: AbortController | undefined;
+  private sessionModule: Promise<typeof import('./session.js')> | undefined;
+
+  /**
+   * @param options The session options, or a function read at each start (so a page can change
+   *   the avatar or voice between sessions).
+   */
+  constructor(private readonly options: AvatarControllerOptions | (() => AvatarControllerOptions)) {
+    super();
+  }
+
+  /** The one state: `idle`, `loading`, then the current session's. */
+  get state(): AvatarState {
+    return this.currentState;
+  }
+
+  /** The current (or last) session; replaced on each start after one ended. */
+  get session(): AvatarSession | undefined {
+    return this.currentSession;
+  }
+
+  /** The connect step under way while `connecting`. */
+  get phase(): ConnectPhase | undefined {
+    return this.currentSession?.phase;
+  }
+
+  /** When the current session's `streaming.start` succeeded, in milliseconds since the epoch. */
+  get startedAt(): number | undefined {
+    return this.currentSession?.startedAt;
+  }
+
+  /** When the current session ended, in milliseconds since the epoch. */
+  get endedAt(): number | undefined {
+    return this.currentSession?.endedAt;
+  }
+
+  /** The avatar's video and audio while connected. */
+  get media(): MediaStream | undefined {
+    return this.currentSession?.media;
+  }
+
+  /** How the last session ended, once it has. */
+  get end(): SessionEnd | undefined {
+    return this.currentSession?.end;
+  }
+
+  /**
+   * Starts a session, or returns the start under way; resolves when the avatar's media is ready.
+   * A running (or reconnecting) session is kept, never doubled; an ended one is replaced, and a
+   * session still closing finishes first.
+   * @throws {StreamingAvatarError} why the start failed (`aborted` when `stop()` came first;
+   *   `invalid_parameter` for options out of range).
+   */
+  start(): Promise<void> {
+    if (this.startPromise) return this.startPromise;
+    const running = this.currentSession?.state;
+    if (running === 'connected' || running === 'reconnecting') return Promise.resolve();
+    const attempt = new AbortController();
+    this.attempt = attempt;
+    const started = this.startSession(attempt.signal).finally(() => {
+      if (this.attempt === attempt) this.startPromise = undefined;
+    });
+    this.startPromise = started;
+    return started;
+  }
+
+  /**
+   * Stops in any state: cancels a start still loading (back to `idle` or the last session's
+   * end), and stops the current session (billing stops). Idempotent.
+   * @param reason Recorded as the end reason (default `user`).
+   * @throws {StopFailedError} when the server could not be told to stop (see `AvatarSession.stop`).
+   */
+  stop(reason: EndReason = 'user'): Promise<void> {
+    if (this.attempt && !this.attempt.signal.aborted) {
+      this.attempt.abort(new AbortError('The avatar was stopped before it started.'));
+      this.startPromise = undefined;
+    }
+    if (this.currentState === 'loading') this.setState(this.currentSession?.state ?? 'idle');
+    return this.currentSession?.stop(reason) ?? Promise.resolve();
+  }
+
+  /**
+   * Queues text for the avatar to say (see `AvatarSession.speak`); text said while connecting is
+   * sent once connected.
+   * @throws {StreamingAvatarError} `not_started` before the first start has created a session.
+   */
+  speak(text: string, options: SpeakOptions = {}): Utterance {
+    if (!this.currentSession) {
+      throw new StreamingAvatarError('not_started', 'Start the avatar before asking it to speak.');
+    }
+    return this.currentSession.speak(text, options);
+  }
+
+  /** Stops the current speech and settles every queued utterance as interrupted. */
+  async interrupt(): Promise<void> {
+    await this.currentSession?.interrupt();
+  }
+
+  /** Removes one utterance by id; returns whether it was found. */
+  async cancel(utteranceId: string): Promise<boolean> {
+    return (await this.currentSession?.cancel(utteranceId)) ?? false;
+  }
+
+  /** Unblocks audio playback; call it from a user gesture. */
+  async startAudio(): Promise<void> {
+    await this.currentSession?.startAudio();
+  }
+
+  private async startSession(signal: AbortSignal): Promise<void> {
+    const previous = this.currentSession;
+    if (previous && previous.state !== 'closed' && previous.state !== 'failed') {
+      await previous.stop().catch(() => undefined);
+      this.throwIfAborted(signal);
+    }
+    this.setState('loading');
+    this.sessionModule ??= import('./session.js');
+    const module = await this.sessionModule.catch((cause: unknown) => {
+      this.sessionModule = undefined;
+      this.setState(this.currentSession?.state ?? 'idle');
+      throw new StreamingAvatarError(
+        'network',
+        'The avatar’s code could not be loaded; check the connection.',
+        {
+          cause,
+        },
+      );
+    });
+    this.throwIfAborted(signal);
+    const options = typeof this.options === 'function' ? this.options() : this.options;
+    let session: AvatarSession;
+    try {
+      session = options.createSession ? options.createSession(options) : new module.AvatarSession(options);
+    } catch (error) {
+      this.setState(this.currentSession?.state ?? 'idle');
+      throw error;
+    }
+    this.adopt(session);
+    await session.start();
+  }
+
+  private throwIfAborted(signal: AbortSignal): void {
+    if (signal.aborted) throw signal.reason;
+  }
+
+  private adopt(session: AvatarSession): void {
+    this.currentSession = session;
+    session.on('stateChanged', (state) => {
+      if (this.currentSession === session) this.setState(state);
+    });
+    for (const name of Object.keys(RELAYED_EVENTS)) {
+      relay(session, this, name, () => this.currentSession === session);
+    }
+    this.emit('session', session);
+  }
+
+  private setState(next: AvatarState): void {
+    const previous = this.currentState;
+    if (previous === next) return;
+    this.currentState = next;
+    this.emit('stateChanged', next, previous);
+  }
+}
+
+/**
+ * Passes event `name` from one emitter to another, as long as `current()` holds. Both are seen as
+ * plain emitters here: the event keeps its name and arguments, so its types carry over.
+ */
+function relay(from: EventEmitter, to: EventEmitter, name: string, current: () => boolean): void {
+  from.on(name, (...args: unknown[]) => {
+    if (current()) to.emit(name, ...args);
+  });
+}

@@ -1,0 +1,33 @@
+import { StreamingApiClient } from './api/client.js';
+import type { SessionTokenProvider } from './tokens.js';
+
+/** Options of {@link unsafeFromApiKey}. */
+export interface UnsafeFromApiKeyOptions {
+  baseUrl?: string | undefined;
+  fetch?: typeof fetch | undefined;
+  /** Where the warning goes (default `console.warn`). */
+  warn?: (message: string) => void;
+}
+
+/**
+ * Creates session tokens straight from an API key. **Local development only**: in a browser the
+ * key is visible to anyone who opens the page. Warns on every use.
+ */
+export function unsafeFromApiKey(
+  apiKey: string,
+  options: UnsafeFromApiKeyOptions = {},
+): SessionTokenProvider {
+  const warn = options.warn ?? ((message) => console.warn(message));
+  const client = new StreamingApiClient({
+    credentials: { apiKey },
+    baseUrl: options.baseUrl,
+    fetch: options.fetch,
+  });
+  return (signal) => {
+    warn(
+      'streaming-avatar-kit: unsafeFromApiKey() exposes your HeyGen API key. Use it for local development ' +
+        'only; in production serve session tokens from your backend (streaming-avatar-kit/server).',
+    );
+    return client.createSessionToken({ signal });
+  };
+}
