@@ -35,6 +35,7 @@ export default defineConfig({
     include: [
       'test/unit/**/*.test.ts',
       'test/size/**/*.test.ts',
+      'test/server/**/*.test.ts',
       'test/emulator/**/*.test.ts',
       'test/e2e/**/*.test.ts',
     ],

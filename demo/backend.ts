@@ -19,7 +19,11 @@ export function avatarBackend(): Plugin {
         );
         return;
       }
-      const tokens = toNodeListener(createSessionTokenHandler({ apiKey, baseUrl }));
+      // A local demo: no sign-in, so tokens are anonymous (the handler warns); the page's own
+      // origin only, and enough tokens for a person clicking Start again and again.
+      const tokens = toNodeListener(
+        createSessionTokenHandler({ apiKey, baseUrl, allowAnonymous: true, tokensPerMinute: 60 }),
+      );
       const admin = new StreamingApiClient({ credentials: { apiKey }, baseUrl });
       server.middlewares.use('/api/avatar-token', (request, response) => void tokens(request, response));
       server.middlewares.use('/api/avatars', (_request, response) => {

@@ -17,7 +17,15 @@ import {
  * Returns a fresh session token for one session. Session tokens are single-use (contract doc):
  * the provider is called once per session start.
  */
-export type SessionTokenProvider = (signal: AbortSignal) => Promise<string>;
+export interface SessionTokenProvider {
+  (signal: AbortSignal): Promise<string>;
+  /**
+   * Tells the token's issuer which session the token created, so the backend knows its own
+   * sessions exactly (`streaming-avatar-kit/server` records it). Called once, right after
+   * `streaming.new`, without holding up the start; a failure is only logged.
+   */
+  reportSession?: ((sessionId: string, token: string) => Promise<void>) | undefined;
+}
 
 /** Options of {@link fromEndpoint}. */
 export interface FromEndpointOptions {
@@ -27,8 +35,9 @@ export interface FromEndpointOptions {
 }
 
 /**
- * POSTs to the page's own backend, which answers `{"token": "..."}` (as the handler of
- * `streaming-avatar-kit/server` does).
+ * POSTs `{}` to the page's own backend, which answers `{"token": "..."}` (as the handler of
+ * `streaming-avatar-kit/server` does); once the session exists, POSTs `{session_id, token}` to
+ * the same URL so the backend records the session as its own.
  * @throws {NetworkError} when the endpoint cannot be reached.
  * @throws {ApiError} when it answers an error status: HeyGen's own error when the endpoint
  *   passed one on (a rejected API key, the concurrency limit), else an error naming the endpoint
@@ -37,16 +46,18 @@ export interface FromEndpointOptions {
  */
 export function fromEndpoint(url: string, options: FromEndpointOptions = {}): SessionTokenProvider {
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  return async (signal) => {
+  const post = (body: object, signal?: AbortSignal) =>
+    fetchFn(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...options.headers },
+      body: JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
+  const provide = async (signal: AbortSignal) => {
     let response: Response;
     let body: unknown;
     try {
-      response = await fetchFn(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...options.headers },
-        body: '{}',
-        signal,
-      });
+      response = await post({}, signal);
       body = await response.json().catch(() => undefined);
     } catch (cause) {
       throw new NetworkError(`The session token endpoint ${url} could not be reached.`, { cause });
@@ -58,6 +69,11 @@ export function fromEndpoint(url: string, options: FromEndpointOptions = {}): Se
     }
     return token;
   };
+  const reportSession = async (sessionId: string, token: string) => {
+    const response = await post({ session_id: sessionId, token });
+    if (!response.ok) throw tokenEndpointError(url, response, await response.json().catch(() => undefined));
+  };
+  return Object.assign(provide, { reportSession });
 }
 
 /** HeyGen's own error codes are five or six digits; a backend's own answers carry the HTTP status. */

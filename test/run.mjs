@@ -5,7 +5,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromiumPath } from './support/chromium.js';
 
-ensureChromium();
+ensureDebianPackages([
+  { path: chromiumPath, pkg: 'chromium', why: 'the browser tests', override: 'CHROMIUM_PATH' },
+  {
+    path: process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server',
+    pkg: 'redis-server',
+    why: 'the server helper’s Redis store tests',
+    override: 'REDIS_SERVER_PATH',
+  },
+]);
 
 /** Each runner's closing counts, read from its own summary line. */
 const counters = {
@@ -46,21 +54,30 @@ if (failedSteps.length > 0) console.log(`\nFailed steps: ${failedSteps.join(', '
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failedSteps.length > 0 ? 1 : 0);
 
-/** The browser suites use Debian's Chromium; as root on Debian it is installed when missing. */
-function ensureChromium() {
-  if (existsSync(chromiumPath)) return;
+/**
+ * The browser suites use Debian's Chromium and the Redis store tests Debian's redis-server; as
+ * root on Debian the missing ones are installed.
+ */
+function ensureDebianPackages(needs) {
+  const missing = needs.filter((need) => !existsSync(need.path));
+  if (missing.length === 0) return;
   const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
   if (!canInstall) {
-    console.error(
-      `Chromium is missing at ${chromiumPath}. Install it (Debian/Ubuntu: apt-get install chromium) ` +
-        'or point CHROMIUM_PATH at a Chromium or Chrome binary.',
-    );
+    for (const need of missing) {
+      console.error(
+        `${need.pkg} is missing at ${need.path}; ${need.why} need it. Install it ` +
+          `(Debian/Ubuntu: apt-get install ${need.pkg}) or point ${need.override} at it.`,
+      );
+    }
     process.exit(1);
   }
-  console.log('Installing Debian package chromium (the browser tests need it)…');
+  const packages = missing.map((need) => need.pkg);
+  console.log(
+    `Installing Debian packages ${packages.join(', ')} (${missing.map((need) => need.why).join('; ')})…`,
+  );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], {
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
     stdio: 'inherit',
     env,
   });

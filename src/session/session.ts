@@ -377,6 +377,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       this.setPhase('new');
       const created = await this.createSession(provider, signal);
       this.currentSessionId = created.sessionId;
+      this.reportSession(created.sessionId, token);
       this.currentDurationLimit = created.durationLimitSeconds;
       this.throwIfStopped();
 
@@ -447,6 +448,19 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       );
       throw error;
     }
+  }
+
+  /** Tells the token's issuer which session its token created; never holds up the start. */
+  private reportSession(sessionId: string, token: string): void {
+    const report = this.options.token.reportSession;
+    if (!report) return;
+    Promise.resolve()
+      .then(() => report(sessionId, token))
+      .catch((error: unknown) =>
+        this.options.log?.(
+          `session ${sessionId}: could not report it to the token endpoint: ${String(error)}`,
+        ),
+      );
   }
 
   private newSessionRequest(): NewSessionRequest {

@@ -1,120 +1,192 @@
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createSessionTokenHandler } from '../../src/server/index.js';
-import { fromEndpoint } from '../../src/tokens.js';
-import { unsafeFromApiKey } from '../../src/unsafe-api-key.js';
-import { fail, fakeFetch, ok } from './fakes/fetch.js';
+import {
+  createSessionTokenHandler,
+  type SessionTokenHandlerOptions,
+  toNodeListener,
+} from '../../src/server/index.js';
+import { fakeHeyGenAccount } from './fakes/heygen-accounts.js';
 
-const heygen = () =>
-  fakeFetch((request) => {
-    if (request.headers.get('x-api-key') !== 'secret') return fail(401, 40009, 'invalid credentials');
-    if (request.path === '/v1/streaming.create_token')
-      return Response.json({ error: null, data: { token: 'tok-1' } });
-    if (request.path === '/v1/streaming.list') {
-      const now = Math.floor(Date.now() / 1000);
-      return ok({
-        sessions: [
-          { session_id: 'mine', status: 'connected', created_at: now + 1 },
-          { session_id: 'older', status: 'connected', created_at: now - 3600 },
-        ],
-      });
-    }
-    return ok(null);
+const ENDPOINT = 'http://127.0.0.1:3000/api/avatar-token';
+
+function post(body: unknown = {}, headers: Record<string, string> = {}) {
+  return new Request(ENDPOINT, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+function setup(options: Partial<SessionTokenHandlerOptions> = {}) {
+  const heygen = fakeHeyGenAccount();
+  const handler = createSessionTokenHandler({
+    apiKey: 'secret',
+    fetch: heygen.fetch,
+    authorize: (request) => request.headers.get('x-user') === 'alice',
+    ...options,
+  });
+  return { heygen, handler };
+}
+
+const signedIn = { 'x-user': 'alice' };
+
+async function tokenFrom(handler: ReturnType<typeof setup>['handler']): Promise<string> {
+  const response = await handler(post({}, signedIn));
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { token: string }).token;
+}
+
+describe('createSessionTokenHandler: safe by default', () => {
+  it('refuses to be created without authorize, and warns when explicitly anonymous', () => {
+    expect(() => createSessionTokenHandler({ apiKey: 'secret' })).toThrow(
+      expect.objectContaining({ code: 'invalid_parameter', option: 'authorize' }),
+    );
+    const warnings: string[] = [];
+    createSessionTokenHandler({
+      apiKey: 'secret',
+      allowAnonymous: true,
+      warn: (line) => warnings.push(line),
+    });
+    expect(warnings.join()).toContain('anyone who can reach this endpoint can start paid avatar sessions');
   });
 
-const post = () => new Request('http://127.0.0.1/api/avatar-token', { method: 'POST', body: '{}' });
-
-describe('createSessionTokenHandler', () => {
-  it('answers POST with a session token and counts it', async () => {
-    const upstream = heygen();
-    const handler = createSessionTokenHandler({ apiKey: 'secret', fetch: upstream.fetch });
-    const response = await handler(post());
-    expect(response.status).toBe(200);
+  it('answers an authorized POST with an uncached token, and a refused one with 403', async () => {
+    const { handler } = setup();
+    const response = await handler(post({}, signedIn));
     expect(await response.json()).toEqual({ token: 'tok-1' });
     expect(response.headers.get('cache-control')).toBe('no-store');
+    expect((await handler(post())).status).toBe(403);
+    expect((await handler(new Request(ENDPOINT))).status).toBe(405);
     expect(handler.issuedTokens).toBe(1);
   });
 
   it('passes HeyGen errors on with their status and envelope', async () => {
-    const handler = createSessionTokenHandler({ apiKey: 'wrong', fetch: heygen().fetch });
-    const response = await handler(post());
+    const { handler } = setup({ apiKey: 'wrong' });
+    const response = await handler(post({}, signedIn));
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ code: 40009, message: 'invalid credentials' });
   });
 
-  it('refuses other methods and requests the app does not authorize', async () => {
-    const handler = createSessionTokenHandler({
-      apiKey: 'secret',
-      fetch: heygen().fetch,
-      authorize: (request) => request.headers.get('x-user') === 'ok',
-    });
-    expect((await handler(new Request('http://127.0.0.1/t'))).status).toBe(405);
-    expect((await handler(post())).status).toBe(403);
+  it('only serves pages of its own origin unless given an Origin list', async () => {
+    const { handler } = setup();
+    expect((await handler(post({}, { ...signedIn, origin: 'http://127.0.0.1:3000' }))).status).toBe(200);
+    const foreign = await handler(post({}, { ...signedIn, origin: 'https://evil.example' }));
+    expect(foreign.status).toBe(403);
+    expect(await foreign.json()).toMatchObject({ message: expect.stringContaining('https://evil.example') });
+
+    const listed = setup({ allowedOrigins: ['https://shop.example'] }).handler;
+    const allowed = await listed(post({}, { ...signedIn, origin: 'https://shop.example' }));
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example');
   });
 
-  it('lists and stops the sessions started since it issued its first token', async () => {
-    const upstream = heygen();
-    const handler = createSessionTokenHandler({ apiKey: 'secret', fetch: upstream.fetch });
-    expect(await handler.listSessions()).toEqual([]);
-    await handler(post());
-    expect((await handler.listSessions()).map((session) => session.session_id)).toEqual(['mine']);
-    expect(await handler.stopAllSessions()).toEqual(['mine']);
-    expect(upstream.requests.at(-1)).toMatchObject({
-      path: '/v1/streaming.stop',
-      body: { session_id: 'mine' },
-    });
+  it('limits tokens per client per minute with 429 and Retry-After, each client on its own', async () => {
+    const { handler } = setup({ tokensPerMinute: 3 });
+    const from = (address: string) => handler(post({}, signedIn), { remoteAddress: address });
+    for (let i = 0; i < 3; i++) expect((await from('10.0.0.1')).status).toBe(200);
+    const limited = await from('10.0.0.1');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await from('10.0.0.2')).status).toBe(200);
+    expect(handler.issuedTokens).toBe(4);
+  });
+
+  it('answers a body over the limit with 413 and a malformed one with 400', async () => {
+    const { handler } = setup({ maxBodyBytes: 1024 });
+    expect((await handler(post('x'.repeat(2048), signedIn))).status).toBe(413);
+    const streamed = new Request(ENDPOINT, {
+      method: 'POST',
+      headers: signedIn,
+      body: new ReadableStream({
+        pull(controller) {
+          controller.enqueue(new Uint8Array(512));
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect((await handler(streamed)).status).toBe(413);
+    expect((await handler(post('{"unterminated', signedIn))).status).toBe(400);
+    expect((await handler(post('[1,2]', signedIn))).status).toBe(400);
   });
 });
 
-describe('session token providers', () => {
-  it('fromEndpoint reads {token} from the page backend', async () => {
-    const backend = fakeFetch(() => Response.json({ token: 'abc' }));
-    const provider = fromEndpoint('http://127.0.0.1/api/avatar-token', {
-      fetch: backend.fetch,
-      headers: { 'x-csrf': '1' },
-    });
-    await expect(provider(new AbortController().signal)).resolves.toBe('abc');
-    expect(backend.requests[0]).toMatchObject({ method: 'POST', path: '/api/avatar-token' });
-    expect(backend.requests[0]?.headers.get('x-csrf')).toBe('1');
+describe('createSessionTokenHandler: exact session ownership', () => {
+  it('records a session when the page reports it and HeyGen confirms the token created it', async () => {
+    const { handler, heygen } = setup();
+    const token = await tokenFrom(handler);
+    heygen.create(token, 'mine');
+    heygen.create('someone-elses-token', 'theirs');
+    expect((await handler(post({ session_id: 'mine', token }))).status).toBe(204);
+    expect((await handler.listSessions()).map((session) => session.session_id)).toEqual(['mine']);
+    expect(await handler.stopAllSessions()).toEqual(['mine']);
+    expect([...heygen.active]).toEqual(['theirs']);
   });
 
-  it('fromEndpoint turns a backend error into the typed error', async () => {
-    const backend = fakeFetch(() => fail(401, 40009, 'invalid credentials'));
-    const provider = fromEndpoint('http://127.0.0.1/t', { fetch: backend.fetch });
-    await expect(provider(new AbortController().signal)).rejects.toMatchObject({ code: 'authentication' });
+  it('refuses a report for a session the token did not create, a token it did not issue, and a second report', async () => {
+    const { handler, heygen } = setup();
+    const token = await tokenFrom(handler);
+    heygen.create(token, 'mine');
+    heygen.create('other', 'theirs');
+    expect((await handler(post({ session_id: 'theirs', token }))).status).toBe(403);
+    const second = await tokenFrom(handler);
+    heygen.create(second, 'mine-too');
+    expect((await handler(post({ session_id: 'mine-too', token: 'not-issued-here' }))).status).toBe(403);
+    expect((await handler(post({ session_id: 'mine-too', token: second }))).status).toBe(204);
+    expect((await handler(post({ session_id: 'mine-too', token: second }))).status).toBe(403);
+    expect((await handler.listSessions()).map((session) => session.session_id)).toEqual(['mine-too']);
   });
 
-  it('fromEndpoint names the page’s own endpoint when it fails, never HeyGen', async () => {
-    const notFound = fromEndpoint('/api/avatar-token', {
-      fetch: fakeFetch(() => new Response('Not Found', { status: 404 })).fetch,
-    });
-    const error = await notFound(new AbortController().signal).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'token_endpoint', status: 404 });
-    expect((error as Error).message).toBe('Your token endpoint /api/avatar-token answered HTTP 404.');
+  it('forgets owned sessions that are no longer active', async () => {
+    const { handler, heygen } = setup();
+    const token = await tokenFrom(handler);
+    heygen.create(token, 'mine');
+    await handler(post({ session_id: 'mine', token }));
+    heygen.active.delete('mine');
+    expect(await handler.listSessions()).toEqual([]);
+    heygen.active.add('mine');
+    expect(await handler.listSessions()).toEqual([]);
+  });
+});
 
-    const refused = fromEndpoint('/api/avatar-token', {
-      fetch: fakeFetch(() => fail(403, 403, 'Not allowed to start an avatar session.')).fetch,
+describe('toNodeListener', () => {
+  async function serve(options: Partial<SessionTokenHandlerOptions> = {}) {
+    const { handler } = setup(options);
+    const server = createServer(toNodeListener(handler));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { server, port, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  function raw(port: number, path: string, headers: Record<string, string>, body?: Buffer): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const request = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      request.end(body);
     });
-    const denied = await refused(new AbortController().signal).catch((caught: unknown) => caught);
-    expect(denied).toMatchObject({ code: 'authentication' });
-    expect((denied as Error).message).toContain('Your token endpoint /api/avatar-token refused the request');
-    expect((denied as Error).message).not.toContain('HeyGen');
+  }
+
+  it('answers a request that cannot become a Request with 400, and keeps serving', async () => {
+    const { port, close } = await serve();
+    expect(await raw(port, '//[', { host: 'a b' })).toBe(400);
+    expect(
+      await raw(port, '/api/avatar-token', { 'x-user': 'alice', 'content-type': 'application/json' }),
+    ).toBe(200);
+    await close();
   });
 
-  it('fromEndpoint says when the answer has no token', async () => {
-    const backend = fakeFetch(() => Response.json({ tok: 'abc' }));
-    const provider = fromEndpoint('http://127.0.0.1/t', { fetch: backend.fetch });
-    await expect(provider(new AbortController().signal)).rejects.toMatchObject({ code: 'invalid_response' });
-  });
-
-  it('unsafeFromApiKey warns on every use', async () => {
-    const warnings: string[] = [];
-    const provider = unsafeFromApiKey('secret', {
-      fetch: heygen().fetch,
-      warn: (message) => warnings.push(message),
-    });
-    await provider(new AbortController().signal);
-    await provider(new AbortController().signal);
-    expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toMatch(/exposes your HeyGen API key/);
+  it('stops reading a huge body at the limit and answers 413', async () => {
+    const { port, close } = await serve({ maxBodyBytes: 16_384 });
+    const status = await raw(
+      port,
+      '/api/avatar-token',
+      { 'x-user': 'alice' },
+      Buffer.alloc(64 * 1024 * 1024),
+    );
+    expect(status).toBe(413);
+    await close();
   });
 });

@@ -1,0 +1,56 @@
+/**
+ * A {@link SessionTokenStore} in Redis, for a token endpoint served by several replicas: issued
+ * tokens, owned sessions and rate-limit counters are shared, so a token issued by one replica can
+ * be claimed at another and the limit counts every replica's requests.
+ */
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import type { SessionTokenStore } from './store.js';
+
+/**
+ * The commands the store sends; an `ioredis` client (`new Redis(url)`) has them. The client is
+ * yours: the store never connects or quits it.
+ */
+export interface RedisClientLike {
+  set(key: string, value: string, expiryMode: 'EX', seconds: number): Promise<unknown>;
+  del(key: string): Promise<number>;
+  sadd(key: string, member: string): Promise<number>;
+  smembers(key: string): Promise<string[]>;
+  srem(key: string, ...members: string[]): Promise<number>;
+}
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /** Prefix of every key (default `streaming-avatar-kit:`); give each backend its own. */
+  prefix?: string | undefined;
+}
+
+/**
+ * A store in Redis.
+ * @param client An ioredis client (or anything with the same commands).
+ */
+export function redisStore(client: RedisClientLike, options: RedisStoreOptions = {}): SessionTokenStore {
+  const prefix = options.prefix ?? 'streaming-avatar-kit:';
+  const tokenKey = (hash: string) => `${prefix}token:${hash}`;
+  const sessionsKey = `${prefix}sessions`;
+  return {
+    async rememberToken(tokenHash, ttlSeconds) {
+      await client.set(tokenKey(tokenHash), '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    },
+    // DEL is atomic: of two replicas claiming one token at once, exactly one removes it.
+    claimToken: async (tokenHash) => (await client.del(tokenKey(tokenHash))) === 1,
+    async addSession(sessionId) {
+      await client.sadd(sessionsKey, sessionId);
+    },
+    ownedSessions: () => client.smembers(sessionsKey),
+    async forgetSessions(sessionIds) {
+      if (sessionIds.length > 0) await client.srem(sessionsKey, ...sessionIds);
+    },
+    createRateLimiter: ({ points, durationSeconds, keyPrefix }) =>
+      new RateLimiterRedis({
+        storeClient: client,
+        points,
+        duration: durationSeconds,
+        keyPrefix: `${prefix}${keyPrefix}`,
+      }),
+  };
+}
