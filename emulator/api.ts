@@ -9,7 +9,7 @@ import { IDLE_TIMEOUT_SECONDS, MAX_REPEAT_TEXT_CHARS, QUALITY_PRESETS, type Qual
 import { type Account, SECONDS_PER_CREDIT } from './accounts.js';
 import { AVATARS } from './avatars.js';
 import type { Faults } from './faults.js';
-import { HttpError, readJson, send, setCors } from './http.js';
+import { HttpError, readJson, requestUrl, send, setCors } from './http.js';
 import type { MediaBackend } from './media.js';
 import { EmulatedSession, newId, type SessionSettings } from './sessions.js';
 
@@ -93,16 +93,16 @@ export class StreamingApi {
       'GET /v1/streaming.list': (request) => this.listActive(request),
       'GET /v2/streaming.list': (request) => this.listHistory(request),
       'GET /v1/streaming/avatar.list': (request) => {
-        this.caller(request);
+        this.accountCaller(request);
         return AVATARS;
       },
       'GET /v1/streaming/knowledge_base/list': (request) => {
-        this.caller(request);
+        this.accountCaller(request);
         return { list: [...this.knowledgeBases.values()] };
       },
       'POST /v1/streaming/knowledge_base/create': (request) => this.createKnowledgeBase(request),
       'GET /v2/user/remaining_quota': (request) => {
-        const { account } = this.caller(request);
+        const account = this.accountCaller(request);
         return {
           remaining_quota: Math.floor(
             account.remainingCredits(this.runningSeconds(account)) * SECONDS_PER_CREDIT,
@@ -115,7 +115,6 @@ export class StreamingApi {
   /** Handles one HTTP request. */
   async handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = Date.now();
-    const url = new URL(incoming.url ?? '/', 'http://127.0.0.1');
     setCors(response);
     if (incoming.method === 'OPTIONS') {
       response.writeHead(204).end();
@@ -123,7 +122,10 @@ export class StreamingApi {
     }
     let status = 200;
     let note = '';
+    let path = incoming.url ?? '/';
     try {
+      const url = requestUrl(incoming);
+      path = url.pathname;
       const request: ParsedRequest = {
         method: incoming.method ?? 'GET',
         path: url.pathname,
@@ -151,11 +153,10 @@ export class StreamingApi {
           : new HttpError(500, 500, `emulator error: ${(error as Error).message}`);
       status = failure.status;
       note = `${failure.code} ${failure.message}`;
-      send(response, failure.status, { code: failure.code, message: failure.message }, failure.headers);
+      if (!response.headersSent)
+        send(response, failure.status, { code: failure.code, message: failure.message }, failure.headers);
     } finally {
-      this.state.log(
-        `${incoming.method} ${url.pathname} ${status} ${Date.now() - started}ms ${note}`.trimEnd(),
-      );
+      this.state.log(`${incoming.method} ${path} ${status} ${Date.now() - started}ms ${note}`.trimEnd());
     }
   }
 
@@ -325,7 +326,7 @@ export class StreamingApi {
   }
 
   private listActive(request: ParsedRequest) {
-    const { account } = this.caller(request);
+    const account = this.accountCaller(request);
     const sessions = [...this.sessions.values()]
       .filter((session) => session.account === account && session.active)
       .map((session) => ({
@@ -337,7 +338,7 @@ export class StreamingApi {
   }
 
   private listHistory(request: ParsedRequest) {
-    const { account } = this.caller(request);
+    const account = this.accountCaller(request);
     const pageSize = Math.min(100, Math.max(1, Number(request.query.get('page_size') ?? 100) || 100));
     const token = request.query.get('token');
     const page = token
@@ -372,7 +373,7 @@ export class StreamingApi {
   }
 
   private createKnowledgeBase(request: ParsedRequest) {
-    this.caller(request);
+    this.accountCaller(request);
     const name = optionalString(request.body, 'name');
     if (!name) throw new HttpError(400, 40001, 'missing parameter: name');
     const record: KnowledgeBaseRecord = {
@@ -387,7 +388,7 @@ export class StreamingApi {
   }
 
   private updateKnowledgeBase(request: ParsedRequest, id: string) {
-    this.caller(request);
+    this.accountCaller(request);
     const record = this.knowledgeBases.get(id);
     if (!record) throw invalid(`knowledge base ${id} not found`);
     for (const field of ['name', 'opening', 'prompt'] as const) {
@@ -398,7 +399,7 @@ export class StreamingApi {
   }
 
   private deleteKnowledgeBase(request: ParsedRequest, id: string) {
-    this.caller(request);
+    this.accountCaller(request);
     if (!this.knowledgeBases.delete(id)) throw invalid(`knowledge base ${id} not found`);
     return null;
   }
@@ -425,6 +426,22 @@ export class StreamingApi {
       throw new HttpError(400, 10006, 'session not found');
     if (session.status === 'closed') throw closedError();
     return session;
+  }
+
+  /**
+   * The account of a call that acts on the account rather than one session (the catalogue, the
+   * session lists, the quota, knowledge bases): only an API key may make it.
+   */
+  private accountCaller(request: ParsedRequest): Account {
+    const caller = this.caller(request);
+    if (caller.token) {
+      throw new HttpError(
+        401,
+        400112,
+        'Unauthorized: a session token acts only on its own session; this call needs the API key (x-api-key)',
+      );
+    }
+    return caller.account;
   }
 
   /** Who is calling: an API key (`x-api-key`) or a session token (`Authorization: Bearer`). */

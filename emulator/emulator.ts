@@ -66,6 +66,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     log,
   });
   const server = createServer((request, response) => void api.handle(request, response));
+  // A request Node cannot even parse gets a 400 and its socket closed, never an exception.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
   attachVoiceChatSocket(server, api, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -16,11 +16,29 @@ export class HttpError extends Error {
   }
 }
 
-/** The JSON object a POST carries (`{}` for other methods or an empty body). @throws {HttpError} 415 or 400. */
+/** The largest request body the emulator reads, in bytes (1 MB: a task's text is at most 1,000 characters). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const tooLarge = () =>
+  new HttpError(413, 413, `Payload too large: request bodies are at most ${MAX_BODY_BYTES} bytes`, {
+    connection: 'close',
+  });
+
+/**
+ * The JSON object a POST carries (`{}` for other methods or an empty body). Stops reading at
+ * {@link MAX_BODY_BYTES}.
+ * @throws {HttpError} 413, 415 or 400.
+ */
 export async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
   if (request.method !== 'POST') return {};
+  if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge();
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
   const type = request.headers['content-type'] ?? '';
@@ -33,6 +51,18 @@ export async function readJson(request: IncomingMessage): Promise<Record<string,
     // Reported below.
   }
   throw new HttpError(400, 40001, 'the body is not a JSON object');
+}
+
+/**
+ * The request's path and query. @throws {HttpError} 400 for a request target that is not a URL
+ * path (`//[`, say).
+ */
+export function requestUrl(request: IncomingMessage): URL {
+  try {
+    return new URL(request.url ?? '/', 'http://127.0.0.1');
+  } catch {
+    throw new HttpError(400, 40001, 'invalid request: the request target is not a URL path');
+  }
 }
 
 /** Writes a JSON answer. */

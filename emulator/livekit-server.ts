@@ -79,9 +79,8 @@ function commandExists(command: string): boolean {
 export async function startLiveKitServer(options: LiveKitServerOptions = {}): Promise<LiveKitServer> {
   const log = options.log ?? (() => undefined);
   const binary = findOrBuildLiveKitServer(log);
-  const [port, rtcTcpPort, udpPort] = await Promise.all([
+  const [port, udpPort] = await Promise.all([
     options.port ? Promise.resolve(options.port) : freePort(),
-    freePort(),
     freePort(),
   ]);
   const apiKey = 'emulator';
@@ -97,7 +96,9 @@ export async function startLiveKitServer(options: LiveKitServerOptions = {}): Pr
       'logging: { level: warn }',
       'rtc:',
       `  udp_port: ${udpPort}`,
-      `  tcp_port: ${rtcTcpPort}`,
+      // No tcp_port: livekit-server binds ICE over TCP on every interface, with no setting to
+      // narrow it; loopback UDP needs no TCP fallback.
+      '  tcp_port: 0',
       '  node_ip: 127.0.0.1',
       '  use_external_ip: false',
       '  enable_loopback_candidate: true',

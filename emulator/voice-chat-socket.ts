@@ -11,8 +11,9 @@ import type { StreamingApi } from './api.js';
 export function attachVoiceChatSocket(server: Server, api: StreamingApi, log: (line: string) => void): void {
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== '/v1/ws/streaming.chat') {
+    const target = request.url ?? '/';
+    const url = URL.canParse(target, 'http://127.0.0.1') ? new URL(target, 'http://127.0.0.1') : undefined;
+    if (url?.pathname !== '/v1/ws/streaming.chat') {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }

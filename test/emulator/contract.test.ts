@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +36,34 @@ async function ledger(apiKey = 'emulator-api-key') {
   const rows = (await emulator.control('ledger')) as { api_key: string; used_credits: number }[];
   return rows.find((row) => row.api_key === apiKey)!;
 }
+
+/** The process and its descendants (livekit-server is the emulator's child), from /proc. */
+function processTree(pid: number): number[] {
+  const children = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        // Field 4 of /proc/<pid>/stat is the parent's pid; the name (field 2) is in parentheses.
+        return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]) === pid;
+      } catch {
+        return false; // the process ended meanwhile
+      }
+    })
+    .map(Number);
+  return [pid, ...children.flatMap(processTree)];
+}
+
+describe('emulator: network', () => {
+  it('binds every listener, livekit-server’s included, to 127.0.0.1 only', () => {
+    const pids = processTree(emulator.pid);
+    const sockets = execFileSync('ss', ['-Hltunp'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => pids.some((pid) => line.includes(`pid=${pid},`)));
+    const local = sockets.map((line) => line.trim().split(/\s+/)[4]);
+    expect(local.length).toBeGreaterThanOrEqual(3); // API, LiveKit signalling, WebRTC UDP
+    for (const address of local) expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+});
 
 describe('emulator: session lifecycle', () => {
   it('creates, starts, lists, stops and then refuses a session as HeyGen does', async () => {

@@ -5,6 +5,8 @@ import { emulatorControl, spawnUntilReady } from '../support/processes.js';
 export interface RunningEmulator {
   apiUrl: string;
   livekitUrl: string | undefined;
+  /** The emulator's process id. */
+  pid: number;
   /** A client with the API-tier key. */
   admin: StreamingApiClient;
   /** A fresh session-token client (one token, one session). */
@@ -24,6 +26,7 @@ export async function startEmulatorProcess(flags: string[] = []): Promise<Runnin
   const apiUrl = ready.found.api!;
   return {
     apiUrl,
+    pid: ready.child.pid!,
     livekitUrl: ready.found.livekit,
     admin: new StreamingApiClient({ credentials: { apiKey: 'emulator-api-key' }, baseUrl: apiUrl }),
     async sessionClient(apiKey = 'emulator-api-key') {

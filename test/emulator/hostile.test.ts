@@ -1,0 +1,106 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthenticationError, SessionClosedError } from '../../src/errors.js';
+import { type RunningEmulator, startEmulatorProcess } from './emulator-process.js';
+
+let emulator: RunningEmulator;
+
+beforeAll(async () => {
+  emulator = await startEmulatorProcess(['--no-media']);
+}, 300_000);
+
+afterAll(() => emulator?.stop());
+
+/** Sends raw bytes to the emulator's port and resolves with the status line of the answer. */
+function rawRequest(bytes: string | Buffer): Promise<string> {
+  const { hostname, port } = new URL(emulator.apiUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString();
+    });
+    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+    socket.on('error', reject);
+    socket.end(bytes);
+  });
+}
+
+/** Whether the emulator still answers, after whatever the test threw at it. */
+async function stillServes(): Promise<boolean> {
+  return (
+    await fetch(`${emulator.apiUrl}/v1/streaming/avatar.list`, {
+      headers: { 'x-api-key': 'emulator-api-key' },
+    })
+  ).ok;
+}
+
+describe('emulator: hostile requests get a 4xx and never take it down', () => {
+  it.each([
+    ['a request target that is not a path', 'GET //[ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', 'HTTP/1.1 400'],
+    ['a broken Host header', 'POST / HTTP/1.1\r\nHost: a b\r\n\r\n', 'HTTP/1.1 4'],
+    ['garbage instead of HTTP', 'x\x00\x01\r\n\r\n', 'HTTP/1.1 400'],
+  ])('%s', async (_what, bytes, status) => {
+    expect(await rawRequest(bytes)).toContain(status);
+    expect(await stillServes()).toBe(true);
+  });
+
+  it('malformed JSON is a HeyGen-style 400', async () => {
+    const response = await fetch(`${emulator.apiUrl}/v1/streaming.create_token`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'emulator-api-key', 'content-type': 'application/json' },
+      body: '{"unterminated',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 40001 });
+  });
+
+  it('a body over 1 MB gets 413 without being read whole', async () => {
+    const huge = Buffer.alloc(8 * 1024 * 1024, 'a');
+    const response = await fetch(`${emulator.apiUrl}/v1/streaming.task`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'emulator-api-key', 'content-type': 'application/json' },
+      body: huge,
+    }).catch((error: unknown) => error);
+    // The emulator answers 413 and closes the connection; fetch may see either.
+    if (response instanceof Response) expect(response.status).toBe(413);
+    const chunked = await rawRequest(
+      Buffer.concat([
+        Buffer.from(
+          'POST /v1/streaming.task HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n',
+        ),
+        ...Array.from({ length: 3 }, () =>
+          Buffer.from(`${(512 * 1024).toString(16)}\r\n${'a'.repeat(512 * 1024)}\r\n`),
+        ),
+        Buffer.from('0\r\n\r\n'),
+      ]),
+    );
+    expect(chunked).toContain('413');
+    expect(await stillServes()).toBe(true);
+  });
+});
+
+describe('emulator: a session token acts only on its own session', () => {
+  it('cannot list sessions, read the quota, see the catalogue or touch knowledge bases', async () => {
+    const client = await emulator.sessionClient();
+    const calls = [
+      () => client.listActiveSessions(),
+      () => client.listSessionHistoryPage(),
+      () => client.getRemainingQuota(),
+      () => client.listAvatars(),
+      () => client.listKnowledgeBases(),
+      () => client.createKnowledgeBase({ name: 'n', opening: 'o', prompt: 'p' }),
+    ];
+    for (const call of calls) await expect(call()).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('stops working when its session closes', async () => {
+    const client = await emulator.sessionClient();
+    const { session_id: id } = await client.newSession({ version: 'v2' });
+    await client.startSession(id);
+    await client.stopSession(id);
+    await expect(client.keepAlive(id)).rejects.toBeInstanceOf(SessionClosedError);
+    await expect(client.newSession({ version: 'v2' })).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(client.listActiveSessions()).rejects.toBeInstanceOf(AuthenticationError);
+  });
+});
