@@ -9,7 +9,10 @@ export type Rgb = readonly [number, number, number];
 
 /** Tuning of the key. Distances are in the CbCr plane (0–~0.7). */
 export interface ChromaKeyOptions {
-  /** The colour to remove; default: sampled from the frame's border on the first frame. */
+  /**
+   * The colour to remove; default: sampled from the frame's border, from the first frame whose
+   * border is one uniform, coloured backdrop (not a black or half-decoded first frame).
+   */
   keyColor?: Rgb | undefined;
   /** Chroma distance below which pixels are fully transparent (default 0.08). */
   similarity?: number;
@@ -91,7 +94,7 @@ export class ChromaKeyRenderer {
     if (this.gl) this.setUpWebGl(this.gl);
   }
 
-  /** Sets the colour to remove; `undefined` samples it again from the next frame's border. */
+  /** Sets the colour to remove; `undefined` samples it again from the next frames' border. */
   setKeyColor(color: Rgb | undefined): void {
     this.keyColor = color;
   }
@@ -129,7 +132,9 @@ export class ChromaKeyRenderer {
       this.canvas.height = height;
       this.gl?.viewport(0, 0, width, height);
     }
-    this.keyColor ??= sampleBorder(this.video);
+    this.keyColor ??= sampleBackdrop(this.video);
+    // Until a frame shows the backdrop, there is nothing to key against: show nothing yet.
+    if (!this.keyColor) return;
     if (this.gl) this.drawWebGl(this.gl, this.keyColor);
     else if (this.context2d) this.draw2d(this.context2d, width, height, this.keyColor);
   }
@@ -204,8 +209,16 @@ function clamp01(value: number): number {
   return Math.min(1, Math.max(0, value));
 }
 
-/** The average colour of the frame's outer border, where the backdrop shows. */
-function sampleBorder(video: HTMLVideoElement): Rgb {
+/** Largest spread of a colour channel along the border (0–255) that still counts as one backdrop. */
+const BACKDROP_MAX_SPREAD = 40;
+/** Least chroma distance from grey (CbCr, 0–0.5) of a backdrop: black, grey and white frames are not one. */
+const BACKDROP_MIN_CHROMA = 0.12;
+
+/**
+ * The colour of the frame's outer border, where the backdrop shows, or undefined when the border
+ * is not one uniform, coloured backdrop yet (a black first frame, a frame still decoding).
+ */
+function sampleBackdrop(video: HTMLVideoElement): Rgb | undefined {
   const size = 32;
   const canvas = document.createElement('canvas');
   canvas.width = size;
@@ -214,16 +227,25 @@ function sampleBorder(video: HTMLVideoElement): Rgb {
   context.drawImage(video, 0, 0, size, size);
   const { data } = context.getImageData(0, 0, size, size);
   const sum = [0, 0, 0];
+  const low = [255, 255, 255];
+  const high = [0, 0, 0];
   let count = 0;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       if (x > 1 && x < size - 2 && y > 1) continue;
       const i = (y * size + x) * 4;
-      sum[0]! += data[i]!;
-      sum[1]! += data[i + 1]!;
-      sum[2]! += data[i + 2]!;
+      for (let channel = 0; channel < 3; channel++) {
+        const value = data[i + channel]!;
+        sum[channel]! += value;
+        low[channel] = Math.min(low[channel]!, value);
+        high[channel] = Math.max(high[channel]!, value);
+      }
       count += 1;
     }
   }
-  return [sum[0]! / count, sum[1]! / count, sum[2]! / count];
+  const spread = Math.max(...high.map((value, channel) => value - low[channel]!));
+  const mean: Rgb = [sum[0]! / count, sum[1]! / count, sum[2]! / count];
+  const [cb, cr] = chroma(mean[0] / 255, mean[1] / 255, mean[2] / 255);
+  const colourful = Math.hypot(cb - 0.5, cr - 0.5) >= BACKDROP_MIN_CHROMA;
+  return spread <= BACKDROP_MAX_SPREAD && colourful ? mean : undefined;
 }

@@ -5,6 +5,7 @@ import {
   type AvatarCaptionsElement,
   type AvatarCreditMeterElement,
   AvatarErrorEvent,
+  ChromaKeyRenderer,
   type StreamingAvatarElement,
 } from '../../components/index.js';
 import { AuthenticationError } from '../../src/index.js';
@@ -223,6 +224,47 @@ describe('<streaming-avatar>', () => {
     context.drawImage(canvas(), 0, 0);
     expect(context.getImageData(5, 5, 1, 1).data[3]).to.equal(0);
     expect(context.getImageData(160, 90, 1, 1).data[3]).to.equal(255);
+  });
+
+  it('samples the key colour from a frame that shows the backdrop, not from a black first frame', async () => {
+    const source = document.createElement('canvas');
+    source.width = 320;
+    source.height = 180;
+    const context = source.getContext('2d')!;
+    let frames = 0;
+    const draw = () => {
+      frames += 1;
+      // The first frames are black, as a decoder's are before the first keyframe.
+      context.fillStyle = frames < 15 ? 'black' : 'rgb(0, 177, 64)';
+      context.fillRect(0, 0, 320, 180);
+      context.fillStyle = 'rgb(236, 188, 150)';
+      context.fillRect(130, 60, 60, 60);
+    };
+    draw();
+    const timer = setInterval(draw, 20);
+    const video = document.createElement('video');
+    video.muted = true;
+    video.srcObject = source.captureStream(50);
+    document.body.append(video);
+    await video.play();
+    const target = document.createElement('canvas');
+    const renderer = new ChromaKeyRenderer(video, target);
+    renderer.start();
+    try {
+      await until(() => frames > 30 && target.width === 320, 'green frames');
+      await nextFrame();
+      await nextFrame();
+      const copy = document.createElement('canvas');
+      copy.width = 320;
+      copy.height = 180;
+      const read = copy.getContext('2d')!;
+      read.drawImage(target, 0, 0);
+      expect(read.getImageData(5, 5, 1, 1).data[3]).to.equal(0);
+      expect(read.getImageData(160, 90, 1, 1).data[3]).to.equal(255);
+    } finally {
+      renderer.stop();
+      clearInterval(timer);
+    }
   });
 
   it('relays speech as speaking and caption events, which the captions element shows and exports', async () => {
