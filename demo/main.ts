@@ -50,6 +50,12 @@ document.querySelector<HTMLInputElement>('#chroma')!.addEventListener('change', 
   avatar.background = on ? 'chroma-key' : 'none';
   document.getElementById('backdrop')!.classList.toggle('scenic', on);
 });
+document.querySelector<HTMLInputElement>('#hidden-stop')!.addEventListener('change', (event) => {
+  const on = (event.target as HTMLInputElement).checked;
+  avatar.endWhenHidden = on ? 10 : undefined;
+  avatar.restartWhenVisible = on;
+  note(on ? 'a hidden tab now ends the session after 10 s' : 'hidden tabs keep the session');
+});
 document.querySelector<HTMLInputElement>('#budget')!.addEventListener('change', (event) => {
   meter.maxCredits = Number((event.target as HTMLInputElement).value);
   note(`budget ${meter.maxCredits} credits (from the next start)`);

@@ -42,6 +42,7 @@ const END_LABELS: Record<EndReason, string> = {
   budget_exhausted: 'The session used up its credit budget.',
   server_closed: 'The service closed the session.',
   network_lost: 'The connection was lost.',
+  page_hidden: 'The session ended while the page was hidden.',
   error: 'The session failed.',
 };
 
@@ -119,6 +120,15 @@ export class StreamingAvatarElement extends LitElement {
 
   /** The backdrop colour to remove, as `#rrggbb`; default: sampled from the frame's border. */
   @property({ attribute: 'key-color' }) keyColor: string | undefined;
+
+  /**
+   * End the session after the page has been hidden this many seconds (end reason `page_hidden`),
+   * so a hidden tab stops billing. Off when unset.
+   */
+  @property({ attribute: 'end-when-hidden', type: Number }) endWhenHidden: number | undefined;
+
+  /** With `end-when-hidden`: start a fresh session when the page is visible again. */
+  @property({ attribute: 'restart-when-visible', type: Boolean }) restartWhenVisible = false;
 
   /** Silence the avatar's audio. */
   @property({ type: Boolean, reflect: true }) muted = false;
@@ -239,6 +249,8 @@ export class StreamingAvatarElement extends LitElement {
       language: this.language || undefined,
       knowledgeBaseId: this.knowledgeBaseId || undefined,
       idleTimeoutSeconds: this.idleTimeout || undefined,
+      endWhenHiddenSeconds: this.endWhenHidden,
+      restartWhenVisible: this.restartWhenVisible,
       createSession: this.createSession,
       ...this.sessionOptions,
     };

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { AbortError, StreamingAvatarError } from '../errors.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { checkNumberOption } from '../internal/validate.js';
 import type { SpeakOptions, Utterance } from '../tasks/task-queue.js';
 import type {
   AvatarSession,
@@ -28,6 +30,11 @@ export interface AvatarControllerEvents extends Omit<AvatarSessionEvents, 'state
   session: (session: AvatarSession) => void;
 }
 
+/** Whether the page is hidden, and an event when that changes (`document` in a browser). */
+export interface PageVisibility extends EventTarget {
+  readonly hidden: boolean;
+}
+
 /** Options of {@link AvatarController}: those of each session, plus how sessions are made. */
 export interface AvatarControllerOptions extends AvatarSessionOptions {
   /**
@@ -35,6 +42,16 @@ export interface AvatarControllerOptions extends AvatarSessionOptions {
    * to inject a session subclass or wrap one in tests.
    */
   createSession?: ((options: AvatarSessionOptions) => AvatarSession) | undefined;
+  /**
+   * End the session once the page has been hidden (another tab, a minimised window) for this many
+   * seconds, with end reason `page_hidden`, so nobody pays for an avatar talking to a hidden tab.
+   * Off by default.
+   */
+  endWhenHiddenSeconds?: number | undefined;
+  /** With `endWhenHiddenSeconds`: start a fresh session when the page is visible again. */
+  restartWhenVisible?: boolean | undefined;
+  /** Where visibility is read (default `document`). */
+  pageVisibility?: PageVisibility | undefined;
 }
 
 /** Every session event the controller passes on; a record so a new session event cannot be missed. */
@@ -76,6 +93,9 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
   /** The start under way; aborted by `stop()`. A stale start never overwrites a newer one. */
   private attempt: AbortController | undefined;
   private sessionModule: Promise<typeof import('./session.js')> | undefined;
+  private watchedVisibility: PageVisibility | undefined;
+  private hiddenTimer: { clock: Clock; handle: unknown } | undefined;
+  private restartOnVisible = false;
 
   /**
    * @param options The session options, or a function read at each start (so a page can change
@@ -202,10 +222,16 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
       );
     });
     this.throwIfAborted(signal);
-    const options = typeof this.options === 'function' ? this.options() : this.options;
+    const options = this.readOptions();
     let session: AvatarSession;
     try {
+      checkNumberOption('endWhenHiddenSeconds', options.endWhenHiddenSeconds, {
+        min: 0,
+        expected: 'a number of seconds of 0 or more',
+      });
       session = options.createSession ? options.createSession(options) : new module.AvatarSession(options);
+      this.watchVisibility(options);
+      if (this.watchedVisibility?.hidden && !this.hiddenTimer) this.handleVisibility();
     } catch (error) {
       this.setState(this.currentSession?.state ?? 'idle');
       throw error;
@@ -213,6 +239,43 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
     this.adopt(session);
     await session.start();
   }
+
+  private readOptions(): AvatarControllerOptions {
+    return typeof this.options === 'function' ? this.options() : this.options;
+  }
+
+  private watchVisibility(options: AvatarControllerOptions): void {
+    const visibility = options.pageVisibility ?? globalThis.document;
+    if (!visibility || visibility === this.watchedVisibility) return;
+    this.watchedVisibility?.removeEventListener('visibilitychange', this.handleVisibility);
+    this.watchedVisibility = visibility;
+    visibility.addEventListener('visibilitychange', this.handleVisibility);
+  }
+
+  private readonly handleVisibility = (): void => {
+    const options = this.readOptions();
+    if (this.hiddenTimer) {
+      this.hiddenTimer.clock.clearTimeout(this.hiddenTimer.handle);
+      this.hiddenTimer = undefined;
+    }
+    if (!this.watchedVisibility?.hidden) {
+      if (this.restartOnVisible) {
+        this.restartOnVisible = false;
+        this.start().catch(() => undefined);
+      }
+      return;
+    }
+    const seconds = options.endWhenHiddenSeconds;
+    const live = ['loading', 'connecting', 'connected', 'reconnecting'].includes(this.currentState);
+    if (seconds === undefined || !live) return;
+    const clock = options.clock ?? systemClock;
+    const handle = clock.setTimeout(() => {
+      this.hiddenTimer = undefined;
+      this.restartOnVisible = options.restartWhenVisible === true;
+      this.stop('page_hidden').catch(() => undefined);
+    }, seconds * 1000);
+    this.hiddenTimer = { clock, handle };
+  };
 
   private throwIfAborted(signal: AbortSignal): void {
     if (signal.aborted) throw signal.reason;

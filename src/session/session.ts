@@ -33,7 +33,10 @@ export type SessionState =
  */
 export type ConnectPhase = 'token' | 'new' | 'start' | 'room' | 'media';
 
-/** Why a session ended. */
+/**
+ * Why a session ended. `page_hidden`: the page stayed hidden longer than the controller's
+ * `endWhenHiddenSeconds`.
+ */
 export type EndReason =
   | 'user'
   | 'idle_timeout'
@@ -41,6 +44,7 @@ export type EndReason =
   | 'budget_exhausted'
   | 'server_closed'
   | 'network_lost'
+  | 'page_hidden'
   | 'error';
 
 /** What will end the session unless something happens: the idle timeout or the duration limit. */

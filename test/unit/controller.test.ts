@@ -132,4 +132,43 @@ describe('AvatarController', () => {
     await clock.advance(10_000);
     expect(meter.reading()).toMatchObject({ elapsedSeconds: 10, running: true });
   });
+
+  it('ends the session after the page is hidden for endWhenHiddenSeconds, and restarts when visible', async () => {
+    const page = Object.assign(new EventTarget(), { hidden: false });
+    const setHidden = (hidden: boolean) => {
+      page.hidden = hidden;
+      page.dispatchEvent(new Event('visibilitychange'));
+    };
+    const { controller, clock, providers } = setup({
+      pageVisibility: page,
+      endWhenHiddenSeconds: 30,
+      restartWhenVisible: true,
+    });
+    const ends: string[] = [];
+    controller.on('ended', ({ reason }) => ends.push(reason));
+    await controller.start();
+    setHidden(true);
+    await clock.advance(20_000);
+    setHidden(false); // back in time: nothing happens
+    setHidden(true);
+    await clock.advance(29_000);
+    expect(ends).toEqual([]);
+    await clock.advance(1000);
+    expect(ends).toEqual(['page_hidden']);
+    expect(providers[0]!.count('stop')).toBe(1);
+    setHidden(false);
+    await settle();
+    expect(controller.state).toBe('connected');
+    expect(providers).toHaveLength(2);
+  });
+
+  it('leaves a hidden page alone when endWhenHiddenSeconds is not set', async () => {
+    const page = Object.assign(new EventTarget(), { hidden: false });
+    const { controller, clock } = setup({ pageVisibility: page });
+    await controller.start();
+    page.hidden = true;
+    page.dispatchEvent(new Event('visibilitychange'));
+    await clock.advance(300_000);
+    expect(controller.state).toBe('connected');
+  });
 });
