@@ -97,6 +97,7 @@ export {
   type AvatarControllerEvents,
   type AvatarControllerOptions,
   type AvatarState,
+  type PageVisibility,
 } from './session/controller.js';
 export {
   AvatarSession,
@@ -111,6 +112,8 @@ export {
 } from './session/session.js';
 export type {
   AvatarTransport,
+  ConnectionQuality,
+  ConnectionStats,
   TransportDisconnectCause,
   TransportEvents,
   TransportFactory,

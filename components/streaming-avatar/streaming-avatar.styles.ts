@@ -96,4 +96,24 @@ export const styles = css`
     height: 100%;
     object-fit: cover;
   }
+  [part='connection-quality'] {
+    position: absolute;
+    top: 8px;
+    right: 8px;
+    padding: 2px 8px;
+    border-radius: 999px;
+    font-size: 12px;
+    background: var(--avatar-overlay-background, rgba(0, 0, 0, 0.65));
+  }
+  [part='connection-quality']::before {
+    content: '●';
+    margin-right: 4px;
+    color: var(--avatar-quality-good, #4ade80);
+  }
+  :host([connection-quality='poor']) [part='connection-quality']::before {
+    color: var(--avatar-quality-poor, #facc15);
+  }
+  :host([connection-quality='lost']) [part='connection-quality']::before {
+    color: var(--avatar-quality-lost, #f87171);
+  }
 `;

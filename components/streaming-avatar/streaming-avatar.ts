@@ -5,6 +5,8 @@ import type {
   AvatarSession,
   AvatarSessionOptions,
   AvatarState,
+  ConnectionQuality,
+  ConnectionStats,
   ConnectPhase,
   EndReason,
   Quality,
@@ -63,6 +65,7 @@ const END_LABELS: Record<EndReason, string> = {
  * @csspart retry - The retry button on failure.
  * @csspart start - The start button when idle or ended.
  * @csspart unmute - The "tap to unmute" button when the browser blocks audio.
+ * @csspart connection-quality - The connection grade while connected (`excellent`, `good`, `poor`, `lost`).
  *
  * @cssproperty --avatar-background - Backdrop behind the video (default #111; transparent with chroma key).
  * @cssproperty --avatar-accent - Buttons and spinner colour.
@@ -71,6 +74,9 @@ const END_LABELS: Record<EndReason, string> = {
  * @cssproperty --avatar-radius - Corner radius.
  * @cssproperty --avatar-focus-ring - Keyboard focus outline colour.
  * @cssproperty --avatar-font - Font of the overlay.
+ * @cssproperty --avatar-quality-good - Dot colour of an excellent or good connection.
+ * @cssproperty --avatar-quality-poor - Dot colour of a poor connection.
+ * @cssproperty --avatar-quality-lost - Dot colour of a lost connection.
  *
  * @fires avatar-state-change - {@link AvatarStateChangeEvent}
  * @fires avatar-ready - {@link AvatarReadyEvent} when the first frame is shown
@@ -156,6 +162,7 @@ export class StreamingAvatarElement extends LitElement {
   @state() private endReason: EndReason | undefined;
   @state() private audioBlocked = false;
   @state() private media: MediaStream | undefined;
+  @state() private connection: ConnectionStats | undefined;
 
   @query('video') private video!: HTMLVideoElement;
   @query('canvas') private canvas: HTMLCanvasElement | undefined;
@@ -173,6 +180,14 @@ export class StreamingAvatarElement extends LitElement {
    */
   get state(): AvatarState {
     return this.currentState;
+  }
+
+  /**
+   * The avatar connection's grade while a session has media (read-only, reflected as
+   * `connection-quality`): `excellent`, `good`, `poor` (a reconnect may follow), `lost`, `unknown`.
+   */
+  get connectionQuality(): ConnectionQuality | undefined {
+    return this.connection?.quality;
   }
 
   /** The current session, for everything the element does not cover. */
@@ -264,6 +279,7 @@ export class StreamingAvatarElement extends LitElement {
         this.endReason = undefined;
         this.media = undefined;
       }
+      if (next === 'closed' || next === 'failed') this.connection = undefined;
       this.dispatchEvent(new AvatarStateChangeEvent(next, previous));
     });
     controller.on('phase', (phase) => {
@@ -271,6 +287,9 @@ export class StreamingAvatarElement extends LitElement {
     });
     controller.on('ready', (media) => {
       this.media = media;
+    });
+    controller.on('connectionQuality', (stats) => {
+      this.connection = stats;
     });
     controller.on('utteranceStarted', (utterance, taskId) =>
       this.dispatchEvent(new AvatarSpeakingStartEvent(utterance.id, taskId)),
@@ -306,6 +325,10 @@ export class StreamingAvatarElement extends LitElement {
 
   protected override updated(changed: PropertyValues): void {
     if (changed.has('currentState')) this.setAttribute('state', this.currentState);
+    if (changed.has('connection')) {
+      if (this.connection) this.setAttribute('connection-quality', this.connection.quality);
+      else this.removeAttribute('connection-quality');
+    }
     if (changed.has('media') && this.media) void this.play(this.media);
     if (changed.has('muted') && this.video) this.video.muted = this.muted || this.audioBlocked;
     if (changed.has('background') || changed.has('media') || changed.has('keyColor')) this.updateChromaKey();
@@ -383,6 +406,17 @@ export class StreamingAvatarElement extends LitElement {
     return nothing;
   }
 
+  private renderConnection(connection: ConnectionStats) {
+    const { framesPerSecond: fps, packetLossFraction: loss } = connection;
+    const measured =
+      fps === undefined || loss === undefined
+        ? ''
+        : `, ${Math.round(fps)} fps, ${(loss * 100).toFixed(1)} % packets lost`;
+    return html`<span part="connection-quality" title=${`Connection ${connection.quality}${measured}`}
+      >${connection.quality}</span
+    >`;
+  }
+
   override render() {
     const keyed = this.background === 'chroma-key';
     const live = this.state === 'connected' || this.state === 'reconnecting';
@@ -393,6 +427,7 @@ export class StreamingAvatarElement extends LitElement {
         ${keyed ? html`<canvas part="canvas" aria-hidden="true"></canvas>` : nothing}
       </div>
       ${this.renderOverlay()}
+      ${live && this.connection ? this.renderConnection(this.connection) : nothing}
       ${
         this.audioBlocked && live
           ? html`<button part="unmute" @click=${this.handleUnmute}><span aria-hidden="true">🔊</span> Tap to unmute</button>`

@@ -12,6 +12,7 @@ import type {
   SessionEnd,
   SessionState,
 } from './session.js';
+import type { ConnectionStats } from './transport.js';
 
 /**
  * The one state of an avatar on a page: `loading` while the session machinery (API client,
@@ -66,6 +67,7 @@ const RELAYED_EVENTS: Record<RelayedEvent, true> = {
   expiring: true,
   ended: true,
   audioPlaybackChanged: true,
+  connectionQuality: true,
   keepAliveFailed: true,
   stopFailed: true,
   utteranceQueued: true,
@@ -133,6 +135,11 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
   /** The avatar's video and audio while connected. */
   get media(): MediaStream | undefined {
     return this.currentSession?.media;
+  }
+
+  /** The avatar's connection as this page receives it, while a session has media. */
+  get connectionQuality(): ConnectionStats | undefined {
+    return this.currentSession?.connectionQuality;
   }
 
   /** How the last session ended, once it has. */

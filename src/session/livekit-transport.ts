@@ -4,15 +4,22 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { AbortError, MediaError } from '../errors.js';
-import type { AvatarTransport, TransportEvents } from './transport.js';
+import type { AvatarTransport, ConnectionStats, TransportEvents } from './transport.js';
 
 type LiveKit = typeof import('livekit-client');
 type Room = import('livekit-client').Room;
+type RemoteVideoTrack = import('livekit-client').RemoteVideoTrack;
+
+/** How often the avatar's video is measured, in milliseconds. */
+const STATS_EVERY_MS = 2000;
 
 /** Joins a session's LiveKit room with `livekit-client`. Build it with {@link LiveKitTransport.create}. */
 export class LiveKitTransport extends EventEmitter<TransportEvents> implements AvatarTransport {
   private readonly room: Room;
   private leaving = false;
+  private avatarIdentity: string | undefined;
+  private connection: ConnectionStats = { quality: 'unknown', framesPerSecond: undefined, packetLossFraction: undefined };
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(private readonly livekit: LiveKit) {
     super();
@@ -33,7 +40,11 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
     room.on(RoomEvent.AudioPlaybackStatusChanged, () =>
       this.emit('audioPlaybackChanged', room.canPlaybackAudio),
     );
+    room.on(RoomEvent.ConnectionQualityChanged, (quality, participant) => {
+      if (participant.identity === this.avatarIdentity) this.updateConnection({ quality });
+    });
     room.on(RoomEvent.Disconnected, (reason) => {
+      clearInterval(this.statsTimer);
       if (this.leaving || reason === DisconnectReason.CLIENT_INITIATED) this.emit('disconnected', 'client');
       else if (reason !== undefined && serverReasons.has(reason)) this.emit('disconnected', 'server');
       else this.emit('disconnected', 'network');
@@ -70,6 +81,7 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
   waitForMedia(identity: string, signal: AbortSignal): Promise<MediaStream> {
     const { RoomEvent, Track } = this.livekit;
     const room = this.room;
+    this.avatarIdentity = identity;
     return new Promise((resolve, reject) => {
       const check = () => {
         const participant = room.remoteParticipants.get(identity);
@@ -81,6 +93,8 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
         const audio = tracks.find((track) => track.kind === Track.Kind.Audio);
         if (!video || !audio) return;
         cleanup();
+        this.updateConnection({ quality: participant.connectionQuality });
+        this.measure(video as RemoteVideoTrack);
         resolve(new MediaStream([video.mediaStreamTrack, audio.mediaStreamTrack]));
       };
       const onAbort = () => {
@@ -97,7 +111,32 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
     });
   }
 
+  /** Measures the avatar's video every {@link STATS_EVERY_MS} ms: decoded frame rate and packet loss. */
+  private measure(track: RemoteVideoTrack): void {
+    let previous: { at: number; frames: number; lost: number; received: number } | undefined;
+    this.statsTimer = setInterval(async () => {
+      const stats = await track.getReceiverStats().catch(() => undefined);
+      if (!stats) return;
+      const now = { at: stats.timestamp, frames: stats.framesDecoded, lost: stats.packetsLost ?? 0, received: stats.packetsReceived ?? 0 };
+      if (previous && now.at > previous.at) {
+        const lost = now.lost - previous.lost;
+        const packets = lost + now.received - previous.received;
+        this.updateConnection({
+          framesPerSecond: ((now.frames - previous.frames) * 1000) / (now.at - previous.at),
+          packetLossFraction: packets > 0 ? Math.max(0, lost) / packets : 0,
+        });
+      }
+      previous = now;
+    }, STATS_EVERY_MS);
+  }
+
+  private updateConnection(change: Partial<ConnectionStats>): void {
+    this.connection = { ...this.connection, ...change };
+    this.emit('connection', this.connection);
+  }
+
   async disconnect(): Promise<void> {
+    clearInterval(this.statsTimer);
     this.leaving = true;
     await this.room.disconnect();
   }

@@ -15,7 +15,12 @@ import { type SpeakOptions, TaskQueue, type Utterance, type UtteranceEvents } fr
 import type { SessionTokenProvider } from '../tokens.js';
 import type { AvatarEvent } from './avatar-events.js';
 import { validateSessionOptions } from './session-options.js';
-import type { AvatarTransport, TransportDisconnectCause, TransportFactory } from './transport.js';
+import type {
+  AvatarTransport,
+  ConnectionStats,
+  TransportDisconnectCause,
+  TransportFactory,
+} from './transport.js';
 
 /** The one state of a session. `failed` and `closed` are final. */
 export type SessionState =
@@ -83,6 +88,11 @@ export interface AvatarSessionEvents extends UtteranceEvents {
   expiring: (remaining: Remaining) => void;
   /** The session is over (state `closed` or `failed`). */
   ended: (end: SessionEnd) => void;
+  /**
+   * The avatar's connection changed grade (LiveKit's `excellent`/`good`/`poor`/`lost`; `poor` and
+   * `lost` come before a reconnect), or a new measurement of its video arrived (about every 2 s).
+   */
+  connectionQuality: (stats: ConnectionStats) => void;
   /** The browser allowed or blocked audio; when blocked, call `startAudio()` from a click. */
   audioPlaybackChanged: (canPlayback: boolean) => void;
   /**
@@ -180,6 +190,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   private currentDurationLimit: number | undefined;
   private currentMedia: MediaStream | undefined;
   private currentEnd: SessionEnd | undefined;
+  private currentConnection: ConnectionStats | undefined;
 
   /**
    * @throws {InvalidOptionError} (`invalid_parameter`) when an option is out of range, e.g. an
@@ -224,6 +235,11 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   /** How the session ended, once it has. */
   get end(): SessionEnd | undefined {
     return this.currentEnd;
+  }
+
+  /** The avatar's connection as this page receives it, once the media is there. */
+  get connectionQuality(): ConnectionStats | undefined {
+    return this.currentConnection;
   }
 
   get state(): SessionState {
@@ -517,6 +533,10 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       this.emit('reconnected');
     });
     transport.on('audioPlaybackChanged', (canPlayback) => this.emit('audioPlaybackChanged', canPlayback));
+    transport.on('connection', (stats) => {
+      this.currentConnection = stats;
+      this.emit('connectionQuality', stats);
+    });
     transport.on('disconnected', (cause) => this.handleDisconnected(cause));
   }
 

@@ -7,6 +7,19 @@ import type { EventEmitter } from 'eventemitter3';
 /** Why the room connection ended: our own `disconnect()`, the server (room deleted), or the network. */
 export type TransportDisconnectCause = 'client' | 'server' | 'network';
 
+/** LiveKit's grade of a participant's connection (livekit-client's `ConnectionQuality`). */
+export type ConnectionQuality = 'excellent' | 'good' | 'poor' | 'lost' | 'unknown';
+
+/** The avatar's connection as this page receives it. */
+export interface ConnectionStats {
+  /** LiveKit's grade of the avatar participant's connection; `poor` and `lost` come before a reconnect. */
+  quality: ConnectionQuality;
+  /** Video frames decoded per second over the last interval (about 2 s), once measured. */
+  framesPerSecond: number | undefined;
+  /** Fraction (0–1) of the video packets lost over the last interval, once measured. */
+  packetLossFraction: number | undefined;
+}
+
 /** Events of an {@link AvatarTransport}. */
 export interface TransportEvents {
   /** A data packet arrived; `participantIdentity` is the sender (the avatar is `heygen`). */
@@ -19,6 +32,8 @@ export interface TransportEvents {
   disconnected: (cause: TransportDisconnectCause) => void;
   /** The browser allowed or blocked audio playback. */
   audioPlaybackChanged: (canPlayback: boolean) => void;
+  /** The avatar's connection changed grade, or a new measurement of its video came in. */
+  connection: (stats: ConnectionStats) => void;
 }
 
 /** Joins the avatar's room and hands over its media. */

@@ -137,6 +137,30 @@ describe('<streaming-avatar>', () => {
     expect(backend.provider.count('stop')).to.equal(0);
   });
 
+  it('reflects the connection grade as connection-quality and shows it in a part', async () => {
+    const backend = fakeBackend();
+    const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    avatar.createSession = backend.createSession;
+    await avatar.start();
+    backend.transport.emit('connection', {
+      quality: 'excellent',
+      framesPerSecond: 25,
+      packetLossFraction: 0,
+    });
+    await avatar.updateComplete;
+    expect(avatar.getAttribute('connection-quality')).to.equal('excellent');
+    backend.transport.emit('connection', { quality: 'poor', framesPerSecond: 9, packetLossFraction: 0.25 });
+    await avatar.updateComplete;
+    expect(avatar.connectionQuality).to.equal('poor');
+    const part = avatar.shadowRoot!.querySelector('[part="connection-quality"]') as HTMLElement;
+    expect(part.textContent).to.equal('poor');
+    expect(part.title).to.equal('Connection poor, 9 fps, 25.0 % packets lost');
+    await expectAccessible(host);
+    await avatar.stop();
+    expect(avatar.hasAttribute('connection-quality')).to.equal(false);
+  });
+
   it('a missing token-url is a configuration error', async () => {
     const host = mount('<streaming-avatar></streaming-avatar>');
     const error = await avatarIn(host)

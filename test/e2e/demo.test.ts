@@ -75,6 +75,24 @@ describe('the demo, end to end', () => {
       timeout: 20_000,
     });
     expect((await probe(page)).size).toEqual({ width: 640, height: 360 });
+    // LiveKit grades the avatar's connection, and the receiver measures its video.
+    const connection = await page.waitForFunction(
+      () => {
+        const stats = document.querySelector('streaming-avatar')!.controller.connectionQuality;
+        return stats?.framesPerSecond !== undefined ? stats : undefined;
+      },
+      null,
+      { timeout: 20_000 },
+    );
+    const measured = (await connection.jsonValue()) as {
+      quality: string;
+      framesPerSecond: number;
+      packetLossFraction: number;
+    };
+    expect(['excellent', 'good']).toContain(measured.quality);
+    expect(measured.framesPerSecond).toBeGreaterThan(15);
+    expect(measured.packetLossFraction).toBeLessThan(0.05);
+    expect(await page.getAttribute('streaming-avatar', 'connection-quality')).toBe(measured.quality);
 
     const before = await pageNow(page);
     await page.fill('#text', 'Hello there. I can hear myself speak.');

@@ -273,6 +273,21 @@ describe('AvatarSession room events', () => {
     ]);
   });
 
+  it('surfaces the avatar connection’s grade and measurements as an event and a property', async () => {
+    const { session, transport } = setup();
+    const seen: string[] = [];
+    session.on('connectionQuality', (stats) => seen.push(stats.quality));
+    await session.start();
+    transport.emit('connection', { quality: 'good', framesPerSecond: 25, packetLossFraction: 0 });
+    transport.emit('connection', { quality: 'poor', framesPerSecond: 11, packetLossFraction: 0.2 });
+    expect(seen).toEqual(['good', 'poor']);
+    expect(session.connectionQuality).toEqual({
+      quality: 'poor',
+      framesPerSecond: 11,
+      packetLossFraction: 0.2,
+    });
+  });
+
   it('surfaces reconnects', async () => {
     const { session, transport, states } = setup();
     await session.start();
