@@ -18,7 +18,11 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
   private readonly room: Room;
   private leaving = false;
   private avatarIdentity: string | undefined;
-  private connection: ConnectionStats = { quality: 'unknown', framesPerSecond: undefined, packetLossFraction: undefined };
+  private connection: ConnectionStats = {
+    quality: 'unknown',
+    framesPerSecond: undefined,
+    packetLossFraction: undefined,
+  };
   private statsTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(private readonly livekit: LiveKit) {
@@ -117,7 +121,12 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
     this.statsTimer = setInterval(async () => {
       const stats = await track.getReceiverStats().catch(() => undefined);
       if (!stats) return;
-      const now = { at: stats.timestamp, frames: stats.framesDecoded, lost: stats.packetsLost ?? 0, received: stats.packetsReceived ?? 0 };
+      const now = {
+        at: stats.timestamp,
+        frames: stats.framesDecoded,
+        lost: stats.packetsLost ?? 0,
+        received: stats.packetsReceived ?? 0,
+      };
       if (previous && now.at > previous.at) {
         const lost = now.lost - previous.lost;
         const packets = lost + now.received - previous.received;

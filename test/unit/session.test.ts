@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AbortError,
   AuthenticationError,
   InvalidOptionError,
   MediaError,
@@ -388,6 +389,22 @@ describe('AvatarSession leaves nothing billing', () => {
     expect(await started).toMatchObject({ code: 'aborted' });
     expect(provider.calls).toEqual([]);
   });
+
+  it.each(['token', 'new', 'start', 'room', 'media'])(
+    'stop() called the moment phase %s begins leaves nothing unhandled or billing',
+    async (target) => {
+      const { session, provider } = setup({
+        token: (signal) =>
+          signal.aborted ? Promise.reject(new AbortError('token request aborted')) : Promise.resolve('token'),
+      });
+      session.on('phase', (phase) => {
+        if (phase === target) void session.stop();
+      });
+      expect(await session.start().catch((error: unknown) => error)).toMatchObject({ code: 'aborted' });
+      await settle();
+      expect(provider.leftActive).toBe(0);
+    },
+  );
 
   it('a start that fails while the room join is under way raises nothing unhandled', async () => {
     const { session, provider, transport } = setup();

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import { AbortError } from '../../../src/errors.js';
 import type { CreatedSession, StreamingProvider } from '../../../src/provider.js';
 import { parseAvatarPacket } from '../../../src/session/avatar-events.js';
 import type { AvatarTransport, TransportEvents } from '../../../src/session/transport.js';
@@ -30,15 +31,22 @@ export class FakeProvider implements StreamingProvider {
     durationLimitSeconds: 600,
   };
   unloadStops: string[] = [];
+  /** Sessions `newSession` created, and those a stop (or an unload stop) reached. */
+  readonly createdIds: string[] = [];
+  readonly stoppedIds = new Set<string>();
+  failInterrupt: Error | undefined;
   private tasks = 0;
 
   async newSession() {
     this.calls.push('new');
     await this.holdNew;
+    this.createdIds.push(this.created.sessionId);
     return this.created;
   }
-  async startSession(sessionId: string) {
+  async startSession(sessionId: string, signal?: AbortSignal) {
     this.calls.push(`start ${sessionId}`);
+    // As the real client: a call made with an aborted signal fails at once.
+    if (signal?.aborted) throw new AbortError('/v1/streaming.start was aborted.');
     await this.holdStart;
     if (this.failStart) throw this.failStart;
   }
@@ -49,6 +57,7 @@ export class FakeProvider implements StreamingProvider {
   }
   async interrupt(sessionId: string) {
     this.calls.push(`interrupt ${sessionId}`);
+    if (this.failInterrupt) throw this.failInterrupt;
   }
   async keepAlive(sessionId: string) {
     this.calls.push(`keep_alive ${sessionId}`);
@@ -58,9 +67,15 @@ export class FakeProvider implements StreamingProvider {
     this.calls.push(`stop ${sessionId}`);
     const failure = this.stopFailures.shift();
     if (failure) throw failure;
+    this.stoppedIds.add(sessionId);
   }
   stopSessionOnUnload(sessionId: string) {
     this.unloadStops.push(sessionId);
+    this.stoppedIds.add(sessionId);
+  }
+  /** Sessions created and never stopped. */
+  get leftActive(): number {
+    return this.createdIds.filter((id) => !this.stoppedIds.has(id)).length;
   }
   parsePacket(payload: Uint8Array) {
     return parseAvatarPacket(payload);
