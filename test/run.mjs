@@ -21,6 +21,7 @@ const counters = {
     const line = output.match(/Tests\s+(.*\(\d+\))/)?.[1] ?? '';
     return { passed: count(line, /(\d+) passed/), failed: count(line, /(\d+) failed/) };
   },
+  /** web-test-runner and the fault matrix both end with "N passed, M failed". */
   wtr: (output) => {
     const all = [...output.matchAll(/(\d+) passed, (\d+) failed/g)].at(-1);
     return { passed: Number(all?.[1] ?? 0), failed: Number(all?.[2] ?? 0) };
@@ -32,6 +33,7 @@ const steps = [
   { name: 'lint', command: ['biome', 'check', '.'] },
   { name: 'unit', command: ['vitest', 'run'], counter: counters.vitest },
   { name: 'browser', command: ['web-test-runner'], counter: counters.wtr },
+  { name: 'faults', command: ['tsx', 'test/faults/run.ts'], counter: counters.wtr },
 ];
 
 let passed = 0;

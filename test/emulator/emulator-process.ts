@@ -7,6 +7,8 @@ export interface RunningEmulator {
   livekitUrl: string | undefined;
   /** The emulator's process id. */
   pid: number;
+  /** Whether the process has exited (it never should while in use). */
+  exited(): boolean;
   /** A client with the API-tier key. */
   admin: StreamingApiClient;
   /** A fresh session-token client (one token, one session). */
@@ -27,6 +29,7 @@ export async function startEmulatorProcess(flags: string[] = []): Promise<Runnin
   return {
     apiUrl,
     pid: ready.child.pid!,
+    exited: () => ready.child.exitCode !== null || ready.child.signalCode !== null,
     livekitUrl: ready.found.livekit,
     admin: new StreamingApiClient({ credentials: { apiKey: 'emulator-api-key' }, baseUrl: apiUrl }),
     async sessionClient(apiKey = 'emulator-api-key') {
