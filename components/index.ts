@@ -4,6 +4,15 @@
  */
 export { AvatarCaptionsElement, type CaptionCue } from './captions/captions.js';
 export { AvatarCreditMeterElement } from './credit-meter/credit-meter.js';
-export * from './events.js';
+export {
+  AvatarEndedEvent,
+  AvatarErrorEvent,
+  AvatarExpiringEvent,
+  AvatarReadyEvent,
+  AvatarSpeakingEndEvent,
+  AvatarSpeakingStartEvent,
+  AvatarStateChangeEvent,
+  AvatarTalkingMessageEvent,
+} from './events.js';
 export { type ChromaKeyOptions, ChromaKeyRenderer, type Rgb } from './streaming-avatar/chroma-key.js';
 export { StreamingAvatarElement } from './streaming-avatar/streaming-avatar.js';
