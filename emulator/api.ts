@@ -9,11 +9,13 @@ import { IDLE_TIMEOUT_SECONDS, MAX_REPEAT_TEXT_CHARS, QUALITY_PRESETS, type Qual
 import { type Account, SECONDS_PER_CREDIT } from './accounts.js';
 import { AVATARS } from './avatars.js';
 import type { Faults } from './faults.js';
-import { HttpError, readJson, requestUrl, send, setCors } from './http.js';
+import { HttpError, readJson, requestUrl, send, setCors, WholeBody } from './http.js';
 import type { MediaBackend } from './media.js';
 import { EmulatedSession, newId, type SessionSettings } from './sessions.js';
 
 const closedError = () => new HttpError(400, 10005, 'session state wrong: closed');
+/** `streaming.start` / `streaming.stop` answer both published shapes at once (contract Decision). */
+const SUCCESS_WITH_STATUS = new WholeBody({ code: 100, message: 'success', status: 'success', data: null });
 const STATE_CODES = {
   new: 10001,
   connecting: 10002,
@@ -56,6 +58,8 @@ export interface ApiState {
 type Handler = (request: ParsedRequest) => Promise<unknown> | unknown;
 
 interface ParsedRequest {
+  /** `http://127.0.0.1:<port>`, as the caller reached the emulator. */
+  baseUrl: string;
   method: string;
   path: string;
   query: URLSearchParams;
@@ -73,7 +77,8 @@ export class StreamingApi {
 
   constructor(private readonly state: ApiState) {
     this.routes = {
-      'POST /v1/streaming.create_token': (request) => this.createToken(request),
+      'POST /v1/streaming.create_token': (request) =>
+        new WholeBody({ error: null, data: this.createToken(request) }),
       'POST /v1/streaming.new': (request) => this.newSession(request),
       'POST /v1/streaming.start': (request) => this.start(request),
       'POST /v1/streaming.task': (request) => this.task(request),
@@ -103,11 +108,17 @@ export class StreamingApi {
       'POST /v1/streaming/knowledge_base/create': (request) => this.createKnowledgeBase(request),
       'GET /v2/user/remaining_quota': (request) => {
         const account = this.accountCaller(request);
-        return {
-          remaining_quota: Math.floor(
-            account.remainingCredits(this.runningSeconds(account)) * SECONDS_PER_CREDIT,
-          ),
-        };
+        const remaining = account.remainingCredits(this.runningSeconds(account));
+        return new WholeBody({
+          error: null,
+          data: {
+            remaining_quota: Math.floor(remaining * SECONDS_PER_CREDIT),
+            details: {
+              api: account.tier === 'api' ? remaining : 0,
+              trial: account.tier === 'trial' ? remaining : 0,
+            },
+          },
+        });
       },
     };
   }
@@ -127,6 +138,7 @@ export class StreamingApi {
       const url = requestUrl(incoming);
       path = url.pathname;
       const request: ParsedRequest = {
+        baseUrl: `http://127.0.0.1:${incoming.socket.localPort}`,
         method: incoming.method ?? 'GET',
         path: url.pathname,
         query: url.searchParams,
@@ -143,9 +155,9 @@ export class StreamingApi {
       this.rateLimit(request);
       const handler = this.routeFor(request);
       const data = await handler(request);
-      if (request.path === '/v1/streaming.create_token') send(response, 200, { error: null, data });
+      if (data instanceof WholeBody) send(response, 200, data.body);
       else send(response, 200, { code: 100, message: 'success', data: data ?? null });
-      note = describeResult(data);
+      note = describeResult(data instanceof WholeBody ? data.body.data : data);
     } catch (error) {
       const failure =
         error instanceof HttpError
@@ -197,16 +209,16 @@ export class StreamingApi {
     );
     if (active.length >= account.limits.concurrentSessions) {
       throw new HttpError(
-        400,
+        429,
         10007,
         `concurrent limit reached (${account.limits.concurrentSessions} sessions)`,
       );
     }
     if (account.streamedSeconds >= account.limits.monthlySeconds) {
-      throw new HttpError(400, 10015, 'trial API limit reached: 300 streaming minutes this month');
+      throw new HttpError(429, 10015, 'trial API limit reached: 300 streaming minutes this month');
     }
     if (account.remainingCredits(this.runningSeconds(account)) <= 0) {
-      throw new HttpError(400, 10015, 'no credits left on this API key');
+      throw new HttpError(429, 10015, 'no credits left on this API key');
     }
     const session = new EmulatedSession(
       account,
@@ -221,13 +233,18 @@ export class StreamingApi {
     if (caller.token) caller.token.sessionId = session.id;
     this.sessions.set(session.id, session);
     const room = await this.state.media.createRoom(session.roomName, newId('viewer-'));
+    // The shape of a real answer (contract doc, "Response shapes as published").
     return {
       session_id: session.id,
-      url: room.url,
+      sdp: null,
       access_token: room.viewerToken,
+      url: room.url,
+      ice_servers: null,
+      ice_servers2: null,
       is_paid: account.tier === 'api',
       session_duration_limit: settings.durationLimitSeconds,
-      realtime_endpoint: null,
+      realtime_endpoint: `${request.baseUrl.replace(/^http/, 'ws')}/v1/ws/streaming.chat?session_id=${session.id}`,
+      livekit_agent_token: room.agentToken,
     };
   }
 
@@ -235,7 +252,7 @@ export class StreamingApi {
     const avatarId =
       optionalString(body, 'avatar_id') ?? optionalString(body, 'avatar_name') ?? AVATARS[0]!.avatar_id;
     const avatar = AVATARS.find((candidate) => candidate.avatar_id === avatarId);
-    if (!avatar) throw new HttpError(400, 10013, 'avatar not found');
+    if (!avatar) throw new HttpError(403, 10013, `avatar not found or not allowed: ${avatarId}`);
     const quality = (body.quality ?? 'low') as Quality;
     if (!(quality in QUALITY_PRESETS))
       throw invalid(`quality must be low, medium or high, not ${JSON.stringify(quality)}`);
@@ -283,7 +300,7 @@ export class StreamingApi {
     if (session.status !== 'new')
       throw new HttpError(400, STATE_CODES[session.status], `session state wrong: ${session.status}`);
     await session.start();
-    return null;
+    return SUCCESS_WITH_STATUS;
   }
 
   private async task(request: ParsedRequest) {
@@ -303,7 +320,8 @@ export class StreamingApi {
         `text is ${text.length} characters; repeat tasks take at most ${MAX_REPEAT_TEXT_CHARS} characters`,
       );
     }
-    const mode = request.body.task_mode ?? 'async';
+    // The reference's default is sync: the call answers once the speech has ended.
+    const mode = request.body.task_mode ?? 'sync';
     if (mode !== 'sync' && mode !== 'async') throw invalid('task_mode must be sync or async');
     const result = await session.task(text, taskType === 'repeat' ? 'repeat' : 'talk');
     if (mode === 'sync') await result.spoken;
@@ -313,7 +331,7 @@ export class StreamingApi {
   private async stop(request: ParsedRequest) {
     const session = this.sessionFor(request);
     await session.close('user');
-    return null;
+    return SUCCESS_WITH_STATUS;
   }
 
   private withSession(request: ParsedRequest, action: (session: EmulatedSession) => void) {
@@ -355,12 +373,15 @@ export class StreamingApi {
       );
     const slice = all.slice((page - 1) * pageSize, page * pageSize);
     const hasMore = page * pageSize < all.length;
-    return {
+    // The reference's shape: the sessions in `data[]`, the paging beside it (contract Decision).
+    return new WholeBody({
+      code: 100,
+      message: 'success',
       total: all.length,
       page,
       page_size: pageSize,
-      next_pagination_token: hasMore ? Buffer.from(String(page + 1)).toString('base64url') : null,
-      sessions: slice.map((session) => ({
+      next_pagination_token: hasMore ? Buffer.from(String(page + 1)).toString('base64url') : '',
+      data: slice.map((session) => ({
         session_id: session.id,
         status: session.status,
         created_at: Math.floor(session.createdAt / 1000),
@@ -369,7 +390,7 @@ export class StreamingApi {
         avatar_id: session.settings.avatarId,
         voice_name: session.settings.voiceName,
       })),
-    };
+    });
   }
 
   private createKnowledgeBase(request: ParsedRequest) {
@@ -416,14 +437,14 @@ export class StreamingApi {
   private sessionFor(request: ParsedRequest): EmulatedSession {
     const caller = this.caller(request);
     const sessionId = optionalString(request.body, 'session_id');
-    if (!sessionId) throw new HttpError(400, 400112, 'Unauthorized: missing session_id');
+    if (!sessionId) throw new HttpError(401, 400112, 'Unauthorized: missing session_id');
     const session = this.sessions.get(sessionId) ?? this.history.find((closed) => closed.id === sessionId);
-    if (!session) throw new HttpError(400, 10006, 'session not found');
+    if (!session) throw new HttpError(404, 10006, 'session not found');
     if (caller.token && caller.token.sessionId !== sessionId) {
       throw new HttpError(401, 400112, 'Unauthorized: this session token belongs to another session');
     }
     if (!caller.token && session.account !== caller.account)
-      throw new HttpError(400, 10006, 'session not found');
+      throw new HttpError(404, 10006, 'session not found');
     if (session.status === 'closed') throw closedError();
     return session;
   }
@@ -460,7 +481,7 @@ export class StreamingApi {
         'Unauthorized: send a session token (Authorization: Bearer) or an API key',
       );
     const token = this.tokens.get(bearer);
-    if (!token) throw new HttpError(401, 401057, 'invalid access token');
+    if (!token) throw new HttpError(401, 400112, 'Unauthorized: unknown session token');
     return { account: token.account, token };
   }
 
@@ -472,7 +493,7 @@ export class StreamingApi {
     const recent = (this.requestTimes.get(key) ?? []).filter((time) => now - time < 1000);
     if (recent.length >= limit) {
       const retryAfter = Math.max(1, Math.ceil((recent[0]! + 1000 - now) / 1000));
-      throw new HttpError(429, 429, 'Too Many Requests', { 'retry-after': String(retryAfter) });
+      throw new HttpError(429, 400123, 'Exceed rate limit', { 'retry-after': String(retryAfter) });
     }
     recent.push(now);
     this.requestTimes.set(key, recent);

@@ -124,7 +124,7 @@ export class Faults {
 
   private session(target: FaultTarget, body: Record<string, unknown>) {
     const session = target.sessions.get(String(body.session_id));
-    if (!session) throw this.makeError(400, 10006, 'session not found', {});
+    if (!session) throw this.makeError(404, 10006, 'session not found', {});
     return session;
   }
 }

@@ -25,6 +25,15 @@ const tooLarge = () =>
   });
 
 /**
+ * A whole answer body, sent as it is instead of the `{code: 100, message, data}` envelope: for
+ * the endpoints HeyGen's reference shows in another shape (contract doc, "Response shapes as
+ * published").
+ */
+export class WholeBody {
+  constructor(readonly body: Record<string, unknown>) {}
+}
+
+/**
  * The JSON object a POST carries (`{}` for other methods or an empty body). Stops reading at
  * {@link MAX_BODY_BYTES}.
  * @throws {HttpError} 413, 415 or 400.
@@ -32,6 +41,9 @@ const tooLarge = () =>
 export async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
   if (request.method !== 'POST') return {};
   if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge();
+  // HeyGen answers "Unsupported media type" to a POST without a JSON content type, body or not.
+  if (!(request.headers['content-type'] ?? '').includes('json'))
+    throw new HttpError(415, 415, 'Unsupported media type: send Content-Type: application/json');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -41,9 +53,6 @@ export async function readJson(request: IncomingMessage): Promise<Record<string,
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
-  const type = request.headers['content-type'] ?? '';
-  if (!type.includes('json'))
-    throw new HttpError(415, 415, 'Unsupported media type: send Content-Type: application/json');
   try {
     const value = JSON.parse(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;

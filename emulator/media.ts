@@ -18,8 +18,11 @@ export interface Avatar {
 
 /** What a session needs to join its viewers and avatar to a room. */
 export interface MediaBackend {
-  /** Creates the session's room; returns the URL and a token for one viewer. */
-  createRoom(roomName: string, viewerIdentity: string): Promise<{ url: string; viewerToken: string }>;
+  /** Creates the session's room; returns the URL, a token for one viewer and one for an agent. */
+  createRoom(
+    roomName: string,
+    viewerIdentity: string,
+  ): Promise<{ url: string; viewerToken: string; agentToken: string }>;
   joinAvatar(
     roomName: string,
     settings: { width: number; height: number; videoCodec: 'H264' | 'VP8' },
@@ -42,7 +45,11 @@ export function liveKitMedia(server: LiveKitServer): MediaBackend {
   return {
     async createRoom(roomName, viewerIdentity) {
       await rooms.createRoom({ name: roomName, emptyTimeout: 120, departureTimeout: 20 });
-      return { url: server.wsUrl, viewerToken: await token(roomName, viewerIdentity, true) };
+      return {
+        url: server.wsUrl,
+        viewerToken: await token(roomName, viewerIdentity, true),
+        agentToken: await token(roomName, `agent-${viewerIdentity}`, true),
+      };
     },
     async joinAvatar(roomName, settings) {
       const avatar = await AvatarParticipant.join({
@@ -87,7 +94,11 @@ async function viewerJoined(rooms: RoomServiceClient, roomName: string): Promise
 export function noMedia(): MediaBackend {
   return {
     async createRoom(roomName, viewerIdentity) {
-      return { url: 'ws://127.0.0.1:9/no-media', viewerToken: `no-media:${roomName}:${viewerIdentity}` };
+      return {
+        url: 'ws://127.0.0.1:9/no-media',
+        viewerToken: `no-media:${roomName}:${viewerIdentity}`,
+        agentToken: `no-media:${roomName}:agent-${viewerIdentity}`,
+      };
     },
     async joinAvatar() {
       return new TimedAvatar();

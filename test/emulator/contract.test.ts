@@ -136,7 +136,7 @@ describe('emulator: auth', () => {
       credentials: { sessionToken: 'made-up' },
       baseUrl: emulator.apiUrl,
     });
-    await expect(fake.newSession({})).rejects.toMatchObject({ code: 'authentication', serverCode: 401057 });
+    await expect(fake.newSession({})).rejects.toMatchObject({ code: 'authentication', serverCode: 400112 });
   });
 });
 
