@@ -31,7 +31,7 @@ import {
   remainingQuotaSchema,
   type SessionHistoryEntry,
   type SessionHistoryPage,
-  sessionHistoryPageSchema,
+  sessionHistoryBodySchema,
   successEnvelopeSchema,
   type Task,
   type TaskMode,
@@ -103,7 +103,7 @@ interface RequestSpec<T> {
   /** Whether repeating the call is safe (never for calls that create or bill). */
   idempotent: boolean;
   context?: ApiErrorContext;
-  /** The response is the whole body rather than the `{code, message, data}` envelope's `data`. */
+  /** The schema reads the whole body rather than the envelope's `data` (the envelope is still checked). */
   bare?: boolean;
 }
 
@@ -272,8 +272,9 @@ export class StreamingApiClient {
           date_to: query.dateTo,
           token: query.token,
         },
-        schema: sessionHistoryPageSchema,
+        schema: sessionHistoryBodySchema,
         idempotent: true,
+        bare: true,
       },
       options,
     );
@@ -294,7 +295,8 @@ export class StreamingApiClient {
       );
       yield* result.sessions;
       seen += result.sessions.length;
-      token = result.next_pagination_token ?? undefined;
+      // No more pages: the token is absent, null or (in the reference's shape) empty.
+      token = result.next_pagination_token || undefined;
       if (result.sessions.length === 0 || seen >= result.total || token === undefined) return;
       page += 1;
     }
@@ -473,11 +475,15 @@ export class StreamingApiClient {
     if (body === undefined) {
       throw new InvalidResponseError(spec.path, [{ path: '', message: 'the body is not JSON' }]);
     }
-    if (spec.bare) return check(spec.path, spec.schema, body, '');
     const envelope = check(spec.path, successEnvelopeSchema, body, '');
     if (envelope.code !== undefined && envelope.code !== 100) {
       throw ApiError.from(response.status, body, response.headers, context, this.clock.now());
     }
+    // `{error: {code, message}, data: null}`: the other published envelope, failing.
+    if (envelope.error !== undefined && envelope.error !== null) {
+      throw ApiError.from(response.status, envelope.error, response.headers, context, this.clock.now());
+    }
+    if (spec.bare) return check(spec.path, spec.schema, body, '');
     return check(spec.path, spec.schema, envelope.data, 'data');
   }
 

@@ -97,7 +97,7 @@ export const sessionHistoryEntrySchema = z.looseObject({
   voice_name: z.optional(z.nullable(z.string())),
 });
 
-/** `data` of `GET /v2/streaming.list` (contract Decision: fields under `data`). */
+/** One page of the session history, whichever published shape it came in. */
 export const sessionHistoryPageSchema = z.looseObject({
   total: z.number(),
   page: z.number(),
@@ -105,6 +105,34 @@ export const sessionHistoryPageSchema = z.looseObject({
   next_pagination_token: z.optional(z.nullable(z.string())),
   sessions: z.array(sessionHistoryEntrySchema),
 });
+
+/**
+ * The body of `GET /v2/streaming.list` in either published shape (contract Decision): the
+ * reference's sessions in `data[]` with the paging beside it, or everything under `data` with the
+ * sessions in `data.sessions[]`.
+ */
+export const sessionHistoryBodySchema = z.union([
+  z.pipe(
+    z.looseObject({
+      total: z.number(),
+      page: z.number(),
+      page_size: z.number(),
+      next_pagination_token: z.optional(z.nullable(z.string())),
+      data: z.array(sessionHistoryEntrySchema),
+    }),
+    z.transform(({ data, total, page, page_size, next_pagination_token }) => ({
+      total,
+      page,
+      page_size,
+      next_pagination_token,
+      sessions: data,
+    })),
+  ),
+  z.pipe(
+    z.looseObject({ data: sessionHistoryPageSchema }),
+    z.transform((body) => body.data),
+  ),
+]);
 
 /** One entry of `GET /v1/streaming/avatar.list`. */
 export const avatarSchema = z.looseObject({
@@ -134,10 +162,14 @@ export const knowledgeBaseCreatedSchema = z.looseObject({ id: z.string() });
 /** `data` of `GET /v2/user/remaining_quota`: seconds of credit-equivalent left. */
 export const remainingQuotaSchema = z.looseObject({ remaining_quota: z.number() });
 
-/** The success envelope `{code: 100, message, data}`; `data` is checked by the endpoint's schema. */
+/**
+ * The success envelope, `{code: 100, message, data}` or `{error: null, data}` (both published);
+ * `data` is checked by the endpoint's schema.
+ */
 export const successEnvelopeSchema = z.looseObject({
   code: z.optional(z.number()),
   message: z.optional(z.nullable(z.string())),
+  error: z.optional(z.unknown()),
   data: z.optional(z.unknown()),
 });
 

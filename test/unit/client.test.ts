@@ -100,6 +100,58 @@ describe('StreamingApiClient requests', () => {
     expect(requests[0]?.path).toBe('/v2/streaming.list');
   });
 
+  it('reads the session history in the reference’s shape too: data[] with the paging beside it', async () => {
+    const pages: Record<string, unknown> = {
+      '1': {
+        code: 100,
+        message: 'success',
+        total: 3,
+        page: 1,
+        page_size: 2,
+        next_pagination_token: 'p2',
+        data: [entry('a'), entry('b')],
+      },
+      '2': {
+        code: 100,
+        message: 'success',
+        total: 3,
+        page: 2,
+        page_size: 2,
+        next_pagination_token: '',
+        data: [entry('c')],
+      },
+    };
+    const { api, requests } = client((request) => Response.json(pages[request.query.get('page') ?? '']));
+    const ids: string[] = [];
+    for await (const session of api.listSessionHistory({ pageSize: 2 })) ids.push(session.session_id);
+    expect(ids).toEqual(['a', 'b', 'c']);
+    expect(requests).toHaveLength(2);
+  });
+
+  it('reads the remaining quota in either published envelope, and an error in the {error} one', async () => {
+    const answers = [
+      Response.json({ error: null, data: { remaining_quota: 1800, details: { api: 1 } } }),
+      ok({ remaining_quota: 3600 }),
+      Response.json({ error: { code: 40009, message: 'invalid credentials' }, data: null }),
+    ];
+    const { api } = client(() => answers.shift()!);
+    await expect(api.getRemainingQuota()).resolves.toBe(1800);
+    await expect(api.getRemainingQuota()).resolves.toBe(3600);
+    await expect(api.getRemainingQuota()).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('accepts start and stop answered with {status: "success"} or the code envelope', async () => {
+    const answers = [
+      Response.json({ status: 'success' }),
+      ok(null),
+      Response.json({ code: 100, message: 'success', status: 'success' }),
+    ];
+    const { api } = client(() => answers.shift()!);
+    await api.startSession('s');
+    await api.stopSession('s');
+    await api.stopSession('s');
+  });
+
   it('reads avatars, knowledge bases and the remaining quota', async () => {
     const { api } = client((request) => {
       if (request.path === '/v1/streaming/avatar.list') return ok([{ avatar_id: 'Anna', status: 'ACTIVE' }]);
