@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'interrupted'
   | 'cancelled'
   | 'media'
+  | 'microphone'
   | 'stop_failed'
   | 'token_endpoint'
   | 'configuration'
@@ -120,15 +121,17 @@ export class ApiError extends StreamingAvatarError {
     const service = context.service ?? 'HeyGen';
     const said = envelope.message ? ` (${service}: ${envelope.message})` : '';
 
-    if (status === 429 || code === 400123 || code === 400140) {
-      return new RateLimitError(details, parseRetryAfter(headers.get('retry-after'), nowMs));
-    }
-    if (code === 10007) return new ConcurrencyLimitError(details);
+    // HeyGen's numeric code decides first, the HTTP status second (contract Decision): a 429 may
+    // be the concurrency or trial limit, which waiting does not lift.
+    if (code === 10007 || code === 10014) return new ConcurrencyLimitError(details);
     if (code === 10012 || code === 10013) return new AvatarNotFoundError(details, context.avatarId);
     if (code === 10006) return new SessionNotFoundError(details, context.sessionId);
     if (code !== undefined && SESSION_STATE_BY_CODE[code]) {
       const state = SESSION_STATE_BY_CODE[code];
       return state === 'closed' ? new SessionClosedError(details) : new SessionStateError(details, state);
+    }
+    if (code === 400123 || code === 400140) {
+      return new RateLimitError(details, parseRetryAfter(headers.get('retry-after'), nowMs));
     }
     if (code === 400599 || code === 10015) {
       return new PlanLimitError(
@@ -137,6 +140,9 @@ export class ApiError extends StreamingAvatarError {
           : `This plan does not include the Streaming API${said}. Upgrade the plan to use it.`,
         details,
       );
+    }
+    if (status === 429) {
+      return new RateLimitError(details, parseRetryAfter(headers.get('retry-after'), nowMs));
     }
     if (code === 40009) {
       return new AuthenticationError(
@@ -188,7 +194,7 @@ export class RateLimitError extends ApiError {
   }
 }
 
-/** The account's concurrent session limit is reached (10007; seed 002: trial 3, API 100). */
+/** The account's concurrent session limit is reached (10007, or 10014 "session full"; seed 002: trial 3, API 100). */
 export class ConcurrencyLimitError extends ApiError {
   constructor(details: ApiErrorDetails) {
     super(

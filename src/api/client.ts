@@ -31,7 +31,8 @@ import {
   remainingQuotaSchema,
   type SessionHistoryEntry,
   type SessionHistoryPage,
-  sessionHistoryBodySchema,
+  sessionHistoryPageSchema,
+  sessionHistoryReferenceSchema,
   successEnvelopeSchema,
   type Task,
   type TaskMode,
@@ -257,14 +258,15 @@ export class StreamingApiClient {
    * @param page 1-based page number.
    * @param token The previous page's `next_pagination_token`.
    */
-  listSessionHistoryPage(
+  async listSessionHistoryPage(
     query: SessionHistoryQuery & { page?: number; token?: string } = {},
     options: CallOptions = {},
   ): Promise<SessionHistoryPage> {
-    return this.request(
+    const path = '/v2/streaming.list';
+    const body = await this.request(
       {
         method: 'GET',
-        path: '/v2/streaming.list',
+        path,
         query: {
           page: query.page ?? 1,
           page_size: query.pageSize ?? 100,
@@ -272,12 +274,16 @@ export class StreamingApiClient {
           date_to: query.dateTo,
           token: query.token,
         },
-        schema: sessionHistoryBodySchema,
+        schema: z.looseObject({ data: z.unknown() }),
         idempotent: true,
         bare: true,
       },
       options,
     );
+    // Either published shape (contract Decision): the sessions in data[] or in data.sessions[].
+    if (!Array.isArray(body.data)) return check(path, sessionHistoryPageSchema, body.data, 'data');
+    const { data, ...paging } = check(path, sessionHistoryReferenceSchema, body, '');
+    return { ...paging, sessions: data };
   }
 
   /** Every past session, page after page (`GET /v2/streaming.list`), as an async iterator. */

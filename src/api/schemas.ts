@@ -107,32 +107,17 @@ export const sessionHistoryPageSchema = z.looseObject({
 });
 
 /**
- * The body of `GET /v2/streaming.list` in either published shape (contract Decision): the
- * reference's sessions in `data[]` with the paging beside it, or everything under `data` with the
- * sessions in `data.sessions[]`.
+ * The body of `GET /v2/streaming.list` as the reference publishes it: the sessions in `data[]`,
+ * the paging beside it. (Some clients read everything under `data`, as {@link sessionHistoryPageSchema};
+ * the client accepts both, contract Decision.)
  */
-export const sessionHistoryBodySchema = z.union([
-  z.pipe(
-    z.looseObject({
-      total: z.number(),
-      page: z.number(),
-      page_size: z.number(),
-      next_pagination_token: z.optional(z.nullable(z.string())),
-      data: z.array(sessionHistoryEntrySchema),
-    }),
-    z.transform(({ data, total, page, page_size, next_pagination_token }) => ({
-      total,
-      page,
-      page_size,
-      next_pagination_token,
-      sessions: data,
-    })),
-  ),
-  z.pipe(
-    z.looseObject({ data: sessionHistoryPageSchema }),
-    z.transform((body) => body.data),
-  ),
-]);
+export const sessionHistoryReferenceSchema = z.looseObject({
+  total: z.number(),
+  page: z.number(),
+  page_size: z.number(),
+  next_pagination_token: z.optional(z.nullable(z.string())),
+  data: z.array(sessionHistoryEntrySchema),
+});
 
 /** One entry of `GET /v1/streaming/avatar.list`. */
 export const avatarSchema = z.looseObject({
