@@ -5,10 +5,13 @@
 import {
   AudioFrame,
   AudioSource,
+  AudioStream,
   LocalAudioTrack,
   LocalVideoTrack,
+  type RemoteTrack,
   Room,
   RoomEvent,
+  TrackKind,
   TrackPublishOptions,
   TrackSource,
   VideoBufferType,
@@ -18,6 +21,12 @@ import {
 } from '@livekit/rtc-node';
 import { FaceRenderer } from './face.js';
 import type { Speech } from './speech.js';
+import {
+  recogniserAvailable,
+  VOICE_SAMPLE_RATE,
+  VoiceInput,
+  type VoiceInputHandlers,
+} from './voice-input.js';
 
 /** Options of {@link AvatarParticipant.join}. */
 export interface AvatarParticipantOptions {
@@ -53,6 +62,7 @@ const AUDIO_FRAME_MS = 20;
 const AUDIO_QUEUE_MS = 100;
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 export class AvatarParticipant {
   private readonly queue: Playback[] = [];
@@ -61,6 +71,7 @@ export class AvatarParticipant {
   private closed = false;
   private frameCount = 0;
   private videoTimer: ReturnType<typeof setTimeout> | undefined;
+  private voice: VoiceInput | undefined;
 
   private constructor(
     private readonly room: Room,
@@ -141,10 +152,52 @@ export class AvatarParticipant {
     for (const playback of rest) playback.settle({ interrupted: true, durationMs: 0 });
   }
 
+  /**
+   * Hears the users: subscribes to every microphone published in the room and follows the
+   * push-to-talk messages (`"push_to_talk:start"` / `"push_to_talk:stop"`, contract doc). Needs the
+   * recogniser (Debian `pocketsphinx`); without it the avatar stays deaf and says so in the log.
+   */
+  listen(handlers: VoiceInputHandlers): void {
+    if (!recogniserAvailable()) return;
+    const room = this.room;
+    const voice = () => {
+      this.voice ??= new VoiceInput(handlers);
+      return this.voice;
+    };
+    room.on(RoomEvent.TrackPublished, (publication) => {
+      if (publication.kind === TrackKind.KIND_AUDIO) publication.setSubscribed(true);
+    });
+    room.on(RoomEvent.TrackSubscribed, (track) => {
+      if (track.kind === TrackKind.KIND_AUDIO) void this.hear(track, voice());
+    });
+    room.on(RoomEvent.DataReceived, (payload) => {
+      const message = decoder.decode(payload);
+      if (message === '"push_to_talk:start"') voice().setTalkKey(true);
+      else if (message === '"push_to_talk:stop"') voice().setTalkKey(false);
+    });
+    // Microphones published before the avatar listened.
+    for (const participant of room.remoteParticipants.values()) {
+      for (const publication of participant.trackPublications.values()) {
+        if (publication.kind === TrackKind.KIND_AUDIO) publication.setSubscribed(true);
+      }
+    }
+  }
+
+  private async hear(track: RemoteTrack, voice: VoiceInput): Promise<void> {
+    const reader = new AudioStream(track, { sampleRate: VOICE_SAMPLE_RATE, numChannels: 1 }).getReader();
+    while (!this.closed) {
+      const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (done || !value) return;
+      voice.push(value.data);
+    }
+    await reader.cancel().catch(() => undefined);
+  }
+
   /** Leaves the room; queued speech settles as interrupted. */
   async leave(): Promise<void> {
     if (this.closed) return;
     this.interrupt();
+    this.voice?.close();
     this.closed = true;
     clearTimeout(this.videoTimer);
     await this.room.disconnect();
@@ -220,7 +273,8 @@ export class AvatarParticipant {
     return Math.round((playback.position / playback.speech.sampleRate) * 1000);
   }
 
-  private send(event: Record<string, unknown>): void {
+  /** Publishes one event on the data channel, reliable, as HeyGen's avatar does. */
+  send(event: Record<string, unknown>): void {
     if (this.closed) return;
     this.room.localParticipant
       ?.publishData(encoder.encode(JSON.stringify(event)), { reliable: true })

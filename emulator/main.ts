@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import type { KeyConfig } from './accounts.js';
 import { DEFAULT_KEYS, startEmulator } from './emulator.js';
 import { exitOnStop } from './shutdown.js';
+import { RECOGNISER_ADVICE, recogniserAvailable } from './voice-input.js';
 
 const HELP = `Usage: npm run emulator -- [options]
 
@@ -81,6 +82,7 @@ const emulator = await startEmulator({
 
 console.log(`API: ${emulator.apiUrl}`);
 if (emulator.livekitUrl) console.log(`LiveKit: ${emulator.livekitUrl}`);
+if (emulator.livekitUrl && !recogniserAvailable()) console.warn(RECOGNISER_ADVICE);
 
 exitOnStop(() => log('stopping: closing sessions and livekit-server'), [() => emulator.close()]);
 

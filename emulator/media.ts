@@ -7,6 +7,7 @@ import { AVATAR_FRAME_RATE, AVATAR_IDENTITY } from '../src/limits.js';
 import { AvatarParticipant, type SpokenTask } from './avatar-participant.js';
 import type { LiveKitServer } from './livekit-server.js';
 import { type Speech, synthesize } from './speech.js';
+import type { VoiceInputHandlers } from './voice-input.js';
 
 /** The avatar as a session sees it. */
 export interface Avatar {
@@ -14,6 +15,10 @@ export interface Avatar {
   speak(taskId: string, speech: Speech): Promise<SpokenTask>;
   interrupt(): void;
   leave(): Promise<void>;
+  /** Hears the users in the room (their microphones, push-to-talk) through `handlers`. */
+  listen(handlers: VoiceInputHandlers): void;
+  /** Sends one event on the data channel (the contract's `user_talking_message`, …). */
+  sendEvent(event: Record<string, unknown>): void;
 }
 
 /** What a session needs to join its viewers and avatar to a room. */
@@ -65,6 +70,8 @@ export function liveKitMedia(server: LiveKitServer): MediaBackend {
         speak: (taskId, speech) => avatar.speak(taskId, speech),
         interrupt: () => avatar.interrupt(),
         leave: () => avatar.leave(),
+        listen: (handlers) => avatar.listen(handlers),
+        sendEvent: (event) => avatar.send(event),
       };
     },
     synthesize,
@@ -111,7 +118,11 @@ export function noMedia(): MediaBackend {
   };
 }
 
+/** Without media there is no microphone to hear and no data channel to speak on. */
 class TimedAvatar implements Avatar {
+  listen() {}
+  sendEvent() {}
+
   private pending: { timer: ReturnType<typeof setTimeout>; settle: (result: SpokenTask) => void }[] = [];
   private busyUntil = 0;
 

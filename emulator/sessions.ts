@@ -54,6 +54,7 @@ export class EmulatedSession {
   /** Bumped by interrupt: tasks still being synthesized from before it are dropped. */
   private generation = 0;
   private readonly closeListeners: (() => void)[] = [];
+  private readonly voiceListeners = new Set<(event: Record<string, unknown>) => void>();
 
   constructor(
     readonly account: Account,
@@ -89,6 +90,7 @@ export class EmulatedSession {
       return;
     }
     this.avatar = avatar;
+    avatar.listen(this.hearUser(avatar));
     this.status = 'connected';
     this.startedAt = Date.now();
     this.durationTimer = setTimeout(
@@ -128,6 +130,48 @@ export class EmulatedSession {
     });
     this.taskChain = queued.catch(() => undefined);
     return queued;
+  }
+
+  /**
+   * Receives the voice-chat socket's events (`user_start`, `user_stop`) of this session.
+   * @returns Stops receiving.
+   */
+  onVoiceEvent(listener: (event: Record<string, unknown>) => void): () => void {
+    this.voiceListeners.add(listener);
+    return () => this.voiceListeners.delete(listener);
+  }
+
+  /**
+   * A user turn, as HeyGen's voice chat runs it: `user_start` and `user_stop` on the socket, the
+   * words as `user_talking_message` and `user_end_message` on the data channel, then the answer as
+   * a `talk` task. Voice input counts as activity for the idle timeout.
+   */
+  private hearUser(avatar: Avatar) {
+    let turnId = newId('');
+    const socket = (eventType: string) => {
+      const event = { event_type: eventType, session_id: this.id, task_id: turnId };
+      for (const listener of this.voiceListeners) listener(event);
+    };
+    return {
+      speechStarted: () => {
+        this.touch();
+        turnId = newId('');
+        socket('user_start');
+        this.log(`session ${this.id}: user started speaking`);
+      },
+      speechEnded: () => {
+        this.touch();
+        socket('user_stop');
+      },
+      transcript: (text: string) => {
+        this.touch();
+        this.log(`session ${this.id}: heard "${abbreviate(text)}"`);
+        if (text === '') return;
+        avatar.sendEvent({ type: 'user_talking_message', task_id: turnId, message: text });
+        avatar.sendEvent({ type: 'user_end_message', task_id: turnId });
+        void this.task(text, 'talk').catch(() => undefined);
+      },
+    };
   }
 
   interrupt(): void {

@@ -1,8 +1,8 @@
 /**
  * `wss://<api host>/v1/ws/streaming.chat?session_id=…&session_token=…` (contract doc): the socket
- * HeyGen uses for voice-chat events. The emulator has no microphone input, so it accepts the
- * socket of a live session (the official SDK waits for it to open), sends nothing, and closes it
- * when the session closes.
+ * HeyGen uses for voice-chat events. It accepts the socket of a live session, sends the session's
+ * `user_start` / `user_stop` events as JSON text frames (`{event_type, session_id, task_id}`), and
+ * closes it when the session closes.
  */
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
@@ -28,6 +28,8 @@ export function attachVoiceChatSocket(server: Server, api: StreamingApi, log: (l
     }
     sockets.handleUpgrade(request, socket, head, (connection) => {
       log(`WS /v1/ws/streaming.chat open session=${session.id}`);
+      const stopForwarding = session.onVoiceEvent((event) => connection.send(JSON.stringify(event)));
+      connection.on('close', stopForwarding);
       session.whenClosed(() => connection.close(1000, 'session closed'));
     });
   });

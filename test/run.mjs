@@ -13,6 +13,18 @@ ensureDebianPackages([
     why: 'the server helper’s Redis store tests',
     override: 'REDIS_SERVER_PATH',
   },
+  {
+    path: process.env.POCKETSPHINX_PATH ?? '/usr/bin/pocketsphinx_continuous',
+    pkg: 'pocketsphinx',
+    why: 'the emulator’s speech recogniser (voice chat)',
+    override: 'POCKETSPHINX_PATH',
+  },
+  {
+    path: '/usr/share/pocketsphinx/model/en-us/en-us',
+    pkg: 'pocketsphinx-en-us',
+    why: 'the recogniser’s US English model',
+    override: 'POCKETSPHINX_PATH',
+  },
 ]);
 
 /** Each runner's closing counts, read from its own summary line. */
