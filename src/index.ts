@@ -122,3 +122,20 @@ export { type ChunkTextOptions, chunkText } from './tasks/chunk-text.js';
 export type { SpeakOptions, Utterance, UtteranceEvents, UtteranceStatus } from './tasks/task-queue.js';
 export { type FromEndpointOptions, fromEndpoint, type SessionTokenProvider } from './tokens.js';
 export { type UnsafeFromApiKeyOptions, unsafeFromApiKey } from './unsafe-api-key.js';
+export type {
+  ConversationEvents,
+  ConversationState,
+  TranscriptTurn,
+  TurnLatency,
+} from './voice/conversation.js';
+export {
+  type MicrophoneEnvironment,
+  MicrophoneError,
+  type MicrophoneErrorReason,
+} from './voice/microphone.js';
+export type {
+  AudioEnergyWatcher,
+  MicrophoneChange,
+  VoiceChatMode,
+  VoiceChatOptions,
+} from './voice/voice-chat.js';

@@ -38,6 +38,13 @@ export interface StreamingProvider {
   stopSessionOnUnload(sessionId: string): void;
   /** Reads one data packet of the avatar. */
   parsePacket(payload: Uint8Array, topic: string | undefined): ParsedPacket;
+  /** Puts the avatar in (or out of) its listening pose (voice chat). */
+  setListening(sessionId: string, listening: boolean): Promise<void>;
+  /**
+   * Follows the session's voice-chat events (`user_start`, `user_stop`, `user_silence`).
+   * @returns Stops following.
+   */
+  openVoiceEvents(sessionId: string, onEvent: (eventType: string) => void): () => void;
 }
 
 /** Builds a provider for one session token. */
@@ -77,6 +84,29 @@ export function heygenProvider(options: HeyGenProviderOptions = {}): ProviderFac
       stopSession: (sessionId) => client.stopSession(sessionId),
       stopSessionOnUnload: (sessionId) => client.stopSessionOnUnload(sessionId),
       parsePacket: (payload) => parseAvatarPacket(payload),
+      async setListening(sessionId, listening) {
+        if (listening) await client.startListening(sessionId);
+        else await client.stopListening(sessionId);
+      },
+      openVoiceEvents(sessionId, onEvent) {
+        const url = new URL(`${client.baseUrl}/v1/ws/streaming.chat`, globalThis.location?.href);
+        url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+        url.search = new URLSearchParams({
+          session_id: sessionId,
+          session_token: sessionToken,
+          arch_version: 'v2',
+        }).toString();
+        const socket = new WebSocket(url);
+        socket.addEventListener('message', (message) => {
+          try {
+            const eventType = (JSON.parse(String(message.data)) as { event_type?: unknown }).event_type;
+            if (typeof eventType === 'string') onEvent(eventType);
+          } catch {
+            // Not one of the socket's JSON events: nothing to follow.
+          }
+        });
+        return () => socket.close();
+      },
     };
   };
 }

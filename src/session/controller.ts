@@ -3,6 +3,8 @@ import { AbortError, StreamingAvatarError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { checkNumberOption } from '../internal/validate.js';
 import type { SpeakOptions, Utterance } from '../tasks/task-queue.js';
+import type { ConversationState, TranscriptTurn } from '../voice/conversation.js';
+import type { VoiceChatOptions } from '../voice/voice-chat.js';
 import type {
   AvatarSession,
   AvatarSessionEvents,
@@ -78,6 +80,11 @@ const RELAYED_EVENTS: Record<RelayedEvent, true> = {
   utteranceCancelled: true,
   utteranceFailed: true,
   interruptFailed: true,
+  conversationStateChanged: true,
+  userSpeech: true,
+  transcriptChanged: true,
+  turnLatency: true,
+  microphoneChanged: true,
 };
 
 /**
@@ -207,6 +214,64 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
   /** Unblocks audio playback; call it from a user gesture. */
   async startAudio(): Promise<void> {
     await this.currentSession?.startAudio();
+  }
+
+  /** The current session's voice conversation state (`idle` without one). */
+  get conversationState(): ConversationState {
+    return this.currentSession?.conversationState ?? 'idle';
+  }
+
+  /** The current session's voice transcript, both sides, in order. */
+  get transcript(): readonly TranscriptTurn[] {
+    return this.currentSession?.transcript ?? [];
+  }
+
+  /** The running voice chat's mode, or undefined. */
+  get voiceChatMode(): VoiceChatOptions['mode'] {
+    return this.currentSession?.voiceChatMode;
+  }
+
+  /**
+   * Starts voice chat on the connected session (see `AvatarSession.startVoiceChat`).
+   * @throws {StreamingAvatarError} `not_started` without a connected session.
+   * @throws {MicrophoneError} why the microphone could not be opened.
+   */
+  async startVoiceChat(options: VoiceChatOptions = {}): Promise<void> {
+    if (!this.currentSession) {
+      throw new StreamingAvatarError(
+        'not_started',
+        'Voice chat needs a connected session: start the avatar first.',
+      );
+    }
+    await this.currentSession.startVoiceChat(options);
+  }
+
+  /** Stops voice chat and releases the microphone; the session goes on. */
+  async stopVoiceChat(): Promise<void> {
+    await this.currentSession?.stopVoiceChat();
+  }
+
+  async mute(): Promise<void> {
+    await this.currentSession?.mute();
+  }
+
+  async unmute(): Promise<void> {
+    await this.currentSession?.unmute();
+  }
+
+  /** Switches voice chat to another microphone. @throws {MicrophoneError} */
+  async setMicrophone(deviceId: string | undefined): Promise<void> {
+    await this.currentSession?.setMicrophone(deviceId);
+  }
+
+  /** Push-to-talk: the talk key went down. */
+  async startPushToTalk(): Promise<void> {
+    await this.currentSession?.startPushToTalk();
+  }
+
+  /** Push-to-talk: the talk key came up. */
+  async stopPushToTalk(): Promise<void> {
+    await this.currentSession?.stopPushToTalk();
   }
 
   private async startSession(signal: AbortSignal): Promise<void> {

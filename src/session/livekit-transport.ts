@@ -9,6 +9,7 @@ import type { AvatarTransport, ConnectionStats, TransportEvents } from './transp
 type LiveKit = typeof import('livekit-client');
 type Room = import('livekit-client').Room;
 type RemoteVideoTrack = import('livekit-client').RemoteVideoTrack;
+type LocalTrackPublication = import('livekit-client').LocalTrackPublication;
 
 /** How often the avatar's video is measured, in milliseconds. */
 const STATS_EVERY_MS = 2000;
@@ -24,6 +25,7 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
     packetLossFraction: undefined,
   };
   private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private microphone: { track: MediaStreamTrack; publication: LocalTrackPublication } | undefined;
 
   private constructor(private readonly livekit: LiveKit) {
     super();
@@ -146,11 +148,45 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
 
   async disconnect(): Promise<void> {
     clearInterval(this.statsTimer);
+    await this.unpublishMicrophone();
     this.leaving = true;
     await this.room.disconnect();
   }
 
   async startAudio(): Promise<void> {
     await this.room.startAudio();
+  }
+
+  async publishMicrophone(track: MediaStreamTrack): Promise<void> {
+    await this.unpublishMicrophone();
+    const { Track } = this.livekit;
+    try {
+      const publication = await this.room.localParticipant.publishTrack(track, {
+        source: Track.Source.Microphone,
+      });
+      this.microphone = { track, publication };
+    } catch (cause) {
+      track.stop();
+      throw new MediaError(`Could not send the microphone to the avatar's room: ${String(cause)}`, { cause });
+    }
+  }
+
+  async unpublishMicrophone(): Promise<void> {
+    const microphone = this.microphone;
+    this.microphone = undefined;
+    if (!microphone) return;
+    await this.room.localParticipant.unpublishTrack(microphone.track, true).catch(() => undefined);
+    microphone.track.stop();
+  }
+
+  async setMicrophoneMuted(muted: boolean): Promise<void> {
+    const publication = this.microphone?.publication;
+    if (!publication) return;
+    if (muted) await publication.mute();
+    else await publication.unmute();
+  }
+
+  async sendData(text: string): Promise<void> {
+    await this.room.localParticipant.publishData(new TextEncoder().encode(text), { reliable: true });
   }
 }

@@ -13,6 +13,20 @@ import { AVATAR_IDENTITY, IDLE_TIMEOUT_SECONDS, type Quality } from '../limits.j
 import { heygenProvider, type ProviderFactory, type StreamingProvider } from '../provider.js';
 import { type SpeakOptions, TaskQueue, type Utterance, type UtteranceEvents } from '../tasks/task-queue.js';
 import type { SessionTokenProvider } from '../tokens.js';
+import { watchAudioEnergy } from '../voice/audio-energy.js';
+import {
+  Conversation,
+  type ConversationEvents,
+  type ConversationState,
+  type TranscriptTurn,
+} from '../voice/conversation.js';
+import { type MicrophoneEnvironment, pageMicrophoneEnvironment } from '../voice/microphone.js';
+import {
+  type AudioEnergyWatcher,
+  type MicrophoneChange,
+  VoiceChat,
+  type VoiceChatOptions,
+} from '../voice/voice-chat.js';
 import type { AvatarEvent } from './avatar-events.js';
 import { validateSessionOptions } from './session-options.js';
 import type {
@@ -67,8 +81,10 @@ export interface SessionEnd {
   error?: StreamingAvatarError;
 }
 
-/** Events of an {@link AvatarSession}, beside the utterance events of its task queue. */
-export interface AvatarSessionEvents extends UtteranceEvents {
+/** Events of an {@link AvatarSession}, beside the utterance events of its task queue and its voice conversation. */
+export interface AvatarSessionEvents extends UtteranceEvents, ConversationEvents {
+  /** The microphone in use went away (unplugged); voice chat fell back to the system's default. */
+  microphoneChanged: (change: MicrophoneChange) => void;
   /** Every state change, after it happened. */
   stateChanged: (state: SessionState, previous: SessionState) => void;
   /** A connecting session moved on to `phase`. */
@@ -148,6 +164,10 @@ export interface AvatarSessionOptions {
   stopOnPageHide?: boolean | undefined;
   /** Where `pagehide` is listened for (default `globalThis` when it has `addEventListener`). */
   pageLifecycle?: EventTarget | undefined;
+  /** Where voice chat gets its microphone (default: this page's `navigator.mediaDevices`). */
+  microphoneEnvironment?: MicrophoneEnvironment | undefined;
+  /** Measures when the avatar's answer is first heard (default: Web Audio on its audio track). */
+  watchAudioEnergy?: AudioEnergyWatcher | undefined;
   /** Receives one line per state change and notable step. */
   log?: ((message: string) => void) | undefined;
 }
@@ -171,6 +191,8 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   private readonly options: AvatarSessionOptions;
   private readonly clock: Clock;
   private readonly queue: TaskQueue;
+  private readonly conversation: Conversation;
+  private voiceChat: VoiceChat | undefined;
   private readonly abort = new AbortController();
   private provider: StreamingProvider | undefined;
   private transport: AvatarTransport | undefined;
@@ -202,6 +224,13 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     this.options = options;
     this.clock = options.clock ?? systemClock;
     this.queue = new TaskQueue(this.utteranceEvents(), this.clock);
+    this.conversation = new Conversation(this.clock);
+    this.conversation.on('conversationStateChanged', (state, previous) =>
+      this.emit('conversationStateChanged', state, previous),
+    );
+    this.conversation.on('userSpeech', (text, final) => this.emit('userSpeech', text, final));
+    this.conversation.on('transcriptChanged', (transcript) => this.emit('transcriptChanged', transcript));
+    this.conversation.on('turnLatency', (latency) => this.emit('turnLatency', latency));
   }
 
   /** Set once `streaming.new` answered. */
@@ -349,6 +378,94 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   /** Unblocks audio playback; call it from a user gesture. */
   async startAudio(): Promise<void> {
     await this.transport?.startAudio();
+  }
+
+  /** Where the voice conversation is: `idle` without voice chat, then `listening`, `user_speaking`, … */
+  get conversationState(): ConversationState {
+    return this.conversation.state;
+  }
+
+  /** Both sides' turns of the voice conversation, in order (kept after voice chat stops). */
+  get transcript(): readonly TranscriptTurn[] {
+    return this.conversation.transcript;
+  }
+
+  /** The running voice chat's mode, or undefined when there is none. */
+  get voiceChatMode(): VoiceChatOptions['mode'] {
+    return this.voiceChat?.mode;
+  }
+
+  /**
+   * Starts voice chat: opens the microphone (echo cancellation, noise suppression, auto gain),
+   * publishes it in the session's room and puts the avatar in its listening pose. In
+   * `push-to-talk` mode the microphone sends nothing until `startPushToTalk()`. A voice chat
+   * already running is stopped first.
+   * @throws {StreamingAvatarError} `not_started` unless the session is connected.
+   * @throws {MicrophoneError} (`microphone`) why the microphone could not be opened: `denied`,
+   *   `missing`, `busy`, `insecure_context`, `unsupported`.
+   */
+  async startVoiceChat(options: VoiceChatOptions = {}): Promise<void> {
+    const { transport, provider, sessionId } = this;
+    if (this.currentState !== 'connected' || !transport || !provider || !sessionId) {
+      throw new StreamingAvatarError(
+        'not_started',
+        'Voice chat needs a connected session: start the avatar first.',
+      );
+    }
+    await this.stopVoiceChat();
+    const voiceChat = new VoiceChat(
+      {
+        sessionId,
+        provider,
+        transport,
+        conversation: this.conversation,
+        media: this.currentMedia,
+        environment: this.options.microphoneEnvironment ?? pageMicrophoneEnvironment(),
+        watchEnergy: this.options.watchAudioEnergy ?? watchAudioEnergy,
+        onMicrophoneChanged: (change) => this.emit('microphoneChanged', change),
+        log: (message) => this.options.log?.(`session ${sessionId}: ${message}`),
+      },
+      options.mode ?? 'conversational',
+    );
+    this.voiceChat = voiceChat;
+    try {
+      await voiceChat.start(options);
+    } catch (error) {
+      this.voiceChat = undefined;
+      await voiceChat.stop();
+      throw error;
+    }
+  }
+
+  /** Stops voice chat and releases the microphone; the session goes on. Idempotent. */
+  async stopVoiceChat(): Promise<void> {
+    const voiceChat = this.voiceChat;
+    this.voiceChat = undefined;
+    await voiceChat?.stop();
+  }
+
+  /** Mutes the microphone (voice chat goes on; nothing of the microphone is sent). */
+  async mute(): Promise<void> {
+    await this.voiceChat?.setMuted(true);
+  }
+
+  async unmute(): Promise<void> {
+    await this.voiceChat?.setMuted(false);
+  }
+
+  /** Switches voice chat to another microphone. @throws {MicrophoneError} */
+  async setMicrophone(deviceId: string | undefined): Promise<void> {
+    await this.voiceChat?.setMicrophone(deviceId);
+  }
+
+  /** Push-to-talk: the user holds the talk key (sends `"push_to_talk:start"`, opens the microphone). */
+  async startPushToTalk(): Promise<void> {
+    await this.voiceChat?.startTalking();
+  }
+
+  /** Push-to-talk: the user let go (sends `"push_to_talk:stop"`, closes the microphone). */
+  async stopPushToTalk(): Promise<void> {
+    await this.voiceChat?.stopTalking();
   }
 
   /** An emitter for the task queue whose events come out of this session, named as they are. */
@@ -515,6 +632,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       const parsed = this.provider!.parsePacket(payload, topic);
       if (parsed.kind === 'event') {
         this.queue.handleAvatarEvent(parsed.event);
+        this.voiceChat?.handleAvatarEvent(parsed.event);
         this.emit('avatarEvent', parsed.event);
       } else if (parsed.kind === 'unknown') {
         this.emit('unknownEvent', parsed.type, parsed.value);
@@ -648,6 +766,8 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       new StreamingAvatarError('session_closed', 'The session has ended; start a new session to speak.'),
     );
     this.pageLifecycle()?.removeEventListener('pagehide', this.handlePageHide);
+    // The microphone is released first, whatever happens to the server stop.
+    await this.stopVoiceChat().catch(() => undefined);
     const [stopped] = await Promise.allSettled([this.stopServerSession(), this.transport?.disconnect()]);
     this.currentEndedAt = this.clock.now();
     this.currentPhase = undefined;

@@ -50,6 +50,14 @@ export interface AvatarTransport extends EventEmitter<TransportEvents> {
   readonly canPlaybackAudio: boolean;
   /** Unblocks audio; call it from a user gesture (a click). */
   startAudio(): Promise<void>;
+  /** Publishes the user's microphone in the room (voice chat); replaces one published before. */
+  publishMicrophone(track: MediaStreamTrack): Promise<void>;
+  /** Takes the microphone out of the room and stops it (the browser's recording indicator goes off). */
+  unpublishMicrophone(): Promise<void>;
+  /** Mutes or unmutes the published microphone: muted, nothing of it is sent. */
+  setMicrophoneMuted(muted: boolean): Promise<void>;
+  /** Sends a text message on the room's data channel, reliably (push-to-talk's messages). */
+  sendData(text: string): Promise<void>;
 }
 
 /** Creates the transport for one session; async so its library is loaded only when needed. */

@@ -33,6 +33,23 @@ export class CanvasTransport extends EventEmitter<TransportEvents> implements Av
   async startAudio() {
     this.audioStarts += 1;
   }
+  microphone: MediaStreamTrack | undefined;
+  microphoneMuted = false;
+  readonly sent: string[] = [];
+  async publishMicrophone(track: MediaStreamTrack) {
+    this.microphone?.stop();
+    this.microphone = track;
+  }
+  async unpublishMicrophone() {
+    this.microphone?.stop();
+    this.microphone = undefined;
+  }
+  async setMicrophoneMuted(muted: boolean) {
+    this.microphoneMuted = muted;
+  }
+  async sendData(text: string) {
+    this.sent.push(text);
+  }
   /** Plays a data packet from the avatar. */
   avatarSays(value: object) {
     this.emit('data', new TextEncoder().encode(JSON.stringify(value)), 'heygen', undefined);

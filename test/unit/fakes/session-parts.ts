@@ -80,6 +80,17 @@ export class FakeProvider implements StreamingProvider {
   parsePacket(payload: Uint8Array) {
     return parseAvatarPacket(payload);
   }
+  async setListening(sessionId: string, listening: boolean) {
+    this.calls.push(`${listening ? 'start' : 'stop'}_listening ${sessionId}`);
+  }
+  /** The voice-chat socket's listener while one is open: the test plays `user_start` and so on. */
+  voiceEvents: ((eventType: string) => void) | undefined;
+  openVoiceEvents(_sessionId: string, onEvent: (eventType: string) => void) {
+    this.voiceEvents = onEvent;
+    return () => {
+      this.voiceEvents = undefined;
+    };
+  }
   count(prefix: string) {
     return this.calls.filter((call) => call.startsWith(prefix)).length;
   }
@@ -113,6 +124,25 @@ export class FakeTransport extends EventEmitter<TransportEvents> implements Avat
   async startAudio() {
     this.calls.push('startAudio');
     this.canPlaybackAudio = true;
+  }
+  /** The microphone track in the room, and the data messages sent. */
+  microphone: MediaStreamTrack | undefined;
+  microphoneMuted = false;
+  readonly sent: string[] = [];
+  async publishMicrophone(track: MediaStreamTrack) {
+    this.calls.push('publish microphone');
+    await this.unpublishMicrophone();
+    this.microphone = track;
+  }
+  async unpublishMicrophone() {
+    this.microphone?.stop();
+    this.microphone = undefined;
+  }
+  async setMicrophoneMuted(muted: boolean) {
+    this.microphoneMuted = muted;
+  }
+  async sendData(text: string) {
+    this.sent.push(text);
   }
   /** Plays a data packet from the avatar. */
   avatarSays(value: unknown, identity = 'heygen') {

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { AvatarSession, type AvatarSessionOptions } from '../../src/session/session.js';
+import type { ConversationState, TurnLatency } from '../../src/voice/conversation.js';
+import { type MicrophoneEnvironment, toMicrophoneError } from '../../src/voice/microphone.js';
+import { FakeClock, settle } from './fakes/clock.js';
+import { FakeProvider, FakeTransport } from './fakes/session-parts.js';
+
+/** A microphone track the test can end, as an unplugged device does. */
+class FakeTrack extends EventTarget {
+  readyState: 'live' | 'ended' = 'live';
+  constructor(readonly deviceId: string) {
+    super();
+  }
+  stop() {
+    this.readyState = 'ended';
+  }
+  unplug() {
+    this.stop();
+    this.dispatchEvent(new Event('ended'));
+  }
+}
+
+function microphones(secure = true) {
+  const opened: FakeTrack[] = [];
+  const environment: MicrophoneEnvironment = {
+    isSecureContext: secure,
+    origin: 'http://shop.example',
+    mediaDevices: {
+      async getUserMedia(constraints) {
+        const audio = constraints?.audio as { deviceId?: { exact: string } };
+        const track = new FakeTrack(audio.deviceId?.exact ?? 'default');
+        opened.push(track);
+        return { getAudioTracks: () => [track] } as unknown as MediaStream;
+      },
+    },
+  };
+  return { environment, opened };
+}
+
+async function connected(options: Partial<AvatarSessionOptions> = {}) {
+  const clock = new FakeClock();
+  const provider = new FakeProvider();
+  const transport = new FakeTransport();
+  const mics = microphones();
+  let onLoud: (() => void) | undefined;
+  const session = new AvatarSession({
+    token: async () => 'token',
+    provider: () => provider,
+    transport: async () => transport,
+    clock,
+    pageLifecycle: new EventTarget(),
+    microphoneEnvironment: mics.environment,
+    watchAudioEnergy: (_media, loud) => {
+      onLoud = loud;
+      return () => (onLoud = undefined);
+    },
+    ...options,
+  });
+  await session.start();
+  const states: ConversationState[] = [];
+  session.on('conversationStateChanged', (state) => states.push(state));
+  return { session, clock, provider, transport, mics, states, loud: () => onLoud?.() };
+}
+
+describe('voice chat', () => {
+  it('publishes the microphone in the session’s own room, listens, and releases it on stop', async () => {
+    const { session, transport, provider, mics } = await connected();
+    await session.startVoiceChat();
+    expect(transport.microphone).toBe(mics.opened[0]);
+    expect(provider.calls).toContain('start_listening session-1');
+    await session.stopVoiceChat();
+    expect(mics.opened[0]!.readyState).toBe('ended');
+    expect(session.state).toBe('connected');
+    expect(provider.calls).toContain('stop_listening session-1');
+  });
+
+  it('stopping the session always releases the microphone', async () => {
+    for (const mode of ['conversational', 'push-to-talk'] as const) {
+      const { session, mics } = await connected();
+      await session.startVoiceChat({ mode });
+      await session.startPushToTalk();
+      await session.stop();
+      expect(mics.opened.every((track) => track.readyState === 'ended')).toBe(true);
+      expect(session.conversationState).toBe('idle');
+    }
+  });
+
+  it('follows a turn: listening → user_speaking → thinking → avatar_speaking → listening, with the transcript and latency', async () => {
+    const { session, clock, provider, transport, states, loud } = await connected();
+    const latencies: TurnLatency[] = [];
+    session.on('turnLatency', (latency) => latencies.push(latency));
+    await session.startVoiceChat();
+    provider.voiceEvents!('user_start');
+    await clock.advance(1500);
+    provider.voiceEvents!('user_stop');
+    await clock.advance(300);
+    transport.avatarSays({
+      type: 'user_talking_message',
+      task_id: 'u1',
+      message: 'What are your opening hours?',
+    });
+    transport.avatarSays({ type: 'user_end_message', task_id: 'u1' });
+    await clock.advance(500);
+    transport.avatarSays({ type: 'avatar_start_talking', task_id: 'a1' });
+    transport.avatarSays({ type: 'avatar_talking_message', task_id: 'a1', message: 'We open ' });
+    await clock.advance(120);
+    loud();
+    transport.avatarSays({ type: 'avatar_talking_message', task_id: 'a1', message: 'at nine.' });
+    await clock.advance(1000);
+    transport.avatarSays({ type: 'avatar_stop_talking', task_id: 'a1' });
+    expect(states).toEqual(['listening', 'user_speaking', 'thinking', 'avatar_speaking', 'listening']);
+    expect(session.transcript.map(({ role, text }) => ({ role, text }))).toEqual([
+      { role: 'user', text: 'What are your opening hours?' },
+      { role: 'avatar', text: 'We open at nine.' },
+    ]);
+    expect(
+      session.transcript.every((turn) => turn.endedAt !== undefined && turn.endedAt >= turn.startedAt),
+    ).toBe(true);
+    expect(latencies).toHaveLength(1);
+    expect(latencies[0]).toMatchObject({ toTranscriptMs: 300, toAvatarStartMs: 800, toFirstAudioMs: 920 });
+  });
+
+  it('push-to-talk: the microphone sends nothing while the key is up, and the key sends the contract’s messages', async () => {
+    const { session, transport, states } = await connected();
+    await session.startVoiceChat({ mode: 'push-to-talk' });
+    expect(transport.microphoneMuted).toBe(true);
+    await session.startPushToTalk();
+    expect(transport.microphoneMuted).toBe(false);
+    await session.stopPushToTalk();
+    expect(transport.microphoneMuted).toBe(true);
+    expect(transport.sent).toEqual(['"push_to_talk:start"', '"push_to_talk:stop"']);
+    expect(states).toEqual(['listening', 'user_speaking', 'thinking']);
+  });
+
+  it('mute and unmute keep voice chat on', async () => {
+    const { session, transport } = await connected();
+    await session.startVoiceChat({ muted: true });
+    expect(transport.microphoneMuted).toBe(true);
+    await session.unmute();
+    expect(transport.microphoneMuted).toBe(false);
+    await session.mute();
+    expect(transport.microphoneMuted).toBe(true);
+  });
+
+  it('falls back to the default microphone when the one in use is unplugged, and says so', async () => {
+    const { session, transport, mics } = await connected();
+    const changes: unknown[] = [];
+    session.on('microphoneChanged', (change) => changes.push(change));
+    await session.startVoiceChat({ deviceId: 'usb-headset' });
+    mics.opened[0]!.unplug();
+    await settle();
+    expect(mics.opened.map((track) => track.deviceId)).toEqual(['usb-headset', 'default']);
+    expect(transport.microphone).toBe(mics.opened[1]);
+    expect(changes).toEqual([{ deviceId: undefined, reason: 'device_lost' }]);
+  });
+
+  it('needs a connected session', async () => {
+    const session = new AvatarSession({ token: async () => 'token' });
+    await expect(session.startVoiceChat()).rejects.toMatchObject({ code: 'not_started' });
+  });
+});
+
+describe('microphone errors', () => {
+  it.each([
+    ['NotAllowedError', 'denied'],
+    ['SecurityError', 'denied'],
+    ['NotFoundError', 'missing'],
+    ['OverconstrainedError', 'missing'],
+    ['NotReadableError', 'busy'],
+  ])('%s becomes a microphone error with reason %s', (name, reason) => {
+    const error = toMicrophoneError(new DOMException('refused', name));
+    expect(error).toMatchObject({ code: 'microphone', reason });
+  });
+
+  it('an http page other than localhost is told why, before the browser is asked', async () => {
+    const { environment, opened } = microphones(false);
+    const { session } = await connected({ microphoneEnvironment: environment });
+    const error = await session.startVoiceChat().catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'microphone', reason: 'insecure_context' });
+    expect((error as Error).message).toContain('http://shop.example is served over http');
+    expect(opened).toEqual([]);
+  });
+});
