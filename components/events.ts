@@ -2,7 +2,14 @@
  * DOM events of the elements. All bubble, cross shadow roots (`composed`) and share the `avatar-`
  * prefix; they are declared in `GlobalEventHandlersEventMap`, so listeners are typed.
  */
-import type { AvatarState, EndReason, ExpiryReason, StreamingAvatarError } from '../src/index.js';
+import type {
+  AvatarState,
+  ConversationState,
+  EndReason,
+  ExpiryReason,
+  StreamingAvatarError,
+  TurnLatency,
+} from '../src/index.js';
 
 const init = { bubbles: true, composed: true } as const;
 
@@ -82,6 +89,33 @@ export class AvatarEndedEvent extends Event {
   }
 }
 
+/** The voice conversation moved on (`listening`, `user_speaking`, `thinking`, `avatar_speaking`, `idle`). */
+export class AvatarConversationStateChangeEvent extends Event {
+  constructor(
+    readonly state: ConversationState,
+    readonly previous: ConversationState,
+  ) {
+    super('avatar-conversation-state-change', init);
+  }
+}
+
+/** What the user said, as the avatar heard it (`final` once the turn's transcript is complete). */
+export class AvatarUserSpeechEvent extends Event {
+  constructor(
+    readonly text: string,
+    readonly final: boolean,
+  ) {
+    super('avatar-user-speech', init);
+  }
+}
+
+/** How long a user turn waited for its answer, in milliseconds (see `TurnLatency`). */
+export class AvatarTurnLatencyEvent extends Event {
+  constructor(readonly latency: TurnLatency) {
+    super('avatar-turn-latency', init);
+  }
+}
+
 /** Something failed; `error.code` says what. */
 export class AvatarErrorEvent extends Event {
   constructor(readonly error: StreamingAvatarError) {
@@ -99,5 +133,8 @@ declare global {
     'avatar-expiring': AvatarExpiringEvent;
     'avatar-ended': AvatarEndedEvent;
     'avatar-error': AvatarErrorEvent;
+    'avatar-conversation-state-change': AvatarConversationStateChangeEvent;
+    'avatar-user-speech': AvatarUserSpeechEvent;
+    'avatar-turn-latency': AvatarTurnLatencyEvent;
   }
 }

@@ -5,6 +5,7 @@
 export { AvatarCaptionsElement, type CaptionCue } from './captions/captions.js';
 export { AvatarCreditMeterElement } from './credit-meter/credit-meter.js';
 export {
+  AvatarConversationStateChangeEvent,
   AvatarEndedEvent,
   AvatarErrorEvent,
   AvatarExpiringEvent,
@@ -13,6 +14,8 @@ export {
   AvatarSpeakingStartEvent,
   AvatarStateChangeEvent,
   AvatarTalkingMessageEvent,
+  AvatarTurnLatencyEvent,
+  AvatarUserSpeechEvent,
 } from './events.js';
 export { type ChromaKeyOptions, ChromaKeyRenderer, type Rgb } from './streaming-avatar/chroma-key.js';
 export { StreamingAvatarElement } from './streaming-avatar/streaming-avatar.js';

@@ -1,12 +1,17 @@
 import { html, LitElement } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { watchAvatar } from '../avatar-target.js';
-import type { AvatarTalkingMessageEvent } from '../events.js';
+import type { AvatarTalkingMessageEvent, AvatarUserSpeechEvent } from '../events.js';
 import type { StreamingAvatarElement } from '../streaming-avatar/streaming-avatar.js';
 import { styles } from './captions.styles.js';
 
-/** One caption: the words of one task, with when they were spoken (milliseconds since the first caption). */
+/**
+ * One caption: the words of one avatar task or one user turn, with when they were spoken
+ * (milliseconds since the first caption).
+ */
 export interface CaptionCue {
+  /** `avatar` for the avatar's words, `user` for what the user said in voice chat. */
+  role: 'avatar' | 'user';
   taskId: string;
   text: string;
   startMs: number;
@@ -14,11 +19,13 @@ export interface CaptionCue {
 }
 
 /**
- * What the avatar is saying, from its own talking messages, in an `aria-live` region.
+ * What the avatar is saying, from its own talking messages, and what the user said in voice chat,
+ * in an `aria-live` region; each line says who spoke.
  *
  * @summary Captions (the current line) or a transcript (every line) of a `<streaming-avatar>`.
  *
- * @csspart caption - Each line.
+ * @csspart caption - Each line (also `caption-user` or `caption-avatar`).
+ * @csspart speaker - The speaker's name before a line.
  * @csspart region - The live region holding the lines.
  *
  * @cssproperty --captions-background - Behind the lines (default translucent black).
@@ -51,6 +58,7 @@ export class AvatarCaptionsElement extends LitElement {
     this.stopWatching = watchAvatar(this, this.for, (target) => {
       this.target = target;
       target.addEventListener('avatar-talking-message', this.handleMessage);
+      target.addEventListener('avatar-user-speech', this.handleUserSpeech);
     });
   }
 
@@ -58,6 +66,7 @@ export class AvatarCaptionsElement extends LitElement {
     super.disconnectedCallback();
     this.stopWatching?.();
     this.target?.removeEventListener('avatar-talking-message', this.handleMessage);
+    this.target?.removeEventListener('avatar-user-speech', this.handleUserSpeech);
     this.target = undefined;
   }
 
@@ -67,33 +76,61 @@ export class AvatarCaptionsElement extends LitElement {
     this.originMs = undefined;
   }
 
-  /** The transcript as a WebVTT document, one cue per task. */
+  /**
+   * The transcript as a WebVTT document: one cue per avatar task or user turn, each in a voice span
+   * (`<v Avatar>`, `<v User>`), the text escaped so `&`, `<` and `-->` cannot break a cue.
+   */
   toWebVTT(): string {
     const cues = this.cues.map(
       (cue, index) =>
-        `${index + 1}\n${vttTime(cue.startMs)} --> ${vttTime(Math.max(cue.endMs, cue.startMs + 500))}\n${cue.text.trim()}`,
+        `${index + 1}\n${vttTime(cue.startMs)} --> ${vttTime(Math.max(cue.endMs, cue.startMs + 500))}\n` +
+        `<v ${cue.role === 'user' ? 'User' : 'Avatar'}>${escapeVtt(cue.text.trim())}`,
     );
     return `${['WEBVTT', ...cues].join('\n\n')}\n`;
   }
 
-  private readonly handleMessage = (event: AvatarTalkingMessageEvent): void => {
+  private elapsedMs(): number {
     const now = performance.now();
     this.originMs ??= now;
-    const at = now - this.originMs;
+    return now - this.originMs;
+  }
+
+  private readonly handleMessage = (event: AvatarTalkingMessageEvent): void => {
+    const at = this.elapsedMs();
     const last = this.cues.at(-1);
-    if (last && last.taskId === event.taskId) {
+    if (last && last.role === 'avatar' && last.taskId === event.taskId) {
       this.cues = [...this.cues.slice(0, -1), { ...last, text: last.text + event.message, endMs: at }];
     } else {
-      this.cues = [...this.cues, { taskId: event.taskId, text: event.message, startMs: at, endMs: at }];
+      this.cues = [
+        ...this.cues,
+        { role: 'avatar', taskId: event.taskId, text: event.message, startMs: at, endMs: at },
+      ];
     }
+  };
+
+  private readonly handleUserSpeech = (event: AvatarUserSpeechEvent): void => {
+    if (!event.final) return;
+    const at = this.elapsedMs();
+    this.cues = [
+      ...this.cues,
+      { role: 'user', taskId: `user-${this.cues.length}`, text: event.text, startMs: at, endMs: at },
+    ];
   };
 
   override render() {
     const shown = this.mode === 'transcript' ? this.cues : this.cues.slice(-1);
     return html`<div part="region" role="log" aria-live="polite" aria-label="Avatar captions">
-      ${shown.map((cue) => html`<p part="caption">${cue.text.trim()}</p>`)}
+      ${shown.map(
+        (cue) =>
+          html`<p part="caption caption-${cue.role}"><span part="speaker">${cue.role === 'user' ? 'You' : 'Avatar'}:</span> ${cue.text.trim()}</p>`,
+      )}
     </div>`;
   }
+}
+
+/** Text safe inside a WebVTT cue: `&` and `<` as entities, and no `-->` (which would end the cue's timing). */
+function escapeVtt(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function vttTime(ms: number): string {

@@ -116,4 +116,13 @@ export const styles = css`
   :host([connection-quality='lost']) [part='connection-quality']::before {
     color: var(--avatar-quality-lost, #f87171);
   }
+  [part='microphone'] {
+    position: absolute;
+    left: 12px;
+    bottom: 12px;
+    touch-action: none;
+  }
+  [part='microphone'][aria-pressed='true'] {
+    background: var(--avatar-microphone-active, #d92d20);
+  }
 `;

@@ -8,15 +8,18 @@ import type {
   ConnectionQuality,
   ConnectionStats,
   ConnectPhase,
+  ConversationState,
   EndReason,
   Quality,
   SpeakOptions,
   Utterance,
+  VoiceChatOptions,
 } from '../../src/index.js';
 import { AvatarController } from '../../src/session/controller.js';
 import { fromEndpoint } from '../../src/tokens.js';
 import {
   AVATAR_CONNECTED_EVENT,
+  AvatarConversationStateChangeEvent,
   AvatarEndedEvent,
   AvatarErrorEvent,
   AvatarExpiringEvent,
@@ -25,6 +28,8 @@ import {
   AvatarSpeakingStartEvent,
   AvatarStateChangeEvent,
   AvatarTalkingMessageEvent,
+  AvatarTurnLatencyEvent,
+  AvatarUserSpeechEvent,
 } from '../events.js';
 import { ChromaKeyRenderer, type Rgb } from './chroma-key.js';
 import { styles } from './streaming-avatar.styles.js';
@@ -65,6 +70,7 @@ const END_LABELS: Record<EndReason, string> = {
  * @csspart retry - The retry button on failure.
  * @csspart start - The start button when idle or ended.
  * @csspart unmute - The "tap to unmute" button when the browser blocks audio.
+ * @csspart microphone - The microphone button (with `voice-chat`): a toggle, or hold-to-talk in push-to-talk mode.
  * @csspart connection-quality - The connection grade while connected (`excellent`, `good`, `poor`, `lost`).
  *
  * @cssproperty --avatar-background - Backdrop behind the video (default #111; transparent with chroma key).
@@ -74,6 +80,7 @@ const END_LABELS: Record<EndReason, string> = {
  * @cssproperty --avatar-radius - Corner radius.
  * @cssproperty --avatar-focus-ring - Keyboard focus outline colour.
  * @cssproperty --avatar-font - Font of the overlay.
+ * @cssproperty --avatar-microphone-active - The microphone button while it listens or is held.
  * @cssproperty --avatar-quality-good - Dot colour of an excellent or good connection.
  * @cssproperty --avatar-quality-poor - Dot colour of a poor connection.
  * @cssproperty --avatar-quality-lost - Dot colour of a lost connection.
@@ -86,6 +93,9 @@ const END_LABELS: Record<EndReason, string> = {
  * @fires avatar-expiring - {@link AvatarExpiringEvent} (seconds left)
  * @fires avatar-ended - {@link AvatarEndedEvent} (the end reason)
  * @fires avatar-error - {@link AvatarErrorEvent} (the typed error)
+ * @fires avatar-conversation-state-change - {@link AvatarConversationStateChangeEvent}
+ * @fires avatar-user-speech - {@link AvatarUserSpeechEvent} (what the user said)
+ * @fires avatar-turn-latency - {@link AvatarTurnLatencyEvent} (milliseconds per user turn)
  */
 @customElement('streaming-avatar')
 export class StreamingAvatarElement extends LitElement {
@@ -136,6 +146,12 @@ export class StreamingAvatarElement extends LitElement {
   /** With `end-when-hidden`: start a fresh session when the page is visible again. */
   @property({ attribute: 'restart-when-visible', type: Boolean }) restartWhenVisible = false;
 
+  /**
+   * Shows a microphone button: `conversational` (a toggle; the avatar detects the turns) or
+   * `push-to-talk` (hold the button, or Space while it has focus, to talk). Absent: no button.
+   */
+  @property({ attribute: 'voice-chat' }) voiceChat: 'conversational' | 'push-to-talk' | undefined;
+
   /** Silence the avatar's audio. */
   @property({ type: Boolean, reflect: true }) muted = false;
 
@@ -163,6 +179,8 @@ export class StreamingAvatarElement extends LitElement {
   @state() private audioBlocked = false;
   @state() private media: MediaStream | undefined;
   @state() private connection: ConnectionStats | undefined;
+  @state() private conversation: ConversationState = 'idle';
+  @state() private talking = false;
 
   @query('video') private video!: HTMLVideoElement;
   @query('canvas') private canvas: HTMLCanvasElement | undefined;
@@ -254,6 +272,43 @@ export class StreamingAvatarElement extends LitElement {
     await this.controller.interrupt();
   }
 
+  /**
+   * The voice conversation's state (read-only, reflected as `conversation-state`): `idle`,
+   * `listening`, `user_speaking`, `thinking`, `avatar_speaking`.
+   */
+  get conversationState(): ConversationState {
+    return this.conversation;
+  }
+
+  /**
+   * Starts voice chat (see `AvatarController.startVoiceChat`); a failure is also shown.
+   * @throws {MicrophoneError} why the microphone could not be opened.
+   */
+  async startVoiceChat(options: VoiceChatOptions = {}): Promise<void> {
+    try {
+      await this.controller.startVoiceChat({ mode: this.voiceChat ?? 'conversational', ...options });
+    } catch (error) {
+      if (error instanceof StreamingAvatarError) throw this.fail(error);
+      throw error;
+    }
+  }
+
+  /** Stops voice chat and releases the microphone; the session goes on. */
+  async stopVoiceChat(): Promise<void> {
+    await this.controller.stopVoiceChat();
+  }
+
+  /** Push-to-talk: talk while held (the button, Space, or this from your own control). */
+  async startPushToTalk(): Promise<void> {
+    this.talking = true;
+    await this.controller.startPushToTalk();
+  }
+
+  async stopPushToTalk(): Promise<void> {
+    this.talking = false;
+    await this.controller.stopPushToTalk();
+  }
+
   private buildOptions() {
     return {
       token: fromEndpoint(this.tokenUrl),
@@ -279,7 +334,10 @@ export class StreamingAvatarElement extends LitElement {
         this.endReason = undefined;
         this.media = undefined;
       }
-      if (next === 'closed' || next === 'failed') this.connection = undefined;
+      if (next === 'closed' || next === 'failed') {
+        this.connection = undefined;
+        this.talking = false;
+      }
       this.dispatchEvent(new AvatarStateChangeEvent(next, previous));
     });
     controller.on('phase', (phase) => {
@@ -310,6 +368,12 @@ export class StreamingAvatarElement extends LitElement {
       this.dispatchEvent(new AvatarExpiringEvent(seconds, reason)),
     );
     controller.on('stopFailed', (error) => this.fail(error));
+    controller.on('conversationStateChanged', (next, previous) => {
+      this.conversation = next;
+      this.dispatchEvent(new AvatarConversationStateChangeEvent(next, previous));
+    });
+    controller.on('userSpeech', (text, final) => this.dispatchEvent(new AvatarUserSpeechEvent(text, final)));
+    controller.on('turnLatency', (latency) => this.dispatchEvent(new AvatarTurnLatencyEvent(latency)));
     controller.on('ended', ({ reason, error }) => {
       this.endReason = reason;
       this.chromaKey?.stop();
@@ -325,6 +389,7 @@ export class StreamingAvatarElement extends LitElement {
 
   protected override updated(changed: PropertyValues): void {
     if (changed.has('currentState')) this.setAttribute('state', this.currentState);
+    if (changed.has('conversation')) this.setAttribute('conversation-state', this.conversation);
     if (changed.has('connection')) {
       if (this.connection) this.setAttribute('connection-quality', this.connection.quality);
       else this.removeAttribute('connection-quality');
@@ -367,6 +432,47 @@ export class StreamingAvatarElement extends LitElement {
     this.chromaKey ??= new ChromaKeyRenderer(this.video, this.canvas);
     this.chromaKey.setKeyColor(parseHexColor(this.keyColor));
     this.chromaKey.start();
+  }
+
+  private readonly handleMicrophoneToggle = (): void => {
+    const running = this.conversation !== 'idle';
+    (running ? this.stopVoiceChat() : this.startVoiceChat()).catch(() => undefined);
+  };
+
+  private readonly handleTalkDown = (event: Event): void => {
+    if (event instanceof KeyboardEvent && (event.key !== ' ' || event.repeat)) return;
+    event.preventDefault();
+    const talk = () => this.startPushToTalk();
+    (this.conversation === 'idle' ? this.startVoiceChat({ mode: 'push-to-talk' }).then(talk) : talk()).catch(
+      () => undefined,
+    );
+  };
+
+  private readonly handleTalkUp = (event: Event): void => {
+    if (event instanceof KeyboardEvent && event.key !== ' ') return;
+    if (!this.talking) return;
+    event.preventDefault();
+    this.stopPushToTalk().catch(() => undefined);
+  };
+
+  private renderMicrophone() {
+    if (this.voiceChat === 'push-to-talk') {
+      return html`<button
+        part="microphone"
+        aria-pressed=${this.talking ? 'true' : 'false'}
+        @pointerdown=${this.handleTalkDown}
+        @pointerup=${this.handleTalkUp}
+        @pointerleave=${this.handleTalkUp}
+        @keydown=${this.handleTalkDown}
+        @keyup=${this.handleTalkUp}
+      >
+        <span aria-hidden="true">🎙</span> ${this.talking ? 'Talking…' : 'Hold to talk'}
+      </button>`;
+    }
+    const on = this.conversation !== 'idle';
+    return html`<button part="microphone" aria-pressed=${on ? 'true' : 'false'} @click=${this.handleMicrophoneToggle}>
+      <span aria-hidden="true">🎙</span> ${on ? 'Stop talking' : 'Talk'}
+    </button>`;
   }
 
   private handleStart(): void {
@@ -428,6 +534,7 @@ export class StreamingAvatarElement extends LitElement {
       </div>
       ${this.renderOverlay()}
       ${live && this.connection ? this.renderConnection(this.connection) : nothing}
+      ${live && this.voiceChat ? this.renderMicrophone() : nothing}
       ${
         this.audioBlocked && live
           ? html`<button part="unmute" @click=${this.handleUnmute}><span aria-hidden="true">🔊</span> Tap to unmute</button>`

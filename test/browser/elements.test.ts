@@ -5,6 +5,8 @@ import {
   type AvatarCaptionsElement,
   type AvatarCreditMeterElement,
   AvatarErrorEvent,
+  AvatarTalkingMessageEvent,
+  AvatarUserSpeechEvent,
   ChromaKeyRenderer,
   type StreamingAvatarElement,
 } from '../../components/index.js';
@@ -314,10 +316,101 @@ describe('<streaming-avatar>', () => {
     expect(events).to.deep.equal(['avatar-speaking-start', 'avatar-speaking-end']);
     const captions = host.querySelector('avatar-captions') as AvatarCaptionsElement;
     await captions.updateComplete;
-    expect(captions.shadowRoot!.querySelector('[part="caption"]')!.textContent).to.equal('Hello there.');
+    expect(captions.shadowRoot!.querySelector('[part~="caption"]')!.textContent).to.equal(
+      'Avatar: Hello there.',
+    );
     expect(captions.shadowRoot!.querySelector('[aria-live="polite"]')).to.not.equal(null);
-    expect(captions.toWebVTT()).to.match(/^WEBVTT\n\n1\n00:00:00\.000 --> 00:00:00\.\d{3}\nHello there\.\n$/);
+    expect(captions.toWebVTT()).to.match(
+      /^WEBVTT\n\n1\n00:00:00\.000 --> 00:00:00\.\d{3}\n<v Avatar>Hello there\.\n$/,
+    );
     await expectAccessible(host);
+  });
+});
+
+describe('voice chat in <streaming-avatar>', () => {
+  /** A real (silent) microphone track from Web Audio, behind an injected getUserMedia. */
+  function fakeMicrophone() {
+    const opened: MediaStreamTrack[] = [];
+    return {
+      opened,
+      environment: {
+        isSecureContext: true,
+        origin: location.origin,
+        mediaDevices: {
+          async getUserMedia() {
+            const stream = new AudioContext().createMediaStreamDestination().stream;
+            opened.push(stream.getAudioTracks()[0]!);
+            return stream;
+          },
+        },
+      },
+    };
+  }
+
+  async function voiceAvatar(mode: string) {
+    const backend = fakeBackend();
+    const microphone = fakeMicrophone();
+    const host = mount(`<streaming-avatar token-url="/token" voice-chat="${mode}"></streaming-avatar>`);
+    const avatar = avatarIn(host);
+    avatar.createSession = backend.createSession;
+    avatar.sessionOptions = { microphoneEnvironment: microphone.environment };
+    await avatar.start();
+    await avatar.updateComplete;
+    const button = () => avatar.shadowRoot!.querySelector('[part="microphone"]') as HTMLButtonElement;
+    return { host, avatar, backend, microphone, button };
+  }
+
+  it('a Talk button starts and stops voice chat, reflecting conversation-state; the microphone is released', async () => {
+    const { host, avatar, microphone, button } = await voiceAvatar('conversational');
+    expect(button().textContent!.trim()).to.contain('Talk');
+    await expectAccessible(host);
+    button().click();
+    await until(() => avatar.getAttribute('conversation-state') === 'listening', 'listening');
+    await avatar.updateComplete;
+    expect(button().getAttribute('aria-pressed')).to.equal('true');
+    button().click();
+    await until(() => avatar.getAttribute('conversation-state') === 'idle', 'idle');
+    expect(microphone.opened[0]!.readyState).to.equal('ended');
+  });
+
+  it('push-to-talk by keyboard: Space held talks, released stops, and nothing is sent while it is up', async () => {
+    const { host, avatar, backend, button } = await voiceAvatar('push-to-talk');
+    button().focus();
+    button().dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true }));
+    await until(() => backend.transport.sent.length === 1, 'push_to_talk:start');
+    expect(backend.transport.microphoneMuted).to.equal(false);
+    expect(avatar.getAttribute('conversation-state')).to.equal('user_speaking');
+    await avatar.updateComplete;
+    expect(button().getAttribute('aria-pressed')).to.equal('true');
+    await expectAccessible(host);
+    button().dispatchEvent(new KeyboardEvent('keyup', { key: ' ', bubbles: true }));
+    await until(() => backend.transport.sent.length === 2, 'push_to_talk:stop');
+    expect(backend.transport.sent).to.deep.equal(['"push_to_talk:start"', '"push_to_talk:stop"']);
+    expect(backend.transport.microphoneMuted).to.equal(true);
+  });
+
+  it('captions label both sides and export them as WebVTT voice spans, escaped', async () => {
+    const host = mount(
+      '<streaming-avatar id="v" token-url="/token"></streaming-avatar><avatar-captions for="v" mode="transcript"></avatar-captions>',
+    );
+    const avatar = avatarIn(host);
+    const captions = host.querySelector('avatar-captions') as AvatarCaptionsElement;
+    await captions.updateComplete;
+    await until(
+      () => (captions as unknown as { target?: unknown }).target !== undefined,
+      'the captions to find the avatar',
+    );
+    avatar.dispatchEvent(new AvatarUserSpeechEvent('Is A <b> & B --> C?', true));
+    avatar.dispatchEvent(new AvatarTalkingMessageEvent('Yes.', 'task-1'));
+    await captions.updateComplete;
+    const lines = [...captions.shadowRoot!.querySelectorAll('[part~="caption"]')].map(
+      (line) => line.textContent,
+    );
+    expect(lines).to.deep.equal(['You: Is A <b> & B --> C?', 'Avatar: Yes.']);
+    const vtt = captions.toWebVTT();
+    expect(vtt).to.contain('<v User>Is A &lt;b&gt; &amp; B --&gt; C?');
+    expect(vtt).to.contain('<v Avatar>Yes.');
+    expect(vtt.split('-->').length - 1).to.equal(2); // one per cue's timing, none from the text
   });
 });
 
