@@ -14,6 +14,8 @@ export default defineConfig({
       ? {
           '/heygen': {
             target: process.env.AVATAR_EMULATOR_URL,
+            // The voice-chat socket (/v1/ws/streaming.chat) goes through here too.
+            ws: true,
             rewrite: (path) => path.replace(/^\/heygen/, ''),
           },
         }

@@ -50,6 +50,59 @@ document.querySelector<HTMLInputElement>('#chroma')!.addEventListener('change', 
   avatar.background = on ? 'chroma-key' : 'none';
   document.getElementById('backdrop')!.classList.toggle('scenic', on);
 });
+const talk = byId('talk');
+const holdToTalk = byId('hold-to-talk');
+const transcript = document.querySelector<HTMLOListElement>('#transcript')!;
+const latencyRows = document.querySelector<HTMLTableSectionElement>('#latency tbody')!;
+talk.addEventListener('click', () =>
+  guard(() =>
+    avatar.conversationState === 'idle'
+      ? avatar.startVoiceChat({ mode: 'conversational' })
+      : avatar.stopVoiceChat(),
+  ),
+);
+const holdStart = (event: Event) => {
+  event.preventDefault();
+  guard(async () => {
+    if (avatar.conversationState === 'idle') await avatar.startVoiceChat({ mode: 'push-to-talk' });
+    await avatar.startPushToTalk();
+  });
+};
+const holdEnd = () => guard(() => avatar.stopPushToTalk());
+holdToTalk.addEventListener('pointerdown', holdStart);
+holdToTalk.addEventListener('pointerup', holdEnd);
+holdToTalk.addEventListener('pointerleave', holdEnd);
+avatar.addEventListener('avatar-conversation-state-change', (event) => {
+  document.getElementById('conversation-state')!.textContent = event.state.replace('_', ' ');
+  talk.setAttribute('aria-pressed', String(event.state !== 'idle'));
+  talk.textContent = event.state === 'idle' ? 'Talk' : 'Stop talking';
+});
+const showTranscript = () => {
+  transcript.replaceChildren(
+    ...avatar.controller.transcript.map((turn) => {
+      const item = document.createElement('li');
+      item.className = turn.role;
+      item.textContent = `${turn.role === 'user' ? 'You' : 'Avatar'}: ${turn.text}`;
+      return item;
+    }),
+  );
+};
+avatar.controller.on('transcriptChanged', showTranscript);
+avatar.addEventListener('avatar-turn-latency', ({ latency }) => {
+  const row = latencyRows.insertRow();
+  const figure = (ms: number | undefined) => (ms === undefined ? '—' : String(Math.round(ms)));
+  for (const cell of [
+    String(latencyRows.rows.length),
+    figure(latency.toTranscriptMs),
+    figure(latency.toAvatarStartMs),
+    figure(latency.toFirstAudioMs),
+  ])
+    row.insertCell().textContent = cell;
+});
+avatar.addEventListener('avatar-user-speech', (event) => {
+  if (event.final) note(`you said: ${event.text}`);
+});
+
 document.querySelector<HTMLInputElement>('#hidden-stop')!.addEventListener('change', (event) => {
   const on = (event.target as HTMLInputElement).checked;
   avatar.endWhenHidden = on ? 10 : undefined;

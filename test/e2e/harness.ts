@@ -38,11 +38,14 @@ export async function startDemo(): Promise<RunningDemo> {
   };
 }
 
-/** Debian's Chromium, headless, allowed to autoplay sound (the unmute path has its own browser test). */
-export function launchChromium(): Promise<Browser> {
+/**
+ * Debian's Chromium, headless, allowed to autoplay sound (the unmute path has its own browser
+ * test). `extraArgs` add flags, such as a fake microphone.
+ */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
-    args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required'],
+    args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required', ...extraArgs],
   });
 }
 

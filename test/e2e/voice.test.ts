@@ -1,0 +1,189 @@
+/**
+ * Voice chat end to end: Chromium's fake microphone plays a sentence made with eSpeak NG into the
+ * demo, through the real livekit-server, to the emulator's avatar, which hears it, transcribes it
+ * and answers. What the person sees: the conversation states, both sides' words, an answer with
+ * sound, the latency of the turn, and the microphone off once the session stops.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { synthesize } from '../../emulator/speech.js';
+import { launchChromium, type RunningDemo, screenshotPath, startDemo } from './harness.js';
+
+const SENTENCE = 'What are your opening hours on Saturday?';
+/**
+ * The sentence's content words. Through the browser's echo cancellation, noise suppression and
+ * gain control, pocketsphinx's stock US English model hears about half of them on a first turn
+ * (it hears 5–7 of the sentence's 7 words from the raw audio: test/emulator/voice.test.ts).
+ */
+const CONTENT_WORDS = ['what', 'opening', 'hours', 'saturday'];
+
+function contentWordsIn(heard: string): number {
+  const words = heard.toLowerCase().split(/\s+/);
+  return CONTENT_WORDS.filter((word) => words.includes(word)).length;
+}
+
+let demo: RunningDemo;
+let browser: Browser;
+
+/**
+ * A 16-bit mono WAV: `leadSeconds` of silence, the sentence, then silence, `totalSeconds` long in
+ * all. The lead gives the browser's echo canceller and gain control time to settle, as a person
+ * pausing before speaking does.
+ */
+async function spokenWav(leadSeconds: number, totalSeconds: number): Promise<string> {
+  const speech = await synthesize(SENTENCE, 0.85);
+  const samples = new Int16Array(speech.sampleRate * totalSeconds);
+  samples.set(speech.samples, speech.sampleRate * leadSeconds);
+  const header = Buffer.alloc(44);
+  const bytes = samples.length * 2;
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + bytes, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(speech.sampleRate, 24);
+  header.writeUInt32LE(speech.sampleRate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(bytes, 40);
+  const path = join(mkdtempSync(join(tmpdir(), 'voice-')), 'microphone.wav');
+  writeFileSync(path, Buffer.concat([header, Buffer.from(samples.buffer)]));
+  return path;
+}
+
+beforeAll(async () => {
+  // A 20-second loop: the sentence 4 s in, then quiet long enough for the avatar's answer.
+  const wav = await spokenWav(4, 20);
+  [demo, browser] = await Promise.all([
+    startDemo(),
+    launchChromium([
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-audio-capture=${wav}`,
+    ]),
+  ]);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+interface VoiceProbe {
+  states: string[];
+  heard: string[];
+  latencies: { toTranscriptMs?: number; toAvatarStartMs?: number; toFirstAudioMs?: number }[];
+  microphones: MediaStreamTrack[];
+}
+
+async function openDemo(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // Keeps every microphone track the page opens, to look at after the session stops.
+  await page.addInitScript(() => {
+    const microphones: MediaStreamTrack[] = [];
+    (window as unknown as { microphones: MediaStreamTrack[] }).microphones = microphones;
+    const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      const stream = await open(constraints);
+      microphones.push(...stream.getAudioTracks());
+      return stream;
+    };
+  });
+  await page.goto(demo.pageUrl);
+  await page.waitForFunction(() => customElements.get('streaming-avatar') !== undefined);
+  await page.evaluate(() => {
+    const probe = { states: [] as string[], heard: [] as string[], latencies: [] as unknown[] };
+    (window as unknown as { voice: typeof probe }).voice = probe;
+    const avatar = document.querySelector('streaming-avatar')!;
+    avatar.addEventListener('avatar-conversation-state-change', (event) => probe.states.push(event.state));
+    avatar.addEventListener('avatar-user-speech', (event) => {
+      if (event.final) probe.heard.push(event.text);
+    });
+    avatar.addEventListener('avatar-turn-latency', (event) => probe.latencies.push(event.latency));
+  });
+  await page.click('#start');
+  await page.waitForFunction(() => document.querySelector('streaming-avatar')?.state === 'connected', null, {
+    timeout: 30_000,
+  });
+  return page;
+}
+
+const probe = (page: Page) =>
+  page.evaluate(() => {
+    const { states, heard, latencies } = (window as unknown as { voice: VoiceProbe }).voice;
+    return { states, heard, latencies };
+  });
+
+describe('voice chat, end to end', () => {
+  it('hears the user, answers with sound, captions both sides, measures the turn, and frees the microphone', async () => {
+    const page = await openDemo();
+    await page.click('#talk');
+    await page.waitForFunction(
+      () => {
+        // The turn's latency, and the avatar back to listening once its answer ends.
+        const { latencies, states } = (window as unknown as { voice: VoiceProbe }).voice;
+        return latencies.length > 0 && states.length >= 5;
+      },
+      null,
+      { timeout: 60_000 },
+    );
+    const { states, heard, latencies } = await probe(page);
+    expect(contentWordsIn(heard[0]!), `heard ${JSON.stringify(heard)}`).toBeGreaterThanOrEqual(2);
+    expect(states.slice(0, 5)).toEqual([
+      'listening',
+      'user_speaking',
+      'thinking',
+      'avatar_speaking',
+      'listening',
+    ]);
+    const [latency] = latencies;
+    expect(latency!.toTranscriptMs).toBeGreaterThanOrEqual(0);
+    expect(latency!.toAvatarStartMs).toBeGreaterThan(latency!.toTranscriptMs!);
+    expect(latency!.toFirstAudioMs).toBeGreaterThan(latency!.toAvatarStartMs!);
+    const transcript = await page.locator('#transcript li').allTextContents();
+    expect(transcript[0]).toMatch(/^You: /);
+    expect(transcript[1]).toMatch(/^Avatar: .*You said/);
+    await page.screenshot({ path: screenshotPath('demo-voice-chat') });
+
+    await page.click('#stop');
+    await page.waitForFunction(() => document.querySelector('streaming-avatar')?.state === 'closed');
+    const microphones = await page.evaluate(() =>
+      (window as unknown as { microphones: MediaStreamTrack[] }).microphones.map((track) => track.readyState),
+    );
+    expect(microphones.length).toBeGreaterThan(0);
+    expect(microphones.every((state) => state === 'ended')).toBe(true);
+    await page.close();
+  }, 90_000);
+
+  it('push-to-talk: nothing is heard while the key is up; holding it through a sentence gets an answer', async () => {
+    const page = await openDemo();
+    await page.evaluate(() =>
+      document.querySelector('streaming-avatar')!.startVoiceChat({ mode: 'push-to-talk' }),
+    );
+    // The fake microphone says the sentence 4–7 s into its 20-second loop: with the key up, the
+    // avatar hears nothing of it.
+    await page.waitForTimeout(12_000);
+    expect((await probe(page)).states).toEqual(['listening']);
+    // Held through the next loop's sentence (24–27 s).
+    await page.evaluate(() => document.querySelector('streaming-avatar')!.startPushToTalk());
+    await page.waitForTimeout(16_500);
+    await page.evaluate(() => document.querySelector('streaming-avatar')!.stopPushToTalk());
+    await page.waitForFunction(
+      () => (window as unknown as { voice: VoiceProbe }).voice.heard.length > 0,
+      null,
+      {
+        timeout: 15_000,
+      },
+    );
+    const { states, heard } = await probe(page);
+    expect(states.slice(0, 3)).toEqual(['listening', 'user_speaking', 'thinking']);
+    expect(contentWordsIn(heard[0]!), `heard ${JSON.stringify(heard)}`).toBeGreaterThanOrEqual(2);
+    await page.click('#stop');
+    await page.close();
+  }, 90_000);
+});
