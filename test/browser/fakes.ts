@@ -1,17 +1,15 @@
-import { EventEmitter } from 'eventemitter3';
 import { AvatarSession, type AvatarSessionOptions } from '../../src/index.js';
-import type { AvatarTransport, TransportEvents } from '../../src/session/transport.js';
-import { FakeProvider } from '../unit/fakes/session-parts.js';
+import { FakeProvider, FakeTransport } from '../unit/fakes/session-parts.js';
 
-/** A transport whose media is real: a green canvas with a face-coloured square, and a silent audio track. */
-export class CanvasTransport extends EventEmitter<TransportEvents> implements AvatarTransport {
-  canPlaybackAudio = true;
+/**
+ * The unit tests' transport with real media: a green canvas with a face-coloured square, and a
+ * silent audio track.
+ */
+export class CanvasTransport extends FakeTransport {
   audioStarts = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
 
-  prepare() {}
-  async connect() {}
-  async waitForMedia(): Promise<MediaStream> {
+  override async waitForMedia(): Promise<MediaStream> {
     const canvas = document.createElement('canvas');
     canvas.width = 320;
     canvas.height = 180;
@@ -27,32 +25,12 @@ export class CanvasTransport extends EventEmitter<TransportEvents> implements Av
     const audio = new AudioContext().createMediaStreamDestination();
     return new MediaStream([...canvas.captureStream(25).getVideoTracks(), ...audio.stream.getAudioTracks()]);
   }
-  async disconnect() {
+  override async disconnect() {
     clearInterval(this.timer);
+    await super.disconnect();
   }
-  async startAudio() {
+  override async startAudio() {
     this.audioStarts += 1;
-  }
-  microphone: MediaStreamTrack | undefined;
-  microphoneMuted = false;
-  readonly sent: string[] = [];
-  async publishMicrophone(track: MediaStreamTrack) {
-    this.microphone?.stop();
-    this.microphone = track;
-  }
-  async unpublishMicrophone() {
-    this.microphone?.stop();
-    this.microphone = undefined;
-  }
-  async setMicrophoneMuted(muted: boolean) {
-    this.microphoneMuted = muted;
-  }
-  async sendData(text: string) {
-    this.sent.push(text);
-  }
-  /** Plays a data packet from the avatar. */
-  avatarSays(value: object) {
-    this.emit('data', new TextEncoder().encode(JSON.stringify(value)), 'heygen', undefined);
   }
 }
 

@@ -48,6 +48,15 @@ function holdAt(phase: ConnectPhase, parts: ReturnType<typeof world>) {
 
 const phases: ConnectPhase[] = ['token', 'new', 'start', 'room', 'media'];
 
+/** Two worlds' outcomes as one scenario's. */
+function sum(a: Outcome, b: Outcome): Outcome {
+  return {
+    created: a.created + b.created,
+    leftActive: a.leftActive + b.leftActive,
+    pending: a.pending + b.pending,
+  };
+}
+
 function inPhase(
   phase: ConnectPhase,
   act: (parts: ReturnType<typeof world>) => void,
@@ -89,12 +98,7 @@ const scenarios: Scenario[] = [
       parts.transport.emit('reconnecting');
       parts.tracker.track(parts.session.stop());
       parts.tracker.track(parts.session.stop());
-      const [a, b] = [await idle.outcome(), await parts.outcome()];
-      return {
-        created: a.created + b.created,
-        leftActive: a.leftActive + b.leftActive,
-        pending: a.pending + b.pending,
-      };
+      return sum(await idle.outcome(), await parts.outcome());
     },
   },
   {
@@ -215,12 +219,7 @@ const scenarios: Scenario[] = [
       failing.provider.failKeepAlive = serverError();
       await failing.clock.advance(120_000);
       failing.tracker.track(failing.session.stop());
-      const [a, b] = [await closed.outcome(), await failing.outcome()];
-      return {
-        created: a.created + b.created,
-        leftActive: a.leftActive + b.leftActive,
-        pending: a.pending + b.pending,
-      };
+      return sum(await closed.outcome(), await failing.outcome());
     },
   },
   {

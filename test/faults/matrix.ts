@@ -75,6 +75,10 @@ interface Row {
   failures: string[];
 }
 
+function emptyRow(group: string): Row {
+  return { group, scenarios: 0, created: 0, leftActive: 0, unhandled: 0, exits: 0, pending: 0, failures: [] };
+}
+
 /** Runs every group and prints the table; resolves with the counts of passed and failed scenarios. */
 export async function runMatrix(groups: Group[]): Promise<{ passed: number; failed: number }> {
   let unhandled = 0;
@@ -86,16 +90,7 @@ export async function runMatrix(groups: Group[]): Promise<{ passed: number; fail
   let passed = 0;
   let failed = 0;
   for (const group of groups) {
-    const row: Row = {
-      group: group.name,
-      scenarios: 0,
-      created: 0,
-      leftActive: 0,
-      unhandled: 0,
-      exits: 0,
-      pending: 0,
-      failures: [],
-    };
+    const row = emptyRow(group.name);
     let tearDown: (() => Promise<void>) | undefined;
     try {
       tearDown = await group.setUp?.();
@@ -156,16 +151,7 @@ function printTable(rows: Row[]): void {
     'process exits',
     'promises pending',
   ];
-  const total: Row = {
-    group: 'total',
-    scenarios: 0,
-    created: 0,
-    leftActive: 0,
-    unhandled: 0,
-    exits: 0,
-    pending: 0,
-    failures: [],
-  };
+  const total = emptyRow('total');
   for (const row of rows) {
     total.scenarios += row.scenarios;
     total.created += row.created;
