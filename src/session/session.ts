@@ -3,12 +3,12 @@ import type { NewSessionRequest, TaskType, VideoEncoding, VoiceSettings } from '
 import {
   AbortError,
   MediaError,
-  SessionStateError,
   StopFailedError,
   StreamingAvatarError,
   TimeoutError,
 } from '../errors.js';
-import { type Clock, every, sleep, systemClock } from '../internal/clock.js';
+import { untilAborted } from '../internal/abort.js';
+import { type Clock, every, systemClock } from '../internal/clock.js';
 import { AVATAR_IDENTITY, IDLE_TIMEOUT_SECONDS, type Quality } from '../limits.js';
 import { heygenProvider, type ProviderFactory, type StreamingProvider } from '../provider.js';
 import { type SpeakOptions, TaskQueue, type Utterance, type UtteranceEvents } from '../tasks/task-queue.js';
@@ -28,6 +28,7 @@ import {
   type VoiceChatOptions,
 } from '../voice/voice-chat.js';
 import type { AvatarEvent } from './avatar-events.js';
+import { isSessionGone, stopWithRetries } from './server-stop.js';
 import { validateSessionOptions } from './session-options.js';
 import type {
   AvatarTransport,
@@ -173,8 +174,6 @@ export interface AvatarSessionOptions {
 }
 
 const TICK_MS = 1000;
-/** Session-level retries of a failed `streaming.stop`, after the client's own, and their backoff in milliseconds. */
-const STOP_RETRY_DELAYS_MS = [2000, 4000, 8000, 16_000, 30_000];
 /** First backoff after a failed keep-alive, in milliseconds; it doubles up to a quarter of the idle timeout. */
 const KEEP_ALIVE_BACKOFF_MS = 2000;
 
@@ -810,56 +809,6 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       promise.then(resolve, reject).finally(() => this.clock.clearTimeout(timer));
     });
   }
-}
-
-/**
- * Runs `stop` until it succeeds or the server says the session is gone, retrying transient
- * failures after {@link STOP_RETRY_DELAYS_MS}.
- * @throws {StopFailedError} when every try failed, or at once for an answer a retry cannot change.
- */
-async function stopWithRetries(
-  sessionId: string,
-  stop: () => Promise<void>,
-  clock: Clock,
-  onFailure: (error: unknown) => void = () => undefined,
-): Promise<void> {
-  for (let retry = 0; ; retry++) {
-    try {
-      await stop();
-      return;
-    } catch (error) {
-      if (isSessionGone(error)) return;
-      onFailure(error);
-      const delayMs = STOP_RETRY_DELAYS_MS[retry];
-      if (delayMs === undefined || !isTransient(error)) throw new StopFailedError(sessionId, error);
-      await sleep(delayMs, clock);
-    }
-  }
-}
-
-/** Whether an answer says the session no longer runs at the server (closed, closing or unknown). */
-function isSessionGone(error: unknown): boolean {
-  if (!(error instanceof StreamingAvatarError)) return false;
-  if (error.code === 'session_closed' || error.code === 'session_not_found') return true;
-  return error instanceof SessionStateError && error.sessionState === 'closing';
-}
-
-/** Whether trying again may help: network, timeout, 5xx and rate limits. */
-function isTransient(error: unknown): boolean {
-  if (!(error instanceof StreamingAvatarError)) return true;
-  return ['network', 'timeout', 'server_error', 'rate_limited'].includes(error.code);
-}
-
-/** Rejects with the signal's reason as soon as it aborts, whether or not `promise` listens. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  // Whichever comes first, the other outcome of `promise` is handled here, never left unhandled.
-  promise.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 async function defaultTransport(): Promise<AvatarTransport> {

@@ -1,0 +1,47 @@
+/**
+ * Stopping a session at the server for sure: `streaming.stop` retried with backoff until HeyGen
+ * confirms (an answer that the session is already closed counts), each failure reported.
+ */
+import { SessionStateError, StopFailedError, StreamingAvatarError } from '../errors.js';
+import { type Clock, sleep } from '../internal/clock.js';
+
+/** Session-level retries of a failed `streaming.stop`, after the client's own, and their backoff in milliseconds. */
+const STOP_RETRY_DELAYS_MS = [2000, 4000, 8000, 16_000, 30_000];
+
+/**
+ * Runs `stop` until it succeeds or the server says the session is gone, retrying transient
+ * failures after {@link STOP_RETRY_DELAYS_MS}.
+ * @throws {StopFailedError} when every try failed, or at once for an answer a retry cannot change.
+ */
+export async function stopWithRetries(
+  sessionId: string,
+  stop: () => Promise<void>,
+  clock: Clock,
+  onFailure: (error: unknown) => void = () => undefined,
+): Promise<void> {
+  for (let retry = 0; ; retry++) {
+    try {
+      await stop();
+      return;
+    } catch (error) {
+      if (isSessionGone(error)) return;
+      onFailure(error);
+      const delayMs = STOP_RETRY_DELAYS_MS[retry];
+      if (delayMs === undefined || !isTransient(error)) throw new StopFailedError(sessionId, error);
+      await sleep(delayMs, clock);
+    }
+  }
+}
+
+/** Whether an answer says the session no longer runs at the server (closed, closing or unknown). */
+export function isSessionGone(error: unknown): boolean {
+  if (!(error instanceof StreamingAvatarError)) return false;
+  if (error.code === 'session_closed' || error.code === 'session_not_found') return true;
+  return error instanceof SessionStateError && error.sessionState === 'closing';
+}
+
+/** Whether trying again may help: network, timeout, 5xx and rate limits. */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof StreamingAvatarError)) return true;
+  return ['network', 'timeout', 'server_error', 'rate_limited'].includes(error.code);
+}
