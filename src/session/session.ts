@@ -1,12 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import type { NewSessionRequest, TaskType, VideoEncoding, VoiceSettings } from '../api/schemas.js';
-import {
-  AbortError,
-  MediaError,
-  StopFailedError,
-  StreamingAvatarError,
-  TimeoutError,
-} from '../errors.js';
+import { AbortError, MediaError, StopFailedError, StreamingAvatarError, TimeoutError } from '../errors.js';
 import { untilAborted } from '../internal/abort.js';
 import { type Clock, every, systemClock } from '../internal/clock.js';
 import { AVATAR_IDENTITY, IDLE_TIMEOUT_SECONDS, type Quality } from '../limits.js';
