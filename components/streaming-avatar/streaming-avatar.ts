@@ -533,7 +533,7 @@ export class StreamingAvatarElement extends LitElement {
         ${keyed ? html`<canvas part="canvas" aria-hidden="true"></canvas>` : nothing}
       </div>
       ${this.renderOverlay()}
-      ${live && this.connection ? this.renderConnection(this.connection) : nothing}
+      ${live && this.connection && this.connection.quality !== 'unknown' ? this.renderConnection(this.connection) : nothing}
       ${live && this.voiceChat ? this.renderMicrophone() : nothing}
       ${
         this.audioBlocked && live
