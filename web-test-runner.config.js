@@ -21,7 +21,12 @@ export default {
   plugins: [eventemitter3AsEsm, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   browsers: [
     chromeLauncher({
-      launchOptions: { executablePath: chromiumPath, headless: true, args: chromiumFlags },
+      // Web Audio runs without a click (the level meter's test); the unmute test stubs play() itself.
+      launchOptions: {
+        executablePath: chromiumPath,
+        headless: true,
+        args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required'],
+      },
     }),
   ],
   testFramework: { config: { timeout: 10000 } },

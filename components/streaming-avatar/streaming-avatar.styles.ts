@@ -116,11 +116,19 @@ export const styles = css`
   :host([connection-quality='lost']) [part='connection-quality']::before {
     color: var(--avatar-quality-lost, #f87171);
   }
-  [part='microphone'] {
+  [part='voice-controls'] {
     position: absolute;
     left: 12px;
     bottom: 12px;
+    display: flex;
+    align-items: center;
+    gap: 8px;
+  }
+  [part='microphone'] {
     touch-action: none;
+  }
+  [part='input-level'] {
+    width: 64px;
   }
   [part='microphone'][aria-pressed='true'] {
     background: var(--avatar-microphone-active, #d92d20);

@@ -32,6 +32,7 @@ import {
   AvatarUserSpeechEvent,
 } from '../events.js';
 import { ChromaKeyRenderer, type Rgb } from './chroma-key.js';
+import { MicrophoneLevel } from './microphone-level.js';
 import { styles } from './streaming-avatar.styles.js';
 
 const PHASE_LABELS: Record<ConnectPhase, string> = {
@@ -71,6 +72,9 @@ const END_LABELS: Record<EndReason, string> = {
  * @csspart start - The start button when idle or ended.
  * @csspart unmute - The "tap to unmute" button when the browser blocks audio.
  * @csspart microphone - The microphone button (with `voice-chat`): a toggle, or hold-to-talk in push-to-talk mode.
+ * @csspart voice-controls - The microphone button, level and picker together.
+ * @csspart input-level - The live microphone level (a `<meter>`, 0–1) while voice chat runs.
+ * @csspart microphone-picker - The list of microphones (a `<select>`) while voice chat runs.
  * @csspart connection-quality - The connection grade while connected (`excellent`, `good`, `poor`, `lost`).
  *
  * @cssproperty --avatar-background - Backdrop behind the video (default #111; transparent with chroma key).
@@ -181,11 +185,14 @@ export class StreamingAvatarElement extends LitElement {
   @state() private connection: ConnectionStats | undefined;
   @state() private conversation: ConversationState = 'idle';
   @state() private talking = false;
+  @state() private inputLevel = 0;
+  @state() private microphones: MediaDeviceInfo[] = [];
 
   @query('video') private video!: HTMLVideoElement;
   @query('canvas') private canvas: HTMLCanvasElement | undefined;
 
   private chromaKey: ChromaKeyRenderer | undefined;
+  private microphoneLevel: MicrophoneLevel | undefined;
 
   constructor() {
     super();
@@ -370,8 +377,11 @@ export class StreamingAvatarElement extends LitElement {
     controller.on('stopFailed', (error) => this.fail(error));
     controller.on('conversationStateChanged', (next, previous) => {
       this.conversation = next;
+      if (previous === 'idle') this.followMicrophone();
+      if (next === 'idle') this.unfollowMicrophone();
       this.dispatchEvent(new AvatarConversationStateChangeEvent(next, previous));
     });
+    controller.on('microphoneChanged', () => this.followMicrophone());
     controller.on('userSpeech', (text, final) => this.dispatchEvent(new AvatarUserSpeechEvent(text, final)));
     controller.on('turnLatency', (latency) => this.dispatchEvent(new AvatarTurnLatencyEvent(latency)));
     controller.on('ended', ({ reason, error }) => {
@@ -455,6 +465,60 @@ export class StreamingAvatarElement extends LitElement {
     this.stopPushToTalk().catch(() => undefined);
   };
 
+  /** Shows the level of the microphone voice chat sends, and lists the microphones to pick from. */
+  private followMicrophone(): void {
+    this.unfollowMicrophone();
+    const track = this.controller.microphone;
+    if (!track) return;
+    this.microphoneLevel = new MicrophoneLevel(track, (level) => {
+      this.inputLevel = level;
+    });
+    void globalThis.navigator?.mediaDevices
+      ?.enumerateDevices()
+      .then((devices) => {
+        this.microphones = devices.filter((device) => device.kind === 'audioinput');
+      })
+      .catch(() => undefined);
+  }
+
+  private unfollowMicrophone(): void {
+    this.microphoneLevel?.stop();
+    this.microphoneLevel = undefined;
+    this.inputLevel = 0;
+  }
+
+  private readonly handleMicrophonePick = (event: Event): void => {
+    const deviceId = (event.target as HTMLSelectElement).value;
+    this.controller.setMicrophone(deviceId || undefined).catch((error: unknown) => {
+      if (error instanceof StreamingAvatarError) this.fail(error);
+    });
+  };
+
+  private renderVoiceControls() {
+    const active = this.conversation !== 'idle';
+    const current = this.controller.microphone?.getSettings().deviceId;
+    return html`<div part="voice-controls">
+      ${this.renderMicrophone()}
+      ${
+        active
+          ? html`<meter part="input-level" min="0" max="1" .value=${this.inputLevel} aria-label="Microphone level"></meter>
+            ${
+              this.microphones.length > 1
+                ? html`<select part="microphone-picker" aria-label="Microphone" @change=${this.handleMicrophonePick}>
+                  ${this.microphones.map(
+                    (device, index) =>
+                      html`<option value=${device.deviceId} ?selected=${device.deviceId === current}>
+                        ${device.label || `Microphone ${index + 1}`}
+                      </option>`,
+                  )}
+                </select>`
+                : nothing
+            }`
+          : nothing
+      }
+    </div>`;
+  }
+
   private renderMicrophone() {
     if (this.voiceChat === 'push-to-talk') {
       return html`<button
@@ -534,7 +598,7 @@ export class StreamingAvatarElement extends LitElement {
       </div>
       ${this.renderOverlay()}
       ${live && this.connection && this.connection.quality !== 'unknown' ? this.renderConnection(this.connection) : nothing}
-      ${live && this.voiceChat ? this.renderMicrophone() : nothing}
+      ${live && this.voiceChat ? this.renderVoiceControls() : nothing}
       ${
         this.audioBlocked && live
           ? html`<button part="unmute" @click=${this.handleUnmute}><span aria-hidden="true">🔊</span> Tap to unmute</button>`

@@ -231,6 +231,11 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
     return this.currentSession?.voiceChatMode;
   }
 
+  /** The microphone track voice chat sends, while it runs. */
+  get microphone(): MediaStreamTrack | undefined {
+    return this.currentSession?.microphone;
+  }
+
   /**
    * Starts voice chat on the connected session (see `AvatarSession.startVoiceChat`).
    * @throws {StreamingAvatarError} `not_started` without a connected session.

@@ -388,6 +388,11 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     return this.voiceChat?.mode;
   }
 
+  /** The microphone track voice chat sends, while it runs (to show its level, say). */
+  get microphone(): MediaStreamTrack | undefined {
+    return this.voiceChat?.microphone;
+  }
+
   /**
    * Starts voice chat: opens the microphone (echo cancellation, noise suppression, auto gain),
    * publishes it in the session's room and puts the avatar in its listening pose. In

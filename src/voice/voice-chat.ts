@@ -62,6 +62,11 @@ export class VoiceChat {
     readonly mode: VoiceChatMode,
   ) {}
 
+  /** The microphone track in use (to show its level, say). */
+  get microphone(): MediaStreamTrack | undefined {
+    return this.track;
+  }
+
   /** Opens the microphone, publishes it and starts listening. @throws {MicrophoneError} */
   async start(options: VoiceChatOptions): Promise<void> {
     const { parts } = this;

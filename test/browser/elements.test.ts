@@ -389,6 +389,61 @@ describe('voice chat in <streaming-avatar>', () => {
     expect(backend.transport.microphoneMuted).to.equal(true);
   });
 
+  it('shows the live microphone level and lets the user pick another microphone', async () => {
+    const realEnumerate = navigator.mediaDevices.enumerateDevices;
+    navigator.mediaDevices.enumerateDevices = async () =>
+      [
+        { kind: 'audioinput', deviceId: 'built-in', label: 'Built-in microphone', groupId: 'a' },
+        { kind: 'audioinput', deviceId: 'headset', label: 'USB headset', groupId: 'b' },
+      ] as MediaDeviceInfo[];
+    try {
+      const backend = fakeBackend();
+      const picked: (string | undefined)[] = [];
+      const host = mount(
+        '<streaming-avatar token-url="/token" voice-chat="conversational"></streaming-avatar>',
+      );
+      const avatar = avatarIn(host);
+      avatar.createSession = backend.createSession;
+      avatar.sessionOptions = {
+        microphoneEnvironment: {
+          isSecureContext: true,
+          origin: location.origin,
+          mediaDevices: {
+            async getUserMedia(constraints) {
+              picked.push(
+                (constraints?.audio as { deviceId?: { exact: string } } | undefined)?.deviceId?.exact,
+              );
+              // A tone, so the level has something to show.
+              const context = new AudioContext();
+              const tone = context.createOscillator();
+              const destination = context.createMediaStreamDestination();
+              tone.connect(destination);
+              tone.start();
+              return destination.stream;
+            },
+          },
+        },
+      };
+      await avatar.start();
+      await avatar.startVoiceChat();
+      const part = (name: string) => avatar.shadowRoot!.querySelector(`[part="${name}"]`);
+      await until(() => ((part('input-level') as HTMLMeterElement | null)?.value ?? 0) > 0.1, 'a level');
+      await until(() => part('microphone-picker') !== null, 'the microphone list');
+      const picker = part('microphone-picker') as HTMLSelectElement;
+      expect([...picker.options].map((option) => option.textContent!.trim())).to.deep.equal([
+        'Built-in microphone',
+        'USB headset',
+      ]);
+      await expectAccessible(host);
+      picker.value = 'headset';
+      picker.dispatchEvent(new Event('change'));
+      await until(() => picked.length === 2, 'the second microphone');
+      expect(picked).to.deep.equal([undefined, 'headset']);
+    } finally {
+      navigator.mediaDevices.enumerateDevices = realEnumerate;
+    }
+  });
+
   it('captions label both sides and export them as WebVTT voice spans, escaped', async () => {
     const host = mount(
       '<streaming-avatar id="v" token-url="/token"></streaming-avatar><avatar-captions for="v" mode="transcript"></avatar-captions>',
