@@ -15,9 +15,12 @@ export const VOICE_SAMPLE_RATE = 16_000;
 const FRAME_SAMPLES = VOICE_SAMPLE_RATE / 100;
 /** RMS of a voiced frame (of 32,768): about −40 dBFS, well above a quiet room after noise suppression. */
 const VOICED_RMS = 330;
-/** Voiced frames in a row that start a turn (50 ms), and silent ones that end it (700 ms). */
+/**
+ * Voiced frames in a row that start a turn (50 ms), and silent ones that end it (1 s: a shorter
+ * pause split sentences on a loaded machine, where received audio has gaps).
+ */
 const START_FRAMES = 5;
-const END_FRAMES = 70;
+const END_FRAMES = 100;
 /** Silence fed to the recogniser after a turn, so it finalises at once (pocketsphinx waits for a pause). */
 const FLUSH_SAMPLES = VOICE_SAMPLE_RATE;
 /** How long a finished turn waits for the recogniser's words before it counts as unheard, in milliseconds. */
@@ -51,7 +54,7 @@ export const RECOGNISER_ADVICE =
 export interface VoiceInputHandlers {
   /** The user started speaking (the detector heard 50 ms of voice). */
   speechStarted(): void;
-  /** The user stopped speaking (700 ms of silence, or push-to-talk released). */
+  /** The user stopped speaking (1 s of silence, or push-to-talk released). */
   speechEnded(): void;
   /** The recogniser's words for the turn that just ended ('' when it heard none). */
   transcript(text: string): void;

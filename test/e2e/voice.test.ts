@@ -20,6 +20,13 @@ const SENTENCE = 'What are your opening hours on Saturday?';
  */
 const CONTENT_WORDS = ['what', 'opening', 'hours', 'saturday'];
 
+/** Whether `expected` appears in `seen` in order, other entries allowed in between. */
+function inOrder(seen: string[], expected: string[]): boolean {
+  let next = 0;
+  for (const state of seen) if (state === expected[next]) next += 1;
+  return next === expected.length;
+}
+
 function contentWordsIn(heard: string): number {
   const words = heard.toLowerCase().split(/\s+/);
   return CONTENT_WORDS.filter((word) => words.includes(word)).length;
@@ -127,20 +134,17 @@ describe('voice chat, end to end', () => {
       () => {
         // The turn's latency, and the avatar back to listening once its answer ends.
         const { latencies, states } = (window as unknown as { voice: VoiceProbe }).voice;
-        return latencies.length > 0 && states.length >= 5;
+        return latencies.length > 0 && states.at(-1) === 'listening' && states.includes('avatar_speaking');
       },
       null,
       { timeout: 60_000 },
     );
     const { states, heard, latencies } = await probe(page);
     expect(contentWordsIn(heard[0]!), `heard ${JSON.stringify(heard)}`).toBeGreaterThanOrEqual(2);
-    expect(states.slice(0, 5)).toEqual([
-      'listening',
-      'user_speaking',
-      'thinking',
-      'avatar_speaking',
-      'listening',
-    ]);
+    // The turn goes through every state in order (a pause may repeat user_speaking → thinking).
+    expect(inOrder(states, ['listening', 'user_speaking', 'thinking', 'avatar_speaking', 'listening'])).toBe(
+      true,
+    );
     const [latency] = latencies;
     expect(latency!.toTranscriptMs).toBeGreaterThanOrEqual(0);
     expect(latency!.toAvatarStartMs).toBeGreaterThan(latency!.toTranscriptMs!);
