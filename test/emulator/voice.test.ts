@@ -69,7 +69,8 @@ describe('emulator: voice input', () => {
     });
     await room.connect(session.url, session.access_token, { autoSubscribe: false, dynacast: false });
     const speech = await synthesize(SENTENCE, 0.85);
-    const microphone = new AudioSource(speech.sampleRate, 1, 100);
+    // A one-second queue: a real microphone does not stall when this test process is slow.
+    const microphone = new AudioSource(speech.sampleRate, 1, 1000);
     await room.localParticipant!.publishTrack(
       LocalAudioTrack.createAudioTrack('microphone', microphone),
       new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
