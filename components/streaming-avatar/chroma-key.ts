@@ -67,6 +67,10 @@ export class ChromaKeyRenderer {
   private readonly context2d: CanvasRenderingContext2D | null;
   private readonly options: Required<Omit<ChromaKeyOptions, 'keyColor'>>;
   private keyColor: Rgb | undefined;
+  /** A 32×32 canvas the border is sampled on, made once. */
+  private sampler: CanvasRenderingContext2D | undefined;
+  /** Frames drawn while no backdrop was found; sampling runs on every 5th of them. */
+  private framesUnkeyed = 0;
   private handle: number | undefined;
   private running = false;
   private keyColorUniform: WebGLUniformLocation | null = null;
@@ -97,6 +101,7 @@ export class ChromaKeyRenderer {
   /** Sets the colour to remove; `undefined` samples it again from the next frames' border. */
   setKeyColor(color: Rgb | undefined): void {
     this.keyColor = color;
+    this.framesUnkeyed = 0;
   }
 
   start(): void {
@@ -132,7 +137,10 @@ export class ChromaKeyRenderer {
       this.canvas.height = height;
       this.gl?.viewport(0, 0, width, height);
     }
-    this.keyColor ??= sampleBackdrop(this.video);
+    if (!this.keyColor && this.framesUnkeyed++ % BACKDROP_SAMPLE_EVERY === 0) {
+      this.sampler ??= samplingContext();
+      this.keyColor = sampleBackdrop(this.video, this.sampler);
+    }
     // Until a frame shows the backdrop, there is nothing to key against: show nothing yet.
     if (!this.keyColor) return;
     if (this.gl) this.drawWebGl(this.gl, this.keyColor);
@@ -209,6 +217,18 @@ function clamp01(value: number): number {
   return Math.min(1, Math.max(0, value));
 }
 
+/** Side of the square the frame is shrunk to for sampling its border, in pixels. */
+const SAMPLE_SIZE = 32;
+/** While no backdrop is found, the border is sampled on every this-many-th frame (not on every one). */
+const BACKDROP_SAMPLE_EVERY = 5;
+
+function samplingContext(): CanvasRenderingContext2D {
+  const canvas = document.createElement('canvas');
+  canvas.width = SAMPLE_SIZE;
+  canvas.height = SAMPLE_SIZE;
+  return canvas.getContext('2d', { willReadFrequently: true })!;
+}
+
 /** Largest spread of a colour channel along the border (0–255) that still counts as one backdrop. */
 const BACKDROP_MAX_SPREAD = 40;
 /** Least chroma distance from grey (CbCr, 0–0.5) of a backdrop: black, grey and white frames are not one. */
@@ -218,12 +238,8 @@ const BACKDROP_MIN_CHROMA = 0.12;
  * The colour of the frame's outer border, where the backdrop shows, or undefined when the border
  * is not one uniform, coloured backdrop yet (a black first frame, a frame still decoding).
  */
-function sampleBackdrop(video: HTMLVideoElement): Rgb | undefined {
-  const size = 32;
-  const canvas = document.createElement('canvas');
-  canvas.width = size;
-  canvas.height = size;
-  const context = canvas.getContext('2d', { willReadFrequently: true })!;
+function sampleBackdrop(video: HTMLVideoElement, context: CanvasRenderingContext2D): Rgb | undefined {
+  const size = SAMPLE_SIZE;
   context.drawImage(video, 0, 0, size, size);
   const { data } = context.getImageData(0, 0, size, size);
   const sum = [0, 0, 0];
