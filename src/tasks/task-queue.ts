@@ -55,7 +55,7 @@ export interface UtteranceEvents {
   interruptFailed: (error: unknown) => void;
 }
 
-/** Anything that can emit the utterance events: an `EventEmitter<UtteranceEvents>` or the session. */
+/** Where the queue emits its utterance events (the session relays them under the same names). */
 export type UtteranceEmitter = Pick<EventEmitter<UtteranceEvents>, 'emit'>;
 
 /** What the queue needs from a live session. */

@@ -54,7 +54,6 @@ export class VoiceChat {
   private stopWatching: (() => void) | undefined;
   private muted = false;
   private talking = false;
-  private deviceId: string | undefined;
   private active = false;
 
   constructor(
@@ -70,7 +69,6 @@ export class VoiceChat {
   /** Opens the microphone, publishes it and starts listening. @throws {MicrophoneError} */
   async start(options: VoiceChatOptions): Promise<void> {
     const { parts } = this;
-    this.deviceId = options.deviceId;
     this.muted = options.muted === true;
     await this.publish(await openMicrophone(parts.environment, options.deviceId));
     this.active = true;
@@ -103,7 +101,6 @@ export class VoiceChat {
 
   /** Switches to another microphone without leaving voice chat. @throws {MicrophoneError} */
   async setMicrophone(deviceId: string | undefined): Promise<void> {
-    this.deviceId = deviceId;
     await this.publish(await openMicrophone(this.parts.environment, deviceId));
   }
 
@@ -177,7 +174,6 @@ export class VoiceChat {
   /** The device went away (unplugged): fall back to the system's default microphone. */
   private readonly handleTrackEnded = (): void => {
     if (!this.active) return;
-    this.deviceId = undefined;
     openMicrophone(this.parts.environment)
       .then((track) => this.publish(track))
       .then(() => this.parts.onMicrophoneChanged({ deviceId: undefined, reason: 'device_lost' }))
