@@ -136,6 +136,11 @@ export class AvatarParticipant {
     });
   }
 
+  /** Whether speech is playing or queued. */
+  get speaking(): boolean {
+    return this.queue.length > 0;
+  }
+
   /** Cuts the current speech at once, drops the queued audio and every queued task. */
   interrupt(): void {
     const [current, ...rest] = this.queue.splice(0);

@@ -14,6 +14,8 @@ export interface Avatar {
   waitForViewer(): Promise<void>;
   speak(taskId: string, speech: Speech): Promise<SpokenTask>;
   interrupt(): void;
+  /** Whether speech is playing or queued. */
+  readonly speaking: boolean;
   leave(): Promise<void>;
   /** Hears the users in the room (their microphones, push-to-talk) through `handlers`. */
   listen(handlers: VoiceInputHandlers): void;
@@ -69,6 +71,9 @@ export function liveKitMedia(server: LiveKitServer): MediaBackend {
         waitForViewer: () => Promise.race([avatar.waitForViewer(), viewerJoined(rooms, roomName)]),
         speak: (taskId, speech) => avatar.speak(taskId, speech),
         interrupt: () => avatar.interrupt(),
+        get speaking() {
+          return avatar.speaking;
+        },
         leave: () => avatar.leave(),
         listen: (handlers) => avatar.listen(handlers),
         sendEvent: (event) => avatar.send(event),
@@ -127,6 +132,10 @@ class TimedAvatar implements Avatar {
   private busyUntil = 0;
 
   async waitForViewer() {}
+
+  get speaking(): boolean {
+    return this.pending.length > 0;
+  }
 
   speak(_taskId: string, speech: Speech): Promise<SpokenTask> {
     const startAt = Math.max(Date.now(), this.busyUntil);

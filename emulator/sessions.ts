@@ -143,8 +143,9 @@ export class EmulatedSession {
 
   /**
    * A user turn, as HeyGen's voice chat runs it: `user_start` and `user_stop` on the socket, the
-   * words as `user_talking_message` and `user_end_message` on the data channel, then the answer as
-   * a `talk` task. Voice input counts as activity for the idle timeout.
+   * words as `user_talking_message` (as the recogniser hears them) and `user_end_message` on the
+   * data channel, then the answer as a `talk` task. The user starting to speak cuts the avatar
+   * short (barge-in). Voice input counts as activity for the idle timeout.
    */
   private hearUser(avatar: Avatar) {
     let turnId = newId('');
@@ -154,20 +155,28 @@ export class EmulatedSession {
     };
     return {
       speechStarted: () => {
-        this.touch();
         turnId = newId('');
         socket('user_start');
         this.log(`session ${this.id}: user started speaking`);
+        if (avatar.speaking) {
+          this.log(`session ${this.id}: the user cut the avatar short`);
+          this.interrupt();
+        } else {
+          this.touch();
+        }
       },
       speechEnded: () => {
         this.touch();
         socket('user_stop');
       },
+      words: (text: string) => {
+        this.touch();
+        avatar.sendEvent({ type: 'user_talking_message', task_id: turnId, message: text });
+      },
       transcript: (text: string) => {
         this.touch();
         this.log(`session ${this.id}: heard "${abbreviate(text)}"`);
         if (text === '') return;
-        avatar.sendEvent({ type: 'user_talking_message', task_id: turnId, message: text });
         avatar.sendEvent({ type: 'user_end_message', task_id: turnId });
         void this.task(text, 'talk').catch(() => undefined);
       },

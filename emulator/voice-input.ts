@@ -21,15 +21,25 @@ const VOICED_RMS = 330;
  */
 const START_FRAMES = 5;
 const END_FRAMES = 100;
+/**
+ * Silent 10 ms frames after which the recogniser closes a segment and prints its words: 200 ms, a
+ * pause between phrases, so words arrive while a long turn goes on (its default is 500 ms).
+ */
+const SEGMENT_PAUSE_FRAMES = 20;
 /** Silence fed to the recogniser after a turn, so it finalises at once (pocketsphinx waits for a pause). */
 const FLUSH_SAMPLES = VOICE_SAMPLE_RATE;
-/** How long a finished turn waits for the recogniser's words before it counts as unheard, in milliseconds. */
+/**
+ * How long a finished turn waits for the recogniser to catch up before its transcript is settled
+ * with the words heard so far, in milliseconds.
+ */
 const TRANSCRIPT_TIMEOUT_MS = 5000;
 /**
- * When the recogniser already gave words during the turn's trailing silence, how long to wait for
- * more before the turn's transcript is final, in milliseconds.
+ * The recogniser may end a segment a little before the detector's last voiced frame (it trims a
+ * fading tail): a segment ending this close to the turn's end covers the turn, in samples (100 ms).
  */
-const MORE_WORDS_GRACE_MS = 300;
+const SEGMENT_END_TOLERANCE = VOICE_SAMPLE_RATE / 10;
+/** A timed line of the recogniser (`-time yes`): a word, its start and end in seconds, its probability. */
+const TIMED_WORD = /^(\S+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?) \S+$/;
 
 /** The recogniser binary (Debian `pocketsphinx`; the model is `pocketsphinx-en-us`). */
 export const POCKETSPHINX_PATH = process.env.POCKETSPHINX_PATH ?? '/usr/bin/pocketsphinx_continuous';
@@ -56,7 +66,12 @@ export interface VoiceInputHandlers {
   speechStarted(): void;
   /** The user stopped speaking (1 s of silence, or push-to-talk released). */
   speechEnded(): void;
-  /** The recogniser's words for the turn that just ended ('' when it heard none). */
+  /**
+   * More of the turn's words, as soon as the recogniser has them: it segments speech at its own
+   * pauses (200 ms), so a long turn gives words while the user is still speaking.
+   */
+  words(text: string): void;
+  /** The turn that just ended is transcribed: all its words ('' when it heard none). */
   transcript(text: string): void;
 }
 
@@ -68,22 +83,39 @@ export class VoiceInput {
   private speaking = false;
   private pushToTalk = false;
   private talkKeyDown = false;
-  private pending: { words: string[]; timer: ReturnType<typeof setTimeout> | undefined } | undefined;
+  /** Samples written to the recogniser so far: its word times count from the first of them. */
+  private samplesWritten = 0;
+  /** Where the last voiced frame ended, in samples written. */
+  private lastVoicedSample = 0;
+  /** Up to where the recogniser has closed its segments, in samples written. */
+  private recognisedUpTo = 0;
+  private pending:
+    | {
+        words: string[];
+        speechEndSample: number | undefined;
+        timer: ReturnType<typeof setTimeout> | undefined;
+      }
+    | undefined;
   private buffer = new Int16Array(0);
   private closed = false;
 
   constructor(private readonly handlers: VoiceInputHandlers) {
     // Node's stdio "pipes" are sockets, which the recogniser cannot open as a file: `cat` hands it a
     // real pipe. `stdbuf -oL`: its stdout is a pipe too, which C buffers in blocks; each line must
-    // come at once. The path goes in as "$0", never through the shell's parser.
+    // come at once. The path goes in as "$0", never through the shell's parser. `-time yes` adds
+    // each segment's word times, which say how far into the audio the recogniser has got.
     this.recogniser = spawn(
       'sh',
-      ['-c', 'cat | exec stdbuf -oL "$0" -infile /dev/stdin -logfn /dev/null', POCKETSPHINX_PATH],
+      [
+        '-c',
+        `cat | exec stdbuf -oL "$0" -infile /dev/stdin -logfn /dev/null -time yes -vad_postspeech ${SEGMENT_PAUSE_FRAMES}`,
+        POCKETSPHINX_PATH,
+      ],
       { stdio: ['pipe', 'pipe', 'ignore'] },
     );
     this.recogniser.stdin?.on('error', () => undefined);
     const lines = createInterface({ input: this.recogniser.stdout! });
-    lines.on('line', (line) => this.heard(line.trim()));
+    lines.on('line', (line) => this.recogniserLine(line.trim()));
   }
 
   /** Feeds microphone audio: 16 kHz mono samples, any number at a time. */
@@ -104,7 +136,10 @@ export class VoiceInput {
     this.pushToTalk = true;
     this.talkKeyDown = down;
     if (down && !this.speaking) this.begin();
-    if (!down && this.speaking) this.finish();
+    if (!down && this.speaking) {
+      this.lastVoicedSample = this.samplesWritten;
+      this.finish();
+    }
   }
 
   close(): void {
@@ -125,6 +160,7 @@ export class VoiceInput {
     this.voicedRun = voiced ? this.voicedRun + 1 : 0;
     this.silentRun = voiced ? 0 : this.silentRun + 1;
     this.write(frame);
+    if (voiced) this.lastVoicedSample = this.samplesWritten;
     if (!this.speaking && this.voicedRun >= START_FRAMES) this.begin();
     else if (this.speaking && this.silentRun >= END_FRAMES) this.finish();
   }
@@ -132,7 +168,7 @@ export class VoiceInput {
   private begin(): void {
     this.speaking = true;
     this.settlePending();
-    this.pending = { words: [], timer: undefined };
+    this.pending = { words: [], speechEndSample: undefined, timer: undefined };
     this.handlers.speechStarted();
   }
 
@@ -142,17 +178,34 @@ export class VoiceInput {
     this.write(new Int16Array(FLUSH_SAMPLES));
     const pending = this.pending;
     if (!pending) return;
-    const waitMs = pending.words.length > 0 ? MORE_WORDS_GRACE_MS : TRANSCRIPT_TIMEOUT_MS;
-    pending.timer = setTimeout(() => this.settlePending(), waitMs);
+    pending.speechEndSample = this.lastVoicedSample;
+    pending.timer = setTimeout(() => this.settlePending(), TRANSCRIPT_TIMEOUT_MS);
+    this.settleIfRecognised();
   }
 
-  /** A line of the recogniser: the words of one stretch of speech it segmented. */
-  private heard(line: string): void {
+  /**
+   * A line of the recogniser: a segment's words, then (`-time yes`) one timed line per word,
+   * the last (`</s>`) saying where the segment ended.
+   */
+  private recogniserLine(line: string): void {
+    const timed = TIMED_WORD.exec(line);
+    if (timed) {
+      if (timed[1] === '</s>') {
+        this.recognisedUpTo = Math.round(Number(timed[3]) * VOICE_SAMPLE_RATE);
+        this.settleIfRecognised();
+      }
+      return;
+    }
     const pending = this.pending;
     if (!pending || line === '') return;
     pending.words.push(line);
-    // Once the turn is over, its words are complete with this line.
-    if (!this.speaking) this.settlePending();
+    this.handlers.words(line);
+  }
+
+  /** Settles the finished turn once the recogniser has closed a segment reaching its end. */
+  private settleIfRecognised(): void {
+    const end = this.pending?.speechEndSample;
+    if (end !== undefined && this.recognisedUpTo + SEGMENT_END_TOLERANCE >= end) this.settlePending();
   }
 
   private settlePending(): void {
@@ -164,6 +217,7 @@ export class VoiceInput {
   }
 
   private write(samples: Int16Array): void {
+    this.samplesWritten += samples.length;
     this.recogniser.stdin?.write(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
   }
 }
