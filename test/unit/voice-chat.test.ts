@@ -120,6 +120,46 @@ describe('voice chat', () => {
     expect(latencies[0]).toMatchObject({ toTranscriptMs: 300, toAvatarStartMs: 800, toFirstAudioMs: 920 });
   });
 
+  it('gives the user’s words as they come, then the final text once', async () => {
+    const { session, transport, provider } = await connected();
+    const speech: [string, boolean][] = [];
+    session.on('userSpeech', (text, final) => speech.push([text, final]));
+    await session.startVoiceChat();
+    provider.voiceEvents!('user_start');
+    transport.avatarSays({
+      type: 'user_talking_message',
+      task_id: 'u1',
+      message: 'What are your opening hours',
+    });
+    transport.avatarSays({ type: 'user_talking_message', task_id: 'u1', message: 'on Saturday?' });
+    provider.voiceEvents!('user_stop');
+    transport.avatarSays({ type: 'user_end_message', task_id: 'u1' });
+    expect(speech).toEqual([
+      ['What are your opening hours', false],
+      ['What are your opening hours on Saturday?', false],
+      ['What are your opening hours on Saturday?', true],
+    ]);
+    expect(session.transcript.map(({ text }) => text)).toEqual(['What are your opening hours on Saturday?']);
+  });
+
+  it('the user speaking over the avatar (barge-in) starts a new turn and ends the avatar’s', async () => {
+    const { session, transport, provider, states } = await connected();
+    await session.startVoiceChat();
+    transport.avatarSays({ type: 'avatar_start_talking', task_id: 'a1' });
+    transport.avatarSays({ type: 'avatar_talking_message', task_id: 'a1', message: 'We open at' });
+    provider.voiceEvents!('user_start');
+    transport.avatarSays({ type: 'avatar_stop_talking', task_id: 'a1' });
+    expect(states).toEqual(['listening', 'avatar_speaking', 'user_speaking']);
+    expect(session.transcript).toEqual([
+      expect.objectContaining({ role: 'avatar', text: 'We open at', endedAt: expect.any(Number) }),
+    ]);
+    transport.avatarSays({ type: 'user_talking_message', task_id: 'u2', message: 'Sorry, Sunday?' });
+    provider.voiceEvents!('user_stop');
+    transport.avatarSays({ type: 'user_end_message', task_id: 'u2' });
+    expect(session.transcript.map(({ role }) => role)).toEqual(['avatar', 'user']);
+    expect(session.conversationState).toBe('thinking');
+  });
+
   it('push-to-talk: the microphone sends nothing while the key is up, and the key sends the contract’s messages', async () => {
     const { session, transport, states } = await connected();
     await session.startVoiceChat({ mode: 'push-to-talk' });
