@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --sessions N] [--json] [--write]`: how fast the avatar starts, speaks, is
- * interrupted and stops, with this toolkit and with the official SDK, alternating on one fresh
- * emulator in headless Chromium; bundle sizes; render cost; emulator capacity.
+ * interrupted, answers a voice turn and stops, with this toolkit and with the official SDK,
+ * alternating on one fresh emulator in headless Chromium; bundle sizes; render cost; emulator
+ * capacity.
  */
 import '../emulator/rtc-log-level.js';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,10 +11,11 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { chromiumFlags, chromiumPath } from '../test/support/chromium.js';
+import { fakeMicrophoneFlags, spokenWav } from '../test/support/fake-microphone.js';
 import { spawnUntilReady } from '../test/support/processes.js';
 import { type BundleSizes, measureBundles } from './bundle-size.js';
 import { type CapacityFigures, measureCapacity } from './capacity.js';
-import type { RunFigures } from './page/main.js';
+import type { RunFigures, VoiceTurnFigures } from './page/main.js';
 import { serveBenchPage } from './page-server.js';
 import { type Summary, summarize } from './stats.js';
 
@@ -27,10 +29,13 @@ const { values } = parseArgs({
 const sessions = Number(values.sessions);
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 const AVATAR = 'Wayne_20240711';
+/** What the fake microphone says in the voice turns, 2.5 s into a 12-second loop. */
+const QUESTION = 'What are your opening hours on Saturday?';
 
 async function measureSessions(): Promise<{
   ours: RunFigures[];
   official: RunFigures[];
+  voice: { ours: VoiceTurnFigures[]; official: VoiceTurnFigures[] };
   render: { off: RenderFigures; on: RenderFigures };
 }> {
   const emulator = await spawnUntilReady(
@@ -41,9 +46,14 @@ async function measureSessions(): Promise<{
   const apiUrl = emulator.found.api!;
   const server = await serveBenchPage(apiUrl);
   const pageUrl = server.url;
+  const microphone = await spokenWav(QUESTION, 2.5, 12);
   const browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      ...chromiumFlags,
+      '--autoplay-policy=no-user-gesture-required',
+      ...fakeMicrophoneFlags(microphone),
+    ],
   });
   try {
     const page = await browser.newPage();
@@ -67,6 +77,23 @@ async function measureSessions(): Promise<{
       for (const kind of order) (kind === 'ours' ? ours : official).push(await run(kind));
       progress(`session pair ${index + 1}/${sessions} done`);
     }
+    progress(`measuring ${sessions} voice turns each, alternating…`);
+    const voiceTurn = (kind: 'ours' | 'official') =>
+      page.evaluate(
+        ([which, base, avatar]) =>
+          which === 'ours'
+            ? window.bench.voiceTurnOurs(base!, avatar!)
+            : window.bench.voiceTurnOfficial(base!, avatar!),
+        [kind, apiUrl, AVATAR] as const,
+      );
+    await voiceTurn('ours');
+    await voiceTurn('official');
+    const voice = { ours: [] as VoiceTurnFigures[], official: [] as VoiceTurnFigures[] };
+    for (let index = 0; index < sessions; index++) {
+      const order = index % 2 ? (['official', 'ours'] as const) : (['ours', 'official'] as const);
+      for (const kind of order) voice[kind].push(await voiceTurn(kind));
+      progress(`voice turn pair ${index + 1}/${sessions} done`);
+    }
     progress('render cost at 720p, chroma key off and on…');
     const renderRun = (on: boolean) =>
       page.evaluate(([base, avatar, key]) => window.bench.renderCost(base!, avatar!, key as boolean, 6), [
@@ -75,7 +102,7 @@ async function measureSessions(): Promise<{
         on,
       ] as const);
     const render = { off: await renderRun(false), on: await renderRun(true) };
-    return { ours, official, render };
+    return { ours, official, voice, render };
   } finally {
     await browser.close();
     await server.close();
@@ -107,6 +134,11 @@ const FIGURES: { key: FigureName | `phase:${string}`; label: string }[] = [
   { key: 'stopToNoActiveSessionMs', label: 'stop → no active session' },
 ];
 
+const VOICE_FIGURES: { key: keyof VoiceTurnFigures; label: string }[] = [
+  { key: 'toAvatarStartMs', label: 'voice: user stops speaking → avatar_start_talking' },
+  { key: 'toFirstAudioMs', label: 'voice: user stops speaking → first audio energy (the voice turn)' },
+];
+
 function pick(runs: RunFigures[], key: string): number[] {
   return runs.map((run) => (key.startsWith('phase:') ? run.phases[key.slice(6)]! : run[key as FigureName]));
 }
@@ -132,9 +164,9 @@ function table(
     row(Array(8).fill('---')),
   ];
   const summaries: Record<string, { ours: Summary; official: Summary; ratio: number }> = {};
-  for (const { key, label } of FIGURES) {
-    const ours = summarize(pick(results.ours, key));
-    const official = summarize(pick(results.official, key));
+  const addRow = (key: string, label: string, oursValues: number[], officialValues: number[]) => {
+    const ours = summarize(oursValues);
+    const official = summarize(officialValues);
     const ratio = ours.median / official.median;
     summaries[key] = { ours, official, ratio };
     lines.push(
@@ -149,6 +181,19 @@ function table(
         Number.isFinite(ratio) ? ratio.toFixed(2) : '–',
       ]),
     );
+  };
+  for (const { key, label } of FIGURES)
+    addRow(key, label, pick(results.ours, key), pick(results.official, key));
+  for (const { key, label } of VOICE_FIGURES) {
+    // A turn the avatar did not answer has no figure: the label says how many answered.
+    const values = (turns: VoiceTurnFigures[]) => turns.map((turn) => turn[key]).filter(Number.isFinite);
+    const ours = values(results.voice.ours);
+    const official = values(results.voice.official);
+    const complete = ours.length === sessions && official.length === sessions;
+    const counted = complete
+      ? ''
+      : ` (answered: ours ${ours.length}, official ${official.length} of ${sessions})`;
+    addRow(`voice:${key}`, `${label}${counted}`, ours, official);
   }
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   lines.push(

@@ -1,9 +1,14 @@
 /**
- * The benchmark's browser side: one start → speak → interrupt → stop run with this toolkit or
- * with the official SDK, timed the same way. The official SDK runs unchanged; the only shim
- * redirects its voice-chat socket (always `wss://<host>:443`) to the emulator's port.
+ * The benchmark's browser side: one start → speak → interrupt → stop run, and one voice turn,
+ * with this toolkit or with the official SDK, timed the same way. The official SDK runs unchanged;
+ * the only shim redirects its voice-chat socket (always `wss://<host>:443`) to the emulator's port.
  */
-import StreamingAvatar, { AvatarQuality, StreamingEvents, TaskType } from '@heygen/streaming-avatar';
+import StreamingAvatar, {
+  AvatarQuality,
+  StreamingEvents,
+  TaskType,
+  VoiceChatTransport,
+} from '@heygen/streaming-avatar';
 import { ChromaKeyRenderer } from '../../components/index.js';
 import { AvatarSession, fromEndpoint } from '../../src/index.js';
 
@@ -16,6 +21,12 @@ export interface RunFigures {
   interruptToSilenceMs: number;
   interruptToSettledMs: number;
   stopToNoActiveSessionMs: number;
+}
+
+/** One voice turn, in milliseconds from the moment the user stopped speaking (at the microphone). */
+export interface VoiceTurnFigures {
+  toAvatarStartMs: number;
+  toFirstAudioMs: number;
 }
 
 const TEXT = 'Hello there. This sentence measures how fast the avatar starts to speak.';
@@ -63,7 +74,7 @@ function listen(stream: MediaStream) {
         }
       }, 10);
     });
-  return { until, close: () => context.close() };
+  return { level, until, close: () => context.close() };
 }
 
 function firstFrame(stream: MediaStream, from: number): Promise<number> {
@@ -244,15 +255,149 @@ async function renderCost(apiBase: string, avatarId: string, chromaKey: boolean,
   };
 }
 
+/** The microphone stream the client under test opens next (both open it with `getUserMedia`). */
+function nextMicrophone(): Promise<MediaStream> {
+  const devices = navigator.mediaDevices;
+  const open = devices.getUserMedia;
+  return new Promise((resolve) => {
+    devices.getUserMedia = async (constraints) => {
+      const stream = await open.call(devices, constraints);
+      if (stream.getAudioTracks().length > 0) {
+        devices.getUserMedia = open;
+        resolve(stream);
+      }
+      return stream;
+    };
+  });
+}
+
+/**
+ * Resolves with the moment (`performance.now()`) the first whole utterance on `microphone` ended:
+ * quiet, then speech, then 600 ms without it (the sentence has no pause that long).
+ */
+function untilUtteranceEnds(microphone: MediaStream): Promise<number> {
+  const input = listen(microphone);
+  let heardQuiet = false;
+  let lastLoud: number | undefined;
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const rms = input.level();
+      const now = performance.now();
+      if (!heardQuiet) heardQuiet = rms < SILENT;
+      else if (rms > LOUD) lastLoud = now;
+      else if (lastLoud !== undefined && now - lastLoud >= 600) {
+        clearInterval(timer);
+        void input.close();
+        resolve(lastLoud);
+      }
+    }, 10);
+  });
+}
+
+/** A client's voice chat, driven the same way for both. */
+interface VoiceBenchClient {
+  start(): Promise<MediaStream>;
+  /** Starts voice chat; the microphone is opened during this call. */
+  startVoiceChat(): Promise<void>;
+  /** Calls `listener` on each `avatar_start_talking`. */
+  onAvatarStartTalking(listener: () => void): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * One voice turn: Chromium's fake microphone speaks a sentence (bench/run.ts makes the file); from
+ * the end of that speech at the microphone to the answer's `avatar_start_talking` and to its first
+ * audio energy at this receiver.
+ */
+async function timeVoiceTurn(client: VoiceBenchClient): Promise<VoiceTurnFigures> {
+  const media = await client.start();
+  // Chromium feeds a received stream to Web Audio only while a media element plays it.
+  video.srcObject = media;
+  await video.play();
+  const answer = listen(media);
+  const startedTalking: number[] = [];
+  client.onAvatarStartTalking(() => startedTalking.push(performance.now()));
+  const microphone = nextMicrophone();
+  try {
+    // The official SDK's start waits 4 s after publishing the microphone: measure alongside it.
+    const voiceChat = client.startVoiceChat();
+    const speechEndedAt = await untilUtteranceEnds(await microphone);
+    const toFirstAudioMs = await answer.until((rms) => rms > LOUD, speechEndedAt, 30_000);
+    const startedAt = startedTalking.find((at) => at >= speechEndedAt);
+    await voiceChat;
+    return {
+      toAvatarStartMs: startedAt === undefined ? Number.NaN : startedAt - speechEndedAt,
+      toFirstAudioMs,
+    };
+  } finally {
+    await client.stop();
+    for (const track of (await microphone).getTracks()) track.stop();
+    await answer.close();
+  }
+}
+
+function voiceTurnOurs(apiBase: string, avatarId: string): Promise<VoiceTurnFigures> {
+  const session = new AvatarSession({
+    token: fromEndpoint('/api/avatar-token'),
+    apiBaseUrl: apiBase,
+    avatarId,
+  });
+  return timeVoiceTurn({
+    async start() {
+      await session.start();
+      return session.media!;
+    },
+    startVoiceChat: () => session.startVoiceChat(),
+    onAvatarStartTalking: (listener) =>
+      session.on('avatarEvent', (event) => event.type === 'avatar_start_talking' && listener()),
+    stop: () => session.stop(),
+  });
+}
+
+function voiceTurnOfficial(apiBase: string, avatarId: string): Promise<VoiceTurnFigures> {
+  let avatar: StreamingAvatar;
+  return timeVoiceTurn({
+    async start() {
+      const { token } = (await (await fetch('/api/avatar-token', { method: 'POST' })).json()) as {
+        token: string;
+      };
+      avatar = new StreamingAvatar({ token, basePath: apiBase });
+      const stream = new Promise<MediaStream>((resolve) =>
+        avatar.on(StreamingEvents.STREAM_READY, (event: CustomEvent<MediaStream>) => resolve(event.detail)),
+      );
+      // Its default sends microphone frames over its websocket, which the contract does not
+      // describe; its LiveKit transport publishes a track, as this toolkit does.
+      await avatar.createStartAvatar({
+        avatarName: avatarId,
+        quality: AvatarQuality.Low,
+        voiceChatTransport: VoiceChatTransport.LIVEKIT,
+      });
+      return stream;
+    },
+    startVoiceChat: () => avatar.startVoiceChat(),
+    onAvatarStartTalking: (listener) => avatar.on(StreamingEvents.AVATAR_START_TALKING, listener),
+    stop: () => avatar.stopAvatar(),
+  });
+}
+
 declare global {
   interface Window {
     bench: {
       runOurs: typeof runOurs;
       runOfficial: typeof runOfficial;
+      voiceTurnOurs: typeof voiceTurnOurs;
+      voiceTurnOfficial: typeof voiceTurnOfficial;
       renderCost: typeof renderCost;
       redirectVoiceChatSocket: typeof redirectVoiceChatSocket;
     };
   }
 }
 
-window.bench = { runOurs, runOfficial, renderCost, redirectVoiceChatSocket };
+window.bench = {
+  runOurs,
+  runOfficial,
+  voiceTurnOurs,
+  voiceTurnOfficial,
+  renderCost,
+  redirectVoiceChatSocket,
+};

@@ -4,12 +4,9 @@
  * and answers. What the person sees: the conversation states, both sides' words, an answer with
  * sound, the latency of the turn, and the microphone off once the session stops.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesize } from '../../emulator/speech.js';
+import { fakeMicrophoneFlags, spokenWav } from '../support/fake-microphone.js';
 import { launchChromium, type RunningDemo, screenshotPath, startDemo } from './harness.js';
 
 const SENTENCE = 'What are your opening hours on Saturday?';
@@ -35,45 +32,10 @@ function contentWordsIn(heard: string): number {
 let demo: RunningDemo;
 let browser: Browser;
 
-/**
- * A 16-bit mono WAV: `leadSeconds` of silence, the sentence, then silence, `totalSeconds` long in
- * all. The lead gives the browser's echo canceller and gain control time to settle, as a person
- * pausing before speaking does.
- */
-async function spokenWav(leadSeconds: number, totalSeconds: number): Promise<string> {
-  const speech = await synthesize(SENTENCE, 0.85);
-  const samples = new Int16Array(speech.sampleRate * totalSeconds);
-  samples.set(speech.samples, speech.sampleRate * leadSeconds);
-  const header = Buffer.alloc(44);
-  const bytes = samples.length * 2;
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + bytes, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(speech.sampleRate, 24);
-  header.writeUInt32LE(speech.sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(bytes, 40);
-  const path = join(mkdtempSync(join(tmpdir(), 'voice-')), 'microphone.wav');
-  writeFileSync(path, Buffer.concat([header, Buffer.from(samples.buffer)]));
-  return path;
-}
-
 beforeAll(async () => {
   // A 20-second loop: the sentence 4 s in, then quiet long enough for the avatar's answer.
-  const wav = await spokenWav(4, 20);
-  [demo, browser] = await Promise.all([
-    startDemo(),
-    launchChromium([
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wav}`,
-    ]),
-  ]);
+  const wav = await spokenWav(SENTENCE, 4, 20);
+  [demo, browser] = await Promise.all([startDemo(), launchChromium(fakeMicrophoneFlags(wav))]);
 }, 300_000);
 
 afterAll(async () => {
