@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IDLE_TIMEOUT_SECONDS, MAX_REPEAT_TEXT_CHARS, QUALITY_PRESETS, type Quality } from '../src/limits.js';
 import { type Account, SECONDS_PER_CREDIT } from './accounts.js';
 import { AVATARS } from './avatars.js';
+import { heygenDialect } from './dialect.js';
 import type { Faults } from './faults.js';
 import { HttpError, readJson, requestUrl, send, setCors, WholeBody } from './http.js';
 import type { MediaBackend } from './media.js';
@@ -292,6 +293,7 @@ export class StreamingApi {
       idleTimeoutSeconds: idle,
       durationLimitSeconds: this.state.sessionDurationLimitSeconds ?? account.limits.sessionSeconds,
       videoCodec: encoding,
+      dialect: heygenDialect,
     };
   }
 

@@ -19,6 +19,12 @@ import {
   VideoFrame,
   VideoSource,
 } from '@livekit/rtc-node';
+import {
+  AGENT_CONTROL_TOPIC,
+  type AvatarSignal,
+  type EventDialect,
+  LIVEAVATAR_AGENT_PREFIX,
+} from './dialect.js';
 import { FaceRenderer } from './face.js';
 import type { Speech } from './speech.js';
 import {
@@ -39,6 +45,8 @@ export interface AvatarParticipantOptions {
   videoCodec: 'H264' | 'VP8';
   /** Audio samples per second of the speech (eSpeak NG gives 22,050). */
   sampleRate: number;
+  /** How events go out: HeyGen's packets or LiveAvatar's topics. */
+  dialect: EventDialect;
 }
 
 /** How a spoken task ended. `durationMs` is the time it was heard, in milliseconds. */
@@ -72,6 +80,7 @@ export class AvatarParticipant {
   private frameCount = 0;
   private videoTimer: ReturnType<typeof setTimeout> | undefined;
   private voice: VoiceInput | undefined;
+  private commandHandler: ((command: Record<string, unknown>) => void) | undefined;
 
   private constructor(
     private readonly room: Room,
@@ -102,6 +111,17 @@ export class AvatarParticipant {
       LocalAudioTrack.createAudioTrack('avatar-audio', audio),
       new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
     );
+    room.on(RoomEvent.DataReceived, (payload, _participant, _kind, topic) => {
+      if (topic !== AGENT_CONTROL_TOPIC || !participant.commandHandler) return;
+      let command: unknown;
+      try {
+        command = JSON.parse(decoder.decode(payload));
+      } catch {
+        return;
+      }
+      if (typeof command === 'object' && command !== null)
+        participant.commandHandler(command as Record<string, unknown>);
+    });
     participant.startVideo();
     void participant.audioLoop();
     return participant;
@@ -109,7 +129,9 @@ export class AvatarParticipant {
 
   /** Whether someone other than the avatar is in the room. */
   get viewerPresent(): boolean {
-    return this.room.remoteParticipants.size > 0;
+    return [...this.room.remoteParticipants.keys()].some(
+      (identity) => !identity.startsWith(LIVEAVATAR_AGENT_PREFIX),
+    );
   }
 
   /**
@@ -121,11 +143,14 @@ export class AvatarParticipant {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.room.off(RoomEvent.ParticipantConnected, done);
+        this.room.off(RoomEvent.ParticipantConnected, joined);
         resolve();
       };
+      const joined = () => {
+        if (this.viewerPresent) done();
+      };
       const timer = setTimeout(done, timeoutMs);
-      this.room.on(RoomEvent.ParticipantConnected, done);
+      this.room.on(RoomEvent.ParticipantConnected, joined);
     });
   }
 
@@ -134,6 +159,16 @@ export class AvatarParticipant {
     return new Promise((settle) => {
       this.queue.push({ taskId, speech, position: 0, nextWord: 0, started: false, settle });
     });
+  }
+
+  /** Holds or releases the user's push-to-talk key, as the data messages `"push_to_talk:start"` / `":stop"` do. */
+  setTalkKey(down: boolean): void {
+    this.voice?.setTalkKey(down);
+  }
+
+  /** Receives the JSON commands sent on LiveAvatar's `agent-control` topic. */
+  onCommand(handler: (command: Record<string, unknown>) => void): void {
+    this.commandHandler = handler;
   }
 
   /** Whether speech is playing or queued. */
@@ -149,8 +184,8 @@ export class AvatarParticipant {
     if (current) {
       const durationMs = this.playedMs(current);
       if (current.started) {
-        this.send({ type: 'avatar_end_message', task_id: current.taskId });
-        this.send({ type: 'avatar_stop_talking', task_id: current.taskId, duration_ms: durationMs });
+        void this.send({ type: 'avatar_end_message', task_id: current.taskId });
+        void this.send({ type: 'avatar_stop_talking', task_id: current.taskId, duration_ms: durationMs });
       }
       current.settle({ interrupted: true, durationMs });
     }
@@ -175,7 +210,8 @@ export class AvatarParticipant {
     room.on(RoomEvent.TrackSubscribed, (track) => {
       if (track.kind === TrackKind.KIND_AUDIO) void this.hear(track, voice());
     });
-    room.on(RoomEvent.DataReceived, (payload) => {
+    room.on(RoomEvent.DataReceived, (payload, _participant, _kind, topic) => {
+      if (topic === AGENT_CONTROL_TOPIC) return;
       const message = decoder.decode(payload);
       if (message === '"push_to_talk:start"') voice().setTalkKey(true);
       else if (message === '"push_to_talk:stop"') voice().setTalkKey(false);
@@ -251,7 +287,7 @@ export class AvatarParticipant {
     const { speech } = current;
     if (!current.started) {
       current.started = true;
-      this.send({ type: 'avatar_start_talking', task_id: current.taskId });
+      void this.send({ type: 'avatar_start_talking', task_id: current.taskId });
     }
     const end = Math.min(speech.samples.length, current.position + samples.length);
     samples.set(speech.samples.subarray(current.position, end));
@@ -261,12 +297,12 @@ export class AvatarParticipant {
     current.position = end;
     while (current.nextWord < speech.words.length && speech.words[current.nextWord]!.startSample <= end) {
       const word = speech.words[current.nextWord++]!;
-      this.send({ type: 'avatar_talking_message', task_id: current.taskId, message: word.text });
+      void this.send({ type: 'avatar_talking_message', task_id: current.taskId, message: word.text });
     }
     if (end < speech.samples.length) return;
     this.queue.shift();
-    this.send({ type: 'avatar_end_message', task_id: current.taskId });
-    this.send({
+    void this.send({ type: 'avatar_end_message', task_id: current.taskId });
+    void this.send({
       type: 'avatar_stop_talking',
       task_id: current.taskId,
       duration_ms: Math.round(speech.durationMs),
@@ -278,11 +314,15 @@ export class AvatarParticipant {
     return Math.round((playback.position / playback.speech.sampleRate) * 1000);
   }
 
-  /** Publishes one event on the data channel, reliable, as HeyGen's avatar does. */
-  send(event: Record<string, unknown>): void {
-    if (this.closed) return;
-    this.room.localParticipant
-      ?.publishData(encoder.encode(JSON.stringify(event)), { reliable: true })
+  /** Publishes one event on the data channel, reliable, in the session's dialect; resolves once sent. */
+  async send(signal: AvatarSignal): Promise<void> {
+    const packet = this.options.dialect.packet(signal);
+    if (this.closed || !packet) return;
+    await this.room.localParticipant
+      ?.publishData(encoder.encode(JSON.stringify(packet.data)), {
+        reliable: true,
+        ...(packet.topic === undefined ? {} : { topic: packet.topic }),
+      })
       .catch(() => {
         // The room is going away; the session end is reported elsewhere.
       });

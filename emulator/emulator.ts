@@ -7,6 +7,7 @@ import { Account, type KeyConfig } from './accounts.js';
 import { StreamingApi } from './api.js';
 import { Faults } from './faults.js';
 import { HttpError } from './http.js';
+import { LIVEAVATAR_PATH, LiveAvatarApi } from './liveavatar-api.js';
 import { type LiveKitServer, startLiveKitServer } from './livekit-server.js';
 import { liveKitMedia, noMedia } from './media.js';
 import { attachVoiceChatSocket } from './voice-chat-socket.js';
@@ -31,14 +32,21 @@ export interface EmulatorOptions {
   /** Session length cap in seconds, overriding the key tier's (trial 600 s). */
   sessionDurationLimitSeconds?: number;
   keys?: Record<string, KeyConfig>;
+  /** LiveAvatar API keys and their starting credits (default: `emulator-liveavatar-key` with 100). */
+  liveAvatarKeys?: Record<string, number>;
   log?: (line: string) => void;
 }
+
+/** The LiveAvatar key the emulator knows unless told otherwise, with 100 credits. */
+export const DEFAULT_LIVEAVATAR_KEYS: Record<string, number> = { 'emulator-liveavatar-key': 100 };
 
 export interface Emulator {
   /** Base URL of the Streaming API, e.g. `http://127.0.0.1:8787`. */
   apiUrl: string;
   /** LiveKit WebSocket URL, when media is on. */
   livekitUrl: string | undefined;
+  /** Base URL of the LiveAvatar API, e.g. `http://127.0.0.1:8787/liveavatar`. */
+  liveAvatarUrl: string;
   close(): Promise<void>;
 }
 
@@ -52,9 +60,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       new Account(key, config.tier, config.credits),
     ]),
   );
+  const media = livekit ? liveKitMedia(livekit) : noMedia();
+  const liveAvatar = new LiveAvatarApi({
+    keys: options.liveAvatarKeys ?? DEFAULT_LIVEAVATAR_KEYS,
+    media,
+    log,
+  });
   const api = new StreamingApi({
     accounts,
-    media: livekit ? liveKitMedia(livekit) : noMedia(),
+    media,
     faults: options.faults
       ? new Faults(
           accounts,
@@ -65,7 +79,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sessionDurationLimitSeconds: options.sessionDurationLimitSeconds,
     log,
   });
-  const server = createServer((request, response) => void api.handle(request, response));
+  const server = createServer((request, response) => {
+    const path = request.url ?? '';
+    if (path === LIVEAVATAR_PATH || path.startsWith(`${LIVEAVATAR_PATH}/`))
+      void liveAvatar.handle(request, response);
+    else void api.handle(request, response);
+  });
   // A request Node cannot even parse gets a 400 and its socket closed, never an exception.
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
@@ -78,16 +97,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const creditWatch = setInterval(() => api.enforceCredits(), 1000);
+  const creditWatch = setInterval(() => {
+    api.enforceCredits();
+    liveAvatar.enforceCredits();
+  }, 1000);
 
   let closing: Promise<void> | undefined;
   return {
     apiUrl: `http://127.0.0.1:${port}`,
     livekitUrl: livekit?.wsUrl,
+    liveAvatarUrl: `http://127.0.0.1:${port}${LIVEAVATAR_PATH}`,
     close() {
       closing ??= (async () => {
         clearInterval(creditWatch);
-        await api.closeAll();
+        await Promise.all([api.closeAll(), liveAvatar.closeAll()]);
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
         await livekit?.stop();

@@ -38,12 +38,20 @@ export class WholeBody {
  * {@link MAX_BODY_BYTES}.
  * @throws {HttpError} 413, 415 or 400.
  */
-export async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
-  if (request.method !== 'POST') return {};
+export async function readJson(
+  request: IncomingMessage,
+  options: { bodyMethods: readonly string[]; emptyBodyNeedsJsonType: boolean } = {
+    bodyMethods: ['POST'],
+    // HeyGen answers "Unsupported media type" to a POST without a JSON content type, body or not.
+    emptyBodyNeedsJsonType: true,
+  },
+): Promise<Record<string, unknown>> {
+  if (!options.bodyMethods.includes(request.method ?? '')) return {};
   if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge();
-  // HeyGen answers "Unsupported media type" to a POST without a JSON content type, body or not.
-  if (!(request.headers['content-type'] ?? '').includes('json'))
-    throw new HttpError(415, 415, 'Unsupported media type: send Content-Type: application/json');
+  const isJson = (request.headers['content-type'] ?? '').includes('json');
+  const unsupported = () =>
+    new HttpError(415, 415, 'Unsupported media type: send Content-Type: application/json');
+  if (options.emptyBodyNeedsJsonType && !isJson) throw unsupported();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -53,6 +61,7 @@ export async function readJson(request: IncomingMessage): Promise<Record<string,
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
+  if (!isJson) throw unsupported();
   try {
     const value = JSON.parse(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;

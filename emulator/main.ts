@@ -7,14 +7,15 @@ import './rtc-log-level.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { KeyConfig } from './accounts.js';
-import { DEFAULT_KEYS, startEmulator } from './emulator.js';
+import { DEFAULT_KEYS, DEFAULT_LIVEAVATAR_KEYS, startEmulator } from './emulator.js';
 import { exitOnStop } from './shutdown.js';
 import { RECOGNISER_ADVICE, recogniserAvailable } from './voice-input.js';
 
 const HELP = `Usage: npm run emulator -- [options]
 
-A local, offline HeyGen Streaming API: the same endpoints, envelopes and error codes, a real
-livekit-server and an avatar that speaks (eSpeak NG) on a chroma-green background.
+A local, offline HeyGen Streaming API, and LiveAvatar's API beside it (under /liveavatar): the
+same endpoints, envelopes and error codes, a real livekit-server and an avatar that speaks
+(eSpeak NG) on a chroma-green background, and hears (pocketsphinx) in voice chat.
 
 Options:
   --port N                API port on 127.0.0.1 (default 8787; 0 picks a free port)
@@ -30,10 +31,14 @@ Options:
 Default keys: ${Object.entries(DEFAULT_KEYS)
   .map(([key, config]) => `${key} (${config.tier}, ${config.credits} credits)`)
   .join(', ')}
+LiveAvatar key: ${Object.entries(DEFAULT_LIVEAVATAR_KEYS)
+  .map(([key, credits]) => `${key} (${credits} credits)`)
+  .join(', ')}
 
 When ready it prints one line per URL:
   API: http://127.0.0.1:8787
   LiveKit: ws://127.0.0.1:7880
+  LiveAvatar API: http://127.0.0.1:8787/liveavatar
 `;
 
 const { values } = parseArgs({
@@ -82,6 +87,7 @@ const emulator = await startEmulator({
 
 console.log(`API: ${emulator.apiUrl}`);
 if (emulator.livekitUrl) console.log(`LiveKit: ${emulator.livekitUrl}`);
+console.log(`LiveAvatar API: ${emulator.liveAvatarUrl}`);
 if (emulator.livekitUrl && !recogniserAvailable()) console.warn(RECOGNISER_ADVICE);
 
 exitOnStop(() => log('stopping: closing sessions and livekit-server'), [() => emulator.close()]);

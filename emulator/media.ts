@@ -2,9 +2,12 @@
  * The media side of emulated sessions: a real LiveKit room with the drawn, speaking avatar, or,
  * with `--no-media`, timers that stand in for speech (for load tests of the REST side).
  */
+
+import { Room } from '@livekit/rtc-node';
 import { AccessToken, ParticipantInfo_State, RoomServiceClient } from 'livekit-server-sdk';
 import { AVATAR_FRAME_RATE, AVATAR_IDENTITY } from '../src/limits.js';
 import { AvatarParticipant, type SpokenTask } from './avatar-participant.js';
+import { type AvatarSignal, type EventDialect, LIVEAVATAR_AGENT_PREFIX } from './dialect.js';
 import type { LiveKitServer } from './livekit-server.js';
 import { type Speech, synthesize } from './speech.js';
 import type { VoiceInputHandlers } from './voice-input.js';
@@ -19,8 +22,12 @@ export interface Avatar {
   leave(): Promise<void>;
   /** Hears the users in the room (their microphones, push-to-talk) through `handlers`. */
   listen(handlers: VoiceInputHandlers): void;
-  /** Sends one event on the data channel (the contract's `user_talking_message`, …). */
-  sendEvent(event: Record<string, unknown>): void;
+  /** Sends one event on the data channel in the session's dialect; resolves once sent. */
+  sendEvent(signal: AvatarSignal): Promise<void>;
+  /** Receives LiveAvatar's `agent-control` commands. */
+  onCommand(handler: (command: Record<string, unknown>) => void): void;
+  /** Holds or releases the user's push-to-talk key (LiveAvatar's `user.start_push_to_talk`). */
+  setTalkKey(down: boolean): void;
 }
 
 /** What a session needs to join its viewers and avatar to a room. */
@@ -32,8 +39,10 @@ export interface MediaBackend {
   ): Promise<{ url: string; viewerToken: string; agentToken: string }>;
   joinAvatar(
     roomName: string,
-    settings: { width: number; height: number; videoCodec: 'H264' | 'VP8' },
+    settings: { width: number; height: number; videoCodec: 'H264' | 'VP8'; dialect: EventDialect },
   ): Promise<Avatar>;
+  /** Joins a participant that publishes nothing (LiveAvatar's agent); resolves with how it leaves. */
+  joinSilent(roomName: string, identity: string): Promise<{ leave(): Promise<void> }>;
   synthesize(text: string, rate: number): Promise<Speech>;
   /** Ends the room; every participant is disconnected. */
   deleteRoom(roomName: string): Promise<void>;
@@ -76,8 +85,18 @@ export function liveKitMedia(server: LiveKitServer): MediaBackend {
         },
         leave: () => avatar.leave(),
         listen: (handlers) => avatar.listen(handlers),
-        sendEvent: (event) => avatar.send(event),
+        sendEvent: (signal) => avatar.send(signal),
+        onCommand: (handler) => avatar.onCommand(handler),
+        setTalkKey: (down) => avatar.setTalkKey(down),
       };
+    },
+    async joinSilent(roomName, identity) {
+      const room = new Room();
+      await room.connect(server.wsUrl, await token(roomName, identity, true), {
+        autoSubscribe: false,
+        dynacast: false,
+      });
+      return { leave: () => room.disconnect() };
     },
     synthesize,
     async deleteRoom(roomName) {
@@ -94,7 +113,9 @@ async function viewerJoined(rooms: RoomServiceClient, roomName: string): Promise
     if (
       participants.some(
         (participant) =>
-          participant.identity !== AVATAR_IDENTITY && participant.state === ParticipantInfo_State.ACTIVE,
+          participant.identity !== AVATAR_IDENTITY &&
+          !participant.identity.startsWith(LIVEAVATAR_AGENT_PREFIX) &&
+          participant.state === ParticipantInfo_State.ACTIVE,
       )
     )
       return;
@@ -112,6 +133,9 @@ export function noMedia(): MediaBackend {
         agentToken: `no-media:${roomName}:agent-${viewerIdentity}`,
       };
     },
+    async joinSilent() {
+      return { leave: async () => undefined };
+    },
     async joinAvatar() {
       return new TimedAvatar();
     },
@@ -126,7 +150,9 @@ export function noMedia(): MediaBackend {
 /** Without media there is no microphone to hear and no data channel to speak on. */
 class TimedAvatar implements Avatar {
   listen() {}
-  sendEvent() {}
+  async sendEvent() {}
+  onCommand() {}
+  setTalkKey() {}
 
   private pending: { timer: ReturnType<typeof setTimeout>; settle: (result: SpokenTask) => void }[] = [];
   private busyUntil = 0;

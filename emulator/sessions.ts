@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { QUALITY_PRESETS, type Quality } from '../src/limits.js';
 import type { Account } from './accounts.js';
+import type { EventDialect } from './dialect.js';
 import type { Avatar, MediaBackend } from './media.js';
 import { answer } from './responder.js';
 
@@ -24,6 +25,16 @@ export interface SessionSettings {
   idleTimeoutSeconds: number;
   durationLimitSeconds: number;
   videoCodec: 'H264' | 'VP8';
+  /** How the avatar's events go out: HeyGen's packets or LiveAvatar's topics. */
+  dialect: EventDialect;
+  /** The session's id, when the API chose it (LiveAvatar's are UUIDs); a new hex id otherwise. */
+  sessionId?: string;
+}
+
+/** What a session's time is billed to. */
+export interface Ledger {
+  /** Records a closed session's start-to-stop time in seconds. */
+  charge(seconds: number): void;
 }
 
 /** One task's outcome. `durationMs` is the expected (or, for sync, spoken) length in milliseconds. */
@@ -37,9 +48,9 @@ export function newId(prefix: string): string {
   return `${prefix}${randomBytes(12).toString('hex')}`;
 }
 
-export class EmulatedSession {
-  readonly id = newId('');
-  readonly roomName = `avatar-${this.id}`;
+export class EmulatedSession<A extends Ledger = Account> {
+  readonly id: string;
+  readonly roomName: string;
   readonly createdAt = Date.now();
   status: SessionStatus = 'new';
   startedAt: number | undefined;
@@ -55,14 +66,17 @@ export class EmulatedSession {
   private generation = 0;
   private readonly closeListeners: (() => void)[] = [];
   private readonly voiceListeners = new Set<(event: Record<string, unknown>) => void>();
+  private commandHandler: ((command: Record<string, unknown>) => void) | undefined;
 
   constructor(
-    readonly account: Account,
+    readonly account: A,
     readonly settings: SessionSettings,
     private readonly media: MediaBackend,
-    private readonly onClosed: (session: EmulatedSession) => void,
+    private readonly onClosed: (session: EmulatedSession<A>) => void,
     private readonly log: (line: string) => void,
   ) {
+    this.id = settings.sessionId ?? newId('');
+    this.roomName = `avatar-${this.id}`;
     this.touch();
   }
 
@@ -84,6 +98,7 @@ export class EmulatedSession {
       width,
       height,
       videoCodec: this.settings.videoCodec,
+      dialect: this.settings.dialect,
     });
     if (!this.active) {
       await avatar.leave();
@@ -91,6 +106,7 @@ export class EmulatedSession {
     }
     this.avatar = avatar;
     avatar.listen(this.hearUser(avatar));
+    if (this.commandHandler) avatar.onCommand(this.commandHandler);
     this.status = 'connected';
     this.startedAt = Date.now();
     this.durationTimer = setTimeout(
@@ -103,10 +119,12 @@ export class EmulatedSession {
     );
   }
 
-  /** Queues a task; resolves once its speech is ready (with its length), before it is spoken. */
-  task(text: string, taskType: 'repeat' | 'talk'): Promise<TaskResult> {
+  /**
+   * Queues a task; resolves once its speech is ready (with its length), before it is spoken.
+   * `taskId` is the command's own id when the API has the client choose it (LiveAvatar's `event_id`).
+   */
+  task(text: string, taskType: 'repeat' | 'talk', taskId = newId('')): Promise<TaskResult> {
     this.touch();
-    const taskId = newId('');
     const generation = this.generation;
     const spokenText = taskType === 'repeat' ? text : answer(text, this.settings.knowledgeBase);
     const queued = this.taskChain.then(async (): Promise<TaskResult> => {
@@ -130,6 +148,18 @@ export class EmulatedSession {
     });
     this.taskChain = queued.catch(() => undefined);
     return queued;
+  }
+
+  /** Receives the commands sent in the room (LiveAvatar's `agent-control`), from the start on. */
+  onCommand(handler: (command: Record<string, unknown>) => void): void {
+    this.commandHandler = handler;
+    this.avatar?.onCommand(handler);
+  }
+
+  /** Holds or releases the push-to-talk key of the user's voice input. */
+  setTalkKey(down: boolean): void {
+    this.touch();
+    this.avatar?.setTalkKey(down);
   }
 
   /**
@@ -157,6 +187,7 @@ export class EmulatedSession {
       speechStarted: () => {
         turnId = newId('');
         socket('user_start');
+        void avatar.sendEvent({ type: 'user_start', task_id: turnId });
         this.log(`session ${this.id}: user started speaking`);
         if (avatar.speaking) {
           this.log(`session ${this.id}: the user cut the avatar short`);
@@ -168,16 +199,17 @@ export class EmulatedSession {
       speechEnded: () => {
         this.touch();
         socket('user_stop');
+        void avatar.sendEvent({ type: 'user_stop', task_id: turnId });
       },
       words: (text: string) => {
         this.touch();
-        avatar.sendEvent({ type: 'user_talking_message', task_id: turnId, message: text });
+        void avatar.sendEvent({ type: 'user_talking_message', task_id: turnId, message: text });
       },
       transcript: (text: string) => {
         this.touch();
         this.log(`session ${this.id}: heard "${abbreviate(text)}"`);
         if (text === '') return;
-        avatar.sendEvent({ type: 'user_end_message', task_id: turnId });
+        void avatar.sendEvent({ type: 'user_end_message', task_id: turnId });
         void this.task(text, 'talk').catch(() => undefined);
       },
     };
@@ -210,6 +242,11 @@ export class EmulatedSession {
     this.endedAt = Date.now();
     this.account.charge(this.streamedSeconds);
     this.generation += 1;
+    // LiveAvatar says why in the room before it closes (HeyGen's dialect sends nothing).
+    await Promise.race([
+      this.avatar?.sendEvent({ type: 'session_stopped', reason }),
+      new Promise((resolve) => setTimeout(resolve, 500)),
+    ]);
     // A stuck WebRTC teardown must not hold the session open; the room deletion below ends it anyway.
     await Promise.race([
       this.avatar?.leave().catch(() => undefined),

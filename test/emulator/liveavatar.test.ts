@@ -1,0 +1,181 @@
+/**
+ * The emulator's LiveAvatar API against its contract (`liveavatar-api.md`): envelopes, status
+ * codes, FastAPI-style 422s, JWT session tokens, single-use starts, the one-minute credit check,
+ * stop in every state with its end reason, CORS with credentials, the catalogue and contexts.
+ * REST only (`--no-media`); the room side is tested end to end with the client.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../emulator/emulator.js';
+import { SANDBOX_AVATAR_ID } from '../../emulator/liveavatar-api.js';
+
+let emulator: Emulator;
+const KEY = 'rich-key';
+const POOR_KEY = 'poor-key';
+
+beforeAll(async () => {
+  emulator = await startEmulator({ media: false, liveAvatarKeys: { [KEY]: 100, [POOR_KEY]: 1 } });
+});
+
+afterAll(() => emulator?.close());
+
+async function call(
+  method: string,
+  path: string,
+  options: { key?: string; token?: string; body?: unknown; origin?: string } = {},
+) {
+  const headers: Record<string, string> = {};
+  if (options.key) headers['x-api-key'] = options.key;
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.origin) headers.origin = options.origin;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${emulator.liveAvatarUrl}${path}`, {
+    method,
+    headers,
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+const FULL = { mode: 'FULL', avatar_id: SANDBOX_AVATAR_ID, avatar_persona: { language: 'en' } };
+
+async function token(body: object = FULL, key = KEY) {
+  const answer = await call('POST', '/v1/sessions/token', { key, body });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  return answer.body.data as { session_id: string; session_token: string };
+}
+
+describe('LiveAvatar emulator: session tokens', () => {
+  it('answers code 1000 with a session id and a three-part JWT carrying the start data', async () => {
+    const { session_id, session_token } = await token();
+    const parts = session_token.split('.');
+    expect(parts).toHaveLength(3);
+    const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString());
+    expect(payload.session_id).toBe(session_id);
+    expect(payload.start_session_data.mode).toBe('FULL');
+    expect(payload.exp).toBeGreaterThan(Date.now() / 1000);
+  });
+
+  it('names the field of every validation failure, FastAPI style (422)', async () => {
+    const missing = await call('POST', '/v1/sessions/token', { key: KEY, body: { mode: 'FULL' } });
+    expect(missing.status).toBe(422);
+    expect(missing.body.detail).toContainEqual(
+      expect.objectContaining({ loc: ['body', 'avatar_id'], type: 'missing' }),
+    );
+    const both = await call('POST', '/v1/sessions/token', {
+      key: KEY,
+      body: { ...FULL, voice_agent: { id: 'x' } },
+    });
+    expect(both.status).toBe(422);
+    expect(both.body.detail[0].msg).toMatch(/exactly one of avatar_persona and voice_agent/);
+    const quality = await call('POST', '/v1/sessions/token', {
+      key: KEY,
+      body: { ...FULL, video_settings: { quality: 'ultra' } },
+    });
+    expect(quality.body.detail[0].loc).toEqual(['body', 'video_settings', 'quality']);
+  });
+
+  it('needs the API key, and says which avatar it does not know', async () => {
+    expect((await call('POST', '/v1/sessions/token', { body: FULL })).status).toBe(401);
+    const unknown = await call('POST', '/v1/sessions/token', {
+      key: KEY,
+      body: { ...FULL, avatar_id: '00000000-0000-4000-8000-000000000000' },
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.message).toContain('00000000-0000-4000-8000-000000000000');
+  });
+});
+
+describe('LiveAvatar emulator: start, keep-alive, stop', () => {
+  it('starts once (201), escrows one minute of credits, and stops with its end reason', async () => {
+    const before = Number((await call('GET', '/v1/users/credits', { key: KEY })).body.data.credits_left);
+    const { session_id, session_token } = await token();
+    const started = await call('POST', '/v1/sessions/start', { token: session_token });
+    expect(started.status).toBe(201);
+    expect(started.body.code).toBe(1000);
+    expect(started.body.data).toMatchObject({ session_id, max_session_duration: 1200 });
+    expect(typeof started.body.data.livekit_client_token).toBe('string');
+    expect((await call('POST', '/v1/sessions/start', { token: session_token })).status).toBe(400);
+    const during = Number((await call('GET', '/v1/users/credits', { key: KEY })).body.data.credits_left);
+    expect(before - during).toBe(2);
+
+    expect((await call('POST', '/v1/sessions/keep-alive', { token: session_token })).body.code).toBe(1000);
+    const active = await call('GET', '/v1/sessions?type=active', { key: KEY });
+    expect(active.body.data.results.map((session: { id: string }) => session.id)).toContain(session_id);
+
+    expect((await call('POST', '/v1/sessions/stop', { token: session_token })).status).toBe(200);
+    const again = await call('POST', '/v1/sessions/stop', { token: session_token });
+    expect(again.status).toBe(200);
+    expect(again.body.message).toMatch(/already stopped/);
+    const historic = await call('GET', `/v1/sessions/${session_id}`, { key: KEY });
+    expect(historic.body.data).toMatchObject({
+      mode: 'FULL',
+      end_reason: 'USER_CLOSED',
+      credits_consumed: 2,
+    });
+    expect((await call('POST', '/v1/sessions/keep-alive', { token: session_token })).status).toBe(400);
+  });
+
+  it('a session stopped before it started never starts nor bills (DELETE alias)', async () => {
+    const { session_token } = await token();
+    expect((await call('DELETE', '/v1/sessions', { token: session_token })).status).toBe(200);
+    expect((await call('POST', '/v1/sessions/start', { token: session_token })).status).toBe(400);
+  });
+
+  it('will not start without credits for the first minute (402), and sandbox is free', async () => {
+    const { session_token } = await token(FULL, POOR_KEY);
+    const refused = await call('POST', '/v1/sessions/start', { token: session_token });
+    expect(refused.status).toBe(402);
+    expect(refused.body.message).toMatch(/2 credits/);
+    const sandbox = await token({ ...FULL, is_sandbox: true }, POOR_KEY);
+    const started = await call('POST', '/v1/sessions/start', { token: sandbox.session_token });
+    expect(started.status).toBe(201);
+    expect(started.body.data.max_session_duration).toBe(60);
+    await call('POST', '/v1/sessions/stop', { token: sandbox.session_token });
+  });
+
+  it('rejects a forged session token', async () => {
+    const { session_token } = await token();
+    const [head, payload] = session_token.split('.');
+    expect((await call('POST', '/v1/sessions/start', { token: `${head}.${payload}.forged` })).status).toBe(
+      401,
+    );
+  });
+});
+
+describe('LiveAvatar emulator: CORS, catalogue, contexts', () => {
+  it('echoes the origin and allows credentials', async () => {
+    const response = await fetch(`${emulator.liveAvatarUrl}/v1/sessions/start`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://shop.example' },
+    });
+    expect(response.headers.get('access-control-allow-origin')).toBe('http://shop.example');
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+  });
+
+  it('lists the public avatars (with the sandbox avatar), paginated', async () => {
+    const page = await call('GET', '/v1/avatars/public?page=1&page_size=2', { key: KEY });
+    expect(page.body.data.count).toBe(3);
+    expect(page.body.data.results).toHaveLength(2);
+    expect(page.body.data.next).toMatch(/page=2/);
+    expect(page.body.data.results[0]).toMatchObject({
+      id: SANDBOX_AVATAR_ID,
+      name: 'Wayne',
+      status: 'ACTIVE',
+    });
+  });
+
+  it('creates, reads, updates and deletes a context', async () => {
+    const invalid = await call('POST', '/v1/contexts', { key: KEY, body: { name: 'Shop' } });
+    expect(invalid.status).toBe(422);
+    const created = await call('POST', '/v1/contexts', {
+      key: KEY,
+      body: { name: 'Shop', prompt: 'We open at nine.', opening_text: 'Hello!' },
+    });
+    const id = created.body.data.id;
+    await call('PATCH', `/v1/contexts/${id}`, { key: KEY, body: { opening_text: 'Welcome!' } });
+    expect((await call('GET', `/v1/contexts/${id}`, { key: KEY })).body.data.opening_text).toBe('Welcome!');
+    expect((await call('DELETE', `/v1/contexts/${id}`, { key: KEY })).status).toBe(200);
+    expect((await call('GET', `/v1/contexts/${id}`, { key: KEY })).status).toBe(404);
+  });
+});
