@@ -79,13 +79,17 @@ export {
   type Quality,
   type QualityPreset,
 } from './limits.js';
-export {
-  type CreatedSession,
-  type HeyGenProviderOptions,
-  heygenProvider,
-  type ProviderFactory,
-  type StreamingProvider,
+export type {
+  CreatedSession,
+  ProviderFactory,
+  ProviderPacket,
+  RoomAccess,
+  RoomChannel,
+  RoomParticipants,
+  StartedSession,
+  StreamingProvider,
 } from './provider.js';
+export { type HeyGenProviderOptions, heygenProvider } from './providers/heygen.js';
 export {
   type AvatarEvent,
   type AvatarEventType,

@@ -1,30 +1,78 @@
 /**
- * The streaming provider behind a session. HeyGen's Streaming API is the one implemented; the
- * interface leaves room for its successor, LiveAvatar (contract doc, last section).
+ * The streaming provider behind a session: HeyGen's Streaming API (`heygen-streaming-api.md`) or
+ * LiveAvatar (`liveavatar-api.md`). Sessions, the controller, the task queue, the meter, voice
+ * chat and the elements speak only this interface; each provider sends its commands its own way
+ * (REST, or the room's data channel) and turns its events into the toolkit's one event model.
  */
-import { StreamingApiClient } from './api/client.js';
 import type { NewSessionRequest, TaskType } from './api/schemas.js';
-import { type ParsedPacket, parseAvatarPacket } from './session/avatar-events.js';
+import type { RatePlan } from './credits/rate-plans.js';
+import type { AvatarEvent } from './session/avatar-events.js';
+import type { EndReason } from './session/session.js';
 
-/** What a created session gives the media side. `durationLimitSeconds` is the hard cap in seconds. */
+/** A LiveKit room to join: its server URL (`wss://…`) and the viewer's access token. */
+export interface RoomAccess {
+  url: string;
+  accessToken: string;
+}
+
+/** What creating a session gives. `durationLimitSeconds` is the hard cap in seconds, when known. */
 export interface CreatedSession {
   sessionId: string;
-  /** LiveKit server URL (`wss://…`). */
-  url: string;
-  /** LiveKit access token for the viewer. */
-  accessToken: string;
-  durationLimitSeconds: number;
+  /** The room, when creating the session gives it (HeyGen); otherwise starting it does. */
+  room: RoomAccess | undefined;
+  durationLimitSeconds: number | undefined;
 }
+
+/** What starting a session gives, beyond what creating it gave. */
+export interface StartedSession {
+  room?: RoomAccess | undefined;
+  durationLimitSeconds?: number | undefined;
+}
+
+/** The room's data channel, for providers whose commands travel in it. */
+export interface RoomChannel {
+  /** Sends `text` reliably to everyone in the room, on `topic` when given. */
+  sendData(text: string, topic?: string): Promise<void>;
+}
+
+/** Who is who in the session's room. */
+export interface RoomParticipants {
+  /** The participant whose video and audio are the avatar. */
+  avatar: string;
+  /** Participants that must be in the room before the session counts as connected. */
+  required: readonly string[];
+}
+
+/** What one data packet held, in the toolkit's terms. */
+export type ProviderPacket =
+  | { kind: 'event'; event: AvatarEvent }
+  /** A turn of voice chat: the user started or stopped speaking. */
+  | { kind: 'voice'; eventType: 'user_start' | 'user_stop' }
+  /** The provider ended the session, and why. */
+  | { kind: 'ended'; reason: EndReason; providerReason: string }
+  | { kind: 'unknown'; type: string; value: Record<string, unknown> }
+  | { kind: 'malformed'; reason: string; text: string }
+  /** Not for this toolkit: another participant's packet, or another topic. */
+  | { kind: 'ignored' };
 
 /** One session's calls to the provider, authorised by one session token. */
 export interface StreamingProvider {
+  /** How the session's time is billed, for the credit meter. */
+  readonly ratePlan: RatePlan;
   /**
-   * Creates the session. Never times out by itself: once asked, the server may create the
-   * session, and only the answer's id lets the caller stop it (the session bounds the wait).
+   * Creates the session (or, where the server already did, names it). Never times out by itself:
+   * once asked, the server may create the session, and only its id lets the caller stop it.
    */
   newSession(request: NewSessionRequest, signal?: AbortSignal): Promise<CreatedSession>;
-  startSession(sessionId: string, signal?: AbortSignal): Promise<void>;
-  /** Queues speech; `durationMs` is the expected speech length in milliseconds. */
+  startSession(sessionId: string, signal?: AbortSignal): Promise<StartedSession>;
+  /** Who is who in the room of `sessionId`. */
+  participants(sessionId: string): RoomParticipants;
+  /** The joined room's data channel; called once, before any task. */
+  useRoom(room: RoomChannel): void;
+  /**
+   * Queues speech. `taskId` names the utterance in the avatar's events; `durationMs` is the
+   * expected speech length in milliseconds (an estimate where the provider gives none).
+   */
   sendTask(
     sessionId: string,
     text: string,
@@ -36,77 +84,23 @@ export interface StreamingProvider {
   stopSession(sessionId: string): Promise<void>;
   /** Stops the session with a request that survives the page unloading. */
   stopSessionOnUnload(sessionId: string): void;
-  /** Reads one data packet of the avatar. */
-  parsePacket(payload: Uint8Array, topic: string | undefined): ParsedPacket;
+  /** Reads one data packet of the room, sent by `participantIdentity` on `topic`. */
+  parsePacket(
+    payload: Uint8Array,
+    participantIdentity: string | undefined,
+    topic: string | undefined,
+  ): ProviderPacket;
   /** Puts the avatar in (or out of) its listening pose (voice chat). */
   setListening(sessionId: string, listening: boolean): Promise<void>;
+  /** Push-to-talk: the user holds (`true`) or releases the talk key. */
+  setPushToTalk(sessionId: string, down: boolean): Promise<void>;
   /**
-   * Follows the session's voice-chat events (`user_start`, `user_stop`, `user_silence`).
+   * Follows the session's voice-chat events where they have their own channel (HeyGen's socket);
+   * providers that send them in the room return a no-op.
    * @returns Stops following.
    */
   openVoiceEvents(sessionId: string, onEvent: (eventType: string) => void): () => void;
 }
 
-/** Builds a provider for one session token. */
-export type ProviderFactory = (sessionToken: string) => StreamingProvider;
-
-/** Options of {@link heygenProvider}. */
-export interface HeyGenProviderOptions {
-  /** API base URL (default HeyGen's; the emulator's in tests and the demo). */
-  baseUrl?: string | undefined;
-  fetch?: typeof fetch | undefined;
-}
-
-/** The HeyGen Streaming API as a {@link StreamingProvider}. */
-export function heygenProvider(options: HeyGenProviderOptions = {}): ProviderFactory {
-  return (sessionToken) => {
-    const client = new StreamingApiClient({ credentials: { sessionToken }, ...options });
-    return {
-      async newSession(request, signal) {
-        const session = await client.newSession(request, {
-          timeoutMs: Number.POSITIVE_INFINITY,
-          ...(signal ? { signal } : {}),
-        });
-        return {
-          sessionId: session.session_id,
-          url: session.url,
-          accessToken: session.access_token,
-          durationLimitSeconds: session.session_duration_limit,
-        };
-      },
-      startSession: (sessionId, signal) => client.startSession(sessionId, signal ? { signal } : {}),
-      async sendTask(sessionId, text, taskType, signal) {
-        const task = await client.sendTask({ sessionId, text, taskType }, signal ? { signal } : {});
-        return { taskId: task.task_id, durationMs: task.duration_ms };
-      },
-      interrupt: (sessionId) => client.interrupt(sessionId),
-      keepAlive: (sessionId) => client.keepAlive(sessionId),
-      stopSession: (sessionId) => client.stopSession(sessionId),
-      stopSessionOnUnload: (sessionId) => client.stopSessionOnUnload(sessionId),
-      parsePacket: (payload) => parseAvatarPacket(payload),
-      async setListening(sessionId, listening) {
-        if (listening) await client.startListening(sessionId);
-        else await client.stopListening(sessionId);
-      },
-      openVoiceEvents(sessionId, onEvent) {
-        const url = new URL(`${client.baseUrl}/v1/ws/streaming.chat`, globalThis.location?.href);
-        url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-        url.search = new URLSearchParams({
-          session_id: sessionId,
-          session_token: sessionToken,
-          arch_version: 'v2',
-        }).toString();
-        const socket = new WebSocket(url);
-        socket.addEventListener('message', (message) => {
-          try {
-            const eventType = (JSON.parse(String(message.data)) as { event_type?: unknown }).event_type;
-            if (typeof eventType === 'string') onEvent(eventType);
-          } catch {
-            // Not one of the socket's JSON events: nothing to follow.
-          }
-        });
-        return () => socket.close();
-      },
-    };
-  };
-}
+/** Builds a provider for one session token; may load the provider's code first. */
+export type ProviderFactory = (sessionToken: string) => StreamingProvider | Promise<StreamingProvider>;

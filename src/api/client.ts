@@ -4,18 +4,13 @@
  * retries follow {@link retryDelayMs}.
  */
 import * as z from 'zod/mini';
-import {
-  AbortError,
-  ApiError,
-  type ApiErrorContext,
-  InvalidResponseError,
-  NetworkError,
-  type ResponseIssue,
-  StreamingAvatarError,
-  TimeoutError,
-} from '../errors.js';
-import { type Clock, sleep, systemClock } from '../internal/clock.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from './retry.js';
+import { ApiError, type ApiErrorContext, InvalidResponseError, StreamingAvatarError } from '../errors.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { type CallOptions, check, HttpCaller } from './http.js';
+
+export type { CallOptions } from './http.js';
+
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import {
   type ActiveSession,
   type Avatar,
@@ -67,15 +62,6 @@ export interface StreamingApiClientOptions {
   retry?: Partial<RetryPolicy>;
 }
 
-/** Options every call takes. */
-export interface CallOptions {
-  signal?: AbortSignal;
-  /** Per-attempt timeout in milliseconds; overrides the client's. `Infinity` waits as long as it takes. */
-  timeoutMs?: number;
-  /** `false` turns retries off for this call. */
-  retry?: boolean;
-}
-
 /** Arguments of {@link StreamingApiClient.sendTask}. */
 export interface SendTaskArgs {
   sessionId: string;
@@ -121,19 +107,27 @@ export class StreamingApiClient {
   readonly baseUrl: string;
   private readonly credentials: ApiCredentials;
   private readonly fetchFn: typeof fetch;
+  private readonly http: HttpCaller;
   private readonly clock: Clock;
-  private readonly random: () => number;
-  private readonly timeoutMs: number;
-  private readonly retryPolicy: RetryPolicy;
 
   constructor(options: StreamingApiClientOptions) {
     this.credentials = options.credentials;
     this.baseUrl = (options.baseUrl ?? HEYGEN_API_BASE_URL).replace(/\/+$/, '');
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.clock = options.clock ?? systemClock;
-    this.random = options.random ?? Math.random;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.http = new HttpCaller({
+      baseUrl: this.baseUrl,
+      fetch: this.fetchFn,
+      clock: this.clock,
+      random: options.random ?? Math.random,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      retryPolicy: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+      headers: () => this.headers(),
+      reader: {
+        error: (status, body, headers, context, nowMs) =>
+          ApiError.from(status, body, headers, context, nowMs),
+      },
+    });
   }
 
   /**
@@ -413,63 +407,12 @@ export class StreamingApiClient {
     };
   }
 
-  private async request<T>(spec: RequestSpec<T>, options: CallOptions): Promise<T> {
-    for (let retry = 0; ; retry++) {
-      try {
-        return await this.attempt(spec, options);
-      } catch (error) {
-        if (!(error instanceof StreamingAvatarError) || options.retry === false) throw error;
-        const delayMs = retryDelayMs(error, retry, spec.idempotent, this.retryPolicy, this.random);
-        if (delayMs === undefined) throw error;
-        await sleep(delayMs, this.clock, options.signal).catch((reason) => {
-          throw new AbortError(`${spec.path} was aborted while waiting to retry.`, { cause: reason });
-        });
-      }
-    }
-  }
-
-  private async attempt<T>(spec: RequestSpec<T>, options: CallOptions): Promise<T> {
-    if (options.signal?.aborted) {
-      throw new AbortError(`${spec.path} was aborted.`, { cause: options.signal.reason });
-    }
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = Number.isFinite(timeoutMs)
-      ? this.clock.setTimeout(() => {
-          timedOut = true;
-          controller.abort();
-        }, timeoutMs)
-      : undefined;
-    const onAbort = () => controller.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const context = { endpoint: spec.path, ...spec.context };
-    try {
-      let response: Response;
-      let text: string;
-      try {
-        response = await this.fetchFn(this.url(spec), {
-          method: spec.method,
-          headers: this.headers(),
-          signal: controller.signal,
-          ...(spec.method === 'POST' ? { body: JSON.stringify(spec.body ?? {}) } : {}),
-        });
-        text = await response.text();
-      } catch (cause) {
-        if (timedOut)
-          throw new TimeoutError(`${spec.path} did not answer within ${timeoutMs} ms.`, timeoutMs);
-        if (options.signal?.aborted) throw new AbortError(`${spec.path} was aborted.`, { cause });
-        throw new NetworkError(`${spec.path} could not be reached (${describe(cause)}).`, { cause });
-      }
-      const body = parseJson(text);
-      if (!response.ok)
-        throw ApiError.from(response.status, body, response.headers, context, this.clock.now());
-      return this.parseSuccess(spec, body, response, context);
-    } finally {
-      this.clock.clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+  private request<T>(spec: RequestSpec<T>, options: CallOptions): Promise<T> {
+    return this.http.call(
+      { ...spec, body: spec.method === 'POST' ? (spec.body ?? {}) : undefined },
+      options,
+      (body, response, context) => this.parseSuccess(spec, body, response, context),
+    );
   }
 
   private parseSuccess<T>(
@@ -492,49 +435,6 @@ export class StreamingApiClient {
     if (spec.bare) return check(spec.path, spec.schema, body, '');
     return check(spec.path, spec.schema, envelope.data, 'data');
   }
-
-  private url(spec: RequestSpec<unknown>): string {
-    // A relative base URL (a same-origin proxy path) resolves against the page.
-    const url = new URL(`${this.baseUrl}${spec.path}`, globalThis.location?.href);
-    for (const [key, value] of Object.entries(spec.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    }
-    return url.toString();
-  }
 }
 
 const anyData = z.unknown();
-
-function check<T>(endpoint: string, schema: z.ZodMiniType<T>, value: unknown, prefix: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues: ResponseIssue[] = result.error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
-    message: describeIssue(issue),
-  }));
-  throw new InvalidResponseError(endpoint, issues);
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return `expected ${issue.expected}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
-    default:
-      return issue.message;
-  }
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function describe(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
-}

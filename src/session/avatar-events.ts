@@ -13,12 +13,13 @@ export const avatarEventSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('avatar_end_message'), ...withTask }),
   z.looseObject({ type: z.literal('avatar_stop_talking'), ...withTask, duration_ms: z.optional(z.number()) }),
   z.looseObject({ type: z.literal('user_talking_message'), ...withTask, message: z.string() }),
-  z.looseObject({ type: z.literal('user_end_message'), ...withTask }),
+  z.looseObject({ type: z.literal('user_end_message'), ...withTask, message: z.optional(z.string()) }),
 ]);
 
 /**
  * One avatar event. `message` carries the next words being spoken, in order; `duration_ms` of
- * `avatar_stop_talking` is the spoken length in milliseconds.
+ * `avatar_stop_talking` is the spoken length in milliseconds. A `user_end_message` may carry the
+ * turn's whole text (providers that send a final transcript).
  */
 export type AvatarEvent = z.infer<typeof avatarEventSchema>;
 

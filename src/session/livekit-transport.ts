@@ -186,7 +186,33 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
     else await publication.unmute();
   }
 
-  async sendData(text: string): Promise<void> {
-    await this.room.localParticipant.publishData(new TextEncoder().encode(text), { reliable: true });
+  async sendData(text: string, topic?: string): Promise<void> {
+    await this.room.localParticipant.publishData(new TextEncoder().encode(text), {
+      reliable: true,
+      ...(topic === undefined ? {} : { topic }),
+    });
+  }
+
+  waitForParticipant(identity: string, signal: AbortSignal): Promise<void> {
+    const { RoomEvent } = this.livekit;
+    const room = this.room;
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!room.remoteParticipants.has(identity)) return;
+        cleanup();
+        resolve();
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(new AbortError(`Waiting for ${identity} to join was aborted.`, { cause: signal.reason }));
+      };
+      const cleanup = () => {
+        room.off(RoomEvent.ParticipantConnected, check);
+        signal.removeEventListener('abort', onAbort);
+      };
+      room.on(RoomEvent.ParticipantConnected, check);
+      signal.addEventListener('abort', onAbort, { once: true });
+      check();
+    });
   }
 }

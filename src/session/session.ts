@@ -3,8 +3,9 @@ import type { NewSessionRequest, TaskType, VideoEncoding, VoiceSettings } from '
 import { AbortError, MediaError, StopFailedError, StreamingAvatarError, TimeoutError } from '../errors.js';
 import { untilAborted } from '../internal/abort.js';
 import { type Clock, every, systemClock } from '../internal/clock.js';
-import { AVATAR_IDENTITY, IDLE_TIMEOUT_SECONDS, type Quality } from '../limits.js';
-import { heygenProvider, type ProviderFactory, type StreamingProvider } from '../provider.js';
+import { IDLE_TIMEOUT_SECONDS, type Quality } from '../limits.js';
+import type { ProviderFactory, RoomAccess, StreamingProvider } from '../provider.js';
+import { heygenProvider } from '../providers/heygen.js';
 import { type SpeakOptions, TaskQueue, type Utterance, type UtteranceEvents } from '../tasks/task-queue.js';
 import type { SessionTokenProvider } from '../tokens.js';
 import { watchAudioEnergy } from '../voice/audio-energy.js';
@@ -506,7 +507,8 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       // Every step gives way to stop() at once, also when what it awaits ignores the signal.
       const token = await untilAborted(this.options.token(signal), signal);
       this.throwIfStopped();
-      const provider = (this.options.provider ?? heygenProvider({ baseUrl: this.options.apiBaseUrl }))(token);
+      const factory = this.options.provider ?? heygenProvider({ baseUrl: this.options.apiBaseUrl });
+      const provider = await untilAborted(Promise.resolve(factory(token)), signal);
       this.provider = provider;
 
       this.setPhase('new');
@@ -519,34 +521,50 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       const transport = await untilAborted((this.options.transport ?? defaultTransport)(), signal);
       this.transport = transport;
       this.wireTransport(transport);
-      transport.prepare(created.url, created.accessToken);
+      const join = (room: RoomAccess) => {
+        const joining = transport.connect(room.url, room.accessToken, signal);
+        // Handled here too: when the start fails first, the join is never awaited.
+        joining.catch(() => undefined);
+        return joining;
+      };
+      if (created.room) transport.prepare(created.room.url, created.room.accessToken);
 
-      // The room join does not need the avatar to be there, so it runs beside streaming.start.
+      // Where the room is known already (HeyGen), joining it does not need the avatar to be
+      // there, so it runs beside the start; otherwise the start gives the room.
       this.setPhase('start');
-      const joined = transport.connect(created.url, created.accessToken, signal);
-      // Handled here too: when streaming.start fails first, the join is never awaited.
-      joined.catch(() => undefined);
-      await untilAborted(provider.startSession(created.sessionId, signal), signal);
+      const joinedEarly = created.room ? join(created.room) : undefined;
+      const started = await untilAborted(provider.startSession(created.sessionId, signal), signal);
       this.currentStartedAt = this.clock.now();
       this.lastActivityAt = this.currentStartedAt;
+      this.currentDurationLimit = started.durationLimitSeconds ?? this.currentDurationLimit;
       this.setPhase('room');
-      await untilAborted(joined, signal);
+      const room = created.room ?? started.room;
+      if (!room) throw new MediaError(`The provider gave no room to join for session ${created.sessionId}.`);
+      await untilAborted(joinedEarly ?? join(room), signal);
+      provider.useRoom({ sendData: (text, topic) => transport.sendData(text, topic) });
 
       this.setPhase('media');
-      this.currentMedia = await untilAborted(
-        this.withTimeout(
-          transport.waitForMedia(AVATAR_IDENTITY, signal),
+      const { avatar, required } = provider.participants(created.sessionId);
+      const media = await untilAborted(
+        this.withTimeout<MediaStream>(
+          Promise.all([
+            transport.waitForMedia(avatar, signal),
+            Promise.all(required.map((identity) => transport.waitForParticipant(identity, signal))),
+          ]).then(([media]) => media),
           this.options.mediaTimeoutMs ?? 30_000,
-          'The avatar joined no video and audio in time',
+          required.length > 0
+            ? `The avatar (${[avatar, ...required].join(', ')}) did not join with video and audio in time`
+            : 'The avatar joined no video and audio in time',
         ),
         signal,
       );
+      this.currentMedia = media;
       this.throwIfStopped();
       this.currentPhase = undefined;
       this.setState('connected');
       this.startTicking();
       this.queue.attach(this.taskSender(provider, created.sessionId));
-      this.emit('ready', this.currentMedia);
+      this.emit('ready', media);
     } catch (cause) {
       if (this.stopPromise) throw new AbortError('The session was stopped while starting.', { cause });
       const error = toToolkitError(cause);
@@ -626,16 +644,28 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
 
   private wireTransport(transport: AvatarTransport): void {
     transport.on('data', (payload, identity, topic) => {
-      if (identity !== undefined && identity !== AVATAR_IDENTITY) return;
-      const parsed = this.provider!.parsePacket(payload, topic);
-      if (parsed.kind === 'event') {
-        this.queue.handleAvatarEvent(parsed.event);
-        this.voiceChat?.handleAvatarEvent(parsed.event);
-        this.emit('avatarEvent', parsed.event);
-      } else if (parsed.kind === 'unknown') {
-        this.emit('unknownEvent', parsed.type, parsed.value);
-      } else {
-        this.emit('malformedEvent', parsed.reason, parsed.text);
+      const parsed = this.provider!.parsePacket(payload, identity, topic);
+      switch (parsed.kind) {
+        case 'event':
+          this.queue.handleAvatarEvent(parsed.event);
+          this.voiceChat?.handleAvatarEvent(parsed.event);
+          this.emit('avatarEvent', parsed.event);
+          return;
+        case 'voice':
+          this.voiceChat?.handleVoiceEvent(parsed.eventType);
+          return;
+        case 'ended':
+          this.options.log?.(`session ${this.sessionId}: the provider ended it (${parsed.providerReason})`);
+          this.stopInBackground(parsed.reason);
+          return;
+        case 'unknown':
+          this.emit('unknownEvent', parsed.type, parsed.value);
+          return;
+        case 'malformed':
+          this.emit('malformedEvent', parsed.reason, parsed.text);
+          return;
+        case 'ignored':
+          return;
       }
     });
     transport.on('reconnecting', () => {

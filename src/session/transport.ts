@@ -22,7 +22,7 @@ export interface ConnectionStats {
 
 /** Events of an {@link AvatarTransport}. */
 export interface TransportEvents {
-  /** A data packet arrived; `participantIdentity` is the sender (the avatar is `heygen`). */
+  /** A data packet arrived; `participantIdentity` is the sender, `topic` the packet's topic if any. */
   data: (payload: Uint8Array, participantIdentity: string | undefined, topic: string | undefined) => void;
   /** The connection dropped and the transport is trying to get it back. */
   reconnecting: () => void;
@@ -56,8 +56,10 @@ export interface AvatarTransport extends EventEmitter<TransportEvents> {
   unpublishMicrophone(): Promise<void>;
   /** Mutes or unmutes the published microphone: muted, nothing of it is sent. */
   setMicrophoneMuted(muted: boolean): Promise<void>;
-  /** Sends a text message on the room's data channel, reliably (push-to-talk's messages). */
-  sendData(text: string): Promise<void>;
+  /** Sends a text message on the room's data channel, reliably, on `topic` when given. */
+  sendData(text: string, topic?: string): Promise<void>;
+  /** Resolves once the participant `identity` is in the room. */
+  waitForParticipant(identity: string, signal: AbortSignal): Promise<void>;
 }
 
 /** Creates the transport for one session; async so its library is loaded only when needed. */

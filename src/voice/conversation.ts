@@ -108,9 +108,16 @@ export class Conversation extends EventEmitter<ConversationEvents> {
     this.emit('userSpeech', turn.text, false);
   }
 
-  /** The user's turn is transcribed (`user_end_message`). */
-  userFinished(): void {
+  /**
+   * The user's turn is transcribed (`user_end_message`). `finalText`, where the provider sends the
+   * whole turn's words at the end (LiveAvatar's `user.transcription`), replaces the pieces.
+   */
+  userFinished(finalText?: string): void {
     if (this.currentState === 'user_speaking') this.userStopped();
+    if (finalText?.trim()) {
+      this.userTurn ??= { startedAt: this.clock.now(), text: '' };
+      this.userTurn.text = finalText;
+    }
     if (this.latency && this.latency.toTranscriptMs === undefined) {
       this.latency.toTranscriptMs = this.clock.now() - this.latency.userStoppedAt;
     }

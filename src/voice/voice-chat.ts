@@ -73,7 +73,7 @@ export class VoiceChat {
     await this.publish(await openMicrophone(parts.environment, options.deviceId));
     this.active = true;
     this.closeSocket = parts.provider.openVoiceEvents(parts.sessionId, (eventType) =>
-      this.handleSocket(eventType),
+      this.handleVoiceEvent(eventType),
     );
     await parts.provider.setListening(parts.sessionId, true).catch((error: unknown) => {
       parts.log(`voice chat: the listening pose failed: ${String(error)}`);
@@ -104,21 +104,21 @@ export class VoiceChat {
     await this.publish(await openMicrophone(this.parts.environment, deviceId));
   }
 
-  /** Push-to-talk: the key went down. Sends `"push_to_talk:start"` and opens the microphone. */
+  /** Push-to-talk: the key went down. Tells the provider and opens the microphone. */
   async startTalking(): Promise<void> {
     if (this.mode !== 'push-to-talk' || this.talking || !this.active) return;
     this.talking = true;
     await this.applyMute();
-    await this.parts.transport.sendData(JSON.stringify('push_to_talk:start'));
+    await this.parts.provider.setPushToTalk(this.parts.sessionId, true);
     this.parts.conversation.userStarted();
   }
 
-  /** Push-to-talk: the key came up. Sends `"push_to_talk:stop"` and closes the microphone. */
+  /** Push-to-talk: the key came up. Closes the microphone at once, then tells the provider. */
   async stopTalking(): Promise<void> {
     if (this.mode !== 'push-to-talk' || !this.talking) return;
     this.talking = false;
-    await this.parts.transport.sendData(JSON.stringify('push_to_talk:stop'));
     await this.applyMute();
+    await this.parts.provider.setPushToTalk(this.parts.sessionId, false);
     this.parts.conversation.userStopped();
   }
 
@@ -130,7 +130,7 @@ export class VoiceChat {
         conversation.userWords(event.message);
         return;
       case 'user_end_message':
-        conversation.userFinished();
+        conversation.userFinished(event.message);
         return;
       case 'avatar_start_talking': {
         conversation.avatarStarted();
@@ -153,7 +153,8 @@ export class VoiceChat {
     }
   }
 
-  private handleSocket(eventType: string): void {
+  /** A voice-chat turn event (`user_start`, `user_stop`), from the provider's socket or the room. */
+  handleVoiceEvent(eventType: string): void {
     if (eventType === 'user_start') this.parts.conversation.userStarted();
     else if (eventType === 'user_stop') this.parts.conversation.userStopped();
   }

@@ -6,7 +6,7 @@
  */
 import { StreamingApiClient } from '../../src/api/client.js';
 import { CreditMeter } from '../../src/credits/credit-meter.js';
-import { heygenProvider } from '../../src/provider.js';
+import { heygenProvider } from '../../src/providers/heygen.js';
 import { AvatarSession, type AvatarSessionOptions } from '../../src/session/session.js';
 import { type RunningEmulator, startEmulatorProcess } from '../emulator/emulator-process.js';
 import { FakeTransport } from '../unit/fakes/session-parts.js';

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
+import { RATE_PLANS } from '../../../src/credits/rate-plans.js';
 import { AbortError } from '../../../src/errors.js';
-import type { CreatedSession, StreamingProvider } from '../../../src/provider.js';
+import type { CreatedSession, RoomChannel, StreamingProvider } from '../../../src/provider.js';
 import { parseAvatarPacket } from '../../../src/session/avatar-events.js';
 import type { AvatarTransport, TransportEvents } from '../../../src/session/transport.js';
 
@@ -26,10 +27,11 @@ export class FakeProvider implements StreamingProvider {
   stopFailures: Error[] = [];
   created: CreatedSession = {
     sessionId: 'session-1',
-    url: 'wss://room',
-    accessToken: 'jwt',
+    room: { url: 'wss://room', accessToken: 'jwt' },
     durationLimitSeconds: 600,
   };
+  readonly ratePlan = RATE_PLANS.streaming;
+  private room: RoomChannel | undefined;
   unloadStops: string[] = [];
   /** Sessions `newSession` created, and those a stop (or an unload stop) reached. */
   readonly createdIds: string[] = [];
@@ -49,6 +51,17 @@ export class FakeProvider implements StreamingProvider {
     if (signal?.aborted) throw new AbortError('/v1/streaming.start was aborted.');
     await this.holdStart;
     if (this.failStart) throw this.failStart;
+    return {};
+  }
+  participants() {
+    return { avatar: 'heygen', required: [] };
+  }
+  useRoom(room: RoomChannel) {
+    this.room = room;
+  }
+  /** As HeyGen's provider: the official SDK's data messages. */
+  async setPushToTalk(_sessionId: string, down: boolean) {
+    await this.room?.sendData(JSON.stringify(down ? 'push_to_talk:start' : 'push_to_talk:stop'));
   }
   async sendTask(_sessionId: string, text: string) {
     this.calls.push(`task ${text}`);
@@ -77,7 +90,8 @@ export class FakeProvider implements StreamingProvider {
   get leftActive(): number {
     return this.createdIds.filter((id) => !this.stoppedIds.has(id)).length;
   }
-  parsePacket(payload: Uint8Array) {
+  parsePacket(payload: Uint8Array, identity: string | undefined) {
+    if (identity !== undefined && identity !== 'heygen') return { kind: 'ignored' as const };
     return parseAvatarPacket(payload);
   }
   async setListening(sessionId: string, listening: boolean) {
@@ -144,6 +158,7 @@ export class FakeTransport extends EventEmitter<TransportEvents> implements Avat
   async sendData(text: string) {
     this.sent.push(text);
   }
+  async waitForParticipant() {}
   /** Plays a data packet from the avatar. */
   avatarSays(value: unknown, identity = 'heygen') {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
