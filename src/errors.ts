@@ -8,6 +8,7 @@
 export type ErrorCode =
   | 'authentication'
   | 'plan_limit'
+  | 'budget_exhausted'
   | 'rate_limited'
   | 'concurrency_limit'
   | 'session_state'
@@ -164,6 +165,13 @@ export class ApiError extends StreamingAvatarError {
       return new ServerError(`${service} answered HTTP ${status}${said}. Try again shortly.`, details);
     }
     return new ApiError('api_error', `${service} answered HTTP ${status}${said}.`, details);
+  }
+}
+
+/** The account has no credits for the session (LiveAvatar's 402, contract §1 Decision). */
+export class CreditsExhaustedError extends ApiError {
+  constructor(message: string, details: ApiErrorDetails) {
+    super('budget_exhausted', message, details);
   }
 }
 

@@ -44,17 +44,26 @@ export const RATE_PLANS = {
   },
   'liveavatar-full': {
     creditsPerMinute: 2,
-    minimumSeconds: 0,
-    incrementSeconds: 1,
+    minimumSeconds: 60,
+    incrementSeconds: 60,
     basis: 'session',
-    source: 'contract doc, LiveAvatar: FULL mode 2 credits per minute',
+    source:
+      'liveavatar-api.md §8: FULL mode 2 credits per minute, one minute escrowed at start, charged per elapsed minute',
   },
   'liveavatar-lite': {
     creditsPerMinute: 1,
+    minimumSeconds: 60,
+    incrementSeconds: 60,
+    basis: 'session',
+    source:
+      'liveavatar-api.md §8: LITE mode 1 credit per minute, one minute escrowed at start, charged per elapsed minute',
+  },
+  'liveavatar-sandbox': {
+    creditsPerMinute: 0,
     minimumSeconds: 0,
     incrementSeconds: 1,
     basis: 'session',
-    source: 'contract doc, LiveAvatar: LITE mode 1 credit per minute',
+    source: 'liveavatar-api.md §8: sandbox sessions use no credits',
   },
 } as const satisfies Record<string, RatePlan>;
 

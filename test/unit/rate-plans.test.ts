@@ -28,9 +28,12 @@ describe('creditsForSession', () => {
     expect(creditsForSession(29, 'streaming-legacy')).toBeCloseTo(29 / 600, 10);
   });
 
-  it('bills LiveAvatar FULL and LITE per minute', () => {
-    expect(creditsForSession(90, 'liveavatar-full')).toBeCloseTo(3, 10);
-    expect(creditsForSession(90, 'liveavatar-lite')).toBeCloseTo(1.5, 10);
+  it('bills LiveAvatar per begun minute, the first escrowed at the start; sandbox is free', () => {
+    expect(creditsForSession(5, 'liveavatar-full')).toBe(2);
+    expect(creditsForSession(90, 'liveavatar-full')).toBe(4);
+    expect(creditsForSession(90, 'liveavatar-lite')).toBe(2);
+    expect(creditsForSession(120, 'liveavatar-lite')).toBe(2);
+    expect(creditsForSession(600, 'liveavatar-sandbox')).toBe(0);
   });
 
   it('takes a custom plan', () => {
@@ -50,6 +53,6 @@ describe('creditsForSession', () => {
   });
 
   it('gives every built-in plan a source', () => {
-    for (const plan of Object.values(RATE_PLANS)) expect(plan.source).toMatch(/seed|contract/);
+    for (const plan of Object.values(RATE_PLANS)) expect(plan.source).toMatch(/seed|contract|api\.md/);
   });
 });
