@@ -90,6 +90,7 @@ export type {
   StreamingProvider,
 } from './provider.js';
 export { type HeyGenProviderOptions, heygenProvider } from './providers/heygen.js';
+export { type LiveAvatarProviderOptions, liveAvatar } from './providers/liveavatar.js';
 export {
   type AvatarEvent,
   type AvatarEventType,

@@ -1,0 +1,215 @@
+/**
+ * The guards every token endpoint shares, whatever the provider: your app's authorization (or an
+ * explicit anonymous demo), an Origin allow-list, a per-client rate limit, a body limit, and
+ * errors turned into answers, never crashes.
+ */
+import { ApiError, InvalidOptionError, StreamingAvatarError } from '../errors.js';
+import type { SessionTokenStore } from './store.js';
+
+/** What the transport knows about a request beyond the `Request` itself. */
+export interface RequestInfo {
+  /** The client's IP address, as the socket saw it (set by {@link toNodeListener}). */
+  remoteAddress?: string | undefined;
+}
+
+/** The guards of a token endpoint (both providers'). */
+export interface TokenEndpointGuards {
+  /**
+   * Decides whether a request may have a token: your app's own auth (a session cookie, a signed-in
+   * user). Required, unless `allowAnonymous` is set. Answer false and the caller gets 403.
+   */
+  authorize?: ((request: Request) => boolean | Promise<boolean>) | undefined;
+  /**
+   * Hands a token to anyone who asks (within the Origin list and rate limit): for demos and local
+   * development only, since every token can start a paid session. Logs a warning at creation.
+   */
+  allowAnonymous?: boolean | undefined;
+  /**
+   * Origins (`https://shop.example`) whose pages may ask for tokens. Default: only the endpoint's
+   * own origin. A request with another `Origin` header gets 403; one without (not a browser) is
+   * left to `authorize`.
+   */
+  allowedOrigins?: readonly string[] | undefined;
+  /** Tokens one client may get per minute (default 10); more get 429 with `Retry-After`. */
+  tokensPerMinute?: number | undefined;
+  /**
+   * Who counts as one client for the rate limit (default: the remote address, else the Origin).
+   * Behind a proxy, read your trusted forwarded header here, or key on the signed-in user.
+   */
+  clientKey?: ((request: Request, info: RequestInfo) => string) | undefined;
+  /** Largest request body in bytes (default 16,384); a larger one gets 413. */
+  maxBodyBytes?: number | undefined;
+  /** Issued tokens and owned sessions (default: in memory; `redisStore(...)` for several replicas). */
+  store?: SessionTokenStore | undefined;
+  /** Where warnings go (default `console.warn`). */
+  warn?: ((message: string) => void) | undefined;
+}
+
+const DEFAULT_TOKENS_PER_MINUTE = 10;
+const DEFAULT_MAX_BODY_BYTES = 16_384;
+
+/** What a provider's token endpoint does once a request passed the guards. */
+export interface TokenEndpointActions {
+  /** Creates a session token; the body answered to the page (with `token`). */
+  issue(request: Request): Promise<Record<string, unknown>>;
+  /** The page reports which session its token created (`{session_id, token}`). */
+  report(sessionId: string, token: string): Promise<Response>;
+}
+
+/**
+ * The guards every token endpoint shares: `authorize` or an explicit `allowAnonymous`, the Origin
+ * allow-list, the per-client rate limit, the body limit, 400/405/413 refusals, CORS for the
+ * allowed origins, and errors turned into answers rather than crashes.
+ * @throws {InvalidOptionError} for a missing `authorize` or a number option out of range.
+ */
+export function guardedTokenEndpoint(
+  options: TokenEndpointGuards,
+  store: SessionTokenStore,
+  actions: TokenEndpointActions,
+): { handler: (request: Request, info?: RequestInfo) => Promise<Response>; issuedTokens: () => number } {
+  const warn = options.warn ?? ((message: string) => console.warn(message));
+  if (!options.authorize && !options.allowAnonymous) {
+    throw new InvalidOptionError(
+      'authorize',
+      'a function that checks your app’s own auth (or set allowAnonymous: true for a demo)',
+      undefined,
+    );
+  }
+  if (!options.authorize) {
+    warn(
+      'streaming-avatar-kit/server: allowAnonymous is on, so anyone who can reach this endpoint can start ' +
+        'paid avatar sessions. Use it for demos only; pass authorize() in production.',
+    );
+  }
+  const tokensPerMinute = options.tokensPerMinute ?? DEFAULT_TOKENS_PER_MINUTE;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  for (const [name, value] of [
+    ['tokensPerMinute', tokensPerMinute],
+    ['maxBodyBytes', maxBodyBytes],
+  ] as const) {
+    if (!Number.isInteger(value) || value <= 0)
+      throw new InvalidOptionError(name, 'a positive whole number', value);
+  }
+  const limiter = store.createRateLimiter({
+    points: tokensPerMinute,
+    durationSeconds: 60,
+    keyPrefix: 'tokens:',
+  });
+  const clientKey =
+    options.clientKey ??
+    ((request: Request, info: RequestInfo) =>
+      info.remoteAddress ?? request.headers.get('origin') ?? 'unknown');
+  let issued = 0;
+
+  const issueToken = async (request: Request, info: RequestInfo): Promise<Response> => {
+    const limited = await limiter.consume(clientKey(request, info)).then(
+      () => undefined,
+      (refusal: unknown) => refusal,
+    );
+    if (limited !== undefined) {
+      // A store failure is an error; a refusal carries the wait.
+      if (limited instanceof Error) throw limited;
+      const waitMs = (limited as { msBeforeNext?: number }).msBeforeNext ?? 60_000;
+      return refuse(429, 'Too many session tokens requested; try again later.', {
+        'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
+      });
+    }
+    if (options.authorize && !(await options.authorize(request))) {
+      return refuse(403, 'Not allowed to start an avatar session.');
+    }
+    const body = await actions.issue(request);
+    issued += 1;
+    return Response.json(body, { headers: { 'cache-control': 'no-store' } });
+  };
+
+  const handler = async (request: Request, info: RequestInfo = {}): Promise<Response> => {
+    try {
+      const origin = request.headers.get('origin');
+      const allowedOrigins = options.allowedOrigins ?? [new URL(request.url).origin];
+      if (origin !== null && !allowedOrigins.includes(origin)) {
+        return refuse(403, `Origin ${origin} may not request avatar session tokens.`);
+      }
+      const cors: Record<string, string> =
+        origin === null ? {} : { 'access-control-allow-origin': origin, vary: 'origin' };
+      if (request.method === 'OPTIONS') {
+        return new Response(null, {
+          status: 204,
+          headers: {
+            ...cors,
+            'access-control-allow-methods': 'POST',
+            'access-control-allow-headers': 'content-type',
+          },
+        });
+      }
+      if (request.method !== 'POST') return refuse(405, 'Use POST.', { allow: 'POST' });
+      const body = await readJsonBody(request, maxBodyBytes);
+      if (body instanceof Response) return body;
+      const response =
+        typeof body.session_id === 'string' && typeof body.token === 'string'
+          ? await actions.report(body.session_id, body.token)
+          : await issueToken(request, info);
+      for (const [name, value] of Object.entries(cors)) response.headers.set(name, value);
+      return response;
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+  return { handler, issuedTokens: () => issued };
+}
+
+/** The request's JSON object (`{}` when empty), or the refusal to send. */
+async function readJsonBody(request: Request, maxBytes: number): Promise<Record<string, unknown> | Response> {
+  if (Number(request.headers.get('content-length') ?? 0) > maxBytes) return tooLarge(maxBytes);
+  const decoder = new TextDecoder();
+  let text = '';
+  let size = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        return tooLarge(maxBytes);
+      }
+      text += decoder.decode(value, { stream: true });
+    }
+  }
+  text += decoder.decode();
+  if (text.trim() === '') return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
+  } catch {
+    // Answered below.
+  }
+  return refuse(400, 'The request body must be a JSON object.');
+}
+
+function tooLarge(maxBytes: number): Response {
+  return refuse(413, `The request body is larger than ${maxBytes} bytes.`);
+}
+
+/** A refusal in HeyGen's `{code, message}` envelope, the code being the HTTP status. */
+export function refuse(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ code: status, message }, { status, headers });
+}
+
+/** SHA-256 of a token, hex: the store never holds a usable token. */
+export async function hashToken(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+function errorResponse(error: unknown): Response {
+  if (error instanceof ApiError) {
+    return Response.json(
+      { code: error.serverCode ?? error.status, message: error.serverMessage ?? error.message },
+      { status: error.status },
+    );
+  }
+  const message = error instanceof StreamingAvatarError ? error.message : 'Could not create a session token.';
+  return refuse(502, message);
+}

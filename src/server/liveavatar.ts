@@ -1,0 +1,164 @@
+/**
+ * The token endpoint for LiveAvatar (`liveavatar-api.md` §2): the server creates each session with
+ * its API key and the settings chosen here — mode, avatar, persona — never by the page, and hands
+ * the page only the single-use session token. LiveAvatar returns the session id with the token,
+ * so the sessions this backend owns are known exactly. Same guards as the HeyGen endpoint.
+ */
+import { LiveAvatarApiClient, type LiveAvatarSessionSummary } from '../api/liveavatar-client.js';
+import { InvalidOptionError } from '../errors.js';
+import {
+  guardedTokenEndpoint,
+  hashToken,
+  type RequestInfo,
+  refuse,
+  type TokenEndpointGuards,
+} from './guard.js';
+import { memoryStore } from './store.js';
+
+/** The session every token creates (contract §2). Seconds for `maxSessionDuration`. */
+export interface LiveAvatarSessionSettings {
+  /** `FULL` (default): LiveAvatar runs the conversation. (`LITE` is not available in this version.) */
+  mode?: 'FULL' | undefined;
+  /** The avatar's id (a UUID); the sandbox allows only "Wayne", `dd73ea75-1218-4ef3-92ce-606d5f7fbc0a`. */
+  avatarId: string;
+  /** The persona: voice, context (knowledge), language. Exactly one of this and `voiceAgent`. */
+  avatarPersona?: { voiceId?: string; contextId?: string; language?: string } | undefined;
+  /** Your own voice agent's settings, passed through as LiveAvatar's `voice_agent`. */
+  voiceAgent?: Record<string, unknown> | undefined;
+  /** Sandbox: no credits used, the session ends after about 60 s (contract §8). */
+  isSandbox?: boolean | undefined;
+  /** The session's length cap in seconds (LiveAvatar's default is about 1,200). */
+  maxSessionDuration?: number | undefined;
+  interactivityType?: 'CONVERSATIONAL' | 'PUSH_TO_TALK' | undefined;
+  videoSettings?:
+    | { quality?: 'very_high' | 'high' | 'medium' | 'low'; encoding?: 'VP8' | 'H264' }
+    | undefined;
+}
+
+/** Options of {@link createLiveAvatarTokenHandler}: the HeyGen endpoint's guards, and the session to create. */
+export interface LiveAvatarTokenHandlerOptions extends TokenEndpointGuards {
+  /** The LiveAvatar API key (HeyGen keys do not work there). Never ship it to a page. */
+  apiKey: string;
+  /** LiveAvatar's base URL (default `https://api.liveavatar.com`; the emulator's `/liveavatar`). */
+  baseUrl?: string | undefined;
+  fetch?: typeof fetch | undefined;
+  session: LiveAvatarSessionSettings;
+}
+
+/**
+ * The page's LiveAvatar token endpoint: `POST {}` answers `{"token", "session_id"}`. A page that
+ * reports its session (`{session_id, token}`, as `fromEndpoint` does) gets 204 when that token was
+ * issued here for that session, else 403.
+ */
+export interface LiveAvatarTokenHandler {
+  (request: Request, info?: RequestInfo): Promise<Response>;
+  readonly issuedTokens: number;
+  /** The running sessions this backend's tokens created. */
+  listSessions(): Promise<LiveAvatarSessionSummary[]>;
+  /** Stops one session server side (billing stops). */
+  stopSession(sessionId: string): Promise<void>;
+  /** Stops every session {@link LiveAvatarTokenHandler.listSessions} lists; returns their ids. */
+  stopAllSessions(): Promise<string[]>;
+}
+
+/**
+ * Creates the endpoint.
+ * @throws {InvalidOptionError} for a missing `authorize`, an out-of-range number, a missing
+ *   `session.avatarId`, or not exactly one of `avatarPersona` and `voiceAgent`.
+ */
+export function createLiveAvatarTokenHandler(options: LiveAvatarTokenHandlerOptions): LiveAvatarTokenHandler {
+  const { session } = options;
+  if (!session?.avatarId)
+    throw new InvalidOptionError('session.avatarId', 'the avatar’s id', session?.avatarId);
+  if ((session.avatarPersona === undefined) === (session.voiceAgent === undefined)) {
+    throw new InvalidOptionError(
+      'session.avatarPersona',
+      'exactly one of session.avatarPersona and session.voiceAgent (FULL mode)',
+      session.avatarPersona,
+    );
+  }
+  const client = new LiveAvatarApiClient({
+    credentials: { apiKey: options.apiKey },
+    baseUrl: options.baseUrl,
+    fetch: options.fetch,
+  });
+  const store = options.store ?? memoryStore();
+  const body = tokenRequest(session);
+  /** Token hash → the session it created. */
+  const issuedFor = new Map<string, string>();
+
+  const guarded = guardedTokenEndpoint(options, store, {
+    async issue(request) {
+      const created = await client.createSessionToken(body, { signal: request.signal });
+      await store.addSession(created.session_id);
+      issuedFor.set(await hashToken(created.session_token), created.session_id);
+      return { token: created.session_token, session_id: created.session_id };
+    },
+    async report(sessionId, token) {
+      const hash = await hashToken(token);
+      if (issuedFor.get(hash) !== sessionId)
+        return refuse(403, 'That session was not created with a token from here.');
+      issuedFor.delete(hash);
+      return new Response(null, { status: 204 });
+    },
+  });
+
+  const listSessions = async (): Promise<LiveAvatarSessionSummary[]> => {
+    const owned = new Set(await store.ownedSessions());
+    if (owned.size === 0) return [];
+    const active: LiveAvatarSessionSummary[] = [];
+    for (let page = 1; ; page++) {
+      const { count, results } = await client.listSessions('active', page);
+      active.push(...results);
+      if (results.length === 0 || active.length >= count) break;
+    }
+    const activeIds = new Set(active.map((entry) => entry.id));
+    // A session created but not yet started is not listed as active: keep it until it ends.
+    const ended = [...owned].filter((id) => !activeIds.has(id) && ![...issuedFor.values()].includes(id));
+    await store.forgetSessions(ended);
+    return active.filter((entry) => owned.has(entry.id));
+  };
+
+  const stopSession = async (sessionId: string): Promise<void> => {
+    await client.stopSession(sessionId, 'USER_CLOSED');
+    await store.forgetSessions([sessionId]);
+  };
+
+  return Object.defineProperties(guarded.handler, {
+    issuedTokens: { get: guarded.issuedTokens },
+    listSessions: { value: listSessions },
+    stopSession: { value: stopSession },
+    stopAllSessions: {
+      async value() {
+        const sessions = await listSessions();
+        await Promise.all(sessions.map((entry) => stopSession(entry.id)));
+        return sessions.map((entry) => entry.id);
+      },
+    },
+  }) as LiveAvatarTokenHandler;
+}
+
+/** The contract's token request body (§2) for `settings`. */
+function tokenRequest(settings: LiveAvatarSessionSettings): Record<string, unknown> {
+  const persona = settings.avatarPersona;
+  return {
+    mode: settings.mode ?? 'FULL',
+    avatar_id: settings.avatarId,
+    ...(settings.isSandbox === undefined ? {} : { is_sandbox: settings.isSandbox }),
+    ...(settings.maxSessionDuration === undefined
+      ? {}
+      : { max_session_duration: settings.maxSessionDuration }),
+    ...(settings.interactivityType === undefined ? {} : { interactivity_type: settings.interactivityType }),
+    ...(settings.videoSettings === undefined ? {} : { video_settings: settings.videoSettings }),
+    ...(settings.voiceAgent === undefined ? {} : { voice_agent: settings.voiceAgent }),
+    ...(persona === undefined
+      ? {}
+      : {
+          avatar_persona: {
+            ...(persona.voiceId === undefined ? {} : { voice_id: persona.voiceId }),
+            ...(persona.contextId === undefined ? {} : { context_id: persona.contextId }),
+            language: persona.language ?? 'en',
+          },
+        }),
+  };
+}
