@@ -18,6 +18,8 @@ export default defineConfig({
             ws: true,
             rewrite: (path) => path.replace(/^\/heygen/, ''),
           },
+          // LiveAvatar's API, which the emulator serves under the same path.
+          '/liveavatar': { target: process.env.AVATAR_EMULATOR_URL },
         }
       : {},
   },

@@ -1,11 +1,19 @@
 /**
- * The demo's backend, as a Vite plugin: `/api/avatar-token` hands out session tokens and
- * `/api/avatars` lists avatars, both with the API key kept on the server
- * (`streaming-avatar-kit/server`). Reads AVATAR_API_KEY and AVATAR_EMULATOR_URL.
+ * The demo's backend, as a Vite plugin: `/api/avatar-token` hands out HeyGen session tokens,
+ * `/api/liveavatar-token` LiveAvatar ones (the session chosen here, on the server), and
+ * `/api/avatars` lists avatars, all with the API keys kept on the server
+ * (`streaming-avatar-kit/server`). Reads AVATAR_API_KEY, LIVEAVATAR_API_KEY and AVATAR_EMULATOR_URL.
  */
 import type { Plugin } from 'vite';
 import { StreamingApiClient } from '../src/index.js';
-import { createSessionTokenHandler, toNodeListener } from '../src/server/index.js';
+import {
+  createLiveAvatarTokenHandler,
+  createSessionTokenHandler,
+  toNodeListener,
+} from '../src/server/index.js';
+
+/** LiveAvatar's sandbox avatar, "Wayne" (liveavatar-api.md §2), which the emulator serves too. */
+const LIVEAVATAR_AVATAR_ID = 'dd73ea75-1218-4ef3-92ce-606d5f7fbc0a';
 
 export function avatarBackend(): Plugin {
   return {
@@ -26,6 +34,22 @@ export function avatarBackend(): Plugin {
       );
       const admin = new StreamingApiClient({ credentials: { apiKey }, baseUrl });
       server.middlewares.use('/api/avatar-token', (request, response) => void tokens(request, response));
+      const liveAvatarKey = process.env.LIVEAVATAR_API_KEY;
+      if (liveAvatarKey) {
+        const liveAvatarTokens = toNodeListener(
+          createLiveAvatarTokenHandler({
+            apiKey: liveAvatarKey,
+            baseUrl: baseUrl === undefined ? undefined : `${baseUrl}/liveavatar`,
+            allowAnonymous: true,
+            tokensPerMinute: 60,
+            session: { avatarId: LIVEAVATAR_AVATAR_ID, avatarPersona: { language: 'en' } },
+          }),
+        );
+        server.middlewares.use(
+          '/api/liveavatar-token',
+          (request, response) => void liveAvatarTokens(request, response),
+        );
+      }
       server.middlewares.use('/api/avatars', (_request, response) => {
         admin
           .listAvatars()

@@ -36,6 +36,20 @@ async function loadAvatars(): Promise<void> {
   avatar.avatarId = picker.value;
 }
 
+const providerPicker = document.querySelector<HTMLSelectElement>('#provider-picker')!;
+providerPicker.addEventListener('change', () => {
+  const liveAvatar = providerPicker.value === 'liveavatar';
+  // LiveAvatar's server chooses the avatar and persona (demo/backend.ts); the page only starts it.
+  avatar.provider = liveAvatar ? 'liveavatar' : 'heygen';
+  avatar.tokenUrl = liveAvatar ? '/api/liveavatar-token' : '/api/avatar-token';
+  avatar.apiBase = liveAvatar ? '/liveavatar' : '/heygen';
+  picker.disabled = liveAvatar;
+  // LiveAvatar FULL bills 2 credits for each begun minute, the first at the start (contract §8).
+  const budget = liveAvatar ? 10 : 1;
+  meter.maxCredits = budget;
+  document.querySelector<HTMLInputElement>('#budget')!.value = String(budget);
+  note(`provider ${liveAvatar ? 'LiveAvatar FULL' : 'HeyGen Streaming API'} (used on the next start)`);
+});
 picker.addEventListener('change', () => {
   avatar.avatarId = picker.value;
   note(`avatar ${picker.value} (used on the next start)`);

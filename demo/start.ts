@@ -22,11 +22,13 @@ const emulator = await startEmulator({
 });
 process.env.AVATAR_EMULATOR_URL = emulator.apiUrl;
 process.env.AVATAR_API_KEY ??= 'emulator-api-key';
+process.env.LIVEAVATAR_API_KEY ??= 'emulator-liveavatar-key';
 
 const vite = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname });
 await vite.listen();
 const url = vite.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5173/';
 console.log(`\nEmulator API: ${emulator.apiUrl}`);
+console.log(`Emulator LiveAvatar API: ${emulator.liveAvatarUrl}`);
 console.log(`Demo: ${url}`);
 console.log(`Drop-in page: ${url}plain.html (after npm run build)`);
 console.log('Press Ctrl-C to stop.\n');

@@ -349,7 +349,13 @@ export class LiveAvatarApi {
       );
     session.started = true;
     const video = (session.request.video_settings ?? {}) as { quality?: string; encoding?: 'VP8' | 'H264' };
-    const persona = (session.request.avatar_persona ?? {}) as { context_id?: string };
+    const persona = (session.request.avatar_persona ?? {}) as {
+      context_id?: string;
+      voice_settings?: { speed?: unknown };
+    };
+    // The voice's speed (contract §2's `voice_settings`): the emulator's speech rate, 1 by default.
+    const speed = persona.voice_settings?.speed;
+    const voiceRate = typeof speed === 'number' && speed > 0 && speed <= 3 ? speed : 1;
     const context = persona.context_id === undefined ? undefined : this.contexts.get(persona.context_id);
     const durationSeconds = session.sandbox ? SANDBOX_SECONDS : session.maxSessionSeconds;
     const dialect = liveAvatarDialect(session.id, (role, text) =>
@@ -366,7 +372,7 @@ export class LiveAvatarApi {
         sessionId: session.id,
         avatarId: String(session.request.avatar_id),
         quality: QUALITIES[video.quality ?? 'high'] ?? 'high',
-        voiceRate: 1,
+        voiceRate,
         voiceName: 'en',
         knowledgeBase: typeof context?.prompt === 'string' ? context.prompt : undefined,
         idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,

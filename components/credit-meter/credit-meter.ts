@@ -28,8 +28,11 @@ export class AvatarCreditMeterElement extends LitElement {
   /** The id of the `<streaming-avatar>` to follow; default: the closest one around this element. */
   @property() for: string | undefined;
 
-  /** Rate plan name (default `streaming`, seed 000: 0.2 credits/min, 30 s minimum, 1-s increments). */
-  @property() plan: RatePlanName = 'streaming';
+  /**
+   * Rate plan name. Default: the provider's own (HeyGen `streaming`, seed 000: 0.2 credits/min,
+   * 30 s minimum, 1-s increments; LiveAvatar FULL 2 credits/min per begun minute, contract §8).
+   */
+  @property() plan: RatePlanName | undefined;
 
   /** Money per credit, for the estimate (e.g. 0.99 on Pro, seed 000). */
   @property({ attribute: 'price-per-credit', type: Number }) pricePerCredit: number | undefined;

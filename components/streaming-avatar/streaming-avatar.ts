@@ -15,6 +15,7 @@ import type {
   Utterance,
   VoiceChatOptions,
 } from '../../src/index.js';
+import { liveAvatar } from '../../src/providers/liveavatar.js';
 import { AvatarController } from '../../src/session/controller.js';
 import { fromEndpoint } from '../../src/tokens.js';
 import {
@@ -108,8 +109,17 @@ export class StreamingAvatarElement extends LitElement {
   /** The page's backend endpoint that answers POST with `{"token": "..."}`. */
   @property({ attribute: 'token-url' }) tokenUrl = '';
 
-  /** Streaming API base URL; defaults to HeyGen's (point it at the emulator in development). */
+  /**
+   * The provider's API base URL; defaults to HeyGen's, or LiveAvatar's with `provider="liveavatar"`
+   * (point it at the emulator in development).
+   */
   @property({ attribute: 'api-base' }) apiBase: string | undefined;
+
+  /**
+   * `heygen` (default, the Streaming API) or `liveavatar` (FULL mode); the token endpoint must
+   * create tokens for the same provider.
+   */
+  @property() provider: 'heygen' | 'liveavatar' = 'heygen';
 
   /** The avatar to stream (see `listAvatars()`). */
   @property({ attribute: 'avatar-id' }) avatarId: string | undefined;
@@ -321,6 +331,9 @@ export class StreamingAvatarElement extends LitElement {
       token: fromEndpoint(this.tokenUrl),
       quality: this.quality,
       apiBaseUrl: this.apiBase || undefined,
+      ...(this.provider === 'liveavatar'
+        ? { provider: liveAvatar({ baseUrl: this.apiBase || undefined }) }
+        : {}),
       avatarId: this.avatarId || undefined,
       voice: this.voiceId ? { voice_id: this.voiceId } : undefined,
       language: this.language || undefined,

@@ -6,6 +6,7 @@ import type { EndReason } from '../session/session.js';
 import {
   billedSecondsFor,
   creditsForSession,
+  RATE_PLANS,
   type RatePlan,
   type RatePlanName,
   resolveRatePlan,
@@ -20,6 +21,8 @@ export interface MeteredSession {
   readonly startedAt: number | undefined;
   /** When billing ended (the server confirmed the stop), in milliseconds since the epoch. */
   readonly endedAt: number | undefined;
+  /** The provider's plan, used when the meter is given none. */
+  readonly ratePlan?: RatePlan | undefined;
   readonly state: string;
   on(event: 'stateChanged', listener: (state: string) => void): unknown;
   on(event: 'avatarEvent', listener: (event: AvatarEvent) => void): unknown;
@@ -30,8 +33,11 @@ export interface MeteredSession {
 
 /** Options of {@link CreditMeter}. */
 export interface CreditMeterOptions {
-  /** Default `streaming` (seed 000: 0.2 credits/min, 30 s minimum, then 1-s increments). */
-  plan?: RatePlan | RatePlanName;
+  /**
+   * Default: the session's provider's plan (HeyGen's `streaming`, seed 000: 0.2 credits/min, 30 s
+   * minimum, then 1-s increments; LiveAvatar's per-minute plans, contract §8).
+   */
+  plan?: RatePlan | RatePlanName | undefined;
   /** Money per credit, for `cost` (e.g. `PRICE_PER_CREDIT_USD.pro`: $0.99, seed 000). */
   pricePerCredit?: number | undefined;
   /** Credits the session may use; at 100 % the meter stops it with reason `budget_exhausted`. */
@@ -74,7 +80,7 @@ export interface CreditMeterEvents {
  * whose stop the server has not confirmed yet is still `running`.
  */
 export class CreditMeter extends EventEmitter<CreditMeterEvents> {
-  private readonly plan: RatePlan;
+  private readonly fixedPlan: RatePlan | undefined;
   private readonly clock: Clock;
   private stopTicking: (() => void) | undefined;
   private speakingMs = 0;
@@ -103,11 +109,16 @@ export class CreditMeter extends EventEmitter<CreditMeterEvents> {
       max: 1,
       expected: 'a fraction above 0 and at most 1',
     });
-    this.plan = resolveRatePlan(options.plan);
+    this.fixedPlan = options.plan === undefined ? undefined : resolveRatePlan(options.plan);
     this.clock = options.clock ?? systemClock;
     session.on('stateChanged', this.handleState);
     session.on('avatarEvent', this.handleAvatarEvent);
     this.handleState(session.state);
+  }
+
+  /** The plan the meter bills on: the one it was given, else the provider's. */
+  get plan(): RatePlan {
+    return this.fixedPlan ?? this.session.ratePlan ?? RATE_PLANS.streaming;
   }
 
   /** The meter's figures now. */

@@ -160,7 +160,15 @@ export function parseAgentResponse(payload: Uint8Array, topic: string | undefine
     case 'avatar.transcription.chunk':
       return words === undefined
         ? needsWords()
-        : { kind: 'event', event: { type: 'avatar_talking_message', task_id: taskId, message: `${words} ` } };
+        : {
+            kind: 'event',
+            // Pieces are concatenated as they come: each must end with its own space.
+            event: {
+              type: 'avatar_talking_message',
+              task_id: taskId,
+              message: /\s$/.test(words) ? words : `${words} `,
+            },
+          };
     case 'avatar.transcription':
       return { kind: 'event', event: { type: 'avatar_end_message', task_id: taskId } };
     case 'avatar.speak_ended':

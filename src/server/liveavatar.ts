@@ -22,7 +22,15 @@ export interface LiveAvatarSessionSettings {
   /** The avatar's id (a UUID); the sandbox allows only "Wayne", `dd73ea75-1218-4ef3-92ce-606d5f7fbc0a`. */
   avatarId: string;
   /** The persona: voice, context (knowledge), language. Exactly one of this and `voiceAgent`. */
-  avatarPersona?: { voiceId?: string; contextId?: string; language?: string } | undefined;
+  avatarPersona?:
+    | {
+        voiceId?: string;
+        contextId?: string;
+        language?: string;
+        /** Passed through as LiveAvatar's `voice_settings` (the emulator reads `speed`, 0–3). */
+        voiceSettings?: Record<string, unknown>;
+      }
+    | undefined;
   /** Your own voice agent's settings, passed through as LiveAvatar's `voice_agent`. */
   voiceAgent?: Record<string, unknown> | undefined;
   /** Sandbox: no credits used, the session ends after about 60 s (contract §8). */
@@ -157,6 +165,7 @@ function tokenRequest(settings: LiveAvatarSessionSettings): Record<string, unkno
           avatar_persona: {
             ...(persona.voiceId === undefined ? {} : { voice_id: persona.voiceId }),
             ...(persona.contextId === undefined ? {} : { context_id: persona.contextId }),
+            ...(persona.voiceSettings === undefined ? {} : { voice_settings: persona.voiceSettings }),
             language: persona.language ?? 'en',
           },
         }),

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import type { RatePlan } from '../credits/rate-plans.js';
 import { AbortError, StreamingAvatarError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { checkNumberOption } from '../internal/validate.js';
@@ -137,6 +138,11 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
   /** When the current session ended, in milliseconds since the epoch. */
   get endedAt(): number | undefined {
     return this.currentSession?.endedAt;
+  }
+
+  /** How the current session's provider bills it, once the provider is known. */
+  get ratePlan(): RatePlan | undefined {
+    return this.currentSession?.ratePlan;
   }
 
   /** The avatar's video and audio while connected. */

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import type { NewSessionRequest, TaskType, VideoEncoding, VoiceSettings } from '../api/schemas.js';
+import type { RatePlan } from '../credits/rate-plans.js';
 import { AbortError, MediaError, StopFailedError, StreamingAvatarError, TimeoutError } from '../errors.js';
 import { untilAborted } from '../internal/abort.js';
 import { type Clock, every, systemClock } from '../internal/clock.js';
@@ -243,6 +244,11 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
    */
   get endedAt(): number | undefined {
     return this.currentEndedAt;
+  }
+
+  /** How the provider bills this session (HeyGen's or LiveAvatar's plan), once the provider is known. */
+  get ratePlan(): RatePlan | undefined {
+    return this.provider?.ratePlan;
   }
 
   /** The hard cap on the session's length in seconds, from `streaming.new`. */
