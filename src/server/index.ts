@@ -16,7 +16,7 @@ import {
   refuse,
   type TokenEndpointGuards,
 } from './guard.js';
-import { memoryStore, type SessionTokenStore } from './store.js';
+import { memoryStore } from './store.js';
 
 export type { RequestInfo, TokenEndpointGuards } from './guard.js';
 export {
