@@ -36,6 +36,16 @@ export const heygenDialect: EventDialect = {
   },
 };
 
+/** LiveAvatar LITE: nothing in the room; the avatar's events go to `onSignal` (its websocket reports them). */
+export function liteDialect(onSignal: (signal: AvatarSignal) => void): EventDialect {
+  return {
+    packet(signal) {
+      onSignal(signal);
+      return undefined;
+    },
+  };
+}
+
 /** The topic LiveAvatar's events arrive on (contract §4). */
 export const AGENT_RESPONSE_TOPIC = 'agent-response';
 /** The topic LiveAvatar's commands are sent on (contract §4). */

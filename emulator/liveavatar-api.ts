@@ -7,10 +7,19 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { jwtVerify, SignJWT } from 'jose';
+import { WebSocketServer } from 'ws';
 import type { Quality } from '../src/limits.js';
-import { LIVEAVATAR_AGENT_PREFIX, LIVEAVATAR_END_REASONS, liveAvatarDialect } from './dialect.js';
+import {
+  type EventDialect,
+  LIVEAVATAR_AGENT_PREFIX,
+  LIVEAVATAR_END_REASONS,
+  liteDialect,
+  liveAvatarDialect,
+} from './dialect.js';
 import { readJson, requestUrl } from './http.js';
+import { LiteSocket, MAX_FRAME_BYTES } from './liveavatar-lite.js';
 import type { MediaBackend } from './media.js';
 import { type CloseReason, EmulatedSession, type Ledger } from './sessions.js';
 
@@ -96,6 +105,9 @@ interface LiveAvatarSession {
   createdAt: number;
   started: boolean;
   emulated: EmulatedSession<SessionBilling> | undefined;
+  /** LITE: the secret in its `ws_url`, and the socket once the page opened it. */
+  wsTicket: string | undefined;
+  liteSocket: LiteSocket<SessionBilling> | undefined;
   endedAt: number | undefined;
   endReason: string | undefined;
   transcript: TranscriptEntry[];
@@ -119,6 +131,8 @@ class LiveAvatarError extends Error {
 }
 
 interface Request {
+  /** `ws://127.0.0.1:<port>`, as the caller reached the emulator. */
+  wsOrigin: string;
   method: string;
   path: string;
   query: URLSearchParams;
@@ -139,6 +153,8 @@ export class LiveAvatarApi {
   readonly sessions = new Map<string, LiveAvatarSession>();
   private readonly contexts = new Map<string, Record<string, unknown>>();
   private readonly secret = new TextEncoder().encode(randomBytes(32).toString('hex'));
+  /** Frames over 1 MB get an `error` frame (contract §7); the socket itself takes up to twice that. */
+  private readonly liteSockets = new WebSocketServer({ noServer: true, maxPayload: 2 * MAX_FRAME_BYTES });
 
   constructor(private readonly state: LiveAvatarState) {
     for (const [key, credits] of Object.entries(state.keys))
@@ -159,6 +175,7 @@ export class LiveAvatarApi {
       const url = requestUrl(incoming);
       path = url.pathname.slice(LIVEAVATAR_PATH.length) || '/';
       const request: Request = {
+        wsOrigin: `ws://127.0.0.1:${incoming.socket.localPort}`,
         method: incoming.method ?? 'GET',
         path,
         query: url.searchParams,
@@ -320,6 +337,8 @@ export class LiveAvatarApi {
       createdAt: Date.now(),
       started: false,
       emulated: undefined,
+      wsTicket: undefined,
+      liteSocket: undefined,
       endedAt: undefined,
       endReason: undefined,
       transcript: [],
@@ -339,8 +358,6 @@ export class LiveAvatarApi {
         400,
         'This session was already started: a session token starts its session once.',
       );
-    if (session.mode === 'LITE')
-      throw new LiveAvatarError(501, 'The emulator does not run LITE sessions yet; use FULL mode.');
     const rate = session.sandbox ? 0 : CREDITS_PER_MINUTE[session.mode];
     if (this.creditsLeft(session.account) < rate)
       throw new LiveAvatarError(
@@ -358,14 +375,17 @@ export class LiveAvatarApi {
     const voiceRate = typeof speed === 'number' && speed > 0 && speed <= 3 ? speed : 1;
     const context = persona.context_id === undefined ? undefined : this.contexts.get(persona.context_id);
     const durationSeconds = session.sandbox ? SANDBOX_SECONDS : session.maxSessionSeconds;
-    const dialect = liveAvatarDialect(session.id, (role, text) =>
-      session.transcript.push({
-        role,
-        transcript: text,
-        absolute_timestamp: Date.now() / 1000,
-        relative_timestamp: (Date.now() - session.createdAt) / 1000,
-      }),
-    );
+    const dialect: EventDialect =
+      session.mode === 'LITE'
+        ? liteDialect((signal) => session.liteSocket?.signal(signal))
+        : liveAvatarDialect(session.id, (role, text) =>
+            session.transcript.push({
+              role,
+              transcript: text,
+              absolute_timestamp: Date.now() / 1000,
+              relative_timestamp: (Date.now() - session.createdAt) / 1000,
+            }),
+          );
     const emulated = new EmulatedSession<SessionBilling>(
       new SessionBilling(session.account, rate),
       {
@@ -388,22 +408,60 @@ export class LiveAvatarApi {
       this.state.log,
     );
     session.emulated = emulated;
-    emulated.onCommand((command) => this.command(emulated, command));
     const viewer = `client-${randomUUID()}`;
     const room = await this.state.media.createRoom(emulated.roomName, viewer);
-    const agentIdentity = `${LIVEAVATAR_AGENT_PREFIX}${session.id}`;
-    const [agent] = await Promise.all([
-      this.state.media.joinSilent(emulated.roomName, agentIdentity),
-      emulated.start(),
-    ]);
-    emulated.whenClosed(() => void agent.leave());
-    return {
+    const answer = {
       session_id: session.id,
       livekit_url: room.url,
       livekit_client_token: room.viewerToken,
       livekit_agent_token: room.agentToken,
       max_session_duration: durationSeconds,
     };
+    if (session.mode === 'LITE') {
+      await emulated.start();
+      session.wsTicket = randomBytes(16).toString('hex');
+      return {
+        ...answer,
+        ws_url: `${request.wsOrigin}${LIVEAVATAR_PATH}/v1/sessions/${session.id}/ws?ticket=${session.wsTicket}`,
+      };
+    }
+    emulated.onCommand((command) => this.command(emulated, command));
+    const agentIdentity = `${LIVEAVATAR_AGENT_PREFIX}${session.id}`;
+    const [agent] = await Promise.all([
+      this.state.media.joinSilent(emulated.roomName, agentIdentity),
+      emulated.start(),
+    ]);
+    emulated.whenClosed(() => void agent.leave());
+    return answer;
+  }
+
+  /**
+   * Opens a LITE session's websocket (`ws_url`): its session must be running and the ticket its
+   * own. @returns Whether the path was LiveAvatar's (otherwise another listener takes it).
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = URL.canParse(request.url ?? '', 'http://127.0.0.1')
+      ? new URL(request.url ?? '', 'http://127.0.0.1')
+      : undefined;
+    if (!url?.pathname.startsWith(`${LIVEAVATAR_PATH}/`)) return false;
+    const match = url.pathname.match(/\/v1\/sessions\/([^/]+)\/ws$/);
+    const session = match ? this.sessions.get(match[1]!) : undefined;
+    const emulated = session?.emulated;
+    if (
+      !session ||
+      !emulated?.active ||
+      !session.wsTicket ||
+      url.searchParams.get('ticket') !== session.wsTicket
+    ) {
+      this.state.log(`LiveAvatar WS ${url.pathname} 401`);
+      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+      return true;
+    }
+    this.liteSockets.handleUpgrade(request, socket, head, (connection) => {
+      this.state.log(`LiveAvatar WS open session=${session.id}`);
+      session.liteSocket = new LiteSocket(connection, emulated, this.state.log);
+    });
+    return true;
   }
 
   /** One `agent-control` command of a FULL session (contract §5). */

@@ -9,6 +9,7 @@ import type { Account } from './accounts.js';
 import type { EventDialect } from './dialect.js';
 import type { Avatar, MediaBackend } from './media.js';
 import { answer } from './responder.js';
+import type { Speech } from './speech.js';
 
 export type SessionStatus = 'new' | 'connecting' | 'connected' | 'closing' | 'closed';
 
@@ -148,6 +149,16 @@ export class EmulatedSession<A extends Ledger = Account> {
     });
     this.taskChain = queued.catch(() => undefined);
     return queued;
+  }
+
+  /** Plays ready-made speech (LiveAvatar LITE's audio), after anything already queued. */
+  async play(taskId: string, speech: Speech): Promise<void> {
+    this.touch();
+    const avatar = this.avatar;
+    if (!avatar) return;
+    await avatar.waitForViewer();
+    await avatar.speak(taskId, speech);
+    this.touch();
   }
 
   /** Receives the commands sent in the room (LiveAvatar's `agent-control`), from the start on. */

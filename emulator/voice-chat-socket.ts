@@ -7,10 +7,17 @@
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { StreamingApi } from './api.js';
+import type { LiveAvatarApi } from './liveavatar-api.js';
 
-export function attachVoiceChatSocket(server: Server, api: StreamingApi, log: (line: string) => void): void {
+export function attachVoiceChatSocket(
+  server: Server,
+  api: StreamingApi,
+  liveAvatar: LiveAvatarApi,
+  log: (line: string) => void,
+): void {
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request, socket, head) => {
+    if (liveAvatar.handleUpgrade(request, socket, head)) return;
     const target = request.url ?? '/';
     const url = URL.canParse(target, 'http://127.0.0.1') ? new URL(target, 'http://127.0.0.1') : undefined;
     if (url?.pathname !== '/v1/ws/streaming.chat') {

@@ -1,0 +1,198 @@
+/**
+ * LiveAvatar LITE mode's websocket (`liveavatar-api.md` §7): the page sends the speech as base64
+ * PCM (s16le, mono, 24 kHz) in `agent.speak` frames and ends it with `agent.speak_end`; the avatar
+ * plays that audio in the room, its mouth following the samples, and reports
+ * `agent.speak_started` / `agent.speak_ended` / `agent.speak_interrupted` here. Commands before
+ * `session.state_updated: connected` are dropped, as the contract says; bad frames get `error`
+ * frames and never close the session.
+ */
+import type { WebSocket } from 'ws';
+import type { AvatarSignal } from './dialect.js';
+import type { EmulatedSession, Ledger } from './sessions.js';
+import type { Speech } from './speech.js';
+
+/** LITE audio: 24,000 samples a second (contract §7). */
+export const LITE_SAMPLE_RATE = 24_000;
+/** The largest frame the socket takes, in bytes (contract §7: 1 MB). */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+/** The avatar's own audio rate (eSpeak NG's, the room track's). */
+const AVATAR_SAMPLE_RATE = 22_050;
+
+/** One speech the page is sending: its chunks as the avatar plays them. */
+interface LiteTask {
+  eventId: string;
+  taskId: string;
+  chunks: number;
+  played: number;
+  ended: boolean;
+  started: boolean;
+}
+
+/** Follows one LITE session's socket. Create it when the socket opens; it closes with the session. */
+export class LiteSocket<L extends Ledger = Ledger> {
+  private connected = false;
+  private task: LiteTask | undefined;
+  private nextTask = 0;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly session: EmulatedSession<L>,
+    private readonly log: (line: string) => void,
+  ) {
+    this.send({ type: 'session.state_updated', state: 'connecting' });
+    // The avatar is in the room by the time the socket opens (start answered after it joined).
+    setImmediate(() => {
+      if (!session.active) return;
+      this.connected = true;
+      this.send({ type: 'session.state_updated', state: 'connected' });
+    });
+    socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
+    session.whenClosed(() => {
+      this.send({ type: 'session.state_updated', state: 'closed' });
+      socket.close(1000, 'session closed');
+    });
+  }
+
+  /** The avatar's own events, for the chunks of the current task (the dialect passes them here). */
+  signal(signal: AvatarSignal): void {
+    const task = this.task;
+    if (!task || !('task_id' in signal) || !signal.task_id.startsWith(`${task.taskId}#`)) return;
+    if (signal.type === 'avatar_start_talking' && !task.started) {
+      task.started = true;
+      this.send({ type: 'agent.speak_started', event_id: task.eventId, task: { id: task.taskId } });
+    }
+    if (signal.type === 'avatar_stop_talking') {
+      task.played += 1;
+      this.finishIfDone(task);
+    }
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
+    if (data.length > MAX_FRAME_BYTES) {
+      this.error(
+        'frame_too_large',
+        `Frames are at most ${MAX_FRAME_BYTES} bytes; this one is ${data.length}.`,
+      );
+      return;
+    }
+    let message: Record<string, unknown>;
+    try {
+      const parsed: unknown = isBinary ? undefined : JSON.parse(data.toString('utf8'));
+      if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
+      message = parsed as Record<string, unknown>;
+    } catch {
+      this.error('invalid_message', 'Frames are JSON objects with a "type".');
+      return;
+    }
+    // Commands before `connected` are dropped (contract §7).
+    if (!this.connected) return;
+    const eventId = typeof message.event_id === 'string' ? message.event_id : undefined;
+    switch (message.type) {
+      case 'agent.speak':
+        this.speak(eventId, message.audio);
+        return;
+      case 'agent.speak_end':
+        this.speakEnd();
+        return;
+      case 'agent.interrupt':
+        this.interrupt();
+        return;
+      case 'agent.start_listening':
+        this.session.listening = true;
+        this.session.touch();
+        return;
+      case 'agent.stop_listening':
+        this.session.listening = false;
+        return;
+      case 'session.keep_alive':
+        this.session.touch();
+        return;
+      default:
+        this.error('unknown_type', `Unknown frame type ${JSON.stringify(message.type)}.`);
+    }
+  }
+
+  private speak(eventId: string | undefined, audio: unknown): void {
+    const pcm = typeof audio === 'string' ? decodeBase64Pcm(audio) : undefined;
+    if (!pcm) {
+      this.error(
+        'invalid_audio',
+        '"audio" must be base64 of 16-bit little-endian PCM (an even number of bytes).',
+      );
+      return;
+    }
+    if (!this.task || this.task.ended) {
+      this.nextTask += 1;
+      this.task = {
+        eventId: eventId ?? `speech-${this.nextTask}`,
+        taskId: `lite-${this.nextTask}`,
+        chunks: 0,
+        played: 0,
+        ended: false,
+        started: false,
+      };
+    }
+    const task = this.task;
+    task.chunks += 1;
+    void this.session.play(`${task.taskId}#${task.chunks}`, toSpeech(pcm));
+  }
+
+  private speakEnd(): void {
+    const task = this.task;
+    if (!task || task.ended) return;
+    task.ended = true;
+    this.finishIfDone(task);
+  }
+
+  private finishIfDone(task: LiteTask): void {
+    if (!task.ended || task.played < task.chunks || this.task !== task) return;
+    this.task = undefined;
+    this.send({ type: 'agent.speak_ended', event_id: task.eventId, task: { id: task.taskId } });
+  }
+
+  private interrupt(): void {
+    const task = this.task;
+    this.task = undefined;
+    this.session.interrupt();
+    if (task)
+      this.send({ type: 'agent.speak_interrupted', event_id: task.eventId, task: { id: task.taskId } });
+  }
+
+  private error(type: string, message: string): void {
+    this.log(`LiveAvatar LITE session ${this.session.id}: error frame ${type}`);
+    this.send({ type: 'error', error: { type, message } });
+  }
+
+  private send(frame: Record<string, unknown>): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
+  }
+}
+
+/** The samples of a base64 s16le string, or undefined when it is not one. */
+function decodeBase64Pcm(audio: string): Int16Array | undefined {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(audio) || audio.length % 4 !== 0) return undefined;
+  const bytes = Buffer.from(audio, 'base64');
+  if (bytes.length === 0 || bytes.length % 2 !== 0) return undefined;
+  const samples = new Int16Array(bytes.length / 2);
+  for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(i * 2);
+  return samples;
+}
+
+/** 24 kHz samples as the avatar's speech (22,050 Hz, linear interpolation), without words. */
+function toSpeech(pcm: Int16Array): Speech {
+  const length = Math.max(1, Math.round((pcm.length * AVATAR_SAMPLE_RATE) / LITE_SAMPLE_RATE));
+  const samples = new Int16Array(length);
+  const step = LITE_SAMPLE_RATE / AVATAR_SAMPLE_RATE;
+  for (let i = 0; i < length; i++) {
+    const at = i * step;
+    const low = Math.min(pcm.length - 1, Math.floor(at));
+    const high = Math.min(pcm.length - 1, low + 1);
+    samples[i] = Math.round(pcm[low]! + (pcm[high]! - pcm[low]!) * (at - low));
+  }
+  return {
+    samples,
+    sampleRate: AVATAR_SAMPLE_RATE,
+    words: [],
+    durationMs: (length / AVATAR_SAMPLE_RATE) * 1000,
+  };
+}
