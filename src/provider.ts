@@ -100,6 +100,17 @@ export interface StreamingProvider {
    * @returns Stops following.
    */
   openVoiceEvents(sessionId: string, onEvent: (eventType: string) => void): () => void;
+  /**
+   * Receives what the provider hears outside the room (LiveAvatar LITE's websocket); called once,
+   * before the start. Providers whose events all come in the room leave it out.
+   */
+  listen?(onPacket: (packet: ProviderPacket) => void): void;
+  /**
+   * Speaks the given audio (LiveAvatar LITE): 16-bit mono `pcm` at `sampleRate` samples per
+   * second. Resolves once it was spoken to the end; rejects with `interrupted` when cut.
+   * Providers that speak only text leave it out.
+   */
+  sendAudio?(sessionId: string, pcm: Int16Array, sampleRate: number): Promise<void>;
 }
 
 /** Builds a provider for one session token; may load the provider's code first. */

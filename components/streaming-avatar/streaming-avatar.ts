@@ -10,12 +10,12 @@ import type {
   ConnectPhase,
   ConversationState,
   EndReason,
+  ProviderFactory,
   Quality,
   SpeakOptions,
   Utterance,
   VoiceChatOptions,
 } from '../../src/index.js';
-import { liveAvatar } from '../../src/providers/liveavatar.js';
 import { AvatarController } from '../../src/session/controller.js';
 import { fromEndpoint } from '../../src/tokens.js';
 import {
@@ -116,8 +116,8 @@ export class StreamingAvatarElement extends LitElement {
   @property({ attribute: 'api-base' }) apiBase: string | undefined;
 
   /**
-   * `heygen` (default, the Streaming API) or `liveavatar` (FULL mode); the token endpoint must
-   * create tokens for the same provider.
+   * `heygen` (default, the Streaming API) or `liveavatar` (FULL or LITE, as the session token
+   * says); the token endpoint must create tokens for the same provider.
    */
   @property() provider: 'heygen' | 'liveavatar' = 'heygen';
 
@@ -284,6 +284,15 @@ export class StreamingAvatarElement extends LitElement {
     return this.controller.speak(text, options);
   }
 
+  /**
+   * Speaks audio you bring, with `provider="liveavatar"` on a LITE session: 16-bit mono `pcm` at
+   * `sampleRate` samples per second. Resolves once spoken.
+   * @throws {StreamingAvatarError} `configuration` when the provider speaks only text.
+   */
+  async speakAudio(pcm: Int16Array | ArrayBuffer, options: { sampleRate: number }): Promise<void> {
+    await this.controller.speakAudio(pcm, options);
+  }
+
   /** Stops the current speech and everything queued. */
   async interrupt(): Promise<void> {
     await this.controller.interrupt();
@@ -331,9 +340,7 @@ export class StreamingAvatarElement extends LitElement {
       token: fromEndpoint(this.tokenUrl),
       quality: this.quality,
       apiBaseUrl: this.apiBase || undefined,
-      ...(this.provider === 'liveavatar'
-        ? { provider: liveAvatar({ baseUrl: this.apiBase || undefined }) }
-        : {}),
+      ...(this.provider === 'liveavatar' ? { provider: this.liveAvatarProvider() } : {}),
       avatarId: this.avatarId || undefined,
       voice: this.voiceId ? { voice_id: this.voiceId } : undefined,
       language: this.language || undefined,
@@ -343,6 +350,15 @@ export class StreamingAvatarElement extends LitElement {
       restartWhenVisible: this.restartWhenVisible,
       createSession: this.createSession,
       ...this.sessionOptions,
+    };
+  }
+
+  /** LiveAvatar's provider, loaded with the session machinery on the first start, not with the page. */
+  private liveAvatarProvider(): ProviderFactory {
+    const baseUrl = this.apiBase || undefined;
+    return async (sessionToken) => {
+      const { liveAvatar } = await import('../../src/providers/liveavatar.js');
+      return liveAvatar({ baseUrl })(sessionToken);
     };
   }
 

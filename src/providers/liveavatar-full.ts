@@ -10,6 +10,7 @@ import { AVATAR_IDENTITY } from '../limits.js';
 import type { ProviderPacket, RoomChannel, StreamingProvider } from '../provider.js';
 import type { EndReason } from '../session/session.js';
 import type { LiveAvatarProviderOptions } from './liveavatar.js';
+import type { LiveAvatarTokenClaims } from './liveavatar-token.js';
 
 /** Commands go on this topic, events come on the other (contract §4). */
 export const AGENT_CONTROL_TOPIC = 'agent-control';
@@ -27,53 +28,11 @@ const END_REASONS: Record<string, EndReason> = {
   NO_CREDITS: 'budget_exhausted',
 };
 
-/** What the session token says (contract §1: a JWT the client reads, never trusts for more). */
-export interface LiveAvatarTokenClaims {
-  sessionId: string;
-  mode: 'FULL' | 'LITE';
-  sandbox: boolean;
-}
-
-/**
- * Reads the session id and mode of a LiveAvatar session token.
- * @throws {StreamingAvatarError} `configuration` when it is not a LiveAvatar session token.
- */
-export function readSessionToken(token: string): LiveAvatarTokenClaims {
-  try {
-    const payload = token.split('.')[1] ?? '';
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    const claims = JSON.parse(json) as {
-      session_id?: unknown;
-      start_session_data?: { mode?: unknown; is_sandbox?: unknown };
-    };
-    if (typeof claims.session_id !== 'string') throw new Error('no session_id');
-    const mode = claims.start_session_data?.mode;
-    return {
-      sessionId: claims.session_id,
-      mode: mode === 'LITE' || mode === 'CUSTOM' ? 'LITE' : 'FULL',
-      sandbox: claims.start_session_data?.is_sandbox === true,
-    };
-  } catch (cause) {
-    throw new StreamingAvatarError(
-      'configuration',
-      'The session token is not a LiveAvatar session token: the token endpoint must create it with ' +
-        'LiveAvatar (createLiveAvatarTokenHandler), not with HeyGen.',
-      { cause },
-    );
-  }
-}
-
 export function liveAvatarFullProvider(
   sessionToken: string,
+  claims: LiveAvatarTokenClaims,
   options: LiveAvatarProviderOptions,
 ): StreamingProvider {
-  const claims = readSessionToken(sessionToken);
-  if (claims.mode !== 'FULL') {
-    throw new StreamingAvatarError(
-      'configuration',
-      `The session token is for a LiveAvatar ${claims.mode} session, but the provider is in FULL mode.`,
-    );
-  }
   const client = new LiveAvatarApiClient({
     credentials: { sessionToken },
     baseUrl: options.baseUrl,

@@ -10,8 +10,8 @@ import type { ProviderFactory } from '../provider.js';
 /** Options of {@link liveAvatar}. */
 export interface LiveAvatarProviderOptions {
   /**
-   * `full` (default): LiveAvatar speaks text and runs the conversation. `lite` (you send audio) is
-   * not available in this version. The session token's own mode must match.
+   * `full`: LiveAvatar speaks text and runs the conversation; `lite`: you send the speech as audio
+   * (`speakAudio`). Default: the session token's own mode; given, it must match the token's.
    */
   mode?: 'full' | 'lite' | undefined;
   /** API base URL (default `https://api.liveavatar.com`; the emulator's `/liveavatar` in tests and the demo). */
@@ -22,18 +22,25 @@ export interface LiveAvatarProviderOptions {
 /**
  * LiveAvatar as the session's provider: `new AvatarSession({ provider: liveAvatar(), token })`,
  * where the token endpoint is `createLiveAvatarTokenHandler` on your server.
- * @throws {StreamingAvatarError} `configuration` at the start, when `mode` is `lite` or differs
- * from the session token's.
+ * @throws {StreamingAvatarError} `configuration` at the start, when `mode` differs from the
+ * session token's, or the token is not LiveAvatar's.
  */
 export function liveAvatar(options: LiveAvatarProviderOptions = {}): ProviderFactory {
   return async (sessionToken) => {
-    if (options.mode === 'lite') {
+    const { readSessionToken } = await import('./liveavatar-token.js');
+    const claims = readSessionToken(sessionToken);
+    const mode = claims.mode === 'LITE' ? 'lite' : 'full';
+    if (options.mode !== undefined && options.mode !== mode) {
       throw new StreamingAvatarError(
         'configuration',
-        'LiveAvatar LITE mode (audio you send) is not available in this version; use mode "full".',
+        `The session token is for a LiveAvatar ${claims.mode} session, but the provider is in ${options.mode.toUpperCase()} mode.`,
       );
     }
+    if (mode === 'lite') {
+      const { liveAvatarLiteProvider } = await import('./liveavatar-lite.js');
+      return liveAvatarLiteProvider(sessionToken, claims, options);
+    }
     const { liveAvatarFullProvider } = await import('./liveavatar-full.js');
-    return liveAvatarFullProvider(sessionToken, options);
+    return liveAvatarFullProvider(sessionToken, claims, options);
   };
 }

@@ -17,11 +17,11 @@ import { memoryStore } from './store.js';
 
 /** The session every token creates (contract §2). Seconds for `maxSessionDuration`. */
 export interface LiveAvatarSessionSettings {
-  /** `FULL` (default): LiveAvatar runs the conversation. (`LITE` is not available in this version.) */
-  mode?: 'FULL' | undefined;
+  /** `FULL` (default): LiveAvatar runs the conversation; `LITE`: the page sends the speech as audio. */
+  mode?: 'FULL' | 'LITE' | undefined;
   /** The avatar's id (a UUID); the sandbox allows only "Wayne", `dd73ea75-1218-4ef3-92ce-606d5f7fbc0a`. */
   avatarId: string;
-  /** The persona: voice, context (knowledge), language. Exactly one of this and `voiceAgent`. */
+  /** The persona: voice, context (knowledge), language. FULL: exactly one of this and `voiceAgent`. */
   avatarPersona?:
     | {
         voiceId?: string;
@@ -72,13 +72,14 @@ export interface LiveAvatarTokenHandler {
 /**
  * Creates the endpoint.
  * @throws {InvalidOptionError} for a missing `authorize`, an out-of-range number, a missing
- *   `session.avatarId`, or not exactly one of `avatarPersona` and `voiceAgent`.
+ *   `session.avatarId`, or (FULL) not exactly one of `avatarPersona` and `voiceAgent`.
  */
 export function createLiveAvatarTokenHandler(options: LiveAvatarTokenHandlerOptions): LiveAvatarTokenHandler {
   const { session } = options;
   if (!session?.avatarId)
     throw new InvalidOptionError('session.avatarId', 'the avatar’s id', session?.avatarId);
-  if ((session.avatarPersona === undefined) === (session.voiceAgent === undefined)) {
+  const full = (session.mode ?? 'FULL') === 'FULL';
+  if (full && (session.avatarPersona === undefined) === (session.voiceAgent === undefined)) {
     throw new InvalidOptionError(
       'session.avatarPersona',
       'exactly one of session.avatarPersona and session.voiceAgent (FULL mode)',

@@ -207,6 +207,19 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
     return this.currentSession.speak(text, options);
   }
 
+  /**
+   * Speaks audio you bring (LiveAvatar LITE): see `AvatarSession.speakAudio`. 16-bit mono `pcm`
+   * at `sampleRate` samples per second; resolves once spoken.
+   * @throws {StreamingAvatarError} `not_started` without a session; `configuration` when the
+   *   provider speaks only text; `interrupted` when cut.
+   */
+  async speakAudio(pcm: Int16Array | ArrayBuffer, options: { sampleRate: number }): Promise<void> {
+    if (!this.currentSession) {
+      throw new StreamingAvatarError('not_started', 'Start the avatar before sending it audio.');
+    }
+    await this.currentSession.speakAudio(pcm, options);
+  }
+
   /** Stops the current speech and settles every queued utterance as interrupted. */
   async interrupt(): Promise<void> {
     await this.currentSession?.interrupt();

@@ -1,11 +1,18 @@
 import { EventEmitter } from 'eventemitter3';
 import type { NewSessionRequest, TaskType, VideoEncoding, VoiceSettings } from '../api/schemas.js';
 import type { RatePlan } from '../credits/rate-plans.js';
-import { AbortError, MediaError, StopFailedError, StreamingAvatarError, TimeoutError } from '../errors.js';
+import {
+  AbortError,
+  InvalidOptionError,
+  MediaError,
+  StopFailedError,
+  StreamingAvatarError,
+  TimeoutError,
+} from '../errors.js';
 import { untilAborted } from '../internal/abort.js';
 import { type Clock, every, systemClock } from '../internal/clock.js';
 import { IDLE_TIMEOUT_SECONDS, type Quality } from '../limits.js';
-import type { ProviderFactory, RoomAccess, StreamingProvider } from '../provider.js';
+import type { ProviderFactory, ProviderPacket, RoomAccess, StreamingProvider } from '../provider.js';
 import { heygenProvider } from '../providers/heygen.js';
 import { type SpeakOptions, TaskQueue, type Utterance, type UtteranceEvents } from '../tasks/task-queue.js';
 import type { SessionTokenProvider } from '../tokens.js';
@@ -206,6 +213,8 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   private currentEndedAt: number | undefined;
   private currentDurationLimit: number | undefined;
   private currentMedia: MediaStream | undefined;
+  /** Calls of `speakAudio` not yet settled. */
+  private audioInFlight = 0;
   private currentEnd: SessionEnd | undefined;
   private currentConnection: ConnectionStats | undefined;
 
@@ -355,9 +364,49 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     return this.queue.speak(text, options);
   }
 
-  /** Stops the current speech and settles every queued utterance as interrupted. */
-  interrupt(): Promise<void> {
-    return this.queue.interrupt();
+  /**
+   * Speaks audio you bring (LiveAvatar LITE): 16-bit mono `pcm` (an `Int16Array`, or its bytes,
+   * little-endian) at `sampleRate` samples per second; resampled to the provider's rate and sent
+   * in about one-second frames. Resolves once it was spoken to the end.
+   * @throws {StreamingAvatarError} `not_started` before the session is connected; `configuration`
+   *   when the provider speaks only text (HeyGen, LiveAvatar FULL: use `speak()`);
+   *   {@link InvalidOptionError} for a `sampleRate` that is not a positive number;
+   *   `interrupted` when `interrupt()` (or newer audio) cuts it.
+   */
+  async speakAudio(pcm: Int16Array | ArrayBuffer, options: { sampleRate: number }): Promise<void> {
+    const { provider, sessionId } = this;
+    if (this.currentState !== 'connected' || !provider || !sessionId) {
+      throw new StreamingAvatarError(
+        'not_started',
+        'speakAudio needs a connected session: start the avatar first.',
+      );
+    }
+    if (!provider.sendAudio) {
+      throw new StreamingAvatarError(
+        'configuration',
+        'speakAudio needs LiveAvatar LITE (provider: liveAvatar({ mode: "lite" })); this provider speaks text: use speak().',
+      );
+    }
+    if (!(options.sampleRate > 0) || !Number.isFinite(options.sampleRate)) {
+      throw new InvalidOptionError('sampleRate', 'samples per second, above 0', options.sampleRate);
+    }
+    const samples =
+      pcm instanceof Int16Array ? pcm : new Int16Array(pcm.slice(0, pcm.byteLength - (pcm.byteLength % 2)));
+    this.lastActivityAt = this.clock.now();
+    this.audioInFlight += 1;
+    try {
+      await provider.sendAudio(sessionId, samples, options.sampleRate);
+    } finally {
+      this.audioInFlight -= 1;
+      this.lastActivityAt = this.clock.now();
+    }
+  }
+
+  /** Stops the current speech (text or audio) and settles every queued utterance as interrupted. */
+  async interrupt(): Promise<void> {
+    const { provider, sessionId } = this;
+    const audio = this.audioInFlight > 0 && provider && sessionId ? provider.interrupt(sessionId) : undefined;
+    await Promise.all([this.queue.interrupt(), audio]);
   }
 
   /** Removes one utterance by id; returns whether it was found. */
@@ -516,6 +565,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       const factory = this.options.provider ?? heygenProvider({ baseUrl: this.options.apiBaseUrl });
       const provider = await untilAborted(Promise.resolve(factory(token)), signal);
       this.provider = provider;
+      provider.listen?.((packet) => this.handlePacket(packet));
 
       this.setPhase('new');
       const created = await this.createSession(provider, signal);
@@ -649,31 +699,9 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   }
 
   private wireTransport(transport: AvatarTransport): void {
-    transport.on('data', (payload, identity, topic) => {
-      const parsed = this.provider!.parsePacket(payload, identity, topic);
-      switch (parsed.kind) {
-        case 'event':
-          this.queue.handleAvatarEvent(parsed.event);
-          this.voiceChat?.handleAvatarEvent(parsed.event);
-          this.emit('avatarEvent', parsed.event);
-          return;
-        case 'voice':
-          this.voiceChat?.handleVoiceEvent(parsed.eventType);
-          return;
-        case 'ended':
-          this.options.log?.(`session ${this.sessionId}: the provider ended it (${parsed.providerReason})`);
-          this.stopInBackground(parsed.reason);
-          return;
-        case 'unknown':
-          this.emit('unknownEvent', parsed.type, parsed.value);
-          return;
-        case 'malformed':
-          this.emit('malformedEvent', parsed.reason, parsed.text);
-          return;
-        case 'ignored':
-          return;
-      }
-    });
+    transport.on('data', (payload, identity, topic) =>
+      this.handlePacket(this.provider!.parsePacket(payload, identity, topic)),
+    );
     transport.on('reconnecting', () => {
       if (this.currentState !== 'connected') return;
       this.setState('reconnecting');
@@ -690,6 +718,32 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       this.emit('connectionQuality', stats);
     });
     transport.on('disconnected', (cause) => this.handleDisconnected(cause));
+  }
+
+  /** What the provider read from the room (or heard outside it): events, voice turns, its end. */
+  private handlePacket(packet: ProviderPacket): void {
+    switch (packet.kind) {
+      case 'event':
+        this.queue.handleAvatarEvent(packet.event);
+        this.voiceChat?.handleAvatarEvent(packet.event);
+        this.emit('avatarEvent', packet.event);
+        return;
+      case 'voice':
+        this.voiceChat?.handleVoiceEvent(packet.eventType);
+        return;
+      case 'ended':
+        this.options.log?.(`session ${this.sessionId}: the provider ended it (${packet.providerReason})`);
+        this.stopInBackground(packet.reason);
+        return;
+      case 'unknown':
+        this.emit('unknownEvent', packet.type, packet.value);
+        return;
+      case 'malformed':
+        this.emit('malformedEvent', packet.reason, packet.text);
+        return;
+      case 'ignored':
+        return;
+    }
   }
 
   private handleDisconnected(cause: TransportDisconnectCause): void {

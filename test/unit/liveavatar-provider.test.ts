@@ -6,10 +6,13 @@ import { liveAvatar } from '../../src/providers/liveavatar.js';
 import {
   AGENT_CONTROL_TOPIC,
   AGENT_RESPONSE_TOPIC,
-  liveAvatarFullProvider,
+  liveAvatarFullProvider as fullProvider,
   parseAgentResponse,
-  readSessionToken,
 } from '../../src/providers/liveavatar-full.js';
+import { readSessionToken } from '../../src/providers/liveavatar-token.js';
+
+const liveAvatarFullProvider = (token: string, options: Parameters<typeof fullProvider>[2]) =>
+  fullProvider(token, readSessionToken(token), options);
 
 /** A session token as LiveAvatar mints it: a JWT whose payload carries the session and its start data. */
 function sessionToken(payload: object): string {
@@ -159,9 +162,11 @@ describe('LiveAvatar: tokens and errors', () => {
     expect(liveAvatarFullProvider(sandbox, {}).ratePlan.creditsPerMinute).toBe(0);
   });
 
-  it('refuses a LITE token in FULL mode and LITE mode itself, with a configuration error', async () => {
+  it('refuses a token whose mode is not the provider’s, with a configuration error', async () => {
     const lite = sessionToken({ session_id: 's', start_session_data: { mode: 'LITE' } });
-    expect(() => liveAvatarFullProvider(lite, {})).toThrow(StreamingAvatarError);
+    await expect(Promise.resolve(liveAvatar({ mode: 'full' })(lite))).rejects.toBeInstanceOf(
+      StreamingAvatarError,
+    );
     await expect(Promise.resolve(liveAvatar({ mode: 'lite' })(FULL_TOKEN))).rejects.toMatchObject({
       code: 'configuration',
     });
