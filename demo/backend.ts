@@ -1,10 +1,13 @@
 /**
  * The demo's backend, as a Vite plugin: `/api/avatar-token` hands out HeyGen session tokens,
- * `/api/liveavatar-token` LiveAvatar ones (the session chosen here, on the server), and
+ * `/api/liveavatar-token` and `/api/liveavatar-lite-token` LiveAvatar ones (the session chosen
+ * here, on the server), `/api/speech` audio for LITE (the emulator's eSpeak NG as a stand-in for
+ * a text-to-speech service), and
  * `/api/avatars` lists avatars, all with the API keys kept on the server
  * (`streaming-avatar-kit/server`). Reads AVATAR_API_KEY, LIVEAVATAR_API_KEY and AVATAR_EMULATOR_URL.
  */
 import type { Plugin } from 'vite';
+import { synthesize } from '../emulator/speech.js';
 import { StreamingApiClient } from '../src/index.js';
 import {
   createLiveAvatarTokenHandler,
@@ -49,6 +52,38 @@ export function avatarBackend(): Plugin {
           '/api/liveavatar-token',
           (request, response) => void liveAvatarTokens(request, response),
         );
+        const liteTokens = toNodeListener(
+          createLiveAvatarTokenHandler({
+            apiKey: liveAvatarKey,
+            baseUrl: baseUrl === undefined ? undefined : `${baseUrl}/liveavatar`,
+            allowAnonymous: true,
+            tokensPerMinute: 60,
+            warn: () => undefined,
+            session: { mode: 'LITE', avatarId: LIVEAVATAR_AVATAR_ID },
+          }),
+        );
+        server.middlewares.use(
+          '/api/liveavatar-lite-token',
+          (request, response) => void liteTokens(request, response),
+        );
+        // LITE speaks audio the page brings: this stands in for your own text-to-speech service.
+        server.middlewares.use('/api/speech', (request, response) => {
+          const text = new URL(request.url ?? '/', 'http://127.0.0.1').searchParams.get('text') ?? '';
+          synthesize(text.slice(0, 2000))
+            .then((speech) => {
+              response.writeHead(200, {
+                'content-type': 'application/octet-stream',
+                'x-sample-rate': String(speech.sampleRate),
+              });
+              response.end(
+                Buffer.from(speech.samples.buffer, speech.samples.byteOffset, speech.samples.byteLength),
+              );
+            })
+            .catch((error: Error) => {
+              response.writeHead(500, { 'content-type': 'application/json' });
+              response.end(JSON.stringify({ message: error.message }));
+            });
+        });
       }
       server.middlewares.use('/api/avatars', (_request, response) => {
         admin

@@ -38,18 +38,31 @@ async function loadAvatars(): Promise<void> {
 
 const providerPicker = document.querySelector<HTMLSelectElement>('#provider-picker')!;
 providerPicker.addEventListener('change', () => {
-  const liveAvatar = providerPicker.value === 'liveavatar';
+  const choice = providerPicker.value;
+  const liveAvatar = choice !== 'heygen';
   // LiveAvatar's server chooses the avatar and persona (demo/backend.ts); the page only starts it.
   avatar.provider = liveAvatar ? 'liveavatar' : 'heygen';
-  avatar.tokenUrl = liveAvatar ? '/api/liveavatar-token' : '/api/avatar-token';
+  avatar.tokenUrl =
+    choice === 'liveavatar-lite'
+      ? '/api/liveavatar-lite-token'
+      : liveAvatar
+        ? '/api/liveavatar-token'
+        : '/api/avatar-token';
   avatar.apiBase = liveAvatar ? '/liveavatar' : '/heygen';
   picker.disabled = liveAvatar;
-  // LiveAvatar FULL bills 2 credits for each begun minute, the first at the start (contract §8).
+  // LiveAvatar bills each begun minute at the start: 2 credits (FULL) or 1 (LITE), contract §8.
   const budget = liveAvatar ? 10 : 1;
   meter.maxCredits = budget;
   document.querySelector<HTMLInputElement>('#budget')!.value = String(budget);
-  note(`provider ${liveAvatar ? 'LiveAvatar FULL' : 'HeyGen Streaming API'} (used on the next start)`);
+  note(`provider ${providerPicker.selectedOptions[0]!.text} (used on the next start)`);
 });
+/** LITE speaks audio: the page makes it (here with the demo backend's text-to-speech) and sends it. */
+async function speakAsAudio(words: string): Promise<void> {
+  const response = await fetch(`/api/speech?text=${encodeURIComponent(words)}`);
+  if (!response.ok) throw new Error('the text-to-speech service failed');
+  const sampleRate = Number(response.headers.get('x-sample-rate'));
+  await avatar.speakAudio(await response.arrayBuffer(), { sampleRate });
+}
 picker.addEventListener('change', () => {
   avatar.avatarId = picker.value;
   note(`avatar ${picker.value} (used on the next start)`);
@@ -57,7 +70,13 @@ picker.addEventListener('change', () => {
 byId('start').addEventListener('click', () => guard(() => avatar.start()));
 byId('stop').addEventListener('click', () => guard(() => avatar.stop()));
 byId('interrupt').addEventListener('click', () => guard(() => avatar.interrupt()));
-byId('speak').addEventListener('click', () => guard(() => avatar.speak(text.value, { taskType: 'repeat' })));
+byId('speak').addEventListener('click', () =>
+  guard(() =>
+    providerPicker.value === 'liveavatar-lite'
+      ? speakAsAudio(text.value)
+      : avatar.speak(text.value, { taskType: 'repeat' }),
+  ),
+);
 byId('ask').addEventListener('click', () => guard(() => avatar.speak(text.value, { taskType: 'talk' })));
 document.querySelector<HTMLInputElement>('#chroma')!.addEventListener('change', (event) => {
   const on = (event.target as HTMLInputElement).checked;

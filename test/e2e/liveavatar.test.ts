@@ -191,3 +191,69 @@ describe('LiveAvatar FULL, end to end', () => {
     expect(before - after).toBe(2);
   }, 60_000);
 });
+
+describe('LiveAvatar LITE, end to end', () => {
+  async function openLite(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(demo.pageUrl);
+    await page.waitForFunction(() => customElements.get('streaming-avatar') !== undefined);
+    await page.selectOption('#provider-picker', 'liveavatar-lite');
+    await installProbes(page);
+    await startAvatar(page);
+    return page;
+  }
+
+  it('says the audio the page sends: the mouth and the sound follow it, and the speech settles', async () => {
+    const page = await openLite();
+    const before = await page.evaluate(() => performance.now());
+    const outcome = await page.evaluate(async () => {
+      const avatar = document.querySelector('streaming-avatar')!;
+      const events: string[] = [];
+      avatar.session!.on('avatarEvent', (event) => events.push(event.type));
+      const response = await fetch('/api/speech?text=The%20page%20brings%20its%20own%20voice.');
+      await avatar.speakAudio(await response.arrayBuffer(), {
+        sampleRate: Number(response.headers.get('x-sample-rate')),
+      });
+      return events;
+    });
+    expect(outcome).toEqual(['avatar_start_talking', 'avatar_stop_talking']);
+    const loud = await page.evaluate(
+      (from) =>
+        (window as unknown as { probe: { loudness: { at: number; rms: number }[] } }).probe.loudness.filter(
+          (entry) => entry.at > from && entry.rms > 0.02,
+        ).length,
+      before,
+    );
+    // 20 ms samples: about a second and more of speech heard.
+    expect(loud).toBeGreaterThan(40);
+    await page.screenshot({ path: screenshotPath('demo-liveavatar-lite') });
+  }, 90_000);
+
+  it('interrupt cuts the audio, and text is refused with a configuration error', async () => {
+    const page = await openLite();
+    const outcome = await page.evaluate(async () => {
+      const avatar = document.querySelector('streaming-avatar')!;
+      const response = await fetch(
+        `/api/speech?text=${encodeURIComponent('A long story nobody hears. '.repeat(6))}`,
+      );
+      const speaking = avatar
+        .speakAudio(await response.arrayBuffer(), {
+          sampleRate: Number(response.headers.get('x-sample-rate')),
+        })
+        .then(
+          () => 'ended',
+          (error: { code: string }) => error.code,
+        );
+      await new Promise<void>((resolve) =>
+        avatar.session!.on('avatarEvent', (event) => event.type === 'avatar_start_talking' && resolve()),
+      );
+      await avatar.interrupt();
+      const text = await avatar.speak('Text, please.').done.then(
+        () => 'ended',
+        (error: { code: string }) => error.code,
+      );
+      return { audio: await speaking, text };
+    });
+    expect(outcome).toEqual({ audio: 'interrupted', text: 'configuration' });
+  }, 90_000);
+});

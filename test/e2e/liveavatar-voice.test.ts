@@ -1,0 +1,75 @@
+/**
+ * LiveAvatar FULL voice chat end to end: Chromium's fake microphone says a sentence (eSpeak NG)
+ * into the demo switched to LiveAvatar; the emulator's agent hears it through livekit-server,
+ * sends `user.speak_started` / `user.transcription` / `user.speak_ended` on `agent-response`, and
+ * answers. The same public API as HeyGen's voice chat; the transcript shows both sides.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeMicrophoneFlags, spokenWav } from '../support/fake-microphone.js';
+import { launchChromium, type RunningDemo, startDemo } from './harness.js';
+
+const SENTENCE = 'What are your opening hours on Saturday?';
+
+let demo: RunningDemo;
+let browser: Browser;
+
+beforeAll(async () => {
+  const wav = await spokenWav(SENTENCE, 4, 20);
+  [demo, browser] = await Promise.all([startDemo(), launchChromium(fakeMicrophoneFlags(wav))]);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+describe('LiveAvatar FULL voice chat, end to end', () => {
+  it('hears the user, captions both sides, and answers', async () => {
+    const page = await browser.newPage();
+    await page.goto(demo.pageUrl);
+    await page.waitForFunction(() => customElements.get('streaming-avatar') !== undefined);
+    await page.selectOption('#provider-picker', 'liveavatar');
+    await page.evaluate(() => {
+      const states: string[] = [];
+      (window as unknown as { states: string[] }).states = states;
+      document
+        .querySelector('streaming-avatar')!
+        .addEventListener('avatar-conversation-state-change', (event) => states.push(event.state));
+    });
+    await page.click('#start');
+    await page.waitForFunction(
+      () => document.querySelector('streaming-avatar')?.state === 'connected',
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    await page.click('#talk');
+    await page.waitForFunction(
+      () => {
+        const transcript = document.querySelector('streaming-avatar')!.controller.transcript;
+        return transcript.some((turn) => turn.role === 'avatar' && /You said/.test(turn.text));
+      },
+      null,
+      { timeout: 60_000 },
+    );
+    const { transcript, states } = await page.evaluate(() => ({
+      transcript: document.querySelector('streaming-avatar')!.controller.transcript.map(({ role, text }) => ({
+        role,
+        text,
+      })),
+      states: (window as unknown as { states: string[] }).states,
+    }));
+    expect(transcript[0]!.role).toBe('user');
+    // pocketsphinx through the browser's audio processing hears about half the words (voice.test.ts).
+    const heard = transcript[0]!.text.toLowerCase().split(/\s+/);
+    expect(
+      ['what', 'opening', 'hours', 'saturday'].filter((word) => heard.includes(word)).length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(states.slice(0, 3)).toEqual(['listening', 'user_speaking', 'thinking']);
+    expect(states).toContain('avatar_speaking');
+    await page.click('#stop');
+    await page.close();
+  }, 120_000);
+});
