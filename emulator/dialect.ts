@@ -14,7 +14,8 @@ export type AvatarSignal =
   | { type: 'avatar_stop_talking'; task_id: string; duration_ms: number }
   | { type: 'user_talking_message'; task_id: string; message: string }
   | { type: 'user_end_message' | 'user_start' | 'user_stop'; task_id: string }
-  | { type: 'session_stopped'; reason: CloseReason };
+  | { type: 'session_stopped'; reason: CloseReason }
+  | { type: 'push_to_talk'; state: 'started' | 'stopped' };
 
 /** A data packet: JSON, reliable, on `topic` when there is one. */
 export interface Packet {
@@ -30,7 +31,12 @@ export interface EventDialect {
 /** HeyGen: the data-channel events as they are; the turn events go on the voice-chat socket instead. */
 export const heygenDialect: EventDialect = {
   packet(signal) {
-    if (signal.type === 'user_start' || signal.type === 'user_stop' || signal.type === 'session_stopped')
+    if (
+      signal.type === 'user_start' ||
+      signal.type === 'user_stop' ||
+      signal.type === 'session_stopped' ||
+      signal.type === 'push_to_talk'
+    )
       return undefined;
     return { data: signal };
   },
@@ -114,6 +120,8 @@ export function liveAvatarDialect(
           return event('user.transcription.chunk', undefined, { text: signal.message });
         case 'user_end_message':
           return event('user.transcription', undefined, { text: whole('user', signal.task_id) });
+        case 'push_to_talk':
+          return event(`user.push_to_talk_${signal.state}`, undefined);
         case 'session_stopped': {
           // Both names (contract §6 Decision): the SDK reads `stop_reason`, the docs say `end_reason`.
           const reason = LIVEAVATAR_END_REASONS[signal.reason];

@@ -61,20 +61,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ]),
   );
   const media = livekit ? liveKitMedia(livekit) : noMedia();
+  const faults = options.faults
+    ? new Faults(accounts, (status, code, message, headers) => new HttpError(status, code, message, headers))
+    : undefined;
   const liveAvatar = new LiveAvatarApi({
     keys: options.liveAvatarKeys ?? DEFAULT_LIVEAVATAR_KEYS,
     media,
+    faults,
     log,
   });
   const api = new StreamingApi({
     accounts,
     media,
-    faults: options.faults
-      ? new Faults(
-          accounts,
-          (status, code, message, headers) => new HttpError(status, code, message, headers),
-        )
-      : undefined,
+    faults,
     rateLimitPerSecond: options.rateLimitPerSecond,
     sessionDurationLimitSeconds: options.sessionDurationLimitSeconds,
     log,

@@ -18,6 +18,7 @@ import {
   liteDialect,
   liveAvatarDialect,
 } from './dialect.js';
+import type { Faults } from './faults.js';
 import { readJson, requestUrl } from './http.js';
 import { LiteSocket, MAX_FRAME_BYTES } from './liveavatar-lite.js';
 import type { MediaBackend } from './media.js';
@@ -145,6 +146,8 @@ export interface LiveAvatarState {
   /** API keys and their starting credits. */
   keys: Record<string, number>;
   media: MediaBackend;
+  /** The emulator's fault injection (`--faults`); endpoints are named with their `/liveavatar` prefix. */
+  faults: Faults | undefined;
   log: (line: string) => void;
 }
 
@@ -186,6 +189,7 @@ export class LiveAvatarApi {
           emptyBodyNeedsJsonType: false,
         }),
       };
+      await this.state.faults?.before(`${LIVEAVATAR_PATH}${path}`);
       const answer = await this.route(request);
       status = answer.status;
       reply(response, status, {

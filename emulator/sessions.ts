@@ -167,10 +167,11 @@ export class EmulatedSession<A extends Ledger = Account> {
     this.avatar?.onCommand(handler);
   }
 
-  /** Holds or releases the push-to-talk key of the user's voice input. */
+  /** Holds or releases the push-to-talk key of the user's voice input, and says so (LiveAvatar). */
   setTalkKey(down: boolean): void {
     this.touch();
     this.avatar?.setTalkKey(down);
+    void this.avatar?.sendEvent({ type: 'push_to_talk', state: down ? 'started' : 'stopped' });
   }
 
   /**

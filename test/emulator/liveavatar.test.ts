@@ -13,7 +13,11 @@ const KEY = 'rich-key';
 const POOR_KEY = 'poor-key';
 
 beforeAll(async () => {
-  emulator = await startEmulator({ media: false, liveAvatarKeys: { [KEY]: 100, [POOR_KEY]: 1 } });
+  emulator = await startEmulator({
+    media: false,
+    faults: true,
+    liveAvatarKeys: { [KEY]: 100, [POOR_KEY]: 1 },
+  });
 });
 
 afterAll(() => emulator?.close());
@@ -140,6 +144,22 @@ describe('LiveAvatar emulator: start, keep-alive, stop', () => {
     expect((await call('POST', '/v1/sessions/start', { token: `${head}.${payload}.forged` })).status).toBe(
       401,
     );
+  });
+});
+
+describe('LiveAvatar emulator: faults', () => {
+  it('fails a LiveAvatar endpoint on request, in LiveAvatar’s envelope', async () => {
+    await fetch(`${emulator.apiUrl}/_emulator/fail`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoint: '/liveavatar/v1/sessions/start', count: 1, status: 503, code: 503 }),
+    });
+    const { session_token } = await token();
+    const failed = await call('POST', '/v1/sessions/start', { token: session_token });
+    expect(failed.status).toBe(503);
+    expect(failed.body).toMatchObject({ code: 503, data: null });
+    expect((await call('POST', '/v1/sessions/start', { token: session_token })).status).toBe(201);
+    await call('POST', '/v1/sessions/stop', { token: session_token });
   });
 });
 
