@@ -7,12 +7,11 @@
  * frames and never close the session.
  */
 import type { WebSocket } from 'ws';
+import { LITE_SAMPLE_RATE, resample } from '../src/providers/liveavatar-lite.js';
 import type { AvatarSignal } from './dialect.js';
 import type { EmulatedSession, Ledger } from './sessions.js';
 import type { Speech } from './speech.js';
 
-/** LITE audio: 24,000 samples a second (contract §7). */
-export const LITE_SAMPLE_RATE = 24_000;
 /** The largest frame the socket takes, in bytes (contract §7: 1 MB). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 /** The avatar's own audio rate (eSpeak NG's, the room track's). */
@@ -178,21 +177,13 @@ function decodeBase64Pcm(audio: string): Int16Array | undefined {
   return samples;
 }
 
-/** 24 kHz samples as the avatar's speech (22,050 Hz, linear interpolation), without words. */
+/** 24 kHz samples as the avatar's speech (22,050 Hz), without words. */
 function toSpeech(pcm: Int16Array): Speech {
-  const length = Math.max(1, Math.round((pcm.length * AVATAR_SAMPLE_RATE) / LITE_SAMPLE_RATE));
-  const samples = new Int16Array(length);
-  const step = LITE_SAMPLE_RATE / AVATAR_SAMPLE_RATE;
-  for (let i = 0; i < length; i++) {
-    const at = i * step;
-    const low = Math.min(pcm.length - 1, Math.floor(at));
-    const high = Math.min(pcm.length - 1, low + 1);
-    samples[i] = Math.round(pcm[low]! + (pcm[high]! - pcm[low]!) * (at - low));
-  }
+  const samples = resample(pcm, LITE_SAMPLE_RATE, AVATAR_SAMPLE_RATE);
   return {
     samples,
     sampleRate: AVATAR_SAMPLE_RATE,
     words: [],
-    durationMs: (length / AVATAR_SAMPLE_RATE) * 1000,
+    durationMs: (samples.length / AVATAR_SAMPLE_RATE) * 1000,
   };
 }

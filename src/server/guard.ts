@@ -48,6 +48,38 @@ export interface TokenEndpointGuards {
 const DEFAULT_TOKENS_PER_MINUTE = 10;
 const DEFAULT_MAX_BODY_BYTES = 16_384;
 
+/** A token endpoint, and the sessions its tokens created. `S` is one session as the provider lists it. */
+export interface TokenEndpointWithSessions<S> {
+  (request: Request, info?: RequestInfo): Promise<Response>;
+  /** How many tokens this endpoint has issued. */
+  readonly issuedTokens: number;
+  /** The running sessions this backend's tokens created. */
+  listSessions(): Promise<S[]>;
+  /** Stops one session server side (billing stops). */
+  stopSession(sessionId: string): Promise<void>;
+  /** Stops every session `listSessions` lists; returns their ids. */
+  stopAllSessions(): Promise<string[]>;
+}
+
+/** Gives a guarded endpoint its session controls: list, stop one, stop all. */
+export function withSessions<S>(
+  guarded: ReturnType<typeof guardedTokenEndpoint>,
+  sessions: { list(): Promise<S[]>; stop(sessionId: string): Promise<void>; idOf(session: S): string },
+): TokenEndpointWithSessions<S> {
+  return Object.defineProperties(guarded.handler, {
+    issuedTokens: { get: guarded.issuedTokens },
+    listSessions: { value: () => sessions.list() },
+    stopSession: { value: (sessionId: string) => sessions.stop(sessionId) },
+    stopAllSessions: {
+      async value() {
+        const ids = (await sessions.list()).map((session) => sessions.idOf(session));
+        await Promise.all(ids.map((id) => sessions.stop(id)));
+        return ids;
+      },
+    },
+  }) as TokenEndpointWithSessions<S>;
+}
+
 /** What a provider's token endpoint does once a request passed the guards. */
 export interface TokenEndpointActions {
   /** Creates a session token; the body answered to the page (with `token`). */

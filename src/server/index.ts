@@ -15,10 +15,12 @@ import {
   type RequestInfo,
   refuse,
   type TokenEndpointGuards,
+  type TokenEndpointWithSessions,
+  withSessions,
 } from './guard.js';
 import { memoryStore } from './store.js';
 
-export type { RequestInfo, TokenEndpointGuards } from './guard.js';
+export type { RequestInfo, TokenEndpointGuards, TokenEndpointWithSessions } from './guard.js';
 export {
   createLiveAvatarTokenHandler,
   type LiveAvatarSessionSettings,
@@ -48,17 +50,7 @@ export interface SessionTokenHandlerOptions extends TokenEndpointGuards {
  * allowed, a token that is not this backend's), 405 (not POST), 413 (body too large), 400
  * (malformed body), 429 (rate limit, with `Retry-After` in seconds).
  */
-export interface SessionTokenHandler {
-  (request: Request, info?: RequestInfo): Promise<Response>;
-  /** How many tokens this handler has issued. */
-  readonly issuedTokens: number;
-  /** The active sessions this backend's tokens created (recorded when each page reported it). */
-  listSessions(): Promise<ActiveSession[]>;
-  /** Stops one session server side (billing stops). */
-  stopSession(sessionId: string): Promise<void>;
-  /** Stops every session {@link SessionTokenHandler.listSessions} lists; returns their ids. */
-  stopAllSessions(): Promise<string[]>;
-}
+export type SessionTokenHandler = TokenEndpointWithSessions<ActiveSession>;
 
 /** How long an issued, unreported token stays claimable, in seconds. */
 const TOKEN_CLAIM_TTL_SECONDS = 600;
@@ -122,16 +114,9 @@ export function createSessionTokenHandler(options: SessionTokenHandlerOptions): 
     await store.forgetSessions([sessionId]);
   };
 
-  return Object.defineProperties(guarded.handler, {
-    issuedTokens: { get: guarded.issuedTokens },
-    listSessions: { value: listSessions },
-    stopSession: { value: stopSession },
-    stopAllSessions: {
-      async value() {
-        const sessions = await listSessions();
-        await Promise.all(sessions.map((session) => stopSession(session.session_id)));
-        return sessions.map((session) => session.session_id);
-      },
-    },
-  }) as SessionTokenHandler;
+  return withSessions(guarded, {
+    list: listSessions,
+    stop: stopSession,
+    idOf: (session) => session.session_id,
+  });
 }

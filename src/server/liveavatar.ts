@@ -9,9 +9,10 @@ import { InvalidOptionError } from '../errors.js';
 import {
   guardedTokenEndpoint,
   hashToken,
-  type RequestInfo,
   refuse,
   type TokenEndpointGuards,
+  type TokenEndpointWithSessions,
+  withSessions,
 } from './guard.js';
 import { memoryStore } from './store.js';
 
@@ -58,16 +59,7 @@ export interface LiveAvatarTokenHandlerOptions extends TokenEndpointGuards {
  * reports its session (`{session_id, token}`, as `fromEndpoint` does) gets 204 when that token was
  * issued here for that session, else 403.
  */
-export interface LiveAvatarTokenHandler {
-  (request: Request, info?: RequestInfo): Promise<Response>;
-  readonly issuedTokens: number;
-  /** The running sessions this backend's tokens created. */
-  listSessions(): Promise<LiveAvatarSessionSummary[]>;
-  /** Stops one session server side (billing stops). */
-  stopSession(sessionId: string): Promise<void>;
-  /** Stops every session {@link LiveAvatarTokenHandler.listSessions} lists; returns their ids. */
-  stopAllSessions(): Promise<string[]>;
-}
+export type LiveAvatarTokenHandler = TokenEndpointWithSessions<LiveAvatarSessionSummary>;
 
 /**
  * Creates the endpoint.
@@ -133,18 +125,7 @@ export function createLiveAvatarTokenHandler(options: LiveAvatarTokenHandlerOpti
     await store.forgetSessions([sessionId]);
   };
 
-  return Object.defineProperties(guarded.handler, {
-    issuedTokens: { get: guarded.issuedTokens },
-    listSessions: { value: listSessions },
-    stopSession: { value: stopSession },
-    stopAllSessions: {
-      async value() {
-        const sessions = await listSessions();
-        await Promise.all(sessions.map((entry) => stopSession(entry.id)));
-        return sessions.map((entry) => entry.id);
-      },
-    },
-  }) as LiveAvatarTokenHandler;
+  return withSessions(guarded, { list: listSessions, stop: stopSession, idOf: (entry) => entry.id });
 }
 
 /** The contract's token request body (§2) for `settings`. */
