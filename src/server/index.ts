@@ -12,7 +12,6 @@ import { StreamingAvatarError } from '../errors.js';
 import {
   guardedTokenEndpoint,
   hashToken,
-  type RequestInfo,
   refuse,
   type TokenEndpointGuards,
   type TokenEndpointWithSessions,
