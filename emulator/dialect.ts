@@ -90,11 +90,12 @@ export function liveAvatarDialect(
     },
   });
   const words = (taskId: string, piece: string) => {
-    const text = spoken.get(taskId);
-    spoken.set(taskId, text ? `${text} ${piece}` : piece);
+    const text = spoken.get(taskId) ?? '';
+    // Spoken pieces carry their own trailing space; the recogniser's lines do not.
+    spoken.set(taskId, text === '' || /\s$/.test(text) ? text + piece : `${text} ${piece}`);
   };
   const whole = (role: 'user' | 'avatar', taskId: string) => {
-    const text = spoken.get(taskId) ?? '';
+    const text = (spoken.get(taskId) ?? '').trim();
     spoken.delete(taskId);
     if (text) onTranscript(role, text);
     return text;

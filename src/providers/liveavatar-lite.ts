@@ -101,10 +101,12 @@ export function liveAvatarLiteProvider(
       const opened = new WebSocket(url);
       socket = opened;
       let connected = false;
+      let failed = false;
       const fail = (error: StreamingAvatarError) => {
-        if (connected) return;
-        opened.close();
+        if (connected || failed) return;
+        failed = true;
         reject(error);
+        opened.close();
       };
       signal?.addEventListener(
         'abort',
@@ -207,6 +209,8 @@ export function liveAvatarLiteProvider(
         current = { eventId, resolve, reject, cancelled: false };
       });
       const speech = current!;
+      // Settled while frames are still being paced out: the caller gets it when it awaits.
+      done.catch(() => undefined);
       const startedAt = Date.now();
       let sentMs = 0;
       for (let at = 0; at < samples.length && !speech.cancelled; ) {

@@ -101,6 +101,16 @@ describe('LiveAvatar FULL, end to end', () => {
       { timeout: 20_000 },
     );
     await page.screenshot({ path: screenshotPath('demo-liveavatar') });
+    await page.waitForFunction(
+      () => document.querySelector('streaming-avatar')!.session!.utterances.length === 0,
+      null,
+      { timeout: 20_000 },
+    );
+    const transcript = (await liveAvatar(`/v1/sessions/${sessionId}/transcript`)).data;
+    expect(transcript).toMatchObject({
+      session_active: true,
+      transcript_data: [expect.objectContaining({ role: 'avatar', transcript: 'Hello from LiveAvatar.' })],
+    });
     await page.click('#stop');
     await page.waitForFunction(() => document.querySelector('streaming-avatar')?.state === 'closed');
     expect(await activeSessions()).toEqual([]);
@@ -256,4 +266,22 @@ describe('LiveAvatar LITE, end to end', () => {
     });
     expect(outcome).toEqual({ audio: 'interrupted', text: 'configuration' });
   }, 90_000);
+
+  it('bills what the meter shows: 1 credit a begun minute in LITE, as the emulator ledger', async () => {
+    const before = Number((await liveAvatar('/v1/users/credits')).data.credits_left);
+    const page = await openLite();
+    await page.click('#stop');
+    await page.waitForFunction(() => document.querySelector('streaming-avatar')?.state === 'closed');
+    // The meter's next tick shows the final figure.
+    await page.waitForTimeout(1100);
+    const shown = await page.evaluate(() =>
+      Number(
+        document.querySelector('avatar-credit-meter')!.shadowRoot!.querySelector('[data-figure="credits"]')!
+          .textContent,
+      ),
+    );
+    const after = Number((await liveAvatar('/v1/users/credits')).data.credits_left);
+    expect(shown).toBe(1);
+    expect(before - after).toBe(1);
+  }, 60_000);
 });
