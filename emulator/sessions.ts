@@ -142,6 +142,8 @@ export class EmulatedSession<A extends Ledger = Account> {
         const waited = Date.now() - waitStarted;
         if (waited > 50)
           this.log(`session ${this.id}: task ${taskId} waited ${waited} ms for a viewer to join`);
+        // Interrupted while waiting: the task is dropped, as queued speech is.
+        if (generation !== this.generation) return { interrupted: true, durationMs: 0 };
         return avatar.speak(taskId, speech);
       });
       spoken.then(() => this.touch());
@@ -151,13 +153,24 @@ export class EmulatedSession<A extends Ledger = Account> {
     return queued;
   }
 
-  /** Plays ready-made speech (LiveAvatar LITE's audio), after anything already queued. */
+  /**
+   * Plays ready-made speech (LiveAvatar LITE's audio), in call order after anything already
+   * queued; an interrupt drops it, also while it waits for a viewer.
+   */
   async play(taskId: string, speech: Speech): Promise<void> {
     this.touch();
-    const avatar = this.avatar;
-    if (!avatar) return;
-    await avatar.waitForViewer();
-    await avatar.speak(taskId, speech);
+    const generation = this.generation;
+    const enqueued = this.taskChain.then(async () => {
+      const avatar = this.avatar;
+      if (!avatar || generation !== this.generation) return undefined;
+      await avatar.waitForViewer();
+      if (generation !== this.generation) return undefined;
+      // Wrapped: the chain waits for the speech to be queued, not spoken.
+      return { spoken: avatar.speak(taskId, speech) };
+    });
+    this.taskChain = enqueued.catch(() => undefined);
+    const entry = await enqueued;
+    if (entry) await entry.spoken;
     this.touch();
   }
 
