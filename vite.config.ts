@@ -24,10 +24,15 @@ export default defineConfig({
       : {},
   },
   build: {
-    // `npm run build`: the drop-in bundle that demo/plain.html loads with one script tag.
-    outDir: resolve(import.meta.dirname, 'demo/public/bundle'),
+    // `npm run build`: the drop-in file for a plain page, shipped in the package (dist/cdn/):
+    // core and elements minified in one module; livekit-client and the session machinery in the
+    // chunks beside it, loaded on the first start.
+    outDir: resolve(import.meta.dirname, 'dist/cdn'),
     emptyOutDir: true,
     copyPublicDir: false,
+    minify: true,
+    // Library builds keep whitespace by default; a page's drop-in file has no use for it.
+    rolldownOptions: { output: { minify: true } },
     lib: {
       entry: resolve(import.meta.dirname, 'components/index.ts'),
       formats: ['es'],

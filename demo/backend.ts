@@ -6,6 +6,8 @@
  * `/api/avatars` lists avatars, all with the API keys kept on the server
  * (`streaming-avatar-kit/server`). Reads AVATAR_API_KEY, LIVEAVATAR_API_KEY and AVATAR_EMULATOR_URL.
  */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
 import { synthesize } from '../emulator/speech.js';
 import { StreamingApiClient } from '../src/index.js';
@@ -85,6 +87,20 @@ export function avatarBackend(): Plugin {
             });
         });
       }
+      // The drop-in file as the package ships it (`npm run build` writes dist/cdn/), for plain.html.
+      server.middlewares.use('/cdn', (request, response) => {
+        const name = (request.url ?? '').replace(/^\//, '').split('?')[0] ?? '';
+        if (!/^[\w.-]+\.js$/.test(name)) {
+          response.writeHead(404).end();
+          return;
+        }
+        readFile(resolve(import.meta.dirname, '../dist/cdn', name))
+          .then((file) => {
+            response.writeHead(200, { 'content-type': 'text/javascript' });
+            response.end(file);
+          })
+          .catch(() => response.writeHead(404).end('Not built: run npm run build.'));
+      });
       server.middlewares.use('/api/avatars', (_request, response) => {
         admin
           .listAvatars()

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { creditsForSession } from '../../src/credits/rate-plans.js';
@@ -15,9 +18,19 @@ interface Probe {
 let demo: RunningDemo;
 let browser: Browser;
 
+/** The package as `npm pack` makes it, extracted: the drop-in page is served its files. */
+let packed: string;
+
 beforeAll(async () => {
-  // The drop-in page loads the built bundle; the dev server lists its public files when it starts.
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' });
+  // The package's build (types, modules, the drop-in file in dist/cdn/), then the package itself.
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+  packed = mkdtempSync(join(tmpdir(), 'package-'));
+  const [tarball] = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packed], {
+      encoding: 'utf8',
+    }),
+  ) as { filename: string }[];
+  execFileSync('tar', ['xzf', join(packed, tarball!.filename), '-C', packed]);
   [demo, browser] = await Promise.all([startDemo(), launchChromium()]);
 }, 300_000);
 
@@ -232,8 +245,18 @@ describe('the demo, end to end', () => {
     expect(await demo.activeSessions()).toEqual([]);
   }, 60_000);
 
-  it('serves the drop-in page: one script, one tag, a talking avatar', async () => {
+  it('serves the drop-in page the packed package’s file: one script, one tag, a talking avatar', async () => {
+    const shipped = join(packed, 'package/dist/cdn');
+    expect(existsSync(join(shipped, 'streaming-avatar-kit.js'))).toBe(true);
+    expect(existsSync(join(packed, 'package/dist/src/index.d.ts'))).toBe(true);
     const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+    const served: string[] = [];
+    // The page's /cdn/ files come out of the tarball, not the working tree.
+    await page.route('**/cdn/*.js', (route) => {
+      const name = basename(new URL(route.request().url()).pathname);
+      served.push(name);
+      return route.fulfill({ path: join(shipped, name), contentType: 'text/javascript' });
+    });
     await page.goto(new URL('plain.html', demo.pageUrl).toString());
     await page.waitForFunction(
       () => document.querySelector('streaming-avatar')?.state === 'connected',
@@ -249,6 +272,9 @@ describe('the demo, end to end', () => {
       () => document.querySelector('avatar-captions')!.transcript.at(-1)?.text,
     );
     expect(caption?.trim()).toBe('Hello from the plain page.');
+    // The entry file, and the chunks it loads on the first start (livekit-client among them).
+    expect(served[0]).toBe('streaming-avatar-kit.js');
+    expect(served.some((name) => name.startsWith('livekit-client'))).toBe(true);
     await page.screenshot({ path: screenshotPath('plain-page') });
     await page.evaluate(() => document.querySelector('streaming-avatar')!.stop());
     await page.close();
