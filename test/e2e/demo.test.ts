@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -249,6 +249,9 @@ describe('the demo, end to end', () => {
     const shipped = join(packed, 'package/dist/cdn');
     expect(existsSync(join(shipped, 'streaming-avatar-kit.js'))).toBe(true);
     expect(existsSync(join(packed, 'package/dist/src/index.d.ts'))).toBe(true);
+    // Source maps carry their sources: the TypeScript files themselves are not shipped.
+    const map = JSON.parse(readFileSync(join(packed, 'package/dist/src/index.js.map'), 'utf8'));
+    expect(map.sourcesContent?.[0]).toContain('export');
     const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
     const served: string[] = [];
     // The page's /cdn/ files come out of the tarball, not the working tree.
