@@ -69,6 +69,7 @@ const END_LABELS: Record<EndReason, string> = {
  * @csspart progress - The spinner while connecting.
  * @csspart phase - The label naming the connect step.
  * @csspart error-message - The readable error on failure.
+ * @csspart end-reason - Why the session ended, in words, once it has.
  * @csspart retry - The retry button on failure.
  * @csspart start - The start button when idle or ended.
  * @csspart unmute - The "tap to unmute" button when the browser blocks audio.
@@ -90,17 +91,17 @@ const END_LABELS: Record<EndReason, string> = {
  * @cssproperty --avatar-quality-poor - Dot colour of a poor connection.
  * @cssproperty --avatar-quality-lost - Dot colour of a lost connection.
  *
- * @fires avatar-state-change - {@link AvatarStateChangeEvent}
- * @fires avatar-ready - {@link AvatarReadyEvent} when the first frame is shown
- * @fires avatar-speaking-start - {@link AvatarSpeakingStartEvent}
- * @fires avatar-speaking-end - {@link AvatarSpeakingEndEvent} (spoken to the end, or `interrupted`)
- * @fires avatar-talking-message - {@link AvatarTalkingMessageEvent} (caption text)
- * @fires avatar-expiring - {@link AvatarExpiringEvent} (seconds left)
- * @fires avatar-ended - {@link AvatarEndedEvent} (the end reason)
- * @fires avatar-error - {@link AvatarErrorEvent} (the typed error)
- * @fires avatar-conversation-state-change - {@link AvatarConversationStateChangeEvent}
- * @fires avatar-user-speech - {@link AvatarUserSpeechEvent} (what the user said)
- * @fires avatar-turn-latency - {@link AvatarTurnLatencyEvent} (milliseconds per user turn)
+ * @fires {AvatarStateChangeEvent} avatar-state-change - The state changed (`state`, `previous`).
+ * @fires {AvatarReadyEvent} avatar-ready - The first frame is on screen.
+ * @fires {AvatarSpeakingStartEvent} avatar-speaking-start - An utterance started (`utteranceId`, `taskId`).
+ * @fires {AvatarSpeakingEndEvent} avatar-speaking-end - An utterance was spoken to the end, or `interrupted`.
+ * @fires {AvatarTalkingMessageEvent} avatar-talking-message - The next words being spoken (caption text).
+ * @fires {AvatarExpiringEvent} avatar-expiring - The session ends soon (`seconds` left, `reason`).
+ * @fires {AvatarEndedEvent} avatar-ended - The session ended (`reason`).
+ * @fires {AvatarErrorEvent} avatar-error - Something failed (`error`, typed, with a `code`).
+ * @fires {AvatarConversationStateChangeEvent} avatar-conversation-state-change - Whose turn it is in voice chat (`state`).
+ * @fires {AvatarUserSpeechEvent} avatar-user-speech - What the user said so far (`text`, `final`).
+ * @fires {AvatarTurnLatencyEvent} avatar-turn-latency - A user turn's latency, in milliseconds (`latency`).
  */
 @customElement('streaming-avatar')
 export class StreamingAvatarElement extends LitElement {
