@@ -101,8 +101,23 @@ describe('voice chat, end to end', () => {
       null,
       { timeout: 60_000 },
     );
+    // The sentence's words among what the user said: a gap in the received audio on a loaded
+    // machine can split the sentence into two turns, and the fake microphone repeats it every 20 s.
+    await page
+      .waitForFunction(
+        (words) => {
+          const said = (window as unknown as { voice: VoiceProbe }).voice.heard
+            .join(' ')
+            .toLowerCase()
+            .split(/\s+/);
+          return words.filter((word) => said.includes(word)).length >= 2;
+        },
+        CONTENT_WORDS,
+        { timeout: 30_000 },
+      )
+      .catch(() => undefined);
     const { states, heard, latencies } = await probe(page);
-    expect(contentWordsIn(heard[0]!), `heard ${JSON.stringify(heard)}`).toBeGreaterThanOrEqual(2);
+    expect(contentWordsIn(heard.join(' ')), `heard ${JSON.stringify(heard)}`).toBeGreaterThanOrEqual(2);
     // The turn goes through every state in order (a pause may repeat user_speaking → thinking).
     expect(inOrder(states, ['listening', 'user_speaking', 'thinking', 'avatar_speaking', 'listening'])).toBe(
       true,
