@@ -6,7 +6,7 @@
  */
 import type { NewSessionRequest, TaskType } from './api/schemas.js';
 import type { RatePlan } from './credits/rate-plans.js';
-import type { AvatarEvent } from './session/avatar-events.js';
+import type { ParsedPacket } from './session/avatar-events.js';
 import type { EndReason } from './session/session.js';
 
 /** A LiveKit room to join: its server URL (`wss://…`) and the viewer's access token. */
@@ -45,13 +45,12 @@ export interface RoomParticipants {
 
 /** What one data packet held, in the toolkit's terms. */
 export type ProviderPacket =
-  | { kind: 'event'; event: AvatarEvent }
+  /** An avatar event, an event type this toolkit does not know, or a packet it cannot read. */
+  | ParsedPacket
   /** A turn of voice chat: the user started or stopped speaking. */
   | { kind: 'voice'; eventType: 'user_start' | 'user_stop' }
   /** The provider ended the session, and why. */
   | { kind: 'ended'; reason: EndReason; providerReason: string }
-  | { kind: 'unknown'; type: string; value: Record<string, unknown> }
-  | { kind: 'malformed'; reason: string; text: string }
   /** Not for this toolkit: another participant's packet, or another topic. */
   | { kind: 'ignored' };
 

@@ -8,6 +8,7 @@ import { RATE_PLANS } from '../credits/rate-plans.js';
 import { StreamingAvatarError } from '../errors.js';
 import { AVATAR_IDENTITY } from '../limits.js';
 import type { ProviderPacket, RoomChannel, StreamingProvider } from '../provider.js';
+import { readJsonPacket } from '../session/avatar-events.js';
 import type { EndReason } from '../session/session.js';
 import type { LiveAvatarProviderOptions } from './liveavatar.js';
 import type { LiveAvatarTokenClaims } from './liveavatar-token.js';
@@ -92,23 +93,12 @@ export function liveAvatarFullProvider(
   };
 }
 
-const decoder = new TextDecoder();
-
 /** One packet of the room, read as LiveAvatar's `agent-response` events (contract §6). Never throws. */
 export function parseAgentResponse(payload: Uint8Array, topic: string | undefined): ProviderPacket {
   if (topic !== AGENT_RESPONSE_TOPIC) return { kind: 'ignored' };
-  const text = decoder.decode(payload);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { kind: 'malformed', reason: 'not JSON', text };
-  }
-  if (typeof value !== 'object' || value === null)
-    return { kind: 'malformed', reason: 'not an object', text };
-  const event = value as Record<string, unknown>;
-  const type = event.event_type;
-  if (typeof type !== 'string') return { kind: 'malformed', reason: 'no string "event_type" field', text };
+  const packet = readJsonPacket(payload, 'event_type');
+  if (packet.kind === 'malformed') return packet;
+  const { value: event, type, text } = packet;
   const source = event.source_event_id ?? event.event_id;
   const taskId = typeof source === 'string' ? source : '';
   const words = typeof event.text === 'string' ? event.text : undefined;

@@ -43,8 +43,16 @@ export type ParsedPacket =
 
 const decoder = new TextDecoder();
 
-/** Parses one data packet from the avatar. Never throws. */
-export function parseAvatarPacket(payload: Uint8Array): ParsedPacket {
+/**
+ * Reads one data packet as a JSON object whose `typeField` is a string: `{ value, type, text }`,
+ * or the `malformed` packet saying why not. Never throws. Shared by the providers' parsers.
+ */
+export function readJsonPacket(
+  payload: Uint8Array,
+  typeField: string,
+):
+  | { kind: 'json'; value: Record<string, unknown>; type: string; text: string }
+  | Extract<ParsedPacket, { kind: 'malformed' }> {
   const text = decoder.decode(payload);
   let value: unknown;
   try {
@@ -52,11 +60,18 @@ export function parseAvatarPacket(payload: Uint8Array): ParsedPacket {
   } catch {
     return { kind: 'malformed', reason: 'not JSON', text };
   }
-  if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'string') {
-    return { kind: 'malformed', reason: 'no string "type" field', text };
-  }
-  const type = (value as { type: string }).type;
-  if (!KNOWN_TYPES.has(type)) return { kind: 'unknown', type, value: value as Record<string, unknown> };
+  const type =
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[typeField] : undefined;
+  if (typeof type !== 'string') return { kind: 'malformed', reason: `no string "${typeField}" field`, text };
+  return { kind: 'json', value: value as Record<string, unknown>, type, text };
+}
+
+/** Parses one data packet from the avatar. Never throws. */
+export function parseAvatarPacket(payload: Uint8Array): ParsedPacket {
+  const packet = readJsonPacket(payload, 'type');
+  if (packet.kind === 'malformed') return packet;
+  const { value, type, text } = packet;
+  if (!KNOWN_TYPES.has(type)) return { kind: 'unknown', type, value };
   const result = avatarEventSchema.safeParse(value);
   if (result.success) return { kind: 'event', event: result.data };
   const fields = result.error.issues.map((issue) => issue.path.join('.')).join(', ');
