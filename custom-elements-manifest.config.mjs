@@ -6,6 +6,9 @@
 export default {
   globs: ['components/**/*.ts'],
   litelement: true,
+  // package.json names the committed manifest itself; the staleness test's run into a temporary
+  // folder must not repoint it.
+  packagejson: false,
   plugins: [
     {
       name: 'declared-events-only',
