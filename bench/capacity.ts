@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dispose, type RemoteTrack, Room, RoomEvent, TrackKind, VideoStream } from '@livekit/rtc-node';
+import { startEmulator } from '../emulator/src/index.js';
 import { StreamingApiClient } from '../src/api/client.js';
-import { spawnUntilReady } from '../test/support/processes.js';
 import { type Summary, summarize } from './stats.js';
 
 export interface CapacityFigures {
@@ -44,12 +44,8 @@ export async function measureCapacity(
   maxSessions = 6,
   log: (line: string) => void = () => undefined,
 ): Promise<CapacityFigures> {
-  const emulator = await spawnUntilReady(
-    'emulator/main.ts',
-    ['--port', '0', '--livekit-port', '0', '--quiet'],
-    { api: /^API: (\S+)/m, livekit: /^LiveKit: (\S+)/m },
-  );
-  const apiUrl = emulator.found.api!;
+  const emulator = await startEmulator();
+  const { apiUrl } = emulator;
   const admin = new StreamingApiClient({ credentials: { apiKey: 'emulator-api-key' }, baseUrl: apiUrl });
   const open = async () => {
     const client = new StreamingApiClient({
@@ -62,7 +58,7 @@ export async function measureCapacity(
     return { client, id: session.session_id, viewer };
   };
   try {
-    const pid = emulator.child.pid!;
+    const { pid } = emulator;
     const idleStart = cpuSeconds(pid);
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const idleCores = (cpuSeconds(pid) - idleStart) / 5;
@@ -102,11 +98,9 @@ export async function measureCapacity(
 }
 
 async function measureRestLatency(log: (line: string) => void): Promise<Summary> {
-  const emulator = await spawnUntilReady('emulator/main.ts', ['--port', '0', '--no-media', '--quiet'], {
-    api: /^API: (\S+)/m,
-  });
+  const emulator = await startEmulator({ media: false });
   try {
-    const apiUrl = emulator.found.api!;
+    const { apiUrl } = emulator;
     const admin = new StreamingApiClient({ credentials: { apiKey: 'emulator-api-key' }, baseUrl: apiUrl });
     const ids: string[] = [];
     for (let i = 0; i < 100; i++) {

@@ -4,15 +4,15 @@
  * alternating on one fresh emulator in headless Chromium; bundle sizes; render cost; emulator
  * capacity.
  */
-import '../emulator/rtc-log-level.js';
+import '../emulator/src/rtc-log-level.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { startEmulator } from '../emulator/src/index.js';
 import { chromiumFlags, chromiumPath } from '../test/support/chromium.js';
 import { fakeMicrophoneFlags, spokenWav } from '../test/support/fake-microphone.js';
-import { spawnUntilReady } from '../test/support/processes.js';
 import { type BundleSizes, measureBundles } from './bundle-size.js';
 import { type CapacityFigures, measureCapacity } from './capacity.js';
 import type { RunFigures, VoiceTurnFigures } from './page/main.js';
@@ -38,12 +38,8 @@ async function measureSessions(): Promise<{
   voice: { ours: VoiceTurnFigures[]; official: VoiceTurnFigures[] };
   render: { off: RenderFigures; on: RenderFigures };
 }> {
-  const emulator = await spawnUntilReady(
-    'emulator/main.ts',
-    ['--port', '0', '--livekit-port', '0', '--quiet'],
-    { api: /^API: (\S+)/m, livekit: /^LiveKit: (\S+)/m },
-  );
-  const apiUrl = emulator.found.api!;
+  const emulator = await startEmulator();
+  const { apiUrl } = emulator;
   const server = await serveBenchPage(apiUrl);
   const pageUrl = server.url;
   const microphone = await spokenWav(QUESTION, 2.5, 12);

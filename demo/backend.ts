@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
-import { synthesize } from '../emulator/speech.js';
+import { synthesize } from '../emulator/src/speech.js';
 import { StreamingApiClient } from '../src/index.js';
 import {
   createLiveAvatarTokenHandler,

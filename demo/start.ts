@@ -1,24 +1,17 @@
 /**
- * `npm start`: the emulator (with its livekit-server) and the demo's Vite dev server together.
- * Prints the page URL; Ctrl-C stops both. `--faults` enables the emulator's control endpoints,
- * `--quiet` hides its request log.
+ * `npm start`: the emulator (with its livekit-server and the avatar) and the demo's Vite dev server
+ * together. Prints the page URL; Ctrl-C stops both. `--faults` enables the emulator's control
+ * endpoints, `--quiet` hides its request log.
  */
-import '../emulator/rtc-log-level.js';
 import { createServer } from 'vite';
-import { startEmulator } from '../emulator/emulator.js';
-import { exitOnStop } from '../emulator/shutdown.js';
+import { startEmulator } from '../emulator/src/index.js';
 
 const quiet = process.argv.includes('--quiet');
-const log = (line: string) => {
-  if (!quiet) console.log(`emulator  ${line}`);
-};
 
 console.log('Starting the emulator (livekit-server and the avatar)…');
 const emulator = await startEmulator({
-  port: 0,
-  livekitPort: 0,
   faults: process.argv.includes('--faults'),
-  log,
+  ...(quiet ? {} : { onLog: (line: string) => console.log(`emulator  ${line}`) }),
 });
 process.env.AVATAR_EMULATOR_URL = emulator.apiUrl;
 process.env.AVATAR_API_KEY ??= 'emulator-api-key';
@@ -33,7 +26,13 @@ console.log(`Demo: ${url}`);
 console.log(`Drop-in page: ${url}plain.html (after npm run build)`);
 console.log('Press Ctrl-C to stop.\n');
 
-exitOnStop(
-  () => console.log('\nStopping the demo and the emulator…'),
-  [() => vite.close(), () => emulator.close()],
-);
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nStopping the demo and the emulator…');
+  await Promise.allSettled([vite.close(), emulator.stop()]);
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_AVATAR_ID } from '../../emulator/liveavatar-api.js';
+import { SANDBOX_AVATAR_ID } from '../../emulator/src/index.js';
 import { createLiveAvatarTokenHandler, toNodeListener } from '../../src/server/index.js';
 import { installProbes, launchChromium, type RunningDemo, screenshotPath, startDemo } from './harness.js';
 

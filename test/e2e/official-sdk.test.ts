@@ -2,19 +2,17 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunFigures } from '../../bench/page/main.js';
 import { type BenchPageServer, serveBenchPage } from '../../bench/page-server.js';
+import { type RunningEmulator, startEmulator } from '../../emulator/src/index.js';
 import { chromiumFlags, chromiumPath } from '../support/chromium.js';
-import { type ReadyProcess, spawnUntilReady } from '../support/processes.js';
 
-let emulator: ReadyProcess;
+let emulator: RunningEmulator;
 let server: BenchPageServer;
 let browser: Awaited<ReturnType<typeof chromium.launch>>;
 
 beforeAll(async () => {
-  emulator = await spawnUntilReady('emulator/main.ts', ['--port', '0', '--livekit-port', '0', '--quiet'], {
-    api: /^API: (\S+)/m,
-  });
+  emulator = await startEmulator();
   [server, browser] = await Promise.all([
-    serveBenchPage(emulator.found.api!),
+    serveBenchPage(emulator.apiUrl),
     chromium.launch({
       executablePath: chromiumPath,
       args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required'],
@@ -33,7 +31,7 @@ async function run(kind: 'ours' | 'official'): Promise<RunFigures> {
   const page = await browser.newPage();
   await page.goto(server.url);
   await page.waitForFunction(() => window.bench !== undefined);
-  const apiUrl = emulator.found.api!;
+  const { apiUrl } = emulator;
   await page.evaluate((base) => window.bench.redirectVoiceChatSocket(base), apiUrl);
   const figures = await page.evaluate(
     ([which, base]) =>

@@ -1,7 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { StreamingApiClient } from '../../src/api/client.js';
@@ -276,24 +274,15 @@ describe('emulator: timeouts', () => {
   }, 60_000);
 
   it.concurrent('closes a session at its duration limit and ends it when the credits run out', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'emulator-keys-'));
-    const keys = join(dir, 'keys.json');
-    writeFileSync(
-      keys,
-      JSON.stringify({
+    const small = await startEmulatorProcess({
+      media: false,
+      sessionDurationSeconds: 2,
+      keys: {
         rich: { tier: 'api', credits: 100 },
         poor: { tier: 'api', credits: 0.1 },
         broke: { tier: 'api', credits: 0 },
-      }),
-    );
-    const small = await startEmulatorProcess([
-      '--no-media',
-      '--session-duration',
-      '2',
-      '--keys',
-      keys,
-      '--quiet',
-    ]);
+      },
+    });
     try {
       const limited = await small.sessionClient('rich');
       const session = await limited.newSession({});

@@ -1,36 +1,29 @@
+import {
+  type RunningEmulator as Emulator,
+  type StartEmulatorOptions,
+  startEmulator,
+} from '../../emulator/src/index.js';
 import { StreamingApiClient } from '../../src/api/client.js';
-import { emulatorControl, spawnUntilReady } from '../support/processes.js';
+import { emulatorControl } from '../support/processes.js';
 
-/** A running emulator process with clients for its default keys. */
-export interface RunningEmulator {
-  apiUrl: string;
-  livekitUrl: string | undefined;
-  /** The emulator's process id. */
-  pid: number;
-  /** Whether the process has exited (it never should while in use). */
-  exited(): boolean;
+/** A running emulator with clients for its keys. */
+export interface RunningEmulator extends Emulator {
   /** A client with the API-tier key. */
   admin: StreamingApiClient;
   /** A fresh session-token client (one token, one session). */
   sessionClient(apiKey?: string): Promise<StreamingApiClient>;
   control(path: string, body?: object): Promise<unknown>;
-  stop(): Promise<void>;
 }
 
-/** Starts `emulator/main.ts` on free ports, as `npm run emulator` would, and waits for its ready lines. */
-export async function startEmulatorProcess(flags: string[] = []): Promise<RunningEmulator> {
-  const media = !flags.includes('--no-media');
-  const ready = await spawnUntilReady(
-    'emulator/main.ts',
-    ['--port', '0', '--livekit-port', '0', '--faults', ...flags],
-    media ? { api: /^API: (\S+)/m, livekit: /^LiveKit: (\S+)/m } : { api: /^API: (\S+)/m },
-  );
-  const apiUrl = ready.found.api!;
+/**
+ * Starts the emulator as its users do (`startEmulator`, the package's own API) with the control
+ * endpoints on, and adds the clients the tests call it with.
+ */
+export async function startEmulatorProcess(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  const emulator = await startEmulator({ faults: true, ...options });
+  const { apiUrl } = emulator;
   return {
-    apiUrl,
-    pid: ready.child.pid!,
-    exited: () => ready.child.exitCode !== null || ready.child.signalCode !== null,
-    livekitUrl: ready.found.livekit,
+    ...emulator,
     admin: new StreamingApiClient({ credentials: { apiKey: 'emulator-api-key' }, baseUrl: apiUrl }),
     async sessionClient(apiKey = 'emulator-api-key') {
       const keyClient = new StreamingApiClient({ credentials: { apiKey }, baseUrl: apiUrl });
@@ -42,6 +35,5 @@ export async function startEmulatorProcess(flags: string[] = []): Promise<Runnin
       });
     },
     control: (path, body) => emulatorControl(apiUrl, path, body),
-    stop: ready.stop,
   };
 }

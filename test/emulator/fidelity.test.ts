@@ -2,25 +2,21 @@
  * The emulator against the contract doc's "Error codes and HTTP statuses" table and its
  * "Response shapes as published" section, row by row, over raw HTTP (what any client sees).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulatorProcess } from './emulator-process.js';
 
 let emulator: RunningEmulator;
 
 beforeAll(async () => {
-  const keys = join(mkdtempSync(join(tmpdir(), 'fidelity-')), 'keys.json');
-  writeFileSync(
-    keys,
-    JSON.stringify({
+  emulator = await startEmulatorProcess({
+    media: false,
+    rateLimitPerSecond: 50,
+    keys: {
       'fidelity-api': { tier: 'api', credits: 100 },
       'fidelity-trial': { tier: 'trial', credits: 10 },
       'fidelity-broke': { tier: 'api', credits: 0 },
-    }),
-  );
-  emulator = await startEmulatorProcess(['--no-media', '--keys', keys, '--rate-limit', '50', '--quiet']);
+    },
+  });
 }, 300_000);
 
 afterAll(() => emulator?.stop());

@@ -6,7 +6,7 @@ import { type RunningEmulator, startEmulatorProcess } from './emulator-process.j
 let emulator: RunningEmulator;
 
 beforeAll(async () => {
-  emulator = await startEmulatorProcess(['--no-media']);
+  emulator = await startEmulatorProcess({ media: false });
 }, 300_000);
 
 afterAll(() => emulator?.stop());

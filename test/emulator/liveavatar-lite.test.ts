@@ -6,14 +6,14 @@
 import { AudioStream, type RemoteTrack, Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { SANDBOX_AVATAR_ID } from '../../emulator/liveavatar-api.js';
-import { synthesize } from '../../emulator/speech.js';
+import { SANDBOX_AVATAR_ID } from '../../emulator/src/index.js';
+import { synthesize } from '../../emulator/src/speech.js';
 import { type RunningEmulator, startEmulatorProcess } from './emulator-process.js';
 
 let emulator: RunningEmulator;
 
 beforeAll(async () => {
-  emulator = await startEmulatorProcess(['--quiet']);
+  emulator = await startEmulatorProcess();
 }, 300_000);
 
 afterAll(() => emulator?.stop());

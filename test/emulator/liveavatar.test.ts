@@ -5,10 +5,9 @@
  * REST only (`--no-media`); the room side is tested end to end with the client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../emulator/emulator.js';
-import { SANDBOX_AVATAR_ID } from '../../emulator/liveavatar-api.js';
+import { type RunningEmulator, SANDBOX_AVATAR_ID, startEmulator } from '../../emulator/src/index.js';
 
-let emulator: Emulator;
+let emulator: RunningEmulator;
 const KEY = 'rich-key';
 const POOR_KEY = 'poor-key';
 
@@ -20,7 +19,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(() => emulator?.close());
+afterAll(() => emulator?.stop());
 
 async function call(
   method: string,

@@ -15,7 +15,7 @@ import {
 } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { synthesize } from '../../emulator/speech.js';
+import { synthesize } from '../../emulator/src/speech.js';
 import { StreamingApiClient } from '../../src/api/client.js';
 import { parseAvatarPacket } from '../../src/session/avatar-events.js';
 import { type RunningEmulator, startEmulatorProcess } from './emulator-process.js';
@@ -23,7 +23,7 @@ import { type RunningEmulator, startEmulatorProcess } from './emulator-process.j
 let emulator: RunningEmulator;
 
 beforeAll(async () => {
-  emulator = await startEmulatorProcess(['--quiet']);
+  emulator = await startEmulatorProcess();
 }, 300_000);
 
 afterAll(() => emulator?.stop());

@@ -60,7 +60,7 @@ async function world(options: Partial<AvatarSessionOptions> = {}, tamper: Tamper
     // Stops retry with backoff and late sessions are stopped when they arrive: give them time.
     await eventually(async () => (await mine()).active === 0 && tracker.pending === 0, 15_000);
     const { created, active } = await mine();
-    return { created, leftActive: active, pending: tracker.pending, exits: emulator.exited() ? 1 : 0 };
+    return { created, leftActive: active, pending: tracker.pending, exits: !emulator.running() ? 1 : 0 };
   };
   return { session, transport, tracker, outcome };
 }
@@ -183,7 +183,7 @@ export const emulatorGroup: Group = {
   name: 'emulator --faults (HTTP)',
   scenarios,
   async setUp() {
-    emulator = await startEmulatorProcess(['--no-media', '--quiet']);
+    emulator = await startEmulatorProcess({ media: false });
     return () => emulator.stop();
   },
 };

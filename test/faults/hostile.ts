@@ -53,7 +53,7 @@ function hostile(
       const statuses = await send();
       const unexpected = statuses.filter((status) => status !== 0 && (status < 400 || status >= 500));
       if (unexpected.length > 0) throw new Error(`answered ${statuses.join(', ')}`);
-      const exited = target === 'emulator' ? emulator.exited() : endpoint.child.exitCode !== null;
+      const exited = target === 'emulator' ? !emulator.running() : endpoint.child.exitCode !== null;
       const created = (await sessionsCreated()) - before;
       return { created, leftActive: created, pending: 0, exits: exited ? 1 : 0 };
     },
@@ -114,7 +114,7 @@ export const hostileGroup: Group = {
   name: 'hostile requests',
   scenarios,
   async setUp() {
-    emulator = await startEmulatorProcess(['--no-media', '--quiet']);
+    emulator = await startEmulatorProcess({ media: false });
     endpoint = await spawnUntilReady('test/faults/token-endpoint.ts', [emulator.apiUrl], {
       url: /^Token endpoint: (\S+)/m,
     });

@@ -4,20 +4,19 @@
  * and the backend can list and stop what its tokens created.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../emulator/emulator.js';
-import { SANDBOX_AVATAR_ID } from '../../emulator/liveavatar-api.js';
+import { type RunningEmulator, SANDBOX_AVATAR_ID, startEmulator } from '../../emulator/src/index.js';
 import { LiveAvatarApiClient } from '../../src/api/liveavatar-client.js';
 import { InvalidOptionError } from '../../src/errors.js';
 import { createLiveAvatarTokenHandler, type LiveAvatarTokenHandlerOptions } from '../../src/server/index.js';
 
-let emulator: Emulator;
+let emulator: RunningEmulator;
 const ENDPOINT = 'http://127.0.0.1:3000/api/avatar-token';
 
 beforeAll(async () => {
   emulator = await startEmulator({ media: false });
 });
 
-afterAll(() => emulator?.close());
+afterAll(() => emulator?.stop());
 
 function handler(options: Partial<LiveAvatarTokenHandlerOptions> = {}) {
   return createLiveAvatarTokenHandler({

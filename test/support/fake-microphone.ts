@@ -5,7 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesize } from '../../emulator/speech.js';
+import { synthesize } from '../../emulator/src/speech.js';
 
 /**
  * Writes a 16-bit mono WAV: `leadSeconds` of silence, `sentence`, then silence, `totalSeconds`

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { freePort } from '../../emulator/livekit-server.js';
+import getPort from 'get-port';
 
 /** A redis-server of this machine's (Debian's `redis-server`), on a free 127.0.0.1 port, nothing persisted. */
 export interface RunningRedis {
@@ -8,7 +8,7 @@ export interface RunningRedis {
 }
 
 export async function startRedisServer(): Promise<RunningRedis> {
-  const port = await freePort();
+  const port = await getPort({ host: '127.0.0.1' });
   const child = spawn(
     process.env.REDIS_SERVER_PATH ?? 'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],

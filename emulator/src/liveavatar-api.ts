@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { jwtVerify, SignJWT } from 'jose';
 import { WebSocketServer } from 'ws';
-import type { Quality } from '../src/limits.js';
+import { type Quality, SANDBOX_AVATAR_ID } from './contract.js';
 import {
   type EventDialect,
   LIVEAVATAR_AGENT_PREFIX,
@@ -26,8 +26,6 @@ import { type CloseReason, EmulatedSession, type Ledger } from './sessions.js';
 
 /** Where LiveAvatar's API is served on the emulator's port. */
 export const LIVEAVATAR_PATH = '/liveavatar';
-/** The sandbox avatar, "Wayne" (contract §2): the only one a sandbox session may use. */
-export const SANDBOX_AVATAR_ID = 'dd73ea75-1218-4ef3-92ce-606d5f7fbc0a';
 /** Credits per minute (contract §8): FULL 2, LITE 1, sandbox none. */
 const CREDITS_PER_MINUTE = { FULL: 2, LITE: 1 } as const;
 /** Idle timeout without activity or keep-alive, in seconds (contract §8: 5 minutes). */

@@ -6,8 +6,9 @@
  * `session.state_updated: connected` are dropped, as the contract says; bad frames get `error`
  * frames and never close the session.
  */
+import waveResampler from 'wave-resampler';
 import type { WebSocket } from 'ws';
-import { LITE_SAMPLE_RATE, resample } from '../src/providers/liveavatar-lite.js';
+import { LITE_SAMPLE_RATE } from './contract.js';
 import type { AvatarSignal } from './dialect.js';
 import type { EmulatedSession, Ledger } from './sessions.js';
 import type { Speech } from './speech.js';
@@ -179,7 +180,10 @@ function decodeBase64Pcm(audio: string): Int16Array | undefined {
 
 /** 24 kHz samples as the avatar's speech (22,050 Hz), without words. */
 function toSpeech(pcm: Int16Array): Speech {
-  const samples = resample(pcm, LITE_SAMPLE_RATE, AVATAR_SAMPLE_RATE);
+  const samples = Int16Array.from(
+    waveResampler.resample(pcm, LITE_SAMPLE_RATE, AVATAR_SAMPLE_RATE),
+    Math.round,
+  );
   return {
     samples,
     sampleRate: AVATAR_SAMPLE_RATE,

@@ -5,8 +5,8 @@
 
 import { Room } from '@livekit/rtc-node';
 import { AccessToken, ParticipantInfo_State, RoomServiceClient } from 'livekit-server-sdk';
-import { AVATAR_FRAME_RATE, AVATAR_IDENTITY } from '../src/limits.js';
 import { AvatarParticipant, type SpokenTask } from './avatar-participant.js';
+import { AVATAR_FRAME_RATE, AVATAR_IDENTITY } from './contract.js';
 import { type AvatarSignal, type EventDialect, LIVEAVATAR_AGENT_PREFIX } from './dialect.js';
 import type { LiveKitServer } from './livekit-server.js';
 import { type Speech, synthesize } from './speech.js';

@@ -5,7 +5,7 @@
  * start-to-stop time, 30 seconds minimum, then 1-second increments.
  */
 
-import { KEY_TIER_LIMITS } from '../src/limits.js';
+import { KEY_TIER_LIMITS } from './contract.js';
 
 export type Tier = 'trial' | 'api';
 
@@ -15,7 +15,16 @@ export interface KeyConfig {
   credits: number;
 }
 
-/** The contract's key tiers (`src/limits.ts`), in the units the emulator counts in (seconds). */
+/** Keys the emulator knows unless told otherwise: one API-tier key and one trial key. */
+export const DEFAULT_KEYS: Record<string, KeyConfig> = {
+  'emulator-api-key': { tier: 'api', credits: 100 },
+  'emulator-trial-key': { tier: 'trial', credits: 10 },
+};
+
+/** The LiveAvatar key the emulator knows unless told otherwise, with 100 credits. */
+export const DEFAULT_LIVEAVATAR_KEYS: Record<string, number> = { 'emulator-liveavatar-key': 100 };
+
+/** The contract's key tiers (`contract.ts`), in the units the emulator counts in (seconds). */
 export const TIER_LIMITS: Record<
   Tier,
   { concurrentSessions: number; sessionSeconds: number; monthlySeconds: number }

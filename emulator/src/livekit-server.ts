@@ -1,18 +1,19 @@
 /**
  * Finds, builds when needed, configures and runs a loopback-only `livekit-server` for the
- * emulator. The binary is looked up on PATH, then in `.tools/`; when missing and Go is present it
- * is built with `go install` (a few minutes the first time).
+ * emulator. The binary is looked up on PATH, then in the user's cache
+ * (`~/.cache/streaming-avatar-emulator/`); when missing and Go is present it is built there with
+ * `go install` (a few minutes the first time).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import getPort from 'get-port';
 
 /** The livekit-server release built when none is installed (v1.13.2–v1.13.5 install cleanly with Go). */
 export const LIVEKIT_SERVER_VERSION = 'v1.13.5';
 
-const TOOLS_DIR = resolve(import.meta.dirname, '..', '.tools');
+const TOOLS_DIR = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'streaming-avatar-emulator');
 
 /** A running livekit-server. */
 export interface LiveKitServer {
@@ -37,10 +38,10 @@ export function findOrBuildLiveKitServer(log: (line: string) => void = console.l
   if (found) return found;
   if (!commandExists('go')) {
     throw new Error(
-      'livekit-server was not found on PATH or in .tools/. Install it with one of:\n' +
+      `livekit-server was not found on PATH or in ${TOOLS_DIR}. Install it with one of:\n` +
         '  brew install livekit\n' +
         '  curl -sSL https://get.livekit.io | bash\n' +
-        `  GOBIN="$PWD/.tools" go install github.com/livekit/livekit-server/cmd/server@${LIVEKIT_SERVER_VERSION} && mv .tools/server .tools/livekit-server`,
+        `  go install github.com/livekit/livekit-server/cmd/server@${LIVEKIT_SERVER_VERSION} (then put it on PATH as livekit-server)`,
     );
   }
   log(
@@ -80,8 +81,8 @@ export async function startLiveKitServer(options: LiveKitServerOptions = {}): Pr
   const log = options.log ?? (() => undefined);
   const binary = findOrBuildLiveKitServer(log);
   const [port, udpPort] = await Promise.all([
-    options.port ? Promise.resolve(options.port) : freePort(),
-    freePort(),
+    options.port ? Promise.resolve(options.port) : getPort({ host: '127.0.0.1' }),
+    getPort({ host: '127.0.0.1' }),
   ]);
   const apiKey = 'emulator';
   const apiSecret = 'emulator-secret-at-least-32-characters';
@@ -159,17 +160,5 @@ function stopProcess(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGTERM'), 200).unref();
-  });
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject()));
-    });
   });
 }

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { IDLE_TIMEOUT_SECONDS, MAX_REPEAT_TEXT_CHARS, QUALITY_PRESETS, type Quality } from '../src/limits.js';
 import { type Account, SECONDS_PER_CREDIT } from './accounts.js';
 import { AVATARS } from './avatars.js';
+import { IDLE_TIMEOUT_SECONDS, MAX_REPEAT_TEXT_CHARS, QUALITY_PRESETS, type Quality } from './contract.js';
 import { heygenDialect } from './dialect.js';
 import type { Faults } from './faults.js';
 import { HttpError, readJson, requestUrl, send, setCors, WholeBody } from './http.js';

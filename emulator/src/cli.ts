@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 /**
- * `npm run emulator`: a local HeyGen Streaming API with a real LiveKit server and a talking avatar.
- * Run with --help for the flags.
+ * `streaming-avatar-emulator`: a local HeyGen Streaming API (and LiveAvatar's API) with a real
+ * LiveKit server and a talking avatar. Run with --help for the flags.
  */
 import './rtc-log-level.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { KeyConfig } from './accounts.js';
-import { DEFAULT_KEYS, DEFAULT_LIVEAVATAR_KEYS, startEmulator } from './emulator.js';
+import { DEFAULT_KEYS, DEFAULT_LIVEAVATAR_KEYS, type KeyConfig } from './accounts.js';
+import { serveEmulator } from './emulator.js';
 import { exitOnStop } from './shutdown.js';
 import { RECOGNISER_ADVICE, recogniserAvailable } from './voice-input.js';
 
-const HELP = `Usage: npm run emulator -- [options]
+const HELP = `Usage: streaming-avatar-emulator [options]
 
 A local, offline HeyGen Streaming API, and LiveAvatar's API beside it (under /liveavatar): the
 same endpoints, envelopes and error codes, a real livekit-server and an avatar that speaks
@@ -25,6 +25,7 @@ Options:
   --rate-limit N          answer 429 with Retry-After past N requests per second per key (default off)
   --session-duration N    cap sessions at N seconds (default: the key tier's; trial 600)
   --keys FILE             JSON {"<api key>": {"tier": "trial"|"api", "credits": N}} (default below)
+  --liveavatar-keys FILE  JSON {"<LiveAvatar api key>": <credits>} (default below)
   --quiet                 print only the ready lines
   --help                  this text
 
@@ -50,6 +51,7 @@ const { values } = parseArgs({
     'rate-limit': { type: 'string' },
     'session-duration': { type: 'string' },
     keys: { type: 'string' },
+    'liveavatar-keys': { type: 'string' },
     quiet: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -65,7 +67,7 @@ const log = (line: string) => {
   if (!quiet) console.log(`${new Date().toISOString().slice(11, 23)} ${line}`);
 };
 
-const emulator = await startEmulator({
+const emulator = await serveEmulator({
   port: whole(values.port, '--port'),
   livekitPort: whole(values['livekit-port'], '--livekit-port'),
   media: !values['no-media'],
@@ -75,10 +77,13 @@ const emulator = await startEmulator({
     : { rateLimitPerSecond: whole(values['rate-limit'], '--rate-limit') }),
   ...(values['session-duration'] === undefined
     ? {}
-    : { sessionDurationLimitSeconds: whole(values['session-duration'], '--session-duration') }),
-  ...(values.keys === undefined
+    : { sessionDurationSeconds: whole(values['session-duration'], '--session-duration') }),
+  ...(values.keys === undefined ? {} : { keys: jsonFile<Record<string, KeyConfig>>(values.keys, '--keys') }),
+  ...(values['liveavatar-keys'] === undefined
     ? {}
-    : { keys: JSON.parse(readFileSync(values.keys, 'utf8')) as Record<string, KeyConfig> }),
+    : {
+        liveAvatarKeys: jsonFile<Record<string, number>>(values['liveavatar-keys'], '--liveavatar-keys'),
+      }),
   log,
 }).catch((error: unknown) => {
   console.error(`The emulator could not start: ${error instanceof Error ? error.message : String(error)}`);
@@ -99,4 +104,13 @@ function whole(value: string | undefined, flag: string): number {
     process.exit(2);
   }
   return number;
+}
+
+function jsonFile<T>(path: string, flag: string): T {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (error) {
+    console.error(`${flag} ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
 }

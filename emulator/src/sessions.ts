@@ -4,8 +4,8 @@
  * entries a closed session leaves.
  */
 import { randomBytes } from 'node:crypto';
-import { QUALITY_PRESETS, type Quality } from '../src/limits.js';
 import type { Account } from './accounts.js';
+import { QUALITY_PRESETS, type Quality } from './contract.js';
 import type { EventDialect } from './dialect.js';
 import type { Avatar, MediaBackend } from './media.js';
 import { answer } from './responder.js';

@@ -1,46 +1,24 @@
 /**
- * Starts the whole emulator: livekit-server (unless `media` is off), the HTTP API and the
- * credit watch. Used by the CLI (`npm run emulator`) and by tests.
+ * The whole emulator in this process: livekit-server (unless `media` is off), the HTTP API and
+ * the credit watch. The CLI runs it; callers start the CLI through `startEmulator` (index.ts).
  */
 import { createServer } from 'node:http';
-import { Account, type KeyConfig } from './accounts.js';
+import { Account, DEFAULT_KEYS, DEFAULT_LIVEAVATAR_KEYS } from './accounts.js';
 import { StreamingApi } from './api.js';
 import { Faults } from './faults.js';
 import { HttpError } from './http.js';
+import type { StartEmulatorOptions } from './index.js';
 import { LIVEAVATAR_PATH, LiveAvatarApi } from './liveavatar-api.js';
 import { type LiveKitServer, startLiveKitServer } from './livekit-server.js';
 import { liveKitMedia, noMedia } from './media.js';
 import { attachVoiceChatSocket } from './voice-chat-socket.js';
 
-/** Keys the emulator knows unless told otherwise: one API-tier key and one trial key. */
-export const DEFAULT_KEYS: Record<string, KeyConfig> = {
-  'emulator-api-key': { tier: 'api', credits: 100 },
-  'emulator-trial-key': { tier: 'trial', credits: 10 },
-};
-
-export interface EmulatorOptions {
-  /** API port on 127.0.0.1; 0 picks a free one (default 0). */
-  port?: number;
-  /** livekit-server port; 0 picks a free one (default 0). */
-  livekitPort?: number;
-  /** Real LiveKit room and avatar media (default true); false serves REST, sessions and ledger only. */
-  media?: boolean;
-  /** Enable the `/_emulator/` control endpoints (default false). */
-  faults?: boolean;
-  /** Requests per second per key before 429 (default: no limit). */
-  rateLimitPerSecond?: number;
-  /** Session length cap in seconds, overriding the key tier's (trial 600 s). */
-  sessionDurationLimitSeconds?: number;
-  keys?: Record<string, KeyConfig>;
-  /** LiveAvatar API keys and their starting credits (default: `emulator-liveavatar-key` with 100). */
-  liveAvatarKeys?: Record<string, number>;
+/** What the emulator serves, as `startEmulator`'s caller asked, and where its request log goes. */
+export interface ServeOptions extends Omit<StartEmulatorOptions, 'onLog' | 'readyTimeoutMs'> {
   log?: (line: string) => void;
 }
 
-/** The LiveAvatar key the emulator knows unless told otherwise, with 100 credits. */
-export const DEFAULT_LIVEAVATAR_KEYS: Record<string, number> = { 'emulator-liveavatar-key': 100 };
-
-export interface Emulator {
+export interface ServedEmulator {
   /** Base URL of the Streaming API, e.g. `http://127.0.0.1:8787`. */
   apiUrl: string;
   /** LiveKit WebSocket URL, when media is on. */
@@ -50,7 +28,7 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+export async function serveEmulator(options: ServeOptions = {}): Promise<ServedEmulator> {
   const log = options.log ?? (() => undefined);
   const livekit: LiveKitServer | undefined =
     options.media === false ? undefined : await startLiveKitServer({ port: options.livekitPort ?? 0, log });
@@ -75,7 +53,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     media,
     faults,
     rateLimitPerSecond: options.rateLimitPerSecond,
-    sessionDurationLimitSeconds: options.sessionDurationLimitSeconds,
+    sessionDurationLimitSeconds: options.sessionDurationSeconds,
     log,
   });
   const server = createServer((request, response) => {
