@@ -1,0 +1,7 @@
+/**
+ * streaming-avatar-kit for React: the elements as components (`StreamingAvatar`,
+ * `AvatarCreditMeter`, `AvatarCaptions`) and the `useAvatar` hook. Importing it registers the
+ * elements.
+ */
+export { AvatarCaptions, AvatarCreditMeter, StreamingAvatar } from './components.js';
+export { type AvatarSnapshot, type UseAvatarOptions, useAvatar } from './use-avatar.js';
