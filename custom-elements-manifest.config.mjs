@@ -6,6 +6,8 @@
  * aliases (`Quality`, …) are expanded into `parsedType`, so a typo in an attribute value is an
  * error in every framework; module paths name the shipped JavaScript, not the TypeScript sources.
  */
+
+import { readFileSync, writeFileSync } from 'node:fs';
 import { jsxTypesPlugin } from '@wc-toolkit/jsx-types';
 import { modulePathResolverPlugin } from '@wc-toolkit/module-path-resolver';
 import { getTsProgram, typeParserPlugin } from '@wc-toolkit/type-parser';
@@ -78,5 +80,59 @@ export default {
       globalTypePath: elementTypes,
       typesSrc: 'parsedType',
     }),
+    {
+      name: 'framework-type-fixes',
+      // The Vue and Svelte generators (custom-element-*-integration 1.x) assume events are
+      // CustomEvents and predate Vue 3.5's and Svelte 5's checkers; without these fixes a listener's
+      // event is mistyped, and Svelte checks nothing at all. The example apps' checks catch a
+      // generator change that breaks them.
+      packageLinkPhase() {
+        rewrite(`${typesDir}/vue.d.ts`, (text) =>
+          text
+            // vue-tsc reads `@avatar-ready` as the prop `onAvatarReady`.
+            .replace(
+              /"on(avatar-[a-z-]+)"\?:\s*\(\s*e:\s*CustomEvent<(\w+)>\s*\)\s*=>\s*void;/g,
+              (_, name, type) => `${camelCase(`on-${name}`)}?: (event: ${type}) => void;`,
+            )
+            // …and reads `token-url="…"` as the prop `tokenUrl`.
+            .replace(/"([a-z]+(?:-[a-z]+)+)"\?:/g, (_, name) => `${camelCase(name)}?:`)
+            // id, class, style, aria-* and the rest of HTML's attributes.
+            .replace(
+              'import type { DefineComponent } from "vue";',
+              'import type { DefineComponent, HTMLAttributes } from "vue";',
+            )
+            .replace(/DefineComponent<(\w+)Props>/g, 'DefineComponent<$1Props & HTMLAttributes>'),
+        );
+        rewrite(`${typesDir}/svelte.d.ts`, (text) =>
+          text
+            // Svelte 5 listens with `onavatar-ready={…}`; `on:` is Svelte 4's directive.
+            .replace(
+              /"on:(avatar-[a-z-]+)"\?:\s*\(\s*e:\s*CustomEvent<(\w+)>\s*\)\s*=>\s*void;/g,
+              '"on$1"?: (event: $2) => void;',
+            )
+            // Svelte's own attribute types instead of the generator's JSX-flavoured base props.
+            .replace(/Partial<(\w+)Props & BaseProps & BaseEvents>/g, 'Partial<$1Props> & HTMLAttributes<$1>')
+            .replace(
+              /^import type \{/,
+              'import type { HTMLAttributes } from "svelte/elements";\nimport type {',
+            )
+            .replace(/children\?: JSX\.Element;/, 'children?: unknown;')
+            .replace(/style\?: JSX\.CSSProperties;/, 'style?: string;')
+            // A module's `declare namespace` augments nothing; Svelte 5 reads svelte/elements.
+            .replace(
+              /declare namespace svelteHTML \{[\s\S]*?\{\}\s*\}/,
+              'declare module "svelte/elements" {\n  interface SvelteHTMLElements extends CustomElements {}\n}',
+            ),
+        );
+      },
+    },
   ],
 };
+
+function rewrite(path, change) {
+  writeFileSync(path, change(readFileSync(path, 'utf8')));
+}
+
+function camelCase(kebab) {
+  return kebab.replace(/-([a-z])/g, (_, letter) => letter.toUpperCase());
+}

@@ -47,6 +47,7 @@ export default defineConfig({
       'test/server/**/*.test.ts',
       'test/emulator/**/*.test.ts',
       'test/e2e/**/*.test.ts',
+      'test/examples/**/*.test.ts',
     ],
     environment: 'node',
     // The emulator and end-to-end suites talk to real processes (livekit-server, speech, Chromium)

@@ -1,0 +1,5 @@
+import 'streaming-avatar-kit/components';
+import { mount } from 'svelte';
+import App from './App.svelte';
+
+mount(App, { target: document.getElementById('app')! });

@@ -1,0 +1,5 @@
+import 'streaming-avatar-kit/components';
+import { createApp } from 'vue';
+import App from './App.vue';
+
+createApp(App).mount('#app');
