@@ -34,9 +34,12 @@ export default defineConfig({
     // Library builds keep whitespace by default; a page's drop-in file has no use for it.
     rolldownOptions: { output: { minify: true } },
     lib: {
-      entry: resolve(import.meta.dirname, 'components/index.ts'),
+      entry: {
+        'streaming-avatar-kit': resolve(import.meta.dirname, 'components/index.ts'),
+        // `<script type="module" src="…/dist/cdn/translations/de.js">` after the main file.
+        'translations/de': resolve(import.meta.dirname, 'components/translations/de.ts'),
+      },
       formats: ['es'],
-      fileName: 'streaming-avatar-kit',
     },
   },
   test: {

@@ -17,5 +17,7 @@ export {
   AvatarTurnLatencyEvent,
   AvatarUserSpeechEvent,
 } from './events.js';
+export { registerTranslation } from './localize/localized-element.js';
+export { type AvatarMessages, english } from './localize/messages.js';
 export { type ChromaKeyOptions, ChromaKeyRenderer, type Rgb } from './streaming-avatar/chroma-key.js';
 export { StreamingAvatarElement } from './streaming-avatar/streaming-avatar.js';

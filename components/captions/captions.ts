@@ -1,7 +1,8 @@
-import { html, LitElement } from 'lit';
+import { html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { watchAvatar } from '../avatar-target.js';
 import type { AvatarTalkingMessageEvent, AvatarUserSpeechEvent } from '../events.js';
+import { LocalizedElement } from '../localize/localized-element.js';
 import type { StreamingAvatarElement } from '../streaming-avatar/streaming-avatar.js';
 import { styles } from './captions.styles.js';
 
@@ -33,7 +34,7 @@ export interface CaptionCue {
  * @cssproperty --captions-max-height - Height before the transcript scrolls (default 12em).
  */
 @customElement('avatar-captions')
-export class AvatarCaptionsElement extends LitElement {
+export class AvatarCaptionsElement extends LocalizedElement {
   static override styles = styles;
 
   /** The id of the `<streaming-avatar>` to caption; default: the closest one around this element. */
@@ -119,10 +120,10 @@ export class AvatarCaptionsElement extends LitElement {
 
   override render() {
     const shown = this.mode === 'transcript' ? this.cues : this.cues.slice(-1);
-    return html`<div part="region" role="log" aria-live="polite" aria-label="Avatar captions">
+    return html`<div part="region" role="log" aria-live="polite" aria-label=${this.term('captions')}>
       ${shown.map(
         (cue) =>
-          html`<p part="caption caption-${cue.role}"><span part="speaker">${cue.role === 'user' ? 'You' : 'Avatar'}:</span> ${cue.text.trim()}</p>`,
+          html`<p part="caption caption-${cue.role}"><span part="speaker">${cue.role === 'user' ? this.term('user') : this.term('avatar')}:</span> ${cue.text.trim()}</p>`,
       )}
     </div>`;
   }

@@ -1,8 +1,9 @@
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CreditMeter, type MeterReading } from '../../src/credits/credit-meter.js';
 import type { RatePlanName } from '../../src/credits/rate-plans.js';
 import { watchAvatar } from '../avatar-target.js';
+import { LocalizedElement } from '../localize/localized-element.js';
 import type { StreamingAvatarElement } from '../streaming-avatar/streaming-avatar.js';
 import { styles } from './credit-meter.styles.js';
 
@@ -22,7 +23,7 @@ const ANNOUNCE_EVERY_MS = 30_000;
  * @cssproperty --meter-warning - Progress bar colour past the warning fraction.
  */
 @customElement('avatar-credit-meter')
-export class AvatarCreditMeterElement extends LitElement {
+export class AvatarCreditMeterElement extends LocalizedElement {
   static override styles = styles;
 
   /** The id of the `<streaming-avatar>` to follow; default: the closest one around this element. */
@@ -112,11 +113,16 @@ export class AvatarCreditMeterElement extends LitElement {
     const time = Date.now();
     if (!now && time - this.lastAnnouncedAt < ANNOUNCE_EVERY_MS) return;
     this.lastAnnouncedAt = time;
-    const budget =
-      reading.budgetFraction === undefined
-        ? ''
-        : `, ${Math.round(reading.budgetFraction * 100)} percent of the budget`;
-    this.announcement = `${formatDuration(reading.elapsedSeconds)} elapsed, ${reading.credits.toFixed(3)} credits${budget}.`;
+    this.announcement = this.term(
+      'meterAnnouncement',
+      formatDuration(reading.elapsedSeconds),
+      this.formatCredits(reading.credits),
+      reading.budgetFraction === undefined ? undefined : Math.round(reading.budgetFraction * 100),
+    );
+  }
+
+  private formatCredits(credits: number): string {
+    return this.formatNumber(credits, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
   }
 
   override render() {
@@ -124,11 +130,11 @@ export class AvatarCreditMeterElement extends LitElement {
     const cost =
       reading?.cost === undefined
         ? nothing
-        : html`<div><dt>Estimate</dt><dd data-figure="cost">${formatMoney(reading.cost, this.currency)}</dd></div>`;
+        : html`<div><dt>${this.term('estimate')}</dt><dd data-figure="cost">${this.formatNumber(reading.cost, { style: 'currency', currency: this.currency, maximumFractionDigits: 3 })}</dd></div>`;
     return html`
       <dl part="figures">
-        <div><dt>Elapsed</dt><dd data-figure="elapsed">${formatDuration(reading?.elapsedSeconds ?? 0)}</dd></div>
-        <div><dt>Credits</dt><dd data-figure="credits">${(reading?.credits ?? 0).toFixed(3)}</dd></div>
+        <div><dt>${this.term('elapsed')}</dt><dd data-figure="elapsed">${formatDuration(reading?.elapsedSeconds ?? 0)}</dd></div>
+        <div><dt>${this.term('credits')}</dt><dd data-figure="credits">${this.formatCredits(reading?.credits ?? 0)}</dd></div>
         ${cost}
       </dl>
       ${
@@ -136,7 +142,7 @@ export class AvatarCreditMeterElement extends LitElement {
           ? nothing
           : html`<progress
               part="budget"
-              aria-label="Credit budget used"
+              aria-label=${this.term('budgetUsed')}
               max=${this.maxCredits}
               .value=${Math.min(reading?.credits ?? 0, this.maxCredits)}
             ></progress>`
@@ -149,12 +155,6 @@ export class AvatarCreditMeterElement extends LitElement {
 function formatDuration(seconds: number): string {
   const whole = Math.floor(seconds);
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
-}
-
-function formatMoney(amount: number, currency: string): string {
-  return new Intl.NumberFormat(undefined, { style: 'currency', currency, maximumFractionDigits: 3 }).format(
-    amount,
-  );
 }
 
 declare global {

@@ -1,4 +1,4 @@
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { StreamingAvatarError } from '../../src/errors.js';
 import type {
@@ -32,28 +32,10 @@ import {
   AvatarTurnLatencyEvent,
   AvatarUserSpeechEvent,
 } from '../events.js';
+import { LocalizedElement } from '../localize/localized-element.js';
 import { ChromaKeyRenderer, type Rgb } from './chroma-key.js';
 import { MicrophoneLevel } from './microphone-level.js';
 import { styles } from './streaming-avatar.styles.js';
-
-const PHASE_LABELS: Record<ConnectPhase, string> = {
-  token: 'Getting a session token…',
-  new: 'Creating the session…',
-  start: 'Starting the avatar…',
-  room: 'Joining the room…',
-  media: 'Waiting for video…',
-};
-
-const END_LABELS: Record<EndReason, string> = {
-  user: 'The session has ended.',
-  idle_timeout: 'The session ended after a period of inactivity.',
-  duration_limit: 'The session reached its time limit.',
-  budget_exhausted: 'The session used up its credit budget.',
-  server_closed: 'The service closed the session.',
-  network_lost: 'The connection was lost.',
-  page_hidden: 'The session ended while the page was hidden.',
-  error: 'The session failed.',
-};
 
 /**
  * A live, talking HeyGen streaming avatar.
@@ -104,7 +86,7 @@ const END_LABELS: Record<EndReason, string> = {
  * @fires {AvatarTurnLatencyEvent} avatar-turn-latency - A user turn's latency, in milliseconds (`latency`).
  */
 @customElement('streaming-avatar')
-export class StreamingAvatarElement extends LitElement {
+export class StreamingAvatarElement extends LocalizedElement {
   static override styles = styles;
 
   /** The page's backend endpoint that answers POST with `{"token": "..."}`. */
@@ -531,14 +513,14 @@ export class StreamingAvatarElement extends LitElement {
       ${this.renderMicrophone()}
       ${
         active
-          ? html`<meter part="input-level" min="0" max="1" .value=${this.inputLevel} aria-label="Microphone level"></meter>
+          ? html`<meter part="input-level" min="0" max="1" .value=${this.inputLevel} aria-label=${this.term('microphoneLevel')}></meter>
             ${
               this.microphones.length > 1
-                ? html`<select part="microphone-picker" aria-label="Microphone" @change=${this.handleMicrophonePick}>
+                ? html`<select part="microphone-picker" aria-label=${this.term('microphone')} @change=${this.handleMicrophonePick}>
                   ${this.microphones.map(
                     (device, index) =>
                       html`<option value=${device.deviceId} ?selected=${device.deviceId === current}>
-                        ${device.label || `Microphone ${index + 1}`}
+                        ${device.label || this.term('unnamedMicrophone', index + 1)}
                       </option>`,
                   )}
                 </select>`
@@ -560,12 +542,12 @@ export class StreamingAvatarElement extends LitElement {
         @keydown=${this.handleTalkDown}
         @keyup=${this.handleTalkUp}
       >
-        <span aria-hidden="true">🎙</span> ${this.talking ? 'Talking…' : 'Hold to talk'}
+        <span aria-hidden="true">🎙</span> ${this.talking ? this.term('talking') : this.term('holdToTalk')}
       </button>`;
     }
     const on = this.conversation !== 'idle';
     return html`<button part="microphone" aria-pressed=${on ? 'true' : 'false'} @click=${this.handleMicrophoneToggle}>
-      <span aria-hidden="true">🎙</span> ${on ? 'Stop talking' : 'Talk'}
+      <span aria-hidden="true">🎙</span> ${on ? this.term('stopTalking') : this.term('talk')}
     </button>`;
   }
 
@@ -577,30 +559,30 @@ export class StreamingAvatarElement extends LitElement {
     if (this.state === 'loading') {
       return html`<div part="overlay" role="status">
         <div part="progress" aria-hidden="true"></div>
-        <div part="phase">Loading…</div>
+        <div part="phase">${this.term('loading')}</div>
       </div>`;
     }
     if (this.state === 'connecting') {
       return html`<div part="overlay" role="status">
         <div part="progress" aria-hidden="true"></div>
-        <div part="phase">${this.phase ? PHASE_LABELS[this.phase] : 'Connecting…'}</div>
+        <div part="phase">${this.phase ? this.term('phase', this.phase) : this.term('connecting')}</div>
       </div>`;
     }
     if (this.error || this.state === 'failed') {
       return html`<div part="overlay" role="alert">
-        <div part="error-message">${this.error?.message ?? 'The session failed.'}</div>
-        <button part="retry" @click=${this.handleStart}>Retry</button>
+        <div part="error-message">${this.term('error', this.error)}</div>
+        <button part="retry" @click=${this.handleStart}>${this.term('retry')}</button>
       </div>`;
     }
     if (this.state === 'closed') {
       return html`<div part="overlay" role="status">
-        <div part="end-reason">${END_LABELS[this.endReason ?? 'user']}</div>
-        <button part="start" @click=${this.handleStart}>Start again</button>
+        <div part="end-reason">${this.term('ended', this.endReason ?? 'user')}</div>
+        <button part="start" @click=${this.handleStart}>${this.term('startAgain')}</button>
       </div>`;
     }
     if (this.state === 'idle') {
       return html`<div part="overlay">
-        <button part="start" @click=${this.handleStart}>Start avatar</button>
+        <button part="start" @click=${this.handleStart}>${this.term('start')}</button>
       </div>`;
     }
     return nothing;
@@ -608,13 +590,12 @@ export class StreamingAvatarElement extends LitElement {
 
   private renderConnection(connection: ConnectionStats) {
     const { framesPerSecond: fps, packetLossFraction: loss } = connection;
-    const measured =
+    const quality = this.term('connectionQuality', connection.quality);
+    const details =
       fps === undefined || loss === undefined
-        ? ''
-        : `, ${Math.round(fps)} fps, ${(loss * 100).toFixed(1)} % packets lost`;
-    return html`<span part="connection-quality" title=${`Connection ${connection.quality}${measured}`}
-      >${connection.quality}</span
-    >`;
+        ? this.term('connectionDetails', quality)
+        : this.term('connectionDetails', quality, fps, loss * 100);
+    return html`<span part="connection-quality" title=${details}>${quality}</span>`;
   }
 
   override render() {
@@ -631,7 +612,7 @@ export class StreamingAvatarElement extends LitElement {
       ${live && this.voiceChat ? this.renderVoiceControls() : nothing}
       ${
         this.audioBlocked && live
-          ? html`<button part="unmute" @click=${this.handleUnmute}><span aria-hidden="true">🔊</span> Tap to unmute</button>`
+          ? html`<button part="unmute" @click=${this.handleUnmute}><span aria-hidden="true">🔊</span> ${this.term('unmute')}</button>`
           : nothing
       }
     `;

@@ -10,6 +10,8 @@ import {
   ChromaKeyRenderer,
   type StreamingAvatarElement,
 } from '../../components/index.js';
+import { type AvatarMessages, english } from '../../components/localize/messages.js';
+import { german } from '../../components/translations/de.js';
 import { AuthenticationError } from '../../src/index.js';
 import { fakeBackend } from './fakes.js';
 
@@ -511,5 +513,73 @@ describe('<avatar-credit-meter>', () => {
       await later.start();
       expect(await ended, `session ${round}`).to.equal('budget_exhausted');
     }
+  });
+});
+
+describe('languages', () => {
+  afterEach(() => document.documentElement.removeAttribute('lang'));
+
+  const shadowText = (element: Element, part: string) =>
+    element.shadowRoot!.querySelector(`[part~="${part}"]`)!.textContent!.trim();
+
+  it('ships German complete: every English message has a German one', () => {
+    expect(Object.keys(german).sort()).to.deep.equal(Object.keys(english).sort());
+    for (const [key, message] of Object.entries(german)) {
+      if (key.startsWith('$')) continue;
+      expect(typeof message, key).to.equal(typeof english[key as keyof AvatarMessages]);
+    }
+  });
+
+  it('follows the element’s lang, then the page’s, and switches when either changes', async () => {
+    const host = mount(
+      '<streaming-avatar id="own" lang="de" token-url="/token"></streaming-avatar>' +
+        '<streaming-avatar id="page" token-url="/token"></streaming-avatar>',
+    );
+    const [own, page] = [...host.querySelectorAll('streaming-avatar')];
+    await Promise.all([own!.updateComplete, page!.updateComplete]);
+    expect(shadowText(own!, 'start')).to.equal('Avatar starten');
+    expect(shadowText(page!, 'start')).to.equal('Start avatar');
+
+    document.documentElement.lang = 'de';
+    await until(() => shadowText(page!, 'start') === 'Avatar starten', 'the page’s language');
+    own!.lang = 'en';
+    await own!.updateComplete;
+    expect(shadowText(own!, 'start')).to.equal('Start avatar');
+    await expectAccessible(host);
+  });
+
+  it('speaks German through a failure, the meter and the captions', async () => {
+    document.documentElement.lang = 'de';
+    const backend = fakeBackend({ failStart: new AuthenticationError('Invalid API key.', { status: 401 }) });
+    const host = mount(
+      '<streaming-avatar id="g" token-url="/token"></streaming-avatar>' +
+        '<avatar-credit-meter for="g" price-per-credit="2"></avatar-credit-meter>' +
+        '<avatar-captions for="g"></avatar-captions>',
+    );
+    const avatar = avatarIn(host);
+    avatar.createSession = backend.createSession;
+    await avatar.start().catch(() => undefined);
+    await avatar.updateComplete;
+    expect(shadowText(avatar, 'error-message')).to.equal('Der Avatar konnte sich nicht anmelden.');
+    expect(shadowText(avatar, 'retry')).to.equal('Erneut versuchen');
+    const meter = host.querySelector('avatar-credit-meter')!;
+    const captions = host.querySelector('avatar-captions')!;
+    await Promise.all([meter.updateComplete, captions.updateComplete]);
+    expect([...meter.shadowRoot!.querySelectorAll('dt')].map((term) => term.textContent)).to.deep.equal([
+      'Dauer',
+      'Credits',
+      'Schätzung',
+    ]);
+    expect(captions.shadowRoot!.querySelector('[part="region"]')!.getAttribute('aria-label')).to.equal(
+      'Untertitel des Avatars',
+    );
+  });
+
+  it('takes one element’s own wording over its language’s', async () => {
+    const host = mount('<streaming-avatar lang="de" token-url="/token"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    avatar.messages = { start: 'Mit Ava sprechen', ended: (reason) => `Ende (${reason})` };
+    await avatar.updateComplete;
+    expect(shadowText(avatar, 'start')).to.equal('Mit Ava sprechen');
   });
 });

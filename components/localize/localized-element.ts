@@ -1,0 +1,39 @@
+/**
+ * The elements' base: a `lang` that re-renders when it changes, a `messages` property for one
+ * element's own wording, and `term()` to read a message in the element's language.
+ */
+import { LocalizeController, registerTranslation } from '@shoelace-style/localize';
+import { LitElement } from 'lit';
+import { property } from 'lit/decorators.js';
+import { type AvatarMessages, english } from './messages.js';
+
+registerTranslation(english);
+
+type MessageArguments<K extends keyof AvatarMessages> = AvatarMessages[K] extends (...args: infer A) => string
+  ? A
+  : [];
+
+export class LocalizedElement extends LitElement {
+  /** The element's language, e.g. `de`; unset, the page's (`<html lang>`), else English. */
+  @property({ reflect: true }) override lang!: string;
+
+  /** Messages of this element's own, over its language's (e.g. `{ start: 'Talk to Ava' }`). */
+  @property({ attribute: false }) messages: Partial<AvatarMessages> = {};
+
+  private readonly localize = new LocalizeController<AvatarMessages>(this);
+
+  /** Message `key` in the element's language, `messages` first. */
+  protected term<K extends keyof AvatarMessages>(key: K, ...args: MessageArguments<K>): string {
+    const own: unknown = this.messages[key];
+    if (typeof own === 'string') return own;
+    if (typeof own === 'function') return own(...args);
+    return this.localize.term(key, ...(args as never));
+  }
+
+  /** `value` formatted for the element's language. */
+  protected formatNumber(value: number, options?: Intl.NumberFormatOptions): string {
+    return this.localize.number(value, options);
+  }
+}
+
+export { registerTranslation };
