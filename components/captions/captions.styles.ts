@@ -9,7 +9,7 @@ export const styles = css`
     max-height: var(--captions-max-height, 12em);
     overflow-y: auto;
   }
-  [part='caption'] {
+  [part~='caption'] {
     margin: 0 0 4px;
     padding: 4px 8px;
     border-radius: 6px;
