@@ -51,8 +51,15 @@ export default defineConfig({
       'test/emulator/**/*.test.ts',
       'test/e2e/**/*.test.ts',
       'test/examples/**/*.test.ts',
+      'examples/testing/**/*.test.ts',
+      'test/docs/**/*.test.ts',
     ],
     environment: 'node',
+    // The user-side tests in examples/testing import the packages by name, as users do.
+    alias: {
+      'streaming-avatar-emulator': resolve(import.meta.dirname, 'emulator/src/index.ts'),
+      'streaming-avatar-kit/server': resolve(import.meta.dirname, 'src/server/index.ts'),
+    },
     // The emulator and end-to-end suites talk to real processes (livekit-server, speech, Chromium)
     // and measure timing; on a 2-core machine they run one file at a time.
     fileParallelism: false,

@@ -1,6 +1,8 @@
 /**
  * streaming-avatar-kit elements: importing this module registers `<streaming-avatar>`,
  * `<avatar-credit-meter>` and `<avatar-captions>`.
+ *
+ * @module streaming-avatar-kit/components
  */
 export { AvatarCaptionsElement, type CaptionCue } from './captions/captions.js';
 export { AvatarCreditMeterElement } from './credit-meter/credit-meter.js';
@@ -19,5 +21,10 @@ export {
 } from './events.js';
 export { registerTranslation } from './localize/localized-element.js';
 export { type AvatarMessages, english } from './localize/messages.js';
-export { type ChromaKeyOptions, ChromaKeyRenderer, type Rgb } from './streaming-avatar/chroma-key.js';
+export {
+  type ChromaKeyOptions,
+  ChromaKeyRenderer,
+  type FrameCallbackVideo,
+  type Rgb,
+} from './streaming-avatar/chroma-key.js';
 export { StreamingAvatarElement } from './streaming-avatar/streaming-avatar.js';

@@ -1,6 +1,8 @@
 /**
  * streaming-avatar-kit core: a typed HeyGen Streaming API client, the session manager, the task
  * queue and the credit meter. Framework-free; `livekit-client` loads only when a session starts.
+ *
+ * @module streaming-avatar-kit
  */
 export {
   type ApiCredentials,

@@ -63,6 +63,7 @@ export interface StreamingProvider {
    * once asked, the server may create the session, and only its id lets the caller stop it.
    */
   newSession(request: NewSessionRequest, signal?: AbortSignal): Promise<CreatedSession>;
+  /** Starts the created session; where the provider gives the room only now, returns it. */
   startSession(sessionId: string, signal?: AbortSignal): Promise<StartedSession>;
   /** Who is who in the room of `sessionId`. */
   participants(sessionId: string): RoomParticipants;
@@ -78,8 +79,11 @@ export interface StreamingProvider {
     taskType: TaskType,
     signal?: AbortSignal,
   ): Promise<{ taskId: string; durationMs: number }>;
+  /** Cuts the current speech short and drops the queued tasks. */
   interrupt(sessionId: string): Promise<void>;
+  /** Resets the session's idle timeout. */
   keepAlive(sessionId: string): Promise<void>;
+  /** Stops the session with the provider, which ends its billing. */
   stopSession(sessionId: string): Promise<void>;
   /** Stops the session with a request that survives the page unloading. */
   stopSessionOnUnload(sessionId: string): void;

@@ -31,6 +31,7 @@ export interface SessionTokenProvider {
 export interface FromEndpointOptions {
   /** Extra request headers (an app's own auth, a CSRF token). */
   headers?: Record<string, string>;
+  /** The `fetch` to call with (default the global one; for tests and proxies). */
   fetch?: typeof fetch;
 }
 

@@ -4,6 +4,7 @@ import type { SessionTokenProvider } from './tokens.js';
 /** Options of {@link unsafeFromApiKey}. */
 export interface UnsafeFromApiKeyOptions {
   baseUrl?: string | undefined;
+  /** The `fetch` to call with (default the global one; for tests and proxies). */
   fetch?: typeof fetch | undefined;
   /** Where the warning goes (default `console.warn`). */
   warn?: (message: string) => void;

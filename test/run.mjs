@@ -43,6 +43,9 @@ const counters = {
 const steps = [
   { name: 'typecheck', command: ['tsc', '--noEmit', '-p', '.'] },
   { name: 'lint', command: ['biome', 'check', '.'] },
+  // What the package ships (dist/: modules, types, the drop-in file, the framework types): the
+  // example apps and the user-side tests load it as users do.
+  { name: 'build', command: ['npm', 'run', 'build', '--silent'] },
   { name: 'unit', command: ['vitest', 'run'], counter: counters.vitest },
   { name: 'browser', command: ['web-test-runner'], counter: counters.wtr },
   { name: 'faults', command: ['tsx', 'test/faults/run.ts'], counter: counters.wtr },

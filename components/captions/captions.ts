@@ -35,6 +35,7 @@ export interface CaptionCue {
  */
 @customElement('avatar-captions')
 export class AvatarCaptionsElement extends LocalizedElement {
+  /** @internal */
   static override styles = styles;
 
   /** The id of the `<streaming-avatar>` to caption; default: the closest one around this element. */

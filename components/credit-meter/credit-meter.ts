@@ -24,6 +24,7 @@ const ANNOUNCE_EVERY_MS = 30_000;
  */
 @customElement('avatar-credit-meter')
 export class AvatarCreditMeterElement extends LocalizedElement {
+  /** @internal */
   static override styles = styles;
 
   /** The id of the `<streaming-avatar>` to follow; default: the closest one around this element. */

@@ -8,6 +8,7 @@ import type { Translation } from '@shoelace-style/localize';
 import type { StreamingAvatarError } from '../../src/errors.js';
 import type { ConnectionQuality, ConnectPhase, EndReason } from '../../src/index.js';
 
+/** One language's messages: `$code` (e.g. `de`), `$name`, `$dir`, and every string the elements use. */
 export interface AvatarMessages extends Translation {
   /** The start button of an idle avatar. */
   start: string;

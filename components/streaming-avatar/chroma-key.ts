@@ -51,8 +51,11 @@ void main() {
   gl_FragColor = vec4(color * alpha, alpha);
 }`;
 
-type FrameCallbackVideo = HTMLVideoElement & {
+/** A `<video>`, with the per-frame callbacks where the browser has them (feature-detected). */
+export type FrameCallbackVideo = HTMLVideoElement & {
+  /** Calls back once the next frame is presented. */
   requestVideoFrameCallback?: (callback: () => void) => number;
+  /** Cancels a pending frame callback. */
   cancelVideoFrameCallback?: (handle: number) => void;
 };
 
@@ -104,12 +107,14 @@ export class ChromaKeyRenderer {
     this.framesUnkeyed = 0;
   }
 
+  /** Starts keying, one draw per decoded frame. */
   start(): void {
     if (this.running) return;
     this.running = true;
     this.schedule();
   }
 
+  /** Stops keying; the canvas keeps the last frame. */
   stop(): void {
     this.running = false;
     if (this.handle === undefined) return;

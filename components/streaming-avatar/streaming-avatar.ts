@@ -87,6 +87,7 @@ import { styles } from './streaming-avatar.styles.js';
  */
 @customElement('streaming-avatar')
 export class StreamingAvatarElement extends LocalizedElement {
+  /** @internal */
   static override styles = styles;
 
   /** The page's backend endpoint that answers POST with `{"token": "..."}`. */
@@ -313,6 +314,7 @@ export class StreamingAvatarElement extends LocalizedElement {
     await this.controller.startPushToTalk();
   }
 
+  /** Push-to-talk: the user let go; what they said is their turn. */
   async stopPushToTalk(): Promise<void> {
     this.talking = false;
     await this.controller.stopPushToTalk();

@@ -77,7 +77,9 @@ export interface SendTaskArgs {
 export interface SessionHistoryQuery {
   /** Page size, at most 100 (default 100). */
   pageSize?: number;
+  /** Sessions started at or after this time, `YYYY-MM-DDTHH:MM:SSZ` (contract doc). */
   dateFrom?: string;
+  /** Sessions started at or before this time, `YYYY-MM-DDTHH:MM:SSZ` (contract doc). */
   dateTo?: string;
 }
 
@@ -249,8 +251,8 @@ export class StreamingApiClient {
 
   /**
    * One page of the session history (`GET /v2/streaming.list`).
-   * @param page 1-based page number.
-   * @param token The previous page's `next_pagination_token`.
+   * @param query The filters, plus `page` (1-based) and `token` (the previous page's
+   *   `next_pagination_token`).
    */
   async listSessionHistoryPage(
     query: SessionHistoryQuery & { page?: number; token?: string } = {},

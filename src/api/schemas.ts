@@ -161,12 +161,12 @@ export const successEnvelopeSchema = z.looseObject({
 /** `voice` of `streaming.new`: `voice_id`, `rate` (speed factor, 1 = normal), `emotion`, ElevenLabs settings. */
 export type VoiceSettings = z.infer<typeof voiceSettingsSchema>;
 /** Body of `POST /v1/streaming.new` (contract doc). `activity_idle_timeout` in seconds, 30–3600. */
-/** `data` of `streaming.new`: `session_id`, LiveKit `url` and `access_token`, `is_paid`, `session_duration_limit` (seconds). */
 export type NewSessionRequest = z.infer<typeof newSessionRequestSchema>;
+/** `data` of `streaming.new`: `session_id`, LiveKit `url` and `access_token`, `is_paid`, `session_duration_limit` (seconds). */
 export type NewSession = z.infer<typeof newSessionSchema>;
 /** Body of `POST /v1/streaming.task`. */
-/** `data` of `streaming.task`: `task_id` and `duration_ms` (expected speech length, milliseconds). */
 export type TaskRequest = z.infer<typeof taskRequestSchema>;
+/** `data` of `streaming.task`: `task_id` and `duration_ms` (expected speech length, milliseconds). */
 export type Task = z.infer<typeof taskSchema>;
 /** `repeat` speaks the text verbatim; `talk` has HeyGen's LLM answer it (contract Decision: `talk`, not `chat`). */
 export type TaskType = z.infer<typeof taskTypeSchema>;

@@ -23,11 +23,17 @@ export interface MeteredSession {
   readonly endedAt: number | undefined;
   /** The provider's plan, used when the meter is given none. */
   readonly ratePlan?: RatePlan | undefined;
+  /** The session's state (`connected`, `closed`, …). */
   readonly state: string;
+  /** Follows state changes. */
   on(event: 'stateChanged', listener: (state: string) => void): unknown;
+  /** Follows the avatar's events (speaking time, for plans billed by speech). */
   on(event: 'avatarEvent', listener: (event: AvatarEvent) => void): unknown;
+  /** Stops following state changes. */
   off(event: 'stateChanged', listener: (state: string) => void): unknown;
+  /** Stops following the avatar's events. */
   off(event: 'avatarEvent', listener: (event: AvatarEvent) => void): unknown;
+  /** Ends the session; the meter calls it with `budget_exhausted` when the budget is reached. */
   stop(reason: EndReason): Promise<void>;
 }
 

@@ -1,12 +1,13 @@
 /**
  * Time as the toolkit sees it. Managers take a clock through their constructor so tests drive
- * time by hand; {@link systemClock} is the real one.
+ * time by hand; the default is the real one.
  */
 export interface Clock {
   /** Wall-clock time in milliseconds since the epoch. */
   now(): number;
   /** Runs `callback` after `delayMs` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
   setTimeout(callback: () => void, delayMs: number): unknown;
+  /** Cancels a callback `setTimeout` scheduled; a handle that already ran is ignored. */
   clearTimeout(handle: unknown): void;
 }
 

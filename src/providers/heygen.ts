@@ -9,6 +9,7 @@ import { parseAvatarPacket } from '../session/avatar-events.js';
 export interface HeyGenProviderOptions {
   /** API base URL (default HeyGen's; the emulator's in tests and the demo). */
   baseUrl?: string | undefined;
+  /** The `fetch` to call with (default the global one; for tests and proxies). */
   fetch?: typeof fetch | undefined;
 }
 

@@ -16,6 +16,7 @@ export interface LiveAvatarProviderOptions {
   mode?: 'full' | 'lite' | undefined;
   /** API base URL (default `https://api.liveavatar.com`; the emulator's `/liveavatar` in tests and the demo). */
   baseUrl?: string | undefined;
+  /** The `fetch` to call with (default the global one; for tests and proxies). */
   fetch?: typeof fetch | undefined;
 }
 

@@ -5,6 +5,8 @@
  * per-client rate limit and a body limit; nothing a request sends can crash the process. Uses
  * only the Fetch API (`Request` → `Response`), so it serves from Node's http (through
  * {@link toNodeListener}), Express, Hono, Bun or a Next.js route.
+ *
+ * @module streaming-avatar-kit/server
  */
 import { StreamingApiClient } from '../api/client.js';
 import type { ActiveSession } from '../api/schemas.js';
@@ -19,6 +21,7 @@ import {
 } from './guard.js';
 import { memoryStore } from './store.js';
 
+export type { LiveAvatarSessionSummary } from '../api/liveavatar-client.js';
 export type { RequestInfo, TokenEndpointGuards, TokenEndpointWithSessions } from './guard.js';
 export {
   createLiveAvatarTokenHandler,
@@ -36,6 +39,7 @@ export interface SessionTokenHandlerOptions extends TokenEndpointGuards {
   apiKey: string;
   /** Streaming API base URL (default HeyGen's; the emulator's in development). */
   baseUrl?: string | undefined;
+  /** The `fetch` to call with (default the global one; for tests and proxies). */
   fetch?: typeof fetch | undefined;
 }
 

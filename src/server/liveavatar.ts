@@ -50,6 +50,7 @@ export interface LiveAvatarTokenHandlerOptions extends TokenEndpointGuards {
   apiKey: string;
   /** LiveAvatar's base URL (default `https://api.liveavatar.com`; the emulator's `/liveavatar`). */
   baseUrl?: string | undefined;
+  /** The `fetch` to call with (default the global one; for tests and proxies). */
   fetch?: typeof fetch | undefined;
   session: LiveAvatarSessionSettings;
 }

@@ -16,8 +16,11 @@ export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
 
 /** The parts of Node's `ServerResponse` that {@link toNodeListener} writes. */
 export interface NodeResponseLike {
+  /** Sends the status and headers. */
   writeHead(status: number, headers: Record<string, string>): unknown;
+  /** Sends the body and ends the response. */
   end(body?: Uint8Array | string): unknown;
+  /** Whether the headers went out already (then the answer is left alone). */
   readonly headersSent?: boolean;
 }
 

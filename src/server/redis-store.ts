@@ -11,10 +11,15 @@ import type { SessionTokenStore } from './store.js';
  * yours: the store never connects or quits it.
  */
 export interface RedisClientLike {
+  /** `SET key value EX seconds`: a value that expires after `seconds` seconds. */
   set(key: string, value: string, expiryMode: 'EX', seconds: number): Promise<unknown>;
+  /** `DEL key`: how many keys were removed (an atomic claim: 1 for the first caller only). */
   del(key: string): Promise<number>;
+  /** `SADD key member`. */
   sadd(key: string, member: string): Promise<number>;
+  /** `SMEMBERS key`. */
   smembers(key: string): Promise<string[]>;
+  /** `SREM key ...members`. */
   srem(key: string, ...members: string[]): Promise<number>;
 }
 

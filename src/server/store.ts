@@ -27,6 +27,7 @@ export interface SessionTokenStore {
   addSession(sessionId: string): Promise<void>;
   /** The sessions this backend's tokens created and that were not forgotten since. */
   ownedSessions(): Promise<string[]>;
+  /** Drops sessions from {@link SessionTokenStore.ownedSessions} (they ended, or were stopped). */
   forgetSessions(sessionIds: readonly string[]): Promise<void>;
   /** A rate limiter whose counters live in this store. */
   createRateLimiter(options: RateLimitOptions): RateLimiterAbstract;

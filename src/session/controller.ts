@@ -275,10 +275,12 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
     await this.currentSession?.stopVoiceChat();
   }
 
+  /** Mutes the microphone (voice chat goes on; nothing of the microphone is sent). */
   async mute(): Promise<void> {
     await this.currentSession?.mute();
   }
 
+  /** Unmutes the microphone. */
   async unmute(): Promise<void> {
     await this.currentSession?.unmute();
   }

@@ -103,6 +103,7 @@ export interface AvatarSessionEvents extends UtteranceEvents, ConversationEvents
   malformedEvent: (reason: string, text: string) => void;
   /** The room connection dropped; LiveKit is trying to get it back. */
   reconnecting: () => void;
+  /** The room connection is back after `reconnecting`. */
   reconnected: () => void;
   /** Emitted once per reason when the session will end by itself in `remaining.seconds` seconds or fewer. */
   expiring: (remaining: Remaining) => void;
@@ -280,6 +281,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     return this.currentConnection;
   }
 
+  /** The session's state: `idle`, `connecting`, `connected`, `reconnecting`, `closing`, `closed` or `failed`. */
   get state(): SessionState {
     return this.currentState;
   }
@@ -503,6 +505,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     await this.voiceChat?.setMuted(true);
   }
 
+  /** Unmutes the microphone. */
   async unmute(): Promise<void> {
     await this.voiceChat?.setMuted(false);
   }

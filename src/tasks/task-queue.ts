@@ -24,7 +24,7 @@ export interface Utterance {
   /**
    * Resolves when the avatar has finished speaking the last piece. Always settles: rejects with an
    * `UtteranceError` (`interrupted` or `cancelled`), the error that stopped a task being sent, a
-   * `TimeoutError` when the avatar's events for a piece stop coming (see {@link TaskQueue}), or a
+   * `TimeoutError` when the avatar's events for a piece stop coming (the task queue's watchdog), or a
    * `session_closed` error when the session had ended before `speak()`.
    */
   readonly done: Promise<void>;
@@ -38,13 +38,17 @@ export interface SpeakOptions {
 
 /** Events of the task queue, one per utterance step. */
 export interface UtteranceEvents {
+  /** `speak()` queued the utterance (split into pieces of at most 1,000 characters). */
   utteranceQueued: (utterance: Utterance) => void;
   /** The avatar began speaking the utterance's first piece. */
   utteranceStarted: (utterance: Utterance, taskId: string) => void;
   /** More words were spoken; `utterance.spokenText` holds all so far. */
   utteranceProgress: (utterance: Utterance, message: string) => void;
+  /** The avatar said the utterance's last word. */
   utteranceEnded: (utterance: Utterance) => void;
+  /** `interrupt()` or the session's end cut the utterance short. */
   utteranceInterrupted: (utterance: Utterance) => void;
+  /** `cancel(id)` dropped the utterance before it was spoken to the end. */
   utteranceCancelled: (utterance: Utterance) => void;
   /** A piece could not be sent or never finished; the rest of the utterance is dropped. */
   utteranceFailed: (utterance: Utterance, error: unknown) => void;

@@ -36,7 +36,7 @@ export interface TurnLatency {
   toFirstAudioMs: number | undefined;
 }
 
-/** Events of a {@link Conversation}. */
+/** Events of voice chat's conversation, relayed by the session and the controller. */
 export interface ConversationEvents {
   /** Every change of the conversation state, after it happened. */
   conversationStateChanged: (state: ConversationState, previous: ConversationState) => void;
