@@ -26,8 +26,9 @@ export interface TokenEndpointGuards {
   allowAnonymous?: boolean | undefined;
   /**
    * Origins (`https://shop.example`) whose pages may ask for tokens. Default: only the endpoint's
-   * own origin. A request with another `Origin` header gets 403; one without (not a browser) is
-   * left to `authorize`.
+   * own origin, as the request's URL or its `Host` header names it (frameworks such as Next.js may
+   * put `localhost` in the URL of a request the browser sent to `127.0.0.1`). A request with
+   * another `Origin` header gets 403; one without (not a browser) is left to `authorize`.
    */
   allowedOrigins?: readonly string[] | undefined;
   /** Tokens one client may get per minute (default 10); more get 429 with `Retry-After`. */
@@ -157,7 +158,7 @@ export function guardedTokenEndpoint(
   const handler = async (request: Request, info: RequestInfo = {}): Promise<Response> => {
     try {
       const origin = request.headers.get('origin');
-      const allowedOrigins = options.allowedOrigins ?? [new URL(request.url).origin];
+      const allowedOrigins = options.allowedOrigins ?? ownOrigins(request);
       if (origin !== null && !allowedOrigins.includes(origin)) {
         return refuse(403, `Origin ${origin} may not request avatar session tokens.`);
       }
@@ -244,4 +245,14 @@ function errorResponse(error: unknown): Response {
   }
   const message = error instanceof StreamingAvatarError ? error.message : 'Could not create a session token.';
   return refuse(502, message);
+}
+
+/**
+ * The endpoint's own origin as the browser addressed it: the Host header a browser sends is the
+ * host it connected to, so a page of another site cannot pass as this one.
+ */
+function ownOrigins(request: Request): string[] {
+  const url = new URL(request.url);
+  const host = request.headers.get('host');
+  return host === null ? [url.origin] : [url.origin, `${url.protocol}//${host}`];
 }

@@ -75,6 +75,19 @@ describe('createSessionTokenHandler: safe by default', () => {
     expect(foreign.status).toBe(403);
     expect(await foreign.json()).toMatchObject({ message: expect.stringContaining('https://evil.example') });
 
+    // A framework may name the endpoint localhost in the URL while the browser asked 127.0.0.1.
+    const rewritten = new Request('http://localhost:3000/api/avatar-token', {
+      method: 'POST',
+      headers: {
+        ...signedIn,
+        host: '127.0.0.1:3000',
+        origin: 'http://127.0.0.1:3000',
+        'content-type': 'application/json',
+      },
+      body: '{}',
+    });
+    expect((await handler(rewritten)).status).toBe(200);
+
     const listed = setup({ allowedOrigins: ['https://shop.example'] }).handler;
     const allowed = await listed(post({}, { ...signedIn, origin: 'https://shop.example' }));
     expect(allowed.status).toBe(200);
