@@ -1,13 +1,15 @@
 /**
  * The example apps as a new user meets them: each type-checks with its framework's own checker in
  * strict mode using only the package's shipped types, rejects a misspelt attribute value and event
- * name, builds with Vite, and — served with a token route from `streaming-avatar-kit/server` —
- * starts the avatar against the emulator in Chromium and is heard speaking.
+ * name, builds (Vite; Next.js, which also prerenders on the server), and — served with a token
+ * route from `streaming-avatar-kit/server` — starts the avatar against the emulator in Chromium
+ * and is heard speaking.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import getPort from 'get-port';
 import type { Browser } from 'playwright-core';
 import { type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +20,9 @@ import { installProbes, launchChromium, screenshotPath } from '../e2e/harness.js
 const run = promisify(execFile);
 
 interface Example {
-  name: 'react' | 'vue' | 'svelte';
+  name: 'react' | 'vue' | 'svelte' | 'nextjs';
+  /** Vite apps are served by `vite preview` with the toolkit's token handler; Next.js serves its own route. */
+  server: 'vite' | 'next';
   /** A component with a misspelt `quality` value and event name, in the framework's syntax. */
   typo: { file: string; source: string };
 }
@@ -26,6 +30,7 @@ interface Example {
 const EXAMPLES: Example[] = [
   {
     name: 'react',
+    server: 'vite',
     typo: {
       file: 'src/Typo.tsx',
       source: `import { StreamingAvatar } from 'streaming-avatar-kit/react';
@@ -36,6 +41,7 @@ export const B = () => <StreamingAvatar onAvatarRedy={() => undefined} />;
   },
   {
     name: 'vue',
+    server: 'vite',
     typo: {
       file: 'src/Typo.vue',
       source: `<template>
@@ -47,12 +53,25 @@ export const B = () => <StreamingAvatar onAvatarRedy={() => undefined} />;
   },
   {
     name: 'svelte',
+    server: 'vite',
     typo: {
       file: 'src/Typo.svelte',
       // Svelte checks a component's markup against the types when its script is TypeScript.
       source: `<script lang="ts"></script>
 <streaming-avatar quality="mediumm"></streaming-avatar>
 <streaming-avatar onavatar-redy={() => undefined}></streaming-avatar>
+`,
+    },
+  },
+  {
+    name: 'nextjs',
+    server: 'next',
+    typo: {
+      file: 'app/typo.tsx',
+      source: `'use client';
+import { StreamingAvatar } from 'streaming-avatar-kit/react';
+export const A = () => <StreamingAvatar quality="mediumm" />;
+export const B = () => <StreamingAvatar onAvatarRedy={() => undefined} />;
 `,
     },
   },
@@ -76,7 +95,8 @@ afterAll(async () => {
 async function script(example: Example, name: string, env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await run('npm', ['run', name, '--silent', '-w', `examples/${example.name}`], {
-      env: { ...process.env, ...env },
+      // Next.js would otherwise try to send telemetry from a machine without network access.
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },
       maxBuffer: 16 * 1024 * 1024,
     });
     return { code: 0, output: stdout + stderr };
@@ -86,8 +106,53 @@ async function script(example: Example, name: string, env: Record<string, string
   }
 }
 
-/** Serves a built example with `/api/avatar-token` answered by the toolkit's token handler. */
-function serve(example: Example): Promise<PreviewServer> {
+interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves a built example; its page gets session tokens from the emulator. */
+async function serve(example: Example): Promise<Served> {
+  if (example.server === 'next') return serveNext();
+  const server = await servePreview(example);
+  return { url: server.resolvedUrls!.local[0]!, close: () => server.close() };
+}
+
+/** `next start`, its own token route pointed at the emulator. */
+async function serveNext(): Promise<Served> {
+  const port = await getPort({ host: '127.0.0.1' });
+  const child = spawn('npx', ['next', 'start', '-H', '127.0.0.1', '-p', String(port)], {
+    cwd: 'examples/nextjs',
+    env: {
+      ...process.env,
+      NEXT_TELEMETRY_DISABLED: '1',
+      HEYGEN_API_KEY: 'emulator-api-key',
+      HEYGEN_API_BASE: emulator.apiUrl,
+      AVATAR_API_BASE: emulator.apiUrl,
+      ALLOW_ANONYMOUS_AVATAR: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`next start exited (${code}):\n${output}`)));
+    child.stdout.on('data', () => /Ready/.test(output) && resolve());
+  });
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise((resolve) => {
+        child.removeAllListeners('exit');
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** `vite preview` of a built app, with `/api/avatar-token` answered by the toolkit's token handler. */
+function servePreview(example: Example): Promise<PreviewServer> {
   const tokens = toNodeListener(
     createSessionTokenHandler({
       apiKey: 'emulator-api-key',
@@ -136,7 +201,11 @@ describe.each(EXAMPLES)('examples/$name', (example) => {
     const server = await serve(example);
     const page = await browser.newPage();
     try {
-      await page.goto(server.resolvedUrls!.local[0]!);
+      if (example.server === 'next') {
+        // Rendered on the server (nothing there touches window), then brought to life in the browser.
+        expect(await (await fetch(server.url)).text()).toContain('<streaming-avatar id="avatar"');
+      }
+      await page.goto(server.url);
       await page.waitForFunction(() => customElements.get('streaming-avatar') !== undefined);
       await installProbes(page);
       await page.locator('streaming-avatar [part="start"]').click();
