@@ -28,59 +28,60 @@ export function chunkText(text: string, options: ChunkTextOptions = {}): string[
   if (!Number.isInteger(maxChars) || maxChars < 2) {
     throw new RangeError(`chunkText: maxChars must be a whole number of at least 2, got ${maxChars}.`);
   }
-  const boundaries = boundaryFinder(text, options.locale);
+  const end = text.trimEnd().length;
   const pieces: string[] = [];
   let start = skipWhitespace(text, 0);
-  while (start < text.length) {
-    const rest = text.slice(start).trimEnd();
-    if (rest.length <= maxChars) {
-      if (rest !== '') pieces.push(rest);
+  while (start < end) {
+    if (end - start <= maxChars) {
+      pieces.push(text.slice(start, end));
       break;
     }
-    const end =
-      boundaries.lastFitting('sentence', text, start, maxChars) ??
-      boundaries.lastFitting('word', text, start, maxChars) ??
-      boundaries.lastFitting('grapheme', text, start, maxChars) ??
-      codePointCut(text, start, maxChars);
-    pieces.push(text.slice(start, end).trimEnd());
-    start = skipWhitespace(text, end);
+    // Each cut looks at the next 2 × maxChars characters only, so time grows linearly with the
+    // text: boundaries past maxChars matter only where whitespace alone follows the limit.
+    const window = text.slice(start, Math.min(text.length, start + 2 * maxChars));
+    const boundaries = boundaryFinder(window, start + window.length === text.length, options.locale);
+    const cut =
+      boundaries.lastFitting('sentence', maxChars) ??
+      boundaries.lastFitting('word', maxChars) ??
+      boundaries.lastFitting('grapheme', maxChars) ??
+      codePointCut(window, maxChars);
+    pieces.push(window.slice(0, cut).trimEnd());
+    start = skipWhitespace(text, start + cut);
   }
   return pieces;
 }
 
 type Granularity = 'sentence' | 'word' | 'grapheme';
 
-function boundaryFinder(text: string, locale: string | undefined) {
+/**
+ * Boundaries in `window`, which starts at a cut (a boundary of the whole text); its own end is a
+ * boundary only when it is the end of the text.
+ */
+function boundaryFinder(window: string, endsText: boolean, locale: string | undefined) {
   const cache = new Map<Granularity, number[]>();
   const offsets = (granularity: Granularity): number[] => {
     let found = cache.get(granularity);
     if (!found) {
       const segmenter = new Intl.Segmenter(locale, { granularity });
-      found = [...segmenter.segment(text)].map((segment) => segment.index).slice(1);
-      found.push(text.length);
+      found = [...segmenter.segment(window)].map((segment) => segment.index).slice(1);
+      if (endsText) found.push(window.length);
       cache.set(granularity, found);
     }
     return found;
   };
   return {
-    /** The last boundary after `start` whose piece, less trailing whitespace, fits in `maxChars`. */
-    lastFitting(
-      granularity: Granularity,
-      source: string,
-      start: number,
-      maxChars: number,
-    ): number | undefined {
+    /** The last boundary whose piece, less trailing whitespace, fits in `maxChars`. */
+    lastFitting(granularity: Granularity, maxChars: number): number | undefined {
       const list = offsets(granularity);
-      // Boundaries up to start + maxChars always fit; a later one fits only by trailing whitespace.
-      let index = upperBound(list, start + maxChars) - 1;
+      // Boundaries up to maxChars always fit; a later one fits only by trailing whitespace.
+      let index = upperBound(list, maxChars) - 1;
       for (let probe = index + 1; probe < list.length; probe++) {
-        const candidate = list[probe]!;
-        if (source.slice(start, candidate).trimEnd().length > maxChars) break;
+        if (window.slice(0, list[probe]!).trimEnd().length > maxChars) break;
         index = probe;
       }
-      // start is never whitespace, so any boundary after it gives a non-empty piece.
+      // The window never starts with whitespace, so any boundary after 0 gives a non-empty piece.
       const candidate = list[index];
-      return candidate !== undefined && candidate > start ? candidate : undefined;
+      return candidate !== undefined && candidate > 0 ? candidate : undefined;
     },
   };
 }
@@ -96,10 +97,9 @@ function upperBound(sorted: number[], value: number): number {
   return low;
 }
 
-function codePointCut(text: string, start: number, maxChars: number): number {
-  const end = start + maxChars;
-  const code = text.charCodeAt(end - 1);
-  return code >= 0xd800 && code <= 0xdbff ? end - 1 : end;
+function codePointCut(window: string, maxChars: number): number {
+  const code = window.charCodeAt(maxChars - 1);
+  return code >= 0xd800 && code <= 0xdbff ? maxChars - 1 : maxChars;
 }
 
 function skipWhitespace(text: string, from: number): number {

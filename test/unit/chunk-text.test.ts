@@ -67,6 +67,18 @@ describe('chunkText', () => {
     expectFaithful(text, pieces);
   });
 
+  it('chunks a megabyte of text, every piece on a sentence end (it once ran out of memory)', () => {
+    const sentence = 'Opening hours are nine to five on weekdays, and ten to two on Saturdays! ';
+    const text = sentence.repeat(Math.ceil(1_000_000 / sentence.length)).trim();
+    const pieces = chunkText(text);
+    expect(pieces.length).toBeGreaterThan(1000);
+    for (const piece of pieces) {
+      expect(piece.length).toBeLessThanOrEqual(1000);
+      expect(piece.endsWith('!')).toBe(true);
+    }
+    expect(pieces.join(' ')).toBe(text);
+  });
+
   it('cuts Chinese and Japanese text without spaces between sentences or words', () => {
     const text = '今日はいい天気ですね。散歩に行きましょう。我们明天去公园吧。';
     const pieces = chunkText(text, { maxChars: 12 });
