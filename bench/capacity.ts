@@ -1,12 +1,11 @@
 /**
- * Emulator capacity on this machine: CPU per 360p session, how many concurrent 360p sessions keep
- * 25 fps at a viewer, and REST latency with 100 sessions in `--no-media` mode.
+ * Emulator capacity on this machine: CPU per 360p session and how many concurrent 360p sessions
+ * keep 25 fps at a viewer (the REST side under load is bench/rest-load.ts).
  */
 import { readFileSync } from 'node:fs';
 import { dispose, type RemoteTrack, Room, RoomEvent, TrackKind, VideoStream } from '@livekit/rtc-node';
 import { startEmulator } from '../emulator/src/index.js';
 import { StreamingApiClient } from '../src/api/client.js';
-import { type Summary, summarize } from './stats.js';
 
 export interface CapacityFigures {
   /** Cores the emulator process used for one 360p session with one viewer (1 = a whole core). */
@@ -15,8 +14,6 @@ export interface CapacityFigures {
   fpsBySessions: { sessions: number; minFps: number }[];
   /** Most concurrent 360p sessions whose every viewer saw at least 24 fps. */
   sessionsAt24Fps: number;
-  /** `keep_alive` latency in milliseconds with 100 sessions open in `--no-media` mode. */
-  restLatencyMs: Summary;
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -89,39 +86,9 @@ export async function measureCapacity(
       coresPerSession,
       fpsBySessions,
       sessionsAt24Fps: held.length ? Math.max(...held) : 0,
-      restLatencyMs: await measureRestLatency(log),
     };
   } finally {
     await emulator.stop();
     await dispose();
-  }
-}
-
-async function measureRestLatency(log: (line: string) => void): Promise<Summary> {
-  const emulator = await startEmulator({ media: false });
-  try {
-    const { apiUrl } = emulator;
-    const admin = new StreamingApiClient({ credentials: { apiKey: 'emulator-api-key' }, baseUrl: apiUrl });
-    const ids: string[] = [];
-    for (let i = 0; i < 100; i++) {
-      const { session_id: id } = await admin.newSession({});
-      await admin.startSession(id);
-      ids.push(id);
-    }
-    const latencies: number[] = [];
-    for (let round = 0; round < 5; round++) {
-      await Promise.all(
-        ids.map(async (id) => {
-          const started = performance.now();
-          await admin.keepAlive(id);
-          latencies.push(performance.now() - started);
-        }),
-      );
-    }
-    await Promise.all(ids.map((id) => admin.stopSession(id)));
-    log(`capacity: ${latencies.length} keep-alives across 100 --no-media sessions`);
-    return summarize(latencies);
-  } finally {
-    await emulator.stop();
   }
 }

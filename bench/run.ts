@@ -15,8 +15,10 @@ import { chromiumFlags, chromiumPath } from '../test/support/chromium.js';
 import { fakeMicrophoneFlags, spokenWav } from '../test/support/fake-microphone.js';
 import { type BundleSizes, measureBundles } from './bundle-size.js';
 import { type CapacityFigures, measureCapacity } from './capacity.js';
+import { type ChunkTextFigures, measureChunkText } from './chunk-text.js';
 import type { RunFigures, VoiceTurnFigures } from './page/main.js';
 import { serveBenchPage } from './page-server.js';
+import { measureRestLoad, type RestLoadFigures } from './rest-load.js';
 import { type Summary, summarize } from './stats.js';
 
 const { values } = parseArgs({
@@ -143,6 +145,8 @@ function table(
   results: Awaited<ReturnType<typeof measureSessions>>,
   bundles: BundleSizes,
   capacity: CapacityFigures,
+  restLoad: RestLoadFigures,
+  chunking: ChunkTextFigures,
 ) {
   const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : '–');
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -223,7 +227,26 @@ function table(
     row(['---', '---', '---']),
     row(['cores per 360p session (render + encode)', capacity.coresPerSession.toFixed(3), '≤ 0.25']),
     row(['concurrent 360p sessions at ≥ 24 fps (tried up to 6)', String(capacity.sessionsAt24Fps), '≥ 3']),
-    row(['REST p95 with 100 --no-media sessions (ms)', ms(capacity.restLatencyMs.p95), '']),
+    '',
+    row(['emulator REST: keep_alive, 100 --no-media sessions, 100 connections', 'value', 'target']),
+    row(['---', '---', '---']),
+    row(['latency median (ms)', ms(restLoad.latencyMs.median), '']),
+    row(['latency p97.5, an upper bound of p95 (ms)', ms(restLoad.latencyMs.p97_5), '< 50']),
+    row(['latency p99 (ms)', ms(restLoad.latencyMs.p99), '']),
+    row(['throughput (requests/s)', restLoad.requestsPerSecond.toFixed(0), '']),
+    row(['emulator CPU per request (ms)', restLoad.cpuMsPerRequest.toFixed(3), '']),
+    row(['answers other than 200', String(restLoad.errors), '0']),
+    '',
+    row(['chunkText (characters)', 'ms (best of 5)', 'ms per 1,000 characters', 'target']),
+    row(['---', '---', '---', '---']),
+    ...chunking.rows.map((entry) =>
+      row([
+        entry.characters.toLocaleString('en'),
+        entry.ms.toFixed(1),
+        entry.msPerThousand.toFixed(3),
+        'linear: steady per 1,000',
+      ]),
+    ),
   );
   return { markdown: lines.join('\n'), summaries };
 }
@@ -234,7 +257,10 @@ progress(`measuring ${sessions} sessions each, alternating…`);
 const results = await measureSessions();
 progress('measuring emulator capacity…');
 const capacity = await measureCapacity(6, progress);
-const { markdown, summaries } = table(results, bundles, capacity);
+progress('measuring the emulator under REST load…');
+const restLoad = await measureRestLoad(10, progress);
+const chunking = measureChunkText();
+const { markdown, summaries } = table(results, bundles, capacity, restLoad, chunking);
 const stamp = `${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${sessions} sessions each`;
 
 console.log(`\nResults (${stamp})\n\n${markdown}`);
@@ -247,6 +273,8 @@ if (values.write) {
   progress('bench/README.md updated');
 }
 if (values.json) {
-  console.log(JSON.stringify({ date: stamp, figures: summaries, runs: results, bundles, capacity }));
+  console.log(
+    JSON.stringify({ date: stamp, figures: summaries, runs: results, bundles, capacity, restLoad, chunking }),
+  );
 }
 process.exit(0);
