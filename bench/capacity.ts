@@ -2,25 +2,52 @@
  * Emulator capacity on this machine: CPU per 360p session and how many concurrent 360p sessions
  * keep 25 fps at a viewer (the REST side under load is bench/rest-load.ts).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dispose, type RemoteTrack, Room, RoomEvent, TrackKind, VideoStream } from '@livekit/rtc-node';
 import { startEmulator } from '../emulator/src/index.js';
 import { StreamingApiClient } from '../src/api/client.js';
 
 export interface CapacityFigures {
-  /** Cores the emulator process used for one 360p session with one viewer (1 = a whole core). */
+  /** Cores the emulator (with its livekit-server) used for one 360p session with one viewer (1 = a whole core). */
   coresPerSession: number;
-  /** Lowest per-session frame rate seen at each number of concurrent 360p sessions. */
-  fpsBySessions: { sessions: number; minFps: number }[];
+  /**
+   * At each number of concurrent 360p sessions: the lowest per-session frame rate a viewer saw,
+   * and the cores the emulator with its livekit-server used (the viewers, in the measuring
+   * process, share the same machine).
+   */
+  fpsBySessions: { sessions: number; minFps: number; cores: number }[];
   /** Most concurrent 360p sessions whose every viewer saw at least 24 fps. */
   sessionsAt24Fps: number;
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/** CPU seconds used so far by `pid` and every process under it (livekit-server is the emulator's child). */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  const stats = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((entry) => {
+      try {
+        const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return [
+          { pid: Number(entry), parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) },
+        ];
+      } catch {
+        return []; // the process ended while being read
+      }
+    });
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const stat of stats) {
+      if (!tree.has(stat.pid) && tree.has(stat.parent)) {
+        tree.add(stat.pid);
+        grew = true;
+      }
+    }
+  }
+  const ticks = stats.filter((stat) => tree.has(stat.pid)).reduce((sum, stat) => sum + stat.ticks, 0);
+  return ticks / CLOCK_TICKS_PER_SECOND;
 }
 
 /** A Node viewer that counts the frames of the avatar's video. */
@@ -49,7 +76,8 @@ export async function measureCapacity(
       credentials: { sessionToken: await admin.createSessionToken() },
       baseUrl: apiUrl,
     });
-    const session = await client.newSession({ quality: 'low' });
+    // The longest idle timeout: early sessions must not time out while later ones are added.
+    const session = await client.newSession({ quality: 'low', activity_idle_timeout: 3600 });
     const viewer = await watch(session.url, session.access_token);
     await client.startSession(session.session_id);
     return { client, id: session.session_id, viewer };
@@ -72,9 +100,12 @@ export async function measureCapacity(
       const minFps = Math.min(
         ...sessions.map((session, index) => (session.viewer.frames() - before[index]!) / 5),
       );
-      if (count === 1) coresPerSession = (cpuSeconds(pid) - cpuBefore) / 5 - idleCores;
-      fpsBySessions.push({ sessions: count, minFps });
-      log(`capacity: ${count} session(s), lowest ${minFps.toFixed(1)} fps`);
+      const cores = (cpuSeconds(pid) - cpuBefore) / 5;
+      if (count === 1) coresPerSession = cores - idleCores;
+      fpsBySessions.push({ sessions: count, minFps, cores });
+      log(
+        `capacity: ${count} session(s), lowest ${minFps.toFixed(1)} fps, emulator ${cores.toFixed(2)} cores`,
+      );
       if (minFps < 24) break;
     }
     for (const session of sessions) {
