@@ -2,11 +2,11 @@
  * `npm run docs:screenshot`: docs/images/themed-avatar.png, the CSS of docs/theming.md on a live
  * avatar (the drop-in file from dist/cdn, after `npm run build`) against the emulator in Chromium.
  */
-import { readFile, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { startEmulator } from '../emulator/src/index.js';
 import { createSessionTokenHandler, toNodeListener } from '../src/server/index.js';
@@ -28,7 +28,7 @@ const server = createServer((request, response) => {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   if (path === '/api/avatar-token') return void tokens(request, response);
   if (path === '/') return void response.writeHead(200, { 'content-type': 'text/html' }).end(page);
-  promisify(readFile)(join(root, 'dist', path)).then(
+  readFile(join(root, 'dist', path)).then(
     (body) => response.writeHead(200, { 'content-type': 'text/javascript' }).end(body),
     () => response.writeHead(404).end(),
   );
