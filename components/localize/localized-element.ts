@@ -2,16 +2,12 @@
  * The elements' base: a `lang` that re-renders when it changes, a `messages` property for one
  * element's own wording, and `term()` to read a message in the element's language.
  */
-import { LocalizeController, registerTranslation } from '@shoelace-style/localize';
+import { type FunctionParams, LocalizeController, registerTranslation } from '@shoelace-style/localize';
 import { LitElement } from 'lit';
 import { property } from 'lit/decorators.js';
 import { type AvatarMessages, english } from './messages.js';
 
 registerTranslation(english);
-
-type MessageArguments<K extends keyof AvatarMessages> = AvatarMessages[K] extends (...args: infer A) => string
-  ? A
-  : [];
 
 export class LocalizedElement extends LitElement {
   /** The element's language, e.g. `de`; unset, the page's (`<html lang>`), else English. */
@@ -23,11 +19,11 @@ export class LocalizedElement extends LitElement {
   private readonly localize = new LocalizeController<AvatarMessages>(this);
 
   /** Message `key` in the element's language, `messages` first. */
-  protected term<K extends keyof AvatarMessages>(key: K, ...args: MessageArguments<K>): string {
+  protected term<K extends keyof AvatarMessages>(key: K, ...args: FunctionParams<AvatarMessages[K]>): string {
     const own: unknown = this.messages[key];
     if (typeof own === 'string') return own;
     if (typeof own === 'function') return own(...args);
-    return this.localize.term(key, ...(args as never));
+    return this.localize.term(key, ...args);
   }
 
   /** `value` formatted for the element's language. */
