@@ -67,6 +67,20 @@ class Viewer {
     );
   }
 
+  /**
+   * Waits until the audio has been quiet (RMS < 100) for `holdMs` milliseconds after `from`
+   * (epoch milliseconds); resolves with how many milliseconds after `from` the quiet began.
+   */
+  async silenceAfter(from: number, holdMs = 1000): Promise<number> {
+    let quietSince = from;
+    await this.waitFor(() => {
+      const heard = this.loudness.filter((entry) => entry.at >= from);
+      quietSince = heard.findLast((entry) => entry.rms >= 100)?.at ?? from;
+      return (heard.at(-1)?.at ?? from) - quietSince >= holdMs;
+    }, 30_000);
+    return quietSince - from;
+  }
+
   async waitFor(predicate: () => boolean, timeoutMs = 20_000) {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
@@ -130,8 +144,7 @@ describe('emulator media', () => {
 
     const start = mine[0]!.at;
     expect(viewer.loudestBetween(start, stop.at)).toBeGreaterThan(1000);
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    expect(viewer.loudestBetween(stop.at + 400, Date.now())).toBeLessThan(100);
+    expect(await viewer.silenceAfter(stop.at)).toBeLessThan(1000);
     expect(start - sentAt).toBeLessThan(durationMs);
   }, 30_000);
 
@@ -153,8 +166,7 @@ describe('emulator media', () => {
     );
     const stop = viewer.events.find((entry) => entry.event.type === 'avatar_stop_talking')!;
     expect(stop.at - interruptedAt).toBeLessThan(1000);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(viewer.loudestBetween(interruptedAt + 500, Date.now())).toBeLessThan(100);
+    expect(await viewer.silenceAfter(interruptedAt, 1500)).toBeLessThan(1000);
     expect(viewer.events.some((entry) => entry.event.task_id === second.task_id)).toBe(false);
   }, 30_000);
 });
