@@ -9,7 +9,7 @@ import StreamingAvatar, {
   TaskType,
   VoiceChatTransport,
 } from '@heygen/streaming-avatar';
-import { ChromaKeyRenderer } from '../../components/index.js';
+import { ChromaKeyRenderer, WorkerChromaKeyRenderer } from '../../components/index.js';
 import { AvatarSession, fromEndpoint } from '../../src/index.js';
 
 /** Every figure of one run, in milliseconds from the call that started the step. */
@@ -208,51 +208,85 @@ function runOfficial(apiBase: string, avatarId: string): Promise<RunFigures> {
   });
 }
 
-/** Main-thread milliseconds per presented frame and dropped frames over `seconds`, chroma key on or off. */
-async function renderCost(apiBase: string, avatarId: string, chromaKey: boolean, seconds: number) {
+/** Which chroma key the render bench runs: none, the page's main-thread one, or the worker's. */
+export type KeyPath = 'off' | 'page' | 'worker';
+
+/** What one render run measured in the page; the main thread's own time is taken by bench/render.ts. */
+export interface RenderRunFigures {
+  width: number;
+  height: number;
+  /** Video frames the `<video>` presented. */
+  videoFrames: number;
+  droppedFrames: number;
+  /** Frames the key drew, and the milliseconds the keying thread spent on them. */
+  keyedFrames: number;
+  keyMs: number;
+  /** Seconds between start and stop of the measurement. */
+  seconds: number;
+}
+
+let renderRun: (() => Promise<RenderRunFigures>) | undefined;
+
+/**
+ * Starts a session at `quality`, plays it and keys it on the chosen path; resolves once frames
+ * flow and the key has drawn (so start-up is not measured). `renderStop()` ends the measurement.
+ */
+async function renderStart(apiBase: string, avatarId: string, path: KeyPath, quality: 'low' | 'high') {
   const session = new AvatarSession({
     token: fromEndpoint('/api/avatar-token'),
     apiBaseUrl: apiBase,
     avatarId,
-    quality: 'high',
+    quality,
   });
   await session.start();
   video.srcObject = session.media!;
   await video.play();
-  const costs: number[] = [];
-  const schedule = video.requestVideoFrameCallback.bind(video);
-  // Time each frame callback: the key's whole per-frame main-thread work runs inside one.
-  video.requestVideoFrameCallback = (callback) =>
-    schedule((now, metadata) => {
-      const started = performance.now();
-      callback(now, metadata);
-      costs.push(performance.now() - started);
-    });
   const canvas = document.createElement('canvas');
   document.body.append(canvas);
-  const renderer = chromaKey ? new ChromaKeyRenderer(video, canvas) : undefined;
-  renderer?.start();
-  const before = video.getVideoPlaybackQuality();
-  let frames = 0;
-  // Counted through the unwrapped scheduler, so only the key's own work is timed.
+  const key =
+    path === 'worker'
+      ? new WorkerChromaKeyRenderer(video, canvas)
+      : path === 'page'
+        ? new ChromaKeyRenderer(video, canvas)
+        : undefined;
+  if (key && key.mode !== (path === 'worker' ? 'worker' : 'webgl'))
+    throw new Error(`the key runs as ${key.mode}`);
+  key?.start();
+  while (key && (await key.stats()).frames < 25) await sleep(50);
+  let videoFrames = 0;
+  let counting = true;
   const count = () => {
-    frames += 1;
-    schedule(count);
+    videoFrames += 1;
+    if (counting) video.requestVideoFrameCallback(count);
   };
-  schedule(count);
-  await sleep(seconds * 1000);
-  const after = video.getVideoPlaybackQuality();
-  renderer?.stop();
-  canvas.remove();
-  video.requestVideoFrameCallback = schedule;
-  await session.stop();
-  return {
-    mode: renderer?.mode ?? 'off',
-    fps: frames / seconds,
-    droppedFrames: after.droppedVideoFrames - before.droppedVideoFrames,
-    width: video.videoWidth,
-    perFrameMs: costs.length ? costs.reduce((sum, cost) => sum + cost, 0) / costs.length : 0,
+  video.requestVideoFrameCallback(count);
+  const before = video.getVideoPlaybackQuality();
+  const keyedBefore = (await key?.stats()) ?? { frames: 0, workMs: 0 };
+  const startedAt = performance.now();
+  renderRun = async () => {
+    counting = false;
+    const seconds = (performance.now() - startedAt) / 1000;
+    const after = video.getVideoPlaybackQuality();
+    const keyed = (await key?.stats()) ?? { frames: 0, workMs: 0 };
+    key?.close();
+    canvas.remove();
+    await session.stop();
+    return {
+      width: video.videoWidth,
+      height: video.videoHeight,
+      videoFrames,
+      droppedFrames: after.droppedVideoFrames - before.droppedVideoFrames,
+      keyedFrames: keyed.frames - keyedBefore.frames,
+      keyMs: keyed.workMs - keyedBefore.workMs,
+      seconds,
+    };
   };
+}
+
+function renderStop(): Promise<RenderRunFigures> {
+  const stop = renderRun!;
+  renderRun = undefined;
+  return stop();
 }
 
 /** The microphone stream the client under test opens next (both open it with `getUserMedia`). */
@@ -387,7 +421,8 @@ declare global {
       runOfficial: typeof runOfficial;
       voiceTurnOurs: typeof voiceTurnOurs;
       voiceTurnOfficial: typeof voiceTurnOfficial;
-      renderCost: typeof renderCost;
+      renderStart: typeof renderStart;
+      renderStop: typeof renderStop;
       redirectVoiceChatSocket: typeof redirectVoiceChatSocket;
     };
   }
@@ -398,6 +433,7 @@ window.bench = {
   runOfficial,
   voiceTurnOurs,
   voiceTurnOfficial,
-  renderCost,
+  renderStart,
+  renderStop,
   redirectVoiceChatSocket,
 };

@@ -1,55 +1,23 @@
 /**
- * Removes a solid background from the avatar's video onto a transparent canvas: a WebGL shader
- * where WebGL exists (chroma distance in the CbCr plane, soft edges, spill suppression), canvas
- * 2D with the same formula otherwise. Runs once per decoded video frame and stops when stopped.
+ * Removes a solid background from the avatar's video onto a transparent canvas. Where the browser
+ * can (a `MediaStreamTrackProcessor` on the page, `OffscreenCanvas` with WebGL 2 and workers), a
+ * worker keys every frame and the page's main thread does nothing per frame; otherwise the page
+ * keys each presented frame itself, with WebGL, or with canvas 2D and the same formula.
  */
 
-/** An RGB colour, each channel 0–255. */
-export type Rgb = readonly [number, number, number];
+import {
+  type ChromaKeyOptions,
+  KEY_CONTEXT_ATTRIBUTES,
+  type KeyDraw,
+  type KeyTuning,
+  keyTuning,
+  prepareKeyShader,
+  type Rgb,
+  sampleBackdrop,
+} from './keying.js';
+import { type KeyingReply, type KeyingRequest, keyingWorkerUrl } from './keying-worker.js';
 
-/** Tuning of the key. Distances are in the CbCr plane (0–~0.7). */
-export interface ChromaKeyOptions {
-  /**
-   * The colour to remove; default: sampled from the frame's border, from the first frame whose
-   * border is one uniform, coloured backdrop (not a black or half-decoded first frame).
-   */
-  keyColor?: Rgb | undefined;
-  /** Chroma distance below which pixels are fully transparent (default 0.08). */
-  similarity?: number;
-  /** Width of the soft edge above `similarity` (default 0.08). */
-  smoothness?: number;
-  /** How far from the key colour green spill is still pulled out (default 0.2). */
-  spill?: number;
-}
-
-const VERTEX = `
-attribute vec2 position;
-varying vec2 uv;
-void main() {
-  uv = vec2((position.x + 1.0) / 2.0, (1.0 - position.y) / 2.0);
-  gl_Position = vec4(position, 0.0, 1.0);
-}`;
-
-const FRAGMENT = `
-precision mediump float;
-uniform sampler2D frame;
-uniform vec3 keyColor;
-uniform float similarity;
-uniform float smoothness;
-uniform float spill;
-varying vec2 uv;
-vec2 chroma(vec3 c) {
-  return vec2(c.r * -0.169 + c.g * -0.331 + c.b * 0.5 + 0.5, c.r * 0.5 + c.g * -0.419 + c.b * -0.081 + 0.5);
-}
-void main() {
-  vec4 rgba = texture2D(frame, uv);
-  float base = distance(chroma(rgba.rgb), chroma(keyColor)) - similarity;
-  float alpha = pow(clamp(base / smoothness, 0.0, 1.0), 1.5);
-  float spillAmount = pow(clamp(base / spill, 0.0, 1.0), 1.5);
-  float grey = clamp(dot(rgba.rgb, vec3(0.2126, 0.7152, 0.0722)), 0.0, 1.0);
-  vec3 color = mix(vec3(grey), rgba.rgb, spillAmount);
-  gl_FragColor = vec4(color * alpha, alpha);
-}`;
+export type { ChromaKeyOptions, Rgb } from './keying.js';
 
 /** A `<video>`, with the per-frame callbacks where the browser has them (feature-detected). */
 export type FrameCallbackVideo = HTMLVideoElement & {
@@ -59,16 +27,58 @@ export type FrameCallbackVideo = HTMLVideoElement & {
   cancelVideoFrameCallback?: (handle: number) => void;
 };
 
+/** How many frames a renderer has keyed, and the milliseconds its keying took in all. */
+export interface ChromaKeyStats {
+  frames: number;
+  /** Milliseconds spent keying, on the thread that keys (the worker's, or the page's). */
+  workMs: number;
+}
+
+/** A chroma key drawing a video onto a canvas, whichever thread it runs on. */
+export interface ChromaKey {
+  /** `worker` when a worker keys the frames, `webgl` or `2d` when the page's main thread does. */
+  readonly mode: 'worker' | 'webgl' | '2d';
+  /** Sets the colour to remove; `undefined` samples it again from the next frames' border. */
+  setKeyColor(color: Rgb | undefined): void;
+  /** Starts keying the video's current track, or keeps keying it if it already is. */
+  start(): void;
+  /** Stops keying; the canvas keeps the last frame. */
+  stop(): void;
+  /** Stops keying for good and frees the worker, if any. */
+  close(): void;
+  /** Frames keyed so far and the time it took. */
+  stats(): Promise<ChromaKeyStats>;
+}
+
+/** While no backdrop is found, the border is sampled on every this-many-th frame (not on every one). */
+const BACKDROP_SAMPLE_EVERY = 5;
+/** Side of the square the frame is shrunk to for sampling its border, in pixels. */
+const SAMPLE_SIZE = 32;
+
 /**
- * Draws `video` onto `canvas` with the key colour made transparent, once per decoded frame while
- * started. `mode` says which path runs. Used by `<streaming-avatar background="chroma-key">`.
+ * The best chroma key this browser runs: {@link WorkerChromaKeyRenderer} where the worker's APIs
+ * exist, {@link ChromaKeyRenderer} otherwise. Used by `<streaming-avatar background="chroma-key">`.
  */
-export class ChromaKeyRenderer {
+export function createChromaKey(
+  video: FrameCallbackVideo,
+  canvas: HTMLCanvasElement,
+  options: ChromaKeyOptions = {},
+): ChromaKey {
+  return WorkerChromaKeyRenderer.supported()
+    ? new WorkerChromaKeyRenderer(video, canvas, options)
+    : new ChromaKeyRenderer(video, canvas, options);
+}
+
+/**
+ * Keys `video` onto `canvas` on the page's main thread, once per presented frame while started:
+ * a WebGL shader where WebGL exists, canvas 2D with the same formula otherwise.
+ */
+export class ChromaKeyRenderer implements ChromaKey {
   /** `webgl` when the GPU path runs, `2d` for the fallback. */
   readonly mode: 'webgl' | '2d';
-  private readonly gl: WebGLRenderingContext | null;
+  private readonly drawWebGl: KeyDraw | undefined;
   private readonly context2d: CanvasRenderingContext2D | null;
-  private readonly options: Required<Omit<ChromaKeyOptions, 'keyColor'>>;
+  private readonly tuning: KeyTuning;
   private keyColor: Rgb | undefined;
   /** A 32×32 canvas the border is sampled on, made once. */
   private sampler: CanvasRenderingContext2D | undefined;
@@ -76,45 +86,32 @@ export class ChromaKeyRenderer {
   private framesUnkeyed = 0;
   private handle: number | undefined;
   private running = false;
-  private keyColorUniform: WebGLUniformLocation | null = null;
-  /** The key colour the shader holds, so it is sent again only when it changes. */
-  private shaderKey: Rgb | undefined;
+  private readonly counted: ChromaKeyStats = { frames: 0, workMs: 0 };
 
   constructor(
     private readonly video: FrameCallbackVideo,
     private readonly canvas: HTMLCanvasElement,
     options: ChromaKeyOptions = {},
   ) {
-    this.options = {
-      similarity: options.similarity ?? 0.08,
-      smoothness: options.smoothness ?? 0.08,
-      spill: options.spill ?? 0.2,
-    };
+    this.tuning = keyTuning(options);
     this.keyColor = options.keyColor;
-    this.gl = canvas.getContext('webgl', {
-      premultipliedAlpha: true,
-      preserveDrawingBuffer: true,
-      alpha: true,
-    });
-    this.context2d = this.gl ? null : canvas.getContext('2d', { willReadFrequently: true });
-    this.mode = this.gl ? 'webgl' : '2d';
-    if (this.gl) this.setUpWebGl(this.gl);
+    const gl = canvas.getContext('webgl', { ...KEY_CONTEXT_ATTRIBUTES, preserveDrawingBuffer: true });
+    this.drawWebGl = gl ? prepareKeyShader(gl, this.tuning) : undefined;
+    this.context2d = gl ? null : canvas.getContext('2d', { willReadFrequently: true });
+    this.mode = gl ? 'webgl' : '2d';
   }
 
-  /** Sets the colour to remove; `undefined` samples it again from the next frames' border. */
   setKeyColor(color: Rgb | undefined): void {
     this.keyColor = color;
     this.framesUnkeyed = 0;
   }
 
-  /** Starts keying, one draw per decoded frame. */
   start(): void {
     if (this.running) return;
     this.running = true;
     this.schedule();
   }
 
-  /** Stops keying; the canvas keeps the last frame. */
   stop(): void {
     this.running = false;
     if (this.handle === undefined) return;
@@ -123,10 +120,21 @@ export class ChromaKeyRenderer {
     this.handle = undefined;
   }
 
+  close(): void {
+    this.stop();
+  }
+
+  async stats(): Promise<ChromaKeyStats> {
+    return { ...this.counted };
+  }
+
   private schedule(): void {
     const next = () => {
       if (!this.running) return;
+      const started = performance.now();
       this.draw();
+      this.counted.workMs += performance.now() - started;
+      this.counted.frames += 1;
       this.schedule();
     };
     this.handle = this.video.requestVideoFrameCallback
@@ -140,7 +148,6 @@ export class ChromaKeyRenderer {
     if (this.canvas.width !== width || this.canvas.height !== height) {
       this.canvas.width = width;
       this.canvas.height = height;
-      this.gl?.viewport(0, 0, width, height);
     }
     if (!this.keyColor && this.framesUnkeyed++ % BACKDROP_SAMPLE_EVERY === 0) {
       this.sampler ??= samplingContext();
@@ -148,46 +155,8 @@ export class ChromaKeyRenderer {
     }
     // Until a frame shows the backdrop, there is nothing to key against: show nothing yet.
     if (!this.keyColor) return;
-    if (this.gl) this.drawWebGl(this.gl, this.keyColor);
+    if (this.drawWebGl) this.drawWebGl(this.video, this.keyColor);
     else if (this.context2d) this.draw2d(this.context2d, width, height, this.keyColor);
-  }
-
-  private setUpWebGl(gl: WebGLRenderingContext): void {
-    const program = gl.createProgram()!;
-    for (const [type, source] of [
-      [gl.VERTEX_SHADER, VERTEX],
-      [gl.FRAGMENT_SHADER, FRAGMENT],
-    ] as const) {
-      const shader = gl.createShader(type)!;
-      gl.shaderSource(shader, source);
-      gl.compileShader(shader);
-      gl.attachShader(program, shader);
-    }
-    gl.linkProgram(program);
-    gl.useProgram(program);
-    gl.bindBuffer(gl.ARRAY_BUFFER, gl.createBuffer());
-    gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([-1, -1, 1, -1, -1, 1, 1, 1]), gl.STATIC_DRAW);
-    const position = gl.getAttribLocation(program, 'position');
-    gl.enableVertexAttribArray(position);
-    gl.vertexAttribPointer(position, 2, gl.FLOAT, false, 0, 0);
-    gl.bindTexture(gl.TEXTURE_2D, gl.createTexture());
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR);
-    // The tuning never changes; only the key colour is sent per change (drawWebGl).
-    gl.uniform1f(gl.getUniformLocation(program, 'similarity'), this.options.similarity);
-    gl.uniform1f(gl.getUniformLocation(program, 'smoothness'), this.options.smoothness);
-    gl.uniform1f(gl.getUniformLocation(program, 'spill'), this.options.spill);
-    this.keyColorUniform = gl.getUniformLocation(program, 'keyColor');
-  }
-
-  private drawWebGl(gl: WebGLRenderingContext, key: Rgb): void {
-    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, this.video);
-    if (this.shaderKey !== key) {
-      gl.uniform3f(this.keyColorUniform, key[0] / 255, key[1] / 255, key[2] / 255);
-      this.shaderKey = key;
-    }
-    gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
   }
 
   private draw2d(context: CanvasRenderingContext2D, width: number, height: number, key: Rgb): void {
@@ -195,7 +164,7 @@ export class ChromaKeyRenderer {
     const image = context.getImageData(0, 0, width, height);
     const data = image.data;
     const [keyCb, keyCr] = chroma(key[0] / 255, key[1] / 255, key[2] / 255);
-    const { similarity, smoothness, spill } = this.options;
+    const { similarity, smoothness, spill } = this.tuning;
     for (let i = 0; i < data.length; i += 4) {
       const r = data[i]! / 255;
       const g = data[i + 1]! / 255;
@@ -222,11 +191,6 @@ function clamp01(value: number): number {
   return Math.min(1, Math.max(0, value));
 }
 
-/** Side of the square the frame is shrunk to for sampling its border, in pixels. */
-const SAMPLE_SIZE = 32;
-/** While no backdrop is found, the border is sampled on every this-many-th frame (not on every one). */
-const BACKDROP_SAMPLE_EVERY = 5;
-
 function samplingContext(): CanvasRenderingContext2D {
   const canvas = document.createElement('canvas');
   canvas.width = SAMPLE_SIZE;
@@ -234,39 +198,156 @@ function samplingContext(): CanvasRenderingContext2D {
   return canvas.getContext('2d', { willReadFrequently: true })!;
 }
 
-/** Largest spread of a colour channel along the border (0–255) that still counts as one backdrop. */
-const BACKDROP_MAX_SPREAD = 40;
-/** Least chroma distance from grey (CbCr, 0–0.5) of a backdrop: black, grey and white frames are not one. */
-const BACKDROP_MIN_CHROMA = 0.12;
+/** Chromium's `MediaStreamTrackProcessor` on the page (the standard has it in workers only). */
+interface TrackProcessorConstructor {
+  new (init: { track: MediaStreamTrack }): { readable: ReadableStream<VideoFrame> };
+}
+
+function pageTrackProcessor(): TrackProcessorConstructor | undefined {
+  return Reflect.get(globalThis, 'MediaStreamTrackProcessor');
+}
 
 /**
- * The colour of the frame's outer border, where the backdrop shows, or undefined when the border
- * is not one uniform, coloured backdrop yet (a black first frame, a frame still decoding).
+ * Keys `video`'s track in a worker onto `canvas`, which moves to the worker (`OffscreenCanvas`,
+ * WebGL 2): the page's main thread does nothing per frame. Until the worker has started it holds
+ * the canvas back, so if the worker cannot start (a Content-Security-Policy without
+ * `worker-src blob:`), it keys on the main thread with {@link ChromaKeyRenderer} instead.
  */
-function sampleBackdrop(video: HTMLVideoElement, context: CanvasRenderingContext2D): Rgb | undefined {
-  const size = SAMPLE_SIZE;
-  context.drawImage(video, 0, 0, size, size);
-  const { data } = context.getImageData(0, 0, size, size);
-  const sum = [0, 0, 0];
-  const low = [255, 255, 255];
-  const high = [0, 0, 0];
-  let count = 0;
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      if (x > 1 && x < size - 2 && y > 1) continue;
-      const i = (y * size + x) * 4;
-      for (let channel = 0; channel < 3; channel++) {
-        const value = data[i + channel]!;
-        sum[channel]! += value;
-        low[channel] = Math.min(low[channel]!, value);
-        high[channel] = Math.max(high[channel]!, value);
-      }
-      count += 1;
+export class WorkerChromaKeyRenderer implements ChromaKey {
+  /** Whether this browser has everything the worker path needs. */
+  static supported(): boolean {
+    if (pageTrackProcessor() === undefined || typeof Worker === 'undefined') return false;
+    if (
+      typeof OffscreenCanvas === 'undefined' ||
+      !('transferControlToOffscreen' in HTMLCanvasElement.prototype)
+    )
+      return false;
+    return new OffscreenCanvas(1, 1).getContext('webgl2') !== null;
+  }
+
+  private readonly worker: Worker;
+  private readonly tuning: KeyTuning;
+  private keyColor: Rgb | undefined;
+  private ready = false;
+  private canvasMoved = false;
+  private wanted = false;
+  private track: MediaStreamTrack | undefined;
+  /** The main-thread key, once the worker has failed to start. */
+  private fallback: ChromaKeyRenderer | undefined;
+  private readonly statsWaiting: ((stats: ChromaKeyStats) => void)[] = [];
+
+  constructor(
+    private readonly video: FrameCallbackVideo,
+    private canvas: HTMLCanvasElement,
+    private readonly options: ChromaKeyOptions = {},
+  ) {
+    this.tuning = keyTuning(options);
+    this.keyColor = options.keyColor;
+    this.worker = new Worker(keyingWorkerUrl());
+    this.worker.addEventListener('message', ({ data }: MessageEvent<KeyingReply>) => this.handleReply(data));
+    this.worker.addEventListener('error', () => this.fallBack());
+  }
+
+  get mode(): 'worker' | 'webgl' | '2d' {
+    return this.fallback?.mode ?? 'worker';
+  }
+
+  setKeyColor(color: Rgb | undefined): void {
+    this.keyColor = color;
+    if (this.fallback) this.fallback.setKeyColor(color);
+    else this.send({ type: 'keyColor', keyColor: color });
+  }
+
+  start(): void {
+    this.wanted = true;
+    if (this.fallback) this.fallback.start();
+    else if (this.ready) this.sendFrames();
+  }
+
+  stop(): void {
+    this.wanted = false;
+    this.track = undefined;
+    if (this.fallback) this.fallback.stop();
+    else this.send({ type: 'stop' });
+  }
+
+  close(): void {
+    this.stop();
+    this.fallback?.close();
+    this.worker.terminate();
+  }
+
+  stats(): Promise<ChromaKeyStats> {
+    if (this.fallback) return this.fallback.stats();
+    if (!this.ready) return Promise.resolve({ frames: 0, workMs: 0 });
+    return new Promise((resolve) => {
+      this.statsWaiting.push(resolve);
+      this.send({ type: 'stats' });
+    });
+  }
+
+  private handleReply(reply: KeyingReply): void {
+    if (reply.type === 'ready') {
+      this.ready = true;
+      if (this.wanted) this.sendFrames();
+    } else if (reply.type === 'failed') {
+      this.fallBack();
+    } else {
+      for (const resolve of this.statsWaiting.splice(0))
+        resolve({ frames: reply.frames, workMs: reply.workMs });
     }
   }
-  const spread = Math.max(...high.map((value, channel) => value - low[channel]!));
-  const mean: Rgb = [sum[0]! / count, sum[1]! / count, sum[2]! / count];
-  const [cb, cr] = chroma(mean[0] / 255, mean[1] / 255, mean[2] / 255);
-  const colourful = Math.hypot(cb - 0.5, cr - 0.5) >= BACKDROP_MIN_CHROMA;
-  return spread <= BACKDROP_MAX_SPREAD && colourful ? mean : undefined;
+
+  /** Sends the worker the frames of the video's current track (and the canvas, the first time). */
+  private sendFrames(): void {
+    const stream = this.video.srcObject;
+    const track = stream instanceof MediaStream ? stream.getVideoTracks()[0] : undefined;
+    const TrackProcessor = pageTrackProcessor();
+    if (!track || track === this.track || !TrackProcessor) return;
+    let canvas: OffscreenCanvas | undefined;
+    try {
+      canvas = this.canvasMoved ? undefined : this.canvas.transferControlToOffscreen();
+    } catch {
+      // The page already drew on this canvas itself: it cannot move, so it is keyed here.
+      this.fallBack();
+      return;
+    }
+    this.track = track;
+    this.canvasMoved = true;
+    const { readable } = new TrackProcessor({ track });
+    const request: KeyingRequest = {
+      type: 'start',
+      frames: readable,
+      canvas,
+      tuning: this.tuning,
+      contextAttributes: KEY_CONTEXT_ATTRIBUTES,
+      keyColor: this.keyColor,
+      sampleEvery: BACKDROP_SAMPLE_EVERY,
+    };
+    this.worker.postMessage(request, canvas ? [readable, canvas] : [readable]);
+  }
+
+  private send(request: KeyingRequest): void {
+    if (this.ready) this.worker.postMessage(request);
+  }
+
+  /**
+   * Keys on the main thread from now on. A canvas that already moved to the worker cannot draw
+   * here again, so a fresh one takes its place.
+   */
+  private fallBack(): void {
+    if (this.fallback) return;
+    this.worker.terminate();
+    if (this.canvasMoved) {
+      const fresh = this.canvas.cloneNode(false) as HTMLCanvasElement;
+      this.canvas.replaceWith(fresh);
+      this.canvas = fresh;
+    }
+    this.fallback = new ChromaKeyRenderer(this.video, this.canvas, {
+      ...this.options,
+      keyColor: this.keyColor,
+    });
+    if (this.wanted) this.fallback.start();
+    for (const resolve of this.statsWaiting.splice(0)) void this.fallback.stats().then(resolve);
+  }
 }

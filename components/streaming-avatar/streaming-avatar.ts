@@ -1,5 +1,6 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import { keyed } from 'lit/directives/keyed.js';
 import { StreamingAvatarError } from '../../src/errors.js';
 import type {
   AvatarSession,
@@ -33,7 +34,8 @@ import {
   AvatarUserSpeechEvent,
 } from '../events.js';
 import { LocalizedElement } from '../localize/localized-element.js';
-import { ChromaKeyRenderer, type Rgb } from './chroma-key.js';
+import type { ChromaKey } from './chroma-key.js';
+import type { Rgb } from './keying.js';
 import { MicrophoneLevel } from './microphone-level.js';
 import { styles } from './streaming-avatar.styles.js';
 
@@ -181,11 +183,13 @@ export class StreamingAvatarElement extends LocalizedElement {
   @state() private talking = false;
   @state() private inputLevel = 0;
   @state() private microphones: MediaDeviceInfo[] = [];
+  /** Counts the keyed canvases made: a canvas a worker drew on cannot be drawn on again. */
+  @state() private canvasGeneration = 0;
 
   @query('video') private video!: HTMLVideoElement;
   @query('canvas') private canvas: HTMLCanvasElement | undefined;
 
-  private chromaKey: ChromaKeyRenderer | undefined;
+  private chromaKey: ChromaKey | undefined;
   private microphoneLevel: MicrophoneLevel | undefined;
 
   constructor() {
@@ -224,6 +228,7 @@ export class StreamingAvatarElement extends LocalizedElement {
     super.disconnectedCallback();
     // A failed stop is shown by the session's own events; nothing is left to render it here.
     this.controller.stop().catch(() => undefined);
+    this.closeChromaKey();
   }
 
   /**
@@ -420,7 +425,8 @@ export class StreamingAvatarElement extends LocalizedElement {
     }
     if (changed.has('media') && this.media) void this.play(this.media);
     if (changed.has('muted') && this.video) this.video.muted = this.muted || this.audioBlocked;
-    if (changed.has('background') || changed.has('media') || changed.has('keyColor')) this.updateChromaKey();
+    if (['background', 'media', 'keyColor', 'canvasGeneration'].some((name) => changed.has(name)))
+      void this.updateChromaKey();
   }
 
   private async play(media: MediaStream): Promise<void> {
@@ -445,17 +451,25 @@ export class StreamingAvatarElement extends LocalizedElement {
     await Promise.all([this.video.play().catch(() => undefined), this.controller.startAudio()]);
   }
 
-  private updateChromaKey(): void {
-    const wanted = this.background === 'chroma-key' && this.media !== undefined;
-    if (!wanted) {
-      this.chromaKey?.stop();
-      this.chromaKey = undefined;
+  private async updateChromaKey(): Promise<void> {
+    const wanted = () => this.background === 'chroma-key' && this.media !== undefined && this.isConnected;
+    if (!wanted()) {
+      this.closeChromaKey();
       return;
     }
-    if (!this.canvas) return;
-    this.chromaKey ??= new ChromaKeyRenderer(this.video, this.canvas);
+    // Loaded with the first keyed video only: pages without a chroma key never download it.
+    const { createChromaKey } = await import('./chroma-key.js');
+    if (!wanted() || !this.canvas) return;
+    this.chromaKey ??= createChromaKey(this.video, this.canvas);
     this.chromaKey.setKeyColor(parseHexColor(this.keyColor));
     this.chromaKey.start();
+  }
+
+  private closeChromaKey(): void {
+    if (!this.chromaKey) return;
+    this.chromaKey.close();
+    this.chromaKey = undefined;
+    this.canvasGeneration += 1;
   }
 
   private readonly handleMicrophoneToggle = (): void => {
@@ -601,13 +615,13 @@ export class StreamingAvatarElement extends LocalizedElement {
   }
 
   override render() {
-    const keyed = this.background === 'chroma-key';
+    const keyedVideo = this.background === 'chroma-key';
     const live = this.state === 'connected' || this.state === 'reconnecting';
     return html`
       <div part="stage">
         ${live ? nothing : html`<slot name="poster"></slot>`}
-        <video part="video" class=${keyed ? 'keyed' : ''} playsinline autoplay ?muted=${this.muted}></video>
-        ${keyed ? html`<canvas part="canvas" aria-hidden="true"></canvas>` : nothing}
+        <video part="video" class=${keyedVideo ? 'keyed' : ''} playsinline autoplay ?muted=${this.muted}></video>
+        ${keyedVideo ? keyed(this.canvasGeneration, html`<canvas part="canvas" aria-hidden="true"></canvas>`) : nothing}
       </div>
       ${this.renderOverlay()}
       ${live && this.connection && this.connection.quality !== 'unknown' ? this.renderConnection(this.connection) : nothing}

@@ -8,7 +8,9 @@ import {
   AvatarTalkingMessageEvent,
   AvatarUserSpeechEvent,
   ChromaKeyRenderer,
+  createChromaKey,
   type StreamingAvatarElement,
+  WorkerChromaKeyRenderer,
 } from '../../components/index.js';
 import { type AvatarMessages, english } from '../../components/localize/messages.js';
 import { german } from '../../components/translations/de.js';
@@ -37,6 +39,55 @@ const until = async (check: () => boolean, what: string) => {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 };
+
+/**
+ * A playing 320×180 video: black for its first 15 frames (as a decoder's are before the first
+ * keyframe), then a chroma-green backdrop with a face-coloured square and a green-tinged strip.
+ */
+async function backdropVideo() {
+  const source = document.createElement('canvas');
+  source.width = 320;
+  source.height = 180;
+  const context = source.getContext('2d')!;
+  let frames = 0;
+  const draw = () => {
+    frames += 1;
+    context.fillStyle = frames < 15 ? 'black' : 'rgb(0, 177, 64)';
+    context.fillRect(0, 0, 320, 180);
+    context.fillStyle = 'rgb(236, 188, 150)';
+    context.fillRect(130, 60, 60, 60);
+    context.fillStyle = 'rgb(150, 200, 120)';
+    context.fillRect(20, 90, 60, 20);
+  };
+  draw();
+  const timer = setInterval(draw, 20);
+  const video = document.createElement('video');
+  video.muted = true;
+  video.srcObject = source.captureStream(50);
+  document.body.append(video);
+  await video.play();
+  return { video, frames: () => frames, stop: () => clearInterval(timer) };
+}
+
+/** The RGBA pixels of a (possibly worker-drawn) canvas, as the page sees them. */
+function pixels(canvas: HTMLCanvasElement): Uint8ClampedArray {
+  const copy = document.createElement('canvas');
+  copy.width = canvas.width;
+  copy.height = canvas.height;
+  const context = copy.getContext('2d')!;
+  context.drawImage(canvas, 0, 0);
+  return context.getImageData(0, 0, copy.width, copy.height).data;
+}
+
+/** Waits until `canvas` shows a keyed 320×180 frame: the backdrop transparent, the face opaque. */
+async function keyedPixels(canvas: HTMLCanvasElement) {
+  const alphaAt = (data: Uint8ClampedArray, x: number, y: number) => data[(y * 320 + x) * 4 + 3];
+  await until(() => {
+    if (canvas.width !== 320) return false;
+    const data = pixels(canvas);
+    return alphaAt(data, 5, 5) === 0 && alphaAt(data, 160, 90) === 255;
+  }, 'a keyed frame');
+}
 
 function avatarIn(host: HTMLElement): StreamingAvatarElement {
   return host.querySelector('streaming-avatar')!;
@@ -254,44 +305,88 @@ describe('<streaming-avatar>', () => {
     expect(context.getImageData(160, 90, 1, 1).data[3]).to.equal(255);
   });
 
-  it('samples the key colour from a frame that shows the backdrop, not from a black first frame', async () => {
-    const source = document.createElement('canvas');
-    source.width = 320;
-    source.height = 180;
-    const context = source.getContext('2d')!;
-    let frames = 0;
-    const draw = () => {
-      frames += 1;
-      // The first frames are black, as a decoder's are before the first keyframe.
-      context.fillStyle = frames < 15 ? 'black' : 'rgb(0, 177, 64)';
-      context.fillRect(0, 0, 320, 180);
-      context.fillStyle = 'rgb(236, 188, 150)';
-      context.fillRect(130, 60, 60, 60);
-    };
-    draw();
-    const timer = setInterval(draw, 20);
-    const video = document.createElement('video');
-    video.muted = true;
-    video.srcObject = source.captureStream(50);
-    document.body.append(video);
-    await video.play();
+  it('keys in a worker where the browser can, falling back to the page when the worker is refused', async () => {
+    const source = await backdropVideo();
     const target = document.createElement('canvas');
-    const renderer = new ChromaKeyRenderer(video, target);
-    renderer.start();
+    const key = createChromaKey(source.video, target);
+    expect(key.mode).to.equal('worker');
+    key.start();
+    const RealWorker = window.Worker;
+    // A page whose Content-Security-Policy forbids blob: workers: the worker fails to load.
+    class RefusedWorker extends EventTarget {
+      constructor() {
+        super();
+        setTimeout(() => this.dispatchEvent(new Event('error')));
+      }
+      postMessage() {}
+      terminate() {}
+    }
+    Object.defineProperty(window, 'Worker', { value: RefusedWorker, configurable: true });
+    const refusedTarget = document.createElement('canvas');
+    const refused = new WorkerChromaKeyRenderer(source.video, refusedTarget);
+    Object.defineProperty(window, 'Worker', { value: RealWorker, configurable: true });
+    refused.start();
     try {
-      await until(() => frames > 30 && target.width === 320, 'green frames');
-      await nextFrame();
-      await nextFrame();
-      const copy = document.createElement('canvas');
-      copy.width = 320;
-      copy.height = 180;
-      const read = copy.getContext('2d')!;
-      read.drawImage(target, 0, 0);
-      expect(read.getImageData(5, 5, 1, 1).data[3]).to.equal(0);
-      expect(read.getImageData(160, 90, 1, 1).data[3]).to.equal(255);
+      await keyedPixels(target);
+      await keyedPixels(refusedTarget);
+      expect(refused.mode).to.equal('webgl');
+      const { frames } = await key.stats();
+      expect(frames).to.be.greaterThan(0);
     } finally {
-      renderer.stop();
-      clearInterval(timer);
+      key.close();
+      refused.close();
+      source.stop();
+    }
+  });
+
+  for (const [name, make] of [
+    [
+      'in a worker',
+      (video: HTMLVideoElement, canvas: HTMLCanvasElement) => new WorkerChromaKeyRenderer(video, canvas),
+    ],
+    [
+      'on the page',
+      (video: HTMLVideoElement, canvas: HTMLCanvasElement) => new ChromaKeyRenderer(video, canvas),
+    ],
+  ] as const) {
+    it(`samples the key colour from a frame that shows the backdrop, not from a black first frame (${name})`, async () => {
+      const source = await backdropVideo();
+      const target = document.createElement('canvas');
+      const renderer = make(source.video, target);
+      renderer.start();
+      try {
+        await keyedPixels(target);
+        expect(source.frames()).to.be.greaterThan(15);
+      } finally {
+        renderer.close();
+        source.stop();
+      }
+    });
+  }
+
+  it('keys alike in the worker and on the page: the same soft edge and spill suppression', async () => {
+    const source = await backdropVideo();
+    const inWorker = document.createElement('canvas');
+    const onPage = document.createElement('canvas');
+    const renderers = [
+      new WorkerChromaKeyRenderer(source.video, inWorker),
+      new ChromaKeyRenderer(source.video, onPage),
+    ];
+    for (const renderer of renderers) renderer.start();
+    try {
+      await keyedPixels(inWorker);
+      await keyedPixels(onPage);
+      const [a, b] = [pixels(inWorker), pixels(onPage)];
+      let largest = 0;
+      for (let i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs(a[i]! - b[i]!));
+      expect(largest).to.be.at.most(2);
+      // The green-tinged strip keeps its pixels, with the green pulled out of them.
+      const spill = [...pixels(inWorker).slice((100 * 320 + 40) * 4, (100 * 320 + 40) * 4 + 4)];
+      expect(spill[3]).to.equal(255);
+      expect(spill[1]! - spill[0]!).to.be.lessThan(200 - 150);
+    } finally {
+      for (const renderer of renderers) renderer.close();
+      source.stop();
     }
   });
 
