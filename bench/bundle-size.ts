@@ -67,7 +67,8 @@ async function bundleSplit(entry: string): Promise<number> {
   const byPath = new Map(
     result.outputFiles.map((file) => [file.path.slice(file.path.indexOf('out/')), file]),
   );
-  const entryPath = Object.keys(outputs).find((path) => outputs[path]!.entryPoint !== undefined)!;
+  // Chunks reached by import() are entry points of their own: pick the page's.
+  const entryPath = Object.keys(outputs).find((path) => outputs[path]!.entryPoint === entry)!;
   const loaded = new Set<string>();
   const visit = (path: string) => {
     if (loaded.has(path)) return;

@@ -21,14 +21,4 @@ export {
 } from './events.js';
 export { registerTranslation } from './localize/localized-element.js';
 export { type AvatarMessages, english } from './localize/messages.js';
-export {
-  type ChromaKey,
-  type ChromaKeyOptions,
-  ChromaKeyRenderer,
-  type ChromaKeyStats,
-  createChromaKey,
-  type FrameCallbackVideo,
-  type Rgb,
-  WorkerChromaKeyRenderer,
-} from './streaming-avatar/chroma-key.js';
 export { StreamingAvatarElement } from './streaming-avatar/streaming-avatar.js';

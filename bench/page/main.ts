@@ -9,7 +9,7 @@ import StreamingAvatar, {
   TaskType,
   VoiceChatTransport,
 } from '@heygen/streaming-avatar';
-import { ChromaKeyRenderer, WorkerChromaKeyRenderer } from '../../components/index.js';
+import { ChromaKeyRenderer, WorkerChromaKeyRenderer } from '../../components/chroma-key.js';
 import { AvatarSession, fromEndpoint } from '../../src/index.js';
 
 /** Every figure of one run, in milliseconds from the call that started the step. */

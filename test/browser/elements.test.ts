@@ -1,16 +1,14 @@
 import 'axe-core';
 import { expect } from '@esm-bundle/chai';
 import '../../components/index.js';
+import { ChromaKeyRenderer, createChromaKey, WorkerChromaKeyRenderer } from '../../components/chroma-key.js';
 import {
   type AvatarCaptionsElement,
   type AvatarCreditMeterElement,
   AvatarErrorEvent,
   AvatarTalkingMessageEvent,
   AvatarUserSpeechEvent,
-  ChromaKeyRenderer,
-  createChromaKey,
   type StreamingAvatarElement,
-  WorkerChromaKeyRenderer,
 } from '../../components/index.js';
 import { type AvatarMessages, english } from '../../components/localize/messages.js';
 import { german } from '../../components/translations/de.js';
