@@ -113,6 +113,7 @@ const FIGURES: { key: FigureName | `phase:${string}`; label: string; target?: st
   { key: 'phase:room', label: 'start → streaming.start answered' },
   { key: 'phase:media', label: 'start → room joined' },
   { key: 'phase:ready', label: 'start → video and audio subscribed' },
+  { key: 'subscribedToFirstFrameMs', label: 'video and audio subscribed → first frame' },
   {
     key: 'firstFrameMs',
     label: 'start → first frame (time to first frame)',

@@ -16,6 +16,8 @@ import { AvatarSession, fromEndpoint } from '../../src/index.js';
 export interface RunFigures {
   phases: Record<string, number>;
   firstFrameMs: number;
+  /** From the video and audio being subscribed to the first presented frame (the keyframe wait). */
+  subscribedToFirstFrameMs: number;
   speakToStartTalkingMs: number;
   speakToFirstAudioMs: number;
   interruptToSilenceMs: number;
@@ -130,6 +132,7 @@ async function timeRun(client: BenchClient): Promise<RunFigures> {
   return {
     phases,
     firstFrameMs,
+    subscribedToFirstFrameMs: firstFrameMs - phases.ready!,
     speakToStartTalkingMs,
     speakToFirstAudioMs,
     interruptToSilenceMs,
