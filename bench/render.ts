@@ -4,11 +4,8 @@
  * Chromium's own task accounting), the keying thread's time per frame, frame rates and drops.
  */
 import { cpus } from 'node:os';
-import { chromium } from 'playwright-core';
-import { startEmulator } from '../emulator/src/index.js';
-import { chromiumFlags, chromiumPath } from '../test/support/chromium.js';
+import { openBenchBrowser } from './bench-browser.js';
 import type { KeyPath, RenderRunFigures } from './page/main.js';
-import { serveBenchPage } from './page-server.js';
 
 /** One render measurement, in milliseconds and frames per second. */
 export interface RenderFigures {
@@ -47,22 +44,9 @@ export async function measureRender(
   seconds: number,
   progress: (line: string) => void,
 ): Promise<RenderFigures[]> {
-  const emulator = await startEmulator();
-  const server = await serveBenchPage(emulator.apiUrl);
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required'],
-  });
+  const { emulator, page, metrics, close } = await openBenchBrowser();
   try {
-    const page = await browser.newPage();
-    await page.goto(server.url);
-    await page.waitForFunction(() => window.bench !== undefined);
-    const devtools = await page.context().newCDPSession(page);
-    await devtools.send('Performance.enable', { timeDomain: 'threadTicks' });
-    const taskSeconds = async () => {
-      const { metrics } = await devtools.send('Performance.getMetrics');
-      return metrics.find((metric) => metric.name === 'TaskDuration')!.value;
-    };
+    const taskSeconds = async () => (await metrics()).get('TaskDuration')!;
     const figures: RenderFigures[] = [];
     for (const quality of ['low', 'high'] as const) {
       for (const path of PATHS) {
@@ -93,8 +77,6 @@ export async function measureRender(
     }
     return figures;
   } finally {
-    await browser.close();
-    await server.close();
-    await emulator.stop();
+    await close();
   }
 }

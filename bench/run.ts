@@ -16,6 +16,7 @@ import { fakeMicrophoneFlags, spokenWav } from '../test/support/fake-microphone.
 import { type BundleSizes, measureBundles } from './bundle-size.js';
 import { type CapacityFigures, measureCapacity } from './capacity.js';
 import { type ChunkTextFigures, measureChunkText } from './chunk-text.js';
+import { type GrowthRow, measureGrowth } from './growth.js';
 import type { RunFigures, VoiceTurnFigures } from './page/main.js';
 import { serveBenchPage } from './page-server.js';
 import { measureRender, type RenderFigures } from './render.js';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     sessions: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
+    'growth-minutes': { type: 'string', default: '10' },
   },
 });
 const sessions = Number(values.sessions);
@@ -142,6 +144,7 @@ function table(
   restLoad: RestLoadFigures,
   chunking: ChunkTextFigures,
   render: RenderFigures[],
+  growth: GrowthRow[],
 ) {
   const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : '–');
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -263,6 +266,43 @@ function table(
     row(['emulator CPU per request (ms)', restLoad.cpuMsPerRequest.toFixed(3), '']),
     row(['answers other than 200', String(restLoad.errors), '0']),
     '',
+    row([
+      'long session: minute',
+      'utterances spoken',
+      'JS heap (KB, after GC)',
+      'event listeners',
+      'DOM nodes',
+      'pending timers',
+      'queued utterances',
+      'caption cues kept (characters)',
+      'main-thread CPU ms in the minute',
+    ]),
+    row(Array(9).fill('---')),
+    ...growth.map((entry) =>
+      row([
+        String(entry.minute),
+        String(entry.spoken),
+        (entry.heapBytes / 1024).toFixed(0),
+        String(entry.listeners),
+        String(entry.nodes),
+        String(entry.timers),
+        String(entry.queued),
+        `${entry.cues} (${entry.cueCharacters.toLocaleString('en')})`,
+        entry.cpuMsPerMinute.toFixed(0),
+      ]),
+    ),
+    row([
+      'target',
+      '',
+      'no growth beyond the cues kept',
+      'flat',
+      'flat',
+      'flat',
+      '≤ 1',
+      'grows with speech (the page keeps the transcript)',
+      'flat',
+    ]),
+    '',
     row(['chunkText (characters)', 'ms (best of 5)', 'ms per 1,000 characters', 'target']),
     row(['---', '---', '---', '---']),
     ...chunking.rows.map((entry) =>
@@ -287,7 +327,8 @@ progress('measuring the emulator under REST load…');
 const restLoad = await measureRestLoad(10, progress);
 const chunking = measureChunkText();
 const render = await measureRender(AVATAR, RENDER_SECONDS, progress);
-const { markdown, summaries } = table(results, bundles, capacity, restLoad, chunking, render);
+const growth = await measureGrowth(AVATAR, Number(values['growth-minutes']), progress);
+const { markdown, summaries } = table(results, bundles, capacity, restLoad, chunking, render, growth);
 const stamp = `${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${sessions} sessions each`;
 
 console.log(`\nResults (${stamp})\n\n${markdown}`);
@@ -310,6 +351,7 @@ if (values.json) {
       restLoad,
       chunking,
       render,
+      growth,
     }),
   );
 }

@@ -10,7 +10,9 @@ import StreamingAvatar, {
   VoiceChatTransport,
 } from '@heygen/streaming-avatar';
 import { ChromaKeyRenderer, WorkerChromaKeyRenderer } from '../../components/chroma-key.js';
+import { AvatarCaptionsElement, StreamingAvatarElement } from '../../components/index.js';
 import { AvatarSession, fromEndpoint } from '../../src/index.js';
+import { pendingTimers } from './timers.js';
 
 /** Every figure of one run, in milliseconds from the call that started the step. */
 export interface RunFigures {
@@ -292,6 +294,66 @@ function renderStop(): Promise<RenderRunFigures> {
   return stop();
 }
 
+/** What the long-session run counts in the page; heap, listeners and CPU come from bench/growth.ts. */
+export interface GrowthSample {
+  /** Utterances spoken to the end so far. */
+  spoken: number;
+  /** Utterances waiting or speaking in the session's queue. */
+  queued: number;
+  /** Caption cues the captions element keeps (it keeps every line, for its WebVTT export). */
+  cues: number;
+  /** Characters in those cues. */
+  cueCharacters: number;
+  /** Timers (setTimeout and setInterval) pending in the page. */
+  timers: number;
+}
+
+let growth:
+  | { avatar: StreamingAvatarElement; captions: AvatarCaptionsElement; spoken: number; running: boolean }
+  | undefined;
+
+/** The long-session run: `<streaming-avatar>` and `<avatar-captions>` speaking one utterance after another. */
+async function growthStart(apiBase: string, avatarId: string): Promise<void> {
+  const holder = document.createElement('div');
+  const avatar = new StreamingAvatarElement();
+  avatar.id = 'growth';
+  avatar.tokenUrl = '/api/avatar-token';
+  avatar.apiBase = apiBase;
+  avatar.avatarId = avatarId;
+  const captions = new AvatarCaptionsElement();
+  captions.for = 'growth';
+  holder.append(avatar, captions);
+  document.body.append(holder);
+  await avatar.start();
+  const run = { avatar, captions, spoken: 0, running: true };
+  growth = run;
+  void (async () => {
+    while (run.running) {
+      await avatar.speak(`${TEXT} `.repeat(4)).done.catch(() => undefined);
+      run.spoken += 1;
+    }
+  })();
+}
+
+function growthSample(): GrowthSample {
+  const { avatar, captions, spoken } = growth!;
+  return {
+    spoken,
+    queued: avatar.session?.utterances.length ?? 0,
+    cues: captions.transcript.length,
+    cueCharacters: captions.transcript.reduce((sum, cue) => sum + cue.text.length, 0),
+    timers: pendingTimers(),
+  };
+}
+
+async function growthStop(): Promise<void> {
+  const run = growth!;
+  run.running = false;
+  growth = undefined;
+  await run.avatar.stop();
+  run.avatar.parentElement!.remove();
+}
+
 /** The microphone stream the client under test opens next (both open it with `getUserMedia`). */
 function nextMicrophone(): Promise<MediaStream> {
   const devices = navigator.mediaDevices;
@@ -425,6 +487,9 @@ declare global {
       voiceTurnOurs: typeof voiceTurnOurs;
       voiceTurnOfficial: typeof voiceTurnOfficial;
       renderStart: typeof renderStart;
+      growthStart: typeof growthStart;
+      growthSample: typeof growthSample;
+      growthStop: typeof growthStop;
       renderStop: typeof renderStop;
       redirectVoiceChatSocket: typeof redirectVoiceChatSocket;
     };
@@ -437,6 +502,9 @@ window.bench = {
   voiceTurnOurs,
   voiceTurnOfficial,
   renderStart,
+  growthStart,
+  growthSample,
+  growthStop,
   renderStop,
   redirectVoiceChatSocket,
 };
