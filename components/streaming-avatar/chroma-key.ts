@@ -275,6 +275,9 @@ export class WorkerChromaKeyRenderer implements ChromaKey {
     this.stop();
     this.fallback?.close();
     this.worker.terminate();
+    // A terminated worker answers nothing: stats asked for from now on are the empty ones.
+    this.ready = false;
+    for (const resolve of this.statsWaiting.splice(0)) resolve({ frames: 0, workMs: 0 });
   }
 
   stats(): Promise<ChromaKeyStats> {
