@@ -99,6 +99,42 @@ async function silenceAfter(page: Page, from: number, holdMs = 1000): Promise<nu
   return ((await quietSince.jsonValue()) as number) - from;
 }
 
+/**
+ * Waits until the avatar's keyed canvas shows the backdrop transparent and the face opaque;
+ * resolves with its width and whether its drawing moved to the keying worker.
+ */
+async function keyedCanvas(page: Page): Promise<{ width: number; movedToWorker: boolean }> {
+  const keyed = await page.waitForFunction(
+    () => {
+      const canvas = document.querySelector('streaming-avatar')!.shadowRoot!.querySelector('canvas');
+      if (!canvas || canvas.width === 0) return undefined;
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const context = copy.getContext('2d')!;
+      context.drawImage(canvas, 0, 0);
+      const at = (x: number, y: number) => context.getImageData(x, y, 1, 1).data[3];
+      const alpha = {
+        corner: at(10, 10),
+        face: at(canvas.width / 2, canvas.height / 2),
+        width: canvas.width,
+      };
+      if (alpha.corner !== 0 || alpha.face !== 255) return undefined;
+      // Asked only once keyed: a canvas whose drawing moved to a worker refuses a context.
+      let movedToWorker = false;
+      try {
+        canvas.getContext('2d');
+      } catch {
+        movedToWorker = true;
+      }
+      return { ...alpha, movedToWorker };
+    },
+    null,
+    { timeout: 20_000 },
+  );
+  return (await keyed.jsonValue()) as { width: number; movedToWorker: boolean };
+}
+
 describe('the demo, end to end', () => {
   it('connects through every phase, shows 25 fps video and speaks with sound, then silence', async () => {
     const page = await openDemo();
@@ -213,35 +249,7 @@ describe('the demo, end to end', () => {
     const page = await openDemo();
     await startAvatar(page);
     await page.check('#chroma');
-    const keyed = await page.waitForFunction(
-      () => {
-        const canvas = document.querySelector('streaming-avatar')!.shadowRoot!.querySelector('canvas');
-        if (!canvas || canvas.width === 0) return undefined;
-        const copy = document.createElement('canvas');
-        copy.width = canvas.width;
-        copy.height = canvas.height;
-        const context = copy.getContext('2d')!;
-        context.drawImage(canvas, 0, 0);
-        const at = (x: number, y: number) => context.getImageData(x, y, 1, 1).data[3];
-        const alpha = {
-          corner: at(10, 10),
-          face: at(canvas.width / 2, canvas.height / 2),
-          width: canvas.width,
-        };
-        if (alpha.corner !== 0 || alpha.face !== 255) return undefined;
-        // Asked only once keyed: a canvas whose drawing moved to a worker refuses a context.
-        let movedToWorker = false;
-        try {
-          canvas.getContext('2d');
-        } catch {
-          movedToWorker = true;
-        }
-        return { ...alpha, movedToWorker };
-      },
-      null,
-      { timeout: 20_000 },
-    );
-    expect(await keyed.jsonValue()).toMatchObject({ width: 640, movedToWorker: true });
+    expect(await keyedCanvas(page)).toMatchObject({ width: 640, movedToWorker: true });
     await page.screenshot({ path: screenshotPath('demo-chroma-key') });
     await page.click('#stop');
     await page.close();
@@ -315,6 +323,12 @@ describe('the demo, end to end', () => {
     // The entry file, and the chunks it loads on the first start (livekit-client among them).
     expect(served[0]).toBe('streaming-avatar-kit.js');
     expect(served.some((name) => name.startsWith('livekit-client'))).toBe(true);
+    // The minified file's keying worker, made from its own source text, keys the video.
+    await page.evaluate(() => {
+      document.querySelector('streaming-avatar')!.background = 'chroma-key';
+    });
+    expect(await keyedCanvas(page)).toMatchObject({ width: 640, movedToWorker: true });
+    expect(served.some((name) => name.startsWith('chroma-key'))).toBe(true);
     await page.screenshot({ path: screenshotPath('plain-page') });
     await page.evaluate(() => document.querySelector('streaming-avatar')!.stop());
     await page.close();
