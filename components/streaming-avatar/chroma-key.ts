@@ -207,6 +207,19 @@ function pageTrackProcessor(): TrackProcessorConstructor | undefined {
   return Reflect.get(globalThis, 'MediaStreamTrackProcessor');
 }
 
+let workerPathSupported: boolean | undefined;
+
+/** Probes for the worker path's APIs; the WebGL 2 probe makes a context, so it runs once. */
+function hasWorkerPath(): boolean {
+  if (pageTrackProcessor() === undefined || typeof Worker === 'undefined') return false;
+  if (
+    typeof OffscreenCanvas === 'undefined' ||
+    !('transferControlToOffscreen' in HTMLCanvasElement.prototype)
+  )
+    return false;
+  return new OffscreenCanvas(1, 1).getContext('webgl2') !== null;
+}
+
 /**
  * Keys `video`'s track in a worker onto `canvas`, which moves to the worker (`OffscreenCanvas`,
  * WebGL 2): the page's main thread does nothing per frame. Until the worker has started it holds
@@ -214,15 +227,10 @@ function pageTrackProcessor(): TrackProcessorConstructor | undefined {
  * `worker-src blob:`), it keys on the main thread with {@link ChromaKeyRenderer} instead.
  */
 export class WorkerChromaKeyRenderer implements ChromaKey {
-  /** Whether this browser has everything the worker path needs. */
+  /** Whether this browser has everything the worker path needs (found out once per page). */
   static supported(): boolean {
-    if (pageTrackProcessor() === undefined || typeof Worker === 'undefined') return false;
-    if (
-      typeof OffscreenCanvas === 'undefined' ||
-      !('transferControlToOffscreen' in HTMLCanvasElement.prototype)
-    )
-      return false;
-    return new OffscreenCanvas(1, 1).getContext('webgl2') !== null;
+    workerPathSupported ??= hasWorkerPath();
+    return workerPathSupported;
   }
 
   private readonly worker: Worker;
