@@ -3,15 +3,15 @@
  * default it asks the page's own backend ({@link fromEndpoint}), which exchanges the key with
  * `streaming-avatar-kit/server`.
  */
+
 import {
   ApiError,
   type ApiErrorDetails,
   AuthenticationError,
-  InvalidResponseError,
-  NetworkError,
   parseRetryAfter,
   RateLimitError,
-} from './errors.js';
+} from './api/errors.js';
+import { InvalidResponseError, NetworkError } from './errors.js';
 
 /**
  * Returns a fresh session token for one session. Session tokens are single-use (contract doc):

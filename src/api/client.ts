@@ -4,8 +4,9 @@
  * retries follow {@link retryDelayMs}.
  */
 import * as z from 'zod/mini';
-import { ApiError, type ApiErrorContext, InvalidResponseError, StreamingAvatarError } from '../errors.js';
+import { InvalidResponseError, StreamingAvatarError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { ApiError, type ApiErrorContext } from './errors.js';
 import { type CallOptions, check, HttpCaller } from './http.js';
 
 export type { CallOptions } from './http.js';

@@ -6,8 +6,6 @@
 import type * as z from 'zod/mini';
 import {
   AbortError,
-  type ApiError,
-  type ApiErrorContext,
   InvalidResponseError,
   NetworkError,
   type ResponseIssue,
@@ -15,6 +13,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import { type Clock, sleep } from '../internal/clock.js';
+import type { ApiError, ApiErrorContext } from './errors.js';
 import { type RetryPolicy, retryDelayMs } from './retry.js';
 
 /** Options every call takes. */

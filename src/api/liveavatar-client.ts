@@ -5,6 +5,7 @@
  * follow the contract's Decision (§1).
  */
 import * as z from 'zod/mini';
+import { type Clock, systemClock } from '../internal/clock.js';
 import {
   ApiError,
   type ApiErrorContext,
@@ -17,8 +18,7 @@ import {
   RateLimitError,
   ServerError,
   SessionNotFoundError,
-} from '../errors.js';
-import { type Clock, systemClock } from '../internal/clock.js';
+} from './errors.js';
 import { type CallOptions, check, HttpCaller } from './http.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 

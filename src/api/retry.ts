@@ -4,13 +4,8 @@
  * created), unless the server asks for longer than `maxRetryAfterMs`; 5xx answers, network failures and timeouts are retried with capped exponential
  * backoff with equal jitter, but only for calls that cannot create or bill anything twice.
  */
-import {
-  ApiError,
-  NetworkError,
-  RateLimitError,
-  type StreamingAvatarError,
-  TimeoutError,
-} from '../errors.js';
+import { NetworkError, type StreamingAvatarError, TimeoutError } from '../errors.js';
+import { ApiError, RateLimitError } from './errors.js';
 
 /** How a client retries. Delays in milliseconds. */
 export interface RetryPolicy {

@@ -3,7 +3,9 @@
  * explicit anonymous demo), an Origin allow-list, a per-client rate limit, a body limit, and
  * errors turned into answers, never crashes.
  */
-import { ApiError, InvalidOptionError, StreamingAvatarError } from '../errors.js';
+
+import { ApiError } from '../api/errors.js';
+import { InvalidOptionError, StreamingAvatarError } from '../errors.js';
 import type { SessionTokenStore } from './store.js';
 
 /** What the transport knows about a request beyond the `Request` itself. */

@@ -2,7 +2,9 @@
  * Stopping a session at the server for sure: `streaming.stop` retried with backoff until HeyGen
  * confirms (an answer that the session is already closed counts), each failure reported.
  */
-import { SessionStateError, StopFailedError, StreamingAvatarError } from '../errors.js';
+
+import { SessionStateError } from '../api/errors.js';
+import { StopFailedError, StreamingAvatarError } from '../errors.js';
 import { type Clock, sleep } from '../internal/clock.js';
 
 /** Session-level retries of a failed `streaming.stop`, after the client's own, and their backoff in milliseconds. */

@@ -3,7 +3,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { StreamingApiClient } from '../../src/api/client.js';
-import { creditsForSession } from '../../src/credits/rate-plans.js';
 import {
   AuthenticationError,
   AvatarNotFoundError,
@@ -12,7 +11,8 @@ import {
   PlanLimitError,
   SessionClosedError,
   SessionNotFoundError,
-} from '../../src/errors.js';
+} from '../../src/api/errors.js';
+import { creditsForSession } from '../../src/credits/rate-plans.js';
 import { type RunningEmulator, startEmulatorProcess } from './emulator-process.js';
 
 let emulator: RunningEmulator;

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthenticationError, SessionClosedError } from '../../src/errors.js';
+import { AuthenticationError, SessionClosedError } from '../../src/api/errors.js';
 import { type RunningEmulator, startEmulatorProcess } from './emulator-process.js';
 
 let emulator: RunningEmulator;

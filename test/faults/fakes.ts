@@ -3,8 +3,10 @@
  * phase and state, double and concurrent calls, page hide in every phase, failing stops,
  * interrupts and keep-alives, a lost room, an exhausted budget.
  */
+
+import { ServerError, SessionClosedError } from '../../src/api/errors.js';
 import { CreditMeter } from '../../src/credits/credit-meter.js';
-import { MediaError, ServerError, SessionClosedError } from '../../src/errors.js';
+import { MediaError } from '../../src/errors.js';
 import { AvatarController } from '../../src/session/controller.js';
 import { AvatarSession, type AvatarSessionOptions, type ConnectPhase } from '../../src/session/session.js';
 import { FakeClock, settle } from '../unit/fakes/clock.js';

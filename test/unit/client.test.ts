@@ -1,20 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { StreamingApiClient } from '../../src/api/client.js';
 import {
-  AbortError,
   AuthenticationError,
   AvatarNotFoundError,
   ConcurrencyLimitError,
   InvalidParameterError,
-  InvalidResponseError,
-  NetworkError,
   RateLimitError,
   ServerError,
   SessionClosedError,
   SessionNotFoundError,
   SessionStateError,
-  TimeoutError,
-} from '../../src/errors.js';
+} from '../../src/api/errors.js';
+import { AbortError, InvalidResponseError, NetworkError, TimeoutError } from '../../src/errors.js';
 import { FakeClock, settle } from './fakes/clock.js';
 import { fail, fakeFetch, ok, type Route } from './fakes/fetch.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ServerError } from '../../src/api/errors.js';
 import { CreditMeter, type MeterReading } from '../../src/credits/credit-meter.js';
 import { creditsForSession } from '../../src/credits/rate-plans.js';
-import { ServerError } from '../../src/errors.js';
 import { AvatarSession } from '../../src/session/session.js';
 import { FakeClock } from './fakes/clock.js';
 import { FakeProvider, FakeTransport } from './fakes/session-parts.js';

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AbortError,
-  AuthenticationError,
-  InvalidOptionError,
-  MediaError,
-  ServerError,
-  SessionClosedError,
-  StopFailedError,
-} from '../../src/errors.js';
+import { AuthenticationError, ServerError, SessionClosedError } from '../../src/api/errors.js';
+import { AbortError, InvalidOptionError, MediaError, StopFailedError } from '../../src/errors.js';
 import { AvatarSession, type AvatarSessionOptions, type SessionEnd } from '../../src/session/session.js';
 import { FakeClock, settle } from './fakes/clock.js';
 import { FakeProvider, FakeTransport, gate } from './fakes/session-parts.js';
