@@ -13,12 +13,12 @@ import type {
   EndReason,
   ProviderFactory,
   Quality,
+  SessionTokenProvider,
   SpeakOptions,
   Utterance,
   VoiceChatOptions,
 } from '../../src/index.js';
 import { AvatarController } from '../../src/session/controller.js';
-import { fromEndpoint } from '../../src/tokens.js';
 import {
   AVATAR_CONNECTED_EVENT,
   AvatarConversationStateChangeEvent,
@@ -191,6 +191,7 @@ export class StreamingAvatarElement extends LocalizedElement {
 
   private chromaKey: ChromaKey | undefined;
   private microphoneLevel: MicrophoneLevel | undefined;
+  private tokenClient: Promise<typeof import('../../src/tokens.js')> | undefined;
 
   constructor() {
     super();
@@ -244,6 +245,7 @@ export class StreamingAvatarElement extends LocalizedElement {
       );
     }
     this.error = undefined;
+    if (this.tokenUrl) void this.loadTokenClient().catch(() => undefined);
     try {
       await this.controller.start();
     } catch (error) {
@@ -327,7 +329,7 @@ export class StreamingAvatarElement extends LocalizedElement {
 
   private buildOptions() {
     return {
-      token: fromEndpoint(this.tokenUrl),
+      token: this.endpointToken(this.tokenUrl),
       quality: this.quality,
       apiBaseUrl: this.apiBase || undefined,
       ...(this.provider === 'liveavatar' ? { provider: this.liveAvatarProvider() } : {}),
@@ -341,6 +343,32 @@ export class StreamingAvatarElement extends LocalizedElement {
       createSession: this.createSession,
       ...this.sessionOptions,
     };
+  }
+
+  /**
+   * The client of the page's token endpoint (`fromEndpoint`), loaded on the first start beside the
+   * session machinery rather than with the page.
+   */
+  private endpointToken(url: string): SessionTokenProvider {
+    const client = () => this.loadTokenClient().then(({ fromEndpoint }) => fromEndpoint(url));
+    return Object.assign((signal: AbortSignal) => client().then((provide) => provide(signal)), {
+      reportSession: (sessionId: string, token: string) =>
+        client().then((provider) => provider.reportSession?.(sessionId, token)),
+    });
+  }
+
+  private loadTokenClient(): Promise<typeof import('../../src/tokens.js')> {
+    this.tokenClient ??= import('../../src/tokens.js').catch((cause: unknown) => {
+      this.tokenClient = undefined;
+      throw new StreamingAvatarError(
+        'network',
+        'The avatar’s code could not be loaded; check the connection.',
+        {
+          cause,
+        },
+      );
+    });
+    return this.tokenClient;
   }
 
   /** LiveAvatar's provider, loaded with the session machinery on the first start, not with the page. */
