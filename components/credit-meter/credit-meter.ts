@@ -1,6 +1,6 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { CreditMeter, type MeterReading } from '../../src/credits/credit-meter.js';
+import type { CreditMeter, MeterReading } from '../../src/credits/credit-meter.js';
 import type { RatePlanName } from '../../src/credits/rate-plans.js';
 import { watchAvatar } from '../avatar-target.js';
 import { LocalizedElement } from '../localize/localized-element.js';
@@ -55,6 +55,8 @@ export class AvatarCreditMeterElement extends LocalizedElement {
   @state() private announcement = '';
 
   private meter: CreditMeter | undefined;
+  /** Counts the meters asked for: a meter whose code loads after a newer one was asked for is not built. */
+  private meterGeneration = 0;
   private target: StreamingAvatarElement | undefined;
   private stopWatching: (() => void) | undefined;
   private lastAnnouncedAt = 0;
@@ -70,6 +72,7 @@ export class AvatarCreditMeterElement extends LocalizedElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.stopWatching?.();
+    this.meterGeneration += 1;
     this.meter?.dispose();
     this.meter = undefined;
     this.target = undefined;
@@ -82,27 +85,36 @@ export class AvatarCreditMeterElement extends LocalizedElement {
 
   /**
    * One meter on the avatar's controller, which follows each of its sessions; built again only
-   * when the meter's own options change.
-   * @throws {InvalidOptionError} when `max-credits`, `price-per-credit` or `warn-at` is out of range.
+   * when the meter's own options change. The meter's code loads with the first meter, not with the
+   * page; a meter built after its session started catches up from the session's start time.
+   * Reports an `InvalidOptionError` (`max-credits`, `price-per-credit` or `warn-at` out of
+   * range) as an uncaught error of the page.
    */
   private attachMeter(): void {
     if (!this.target) return;
-    this.meter?.dispose();
-    this.warning = false;
-    const meter = new CreditMeter(this.target.controller, {
-      plan: this.plan,
-      warnAtFraction: this.warnAt,
-      pricePerCredit: this.pricePerCredit,
-      maxCredits: this.maxCredits,
-    });
-    meter.on('tick', (reading) => this.showReading(reading));
-    meter.on('warning', (reading) => {
-      this.warning = true;
-      this.announce(reading, true);
-    });
-    meter.on('exhausted', (reading) => this.announce(reading, true));
-    this.meter = meter;
-    this.reading = meter.reading();
+    const generation = ++this.meterGeneration;
+    import('../../src/credits/credit-meter.js')
+      .then(({ CreditMeter }) => {
+        if (generation !== this.meterGeneration || !this.target) return;
+        this.meter?.dispose();
+        this.meter = undefined;
+        this.warning = false;
+        const meter = new CreditMeter(this.target.controller, {
+          plan: this.plan,
+          warnAtFraction: this.warnAt,
+          pricePerCredit: this.pricePerCredit,
+          maxCredits: this.maxCredits,
+        });
+        meter.on('tick', (reading) => this.showReading(reading));
+        meter.on('warning', (reading) => {
+          this.warning = true;
+          this.announce(reading, true);
+        });
+        meter.on('exhausted', (reading) => this.announce(reading, true));
+        this.meter = meter;
+        this.reading = meter.reading();
+      })
+      .catch((error: unknown) => globalThis.reportError(error));
   }
 
   private showReading(reading: MeterReading): void {
@@ -128,10 +140,11 @@ export class AvatarCreditMeterElement extends LocalizedElement {
 
   override render() {
     const reading = this.reading;
+    const costValue = reading?.cost ?? (this.pricePerCredit === undefined ? undefined : 0);
     const cost =
-      reading?.cost === undefined
+      costValue === undefined
         ? nothing
-        : html`<div><dt>${this.term('estimate')}</dt><dd data-figure="cost">${this.formatNumber(reading.cost, { style: 'currency', currency: this.currency, maximumFractionDigits: 3 })}</dd></div>`;
+        : html`<div><dt>${this.term('estimate')}</dt><dd data-figure="cost">${this.formatNumber(costValue, { style: 'currency', currency: this.currency, maximumFractionDigits: 3 })}</dd></div>`;
     return html`
       <dl part="figures">
         <div><dt>${this.term('elapsed')}</dt><dd data-figure="elapsed">${formatDuration(reading?.elapsedSeconds ?? 0)}</dd></div>

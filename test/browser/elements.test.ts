@@ -588,6 +588,20 @@ describe('<avatar-credit-meter>', () => {
     await expectAccessible(host);
   });
 
+  it('shows every figure from its first render, before the avatar starts', async () => {
+    const host = mount(
+      '<streaming-avatar id="idle" token-url="/token"></streaming-avatar>' +
+        '<avatar-credit-meter for="idle" max-credits="2" price-per-credit="0.99"></avatar-credit-meter>',
+    );
+    const meter = host.querySelector('avatar-credit-meter') as AvatarCreditMeterElement;
+    await meter.updateComplete;
+    const figure = (name: string) => meter.shadowRoot!.querySelector(`[data-figure="${name}"]`)?.textContent;
+    expect(figure('elapsed')).to.equal('0:00');
+    expect(figure('credits')).to.equal('0.000');
+    expect(figure('cost')).to.equal('$0.00');
+    expect(meter.shadowRoot!.querySelector('progress')!.value).to.equal(0);
+  });
+
   it('finds an avatar added after it, and keeps following it across sessions', async () => {
     const backend = fakeBackend();
     // A budget of 0.1 credits is spent in the first second (the 30-second minimum, seed 000).
