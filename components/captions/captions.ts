@@ -1,4 +1,4 @@
-import { html } from 'lit';
+import { html, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { watchAvatar } from '../avatar-target.js';
 import type { AvatarTalkingMessageEvent, AvatarUserSpeechEvent } from '../events.js';
@@ -44,13 +44,21 @@ export class AvatarCaptionsElement extends LocalizedElement {
   /** `captions` shows the line being spoken; `transcript` keeps every line. */
   @property({ reflect: true }) mode: 'captions' | 'transcript' = 'captions';
 
+  /**
+   * The most lines kept for the transcript and `toWebVTT()`; older lines are dropped first.
+   * Default: every line. Set it where a page runs for hours (a kiosk) so the kept transcript
+   * cannot grow without end. Values below 1 keep one line.
+   */
+  @property({ attribute: 'max-cues', type: Number }) maxCues: number | undefined;
+
   @state() private cues: CaptionCue[] = [];
 
   private target: StreamingAvatarElement | undefined;
   private stopWatching: (() => void) | undefined;
   private originMs: number | undefined;
+  private userTurns = 0;
 
-  /** Every line so far, in order. */
+  /** Every line kept so far (all of them, or the last `max-cues`), in order. */
   get transcript(): readonly CaptionCue[] {
     return this.cues;
   }
@@ -76,6 +84,7 @@ export class AvatarCaptionsElement extends LocalizedElement {
   clear(): void {
     this.cues = [];
     this.originMs = undefined;
+    this.userTurns = 0;
   }
 
   /**
@@ -103,21 +112,30 @@ export class AvatarCaptionsElement extends LocalizedElement {
     if (last && last.role === 'avatar' && last.taskId === event.taskId) {
       this.cues = [...this.cues.slice(0, -1), { ...last, text: last.text + event.message, endMs: at }];
     } else {
-      this.cues = [
-        ...this.cues,
-        { role: 'avatar', taskId: event.taskId, text: event.message, startMs: at, endMs: at },
-      ];
+      this.keep({ role: 'avatar', taskId: event.taskId, text: event.message, startMs: at, endMs: at });
     }
   };
 
   private readonly handleUserSpeech = (event: AvatarUserSpeechEvent): void => {
     if (!event.final) return;
     const at = this.elapsedMs();
-    this.cues = [
-      ...this.cues,
-      { role: 'user', taskId: `user-${this.cues.length}`, text: event.text, startMs: at, endMs: at },
-    ];
+    this.userTurns += 1;
+    this.keep({ role: 'user', taskId: `user-${this.userTurns}`, text: event.text, startMs: at, endMs: at });
   };
+
+  private keep(cue: CaptionCue): void {
+    this.cues = [...this.cues, cue].slice(-this.kept());
+  }
+
+  /** How many lines `max-cues` keeps (all, when it is unset or not a number). */
+  private kept(): number {
+    const max = this.maxCues;
+    return max === undefined || Number.isNaN(max) ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(max));
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    if (changed.has('maxCues') && this.cues.length > this.kept()) this.cues = this.cues.slice(-this.kept());
+  }
 
   override render() {
     const shown = this.mode === 'transcript' ? this.cues : this.cues.slice(-1);

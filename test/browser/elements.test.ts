@@ -545,11 +545,8 @@ describe('voice chat in <streaming-avatar>', () => {
     );
     const avatar = avatarIn(host);
     const captions = host.querySelector('avatar-captions') as AvatarCaptionsElement;
-    await captions.updateComplete;
-    await until(
-      () => (captions as unknown as { target?: unknown }).target !== undefined,
-      'the captions to find the avatar',
-    );
+    // The captions find their avatar once the tag is defined (already: this resolves after them).
+    await customElements.whenDefined('streaming-avatar');
     avatar.dispatchEvent(new AvatarUserSpeechEvent('Is A <b> & B --> C?', true));
     avatar.dispatchEvent(new AvatarTalkingMessageEvent('Yes.', 'task-1'));
     await captions.updateComplete;
@@ -561,6 +558,30 @@ describe('voice chat in <streaming-avatar>', () => {
     expect(vtt).to.contain('<v User>Is A &lt;b&gt; &amp; B --&gt; C?');
     expect(vtt).to.contain('<v Avatar>Yes.');
     expect(vtt.split('-->').length - 1).to.equal(2); // one per cue's timing, none from the text
+  });
+
+  it('keeps at most max-cues lines, the newest, in the transcript and its WebVTT', async () => {
+    const host = mount(
+      '<streaming-avatar id="k" token-url="/token"></streaming-avatar><avatar-captions for="k" mode="transcript" max-cues="2"></avatar-captions>',
+    );
+    const avatar = avatarIn(host);
+    const captions = host.querySelector('avatar-captions') as AvatarCaptionsElement;
+    await customElements.whenDefined('streaming-avatar');
+    avatar.dispatchEvent(new AvatarTalkingMessageEvent('One.', 'task-1'));
+    avatar.dispatchEvent(new AvatarUserSpeechEvent('Two?', true));
+    avatar.dispatchEvent(new AvatarTalkingMessageEvent('Three', 'task-2'));
+    avatar.dispatchEvent(new AvatarTalkingMessageEvent(' words.', 'task-2'));
+    await captions.updateComplete;
+    expect(captions.transcript.map((cue) => cue.text)).to.deep.equal(['Two?', 'Three words.']);
+    const lines = [...captions.shadowRoot!.querySelectorAll('[part~="caption"]')].map(
+      (line) => line.textContent,
+    );
+    expect(lines).to.deep.equal(['You: Two?', 'Avatar: Three words.']);
+    expect(captions.toWebVTT().split('-->').length - 1).to.equal(2);
+
+    captions.maxCues = 1;
+    await captions.updateComplete;
+    expect(captions.transcript.map((cue) => cue.text)).to.deep.equal(['Three words.']);
   });
 });
 
