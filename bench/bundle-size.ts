@@ -11,8 +11,13 @@ export interface BundleSizes {
   core: number;
   /** Core and elements, without livekit-client. */
   coreAndElements: number;
-  /** What a page using the elements downloads before `start()`: everything but the lazy livekit chunk. */
+  /**
+   * What a page using the three elements downloads before `start()`: the entry and its static
+   * imports, not the chunks loaded on the first start (session machinery, livekit-client).
+   */
   beforeStart: number;
+  /** The same for a page that imports `<streaming-avatar>` alone (`streaming-avatar-kit/components/streaming-avatar`). */
+  beforeStartAvatarOnly: number;
   /** Everything, livekit-client included. */
   whole: number;
   /** The official `@heygen/streaming-avatar` SDK with its dependencies (it loads everything up front). */
@@ -21,14 +26,15 @@ export interface BundleSizes {
 
 export async function measureBundles(): Promise<BundleSizes> {
   const external = ['livekit-client'];
-  const [core, coreAndElements, split, whole, officialSdk] = await Promise.all([
+  const [core, coreAndElements, split, avatarOnly, whole, officialSdk] = await Promise.all([
     bundle('src/index.ts', { external }),
     bundle('components/index.ts', { external }),
     bundleSplit('components/index.ts'),
+    bundleSplit('components/streaming-avatar/streaming-avatar.ts'),
     bundle('components/index.ts', {}),
     bundle('node_modules/@heygen/streaming-avatar/lib/index.esm.js', {}),
   ]);
-  return { core, coreAndElements, beforeStart: split, whole, officialSdk };
+  return { core, coreAndElements, beforeStart: split, beforeStartAvatarOnly: avatarOnly, whole, officialSdk };
 }
 
 async function bundle(entry: string, options: { external?: string[] }): Promise<number> {

@@ -209,6 +209,7 @@ function table(
     row(['core (without livekit-client)', kb(bundles.core), '']),
     row(['core + elements (without livekit-client)', kb(bundles.coreAndElements), '≤ 25 KB']),
     row(['downloaded before start()', kb(bundles.beforeStart), '≤ 15 KB']),
+    row(['downloaded before start(), `<streaming-avatar>` alone', kb(bundles.beforeStartAvatarOnly), '']),
     row(['everything, with livekit-client', kb(bundles.whole), '']),
     row(['official SDK, with its dependencies (all before start)', kb(bundles.officialSdk), '']),
     '',
