@@ -20,6 +20,9 @@ export interface GrowthRow extends GrowthSample {
   cpuMsPerMinute: number;
 }
 
+/** The transcript the page asks its captions to keep, in lines (`max-cues`). */
+export const GROWTH_MAX_CUES = 20;
+
 /** Samples a speaking session once a minute for `minutes` minutes, after a minute of warm-up. */
 export async function measureGrowth(
   avatarId: string,
@@ -32,9 +35,10 @@ export async function measureGrowth(
     sessionDurationSeconds: (minutes + 5) * 60,
   });
   try {
-    await page.evaluate(([base, avatar]) => window.bench.growthStart(base, avatar), [
+    await page.evaluate(([base, avatar, maxCues]) => window.bench.growthStart(base, avatar, maxCues), [
       emulator.apiUrl,
       avatarId,
+      GROWTH_MAX_CUES,
     ] as const);
     const rows: GrowthRow[] = [];
     let lastCpuSeconds: number | undefined;

@@ -16,7 +16,7 @@ import { fakeMicrophoneFlags, spokenWav } from '../test/support/fake-microphone.
 import { type BundleSizes, measureBundles } from './bundle-size.js';
 import { type CapacityFigures, measureCapacity } from './capacity.js';
 import { type ChunkTextFigures, measureChunkText } from './chunk-text.js';
-import { type GrowthRow, measureGrowth } from './growth.js';
+import { GROWTH_MAX_CUES, type GrowthRow, measureGrowth } from './growth.js';
 import type { RunFigures, VoiceTurnFigures } from './page/main.js';
 import { serveBenchPage } from './page-server.js';
 import { measureRender, type RenderFigures } from './render.js';
@@ -300,7 +300,7 @@ function table(
       'flat',
       'flat',
       '≤ 1',
-      'grows with speech (the page keeps the transcript)',
+      `≤ ${GROWTH_MAX_CUES} (the page’s max-cues)`,
       'flat',
     ]),
     '',

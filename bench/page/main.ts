@@ -300,7 +300,7 @@ export interface GrowthSample {
   spoken: number;
   /** Utterances waiting or speaking in the session's queue. */
   queued: number;
-  /** Caption cues the captions element keeps (it keeps every line, for its WebVTT export). */
+  /** Caption cues the captions element keeps (at most its `max-cues`). */
   cues: number;
   /** Characters in those cues. */
   cueCharacters: number;
@@ -313,7 +313,7 @@ let growth:
   | undefined;
 
 /** The long-session run: `<streaming-avatar>` and `<avatar-captions>` speaking one utterance after another. */
-async function growthStart(apiBase: string, avatarId: string): Promise<void> {
+async function growthStart(apiBase: string, avatarId: string, maxCues: number): Promise<void> {
   const holder = document.createElement('div');
   const avatar = new StreamingAvatarElement();
   avatar.id = 'growth';
@@ -322,6 +322,7 @@ async function growthStart(apiBase: string, avatarId: string): Promise<void> {
   avatar.avatarId = avatarId;
   const captions = new AvatarCaptionsElement();
   captions.for = 'growth';
+  captions.maxCues = maxCues;
   holder.append(avatar, captions);
   document.body.append(holder);
   await avatar.start();
