@@ -7,14 +7,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { creditsForSession } from '../../src/credits/rate-plans.js';
 import { installProbes, launchChromium, type RunningDemo, screenshotPath, startDemo } from './harness.js';
 
-interface Probe {
-  frames: number;
-  size: { width: number; height: number };
-  loudness: { at: number; rms: number }[];
-  states: string[];
-  phases: string[];
-}
-
 let demo: RunningDemo;
 let browser: Browser;
 
@@ -60,7 +52,7 @@ async function startAvatar(page: Page): Promise<void> {
   });
 }
 
-const probe = (page: Page) => page.evaluate(() => (window as unknown as { probe: Probe }).probe);
+const probe = (page: Page) => page.evaluate(() => window.probe!);
 
 /** Loudest sample (RMS, 0–1) between two page times in milliseconds. */
 const loudest = (page: Page, from: number, to: number) =>
@@ -68,8 +60,8 @@ const loudest = (page: Page, from: number, to: number) =>
     ([start, end]) =>
       Math.max(
         0,
-        ...(window as unknown as { probe: Probe }).probe.loudness
-          .filter((entry) => entry.at >= start! && entry.at <= end!)
+        ...window
+          .probe!.loudness.filter((entry) => entry.at >= start! && entry.at <= end!)
           .map((entry) => entry.rms),
       ),
     [from, to],
@@ -85,9 +77,7 @@ const pageNow = (page: Page) => page.evaluate(() => performance.now());
 async function silenceAfter(page: Page, from: number, holdMs = 1000): Promise<number> {
   const quietSince = await page.waitForFunction(
     ([start, hold]) => {
-      const heard = (window as unknown as { probe: Probe }).probe.loudness.filter(
-        (entry) => entry.at >= start!,
-      );
+      const heard = window.probe!.loudness.filter((entry) => entry.at >= start!);
       const lastLoud = heard.findLast((entry) => entry.rms >= 0.005);
       const since = lastLoud?.at ?? start!;
       const latest = heard.at(-1)?.at ?? start!;
@@ -142,7 +132,7 @@ describe('the demo, end to end', () => {
     const started = await probe(page);
     expect(started.states.slice(0, 3)).toEqual(['loading', 'connecting', 'connected']);
     expect(started.phases).toEqual(['token', 'new', 'start', 'room', 'media']);
-    await page.waitForFunction(() => (window as unknown as { probe: Probe }).probe.frames >= 50, null, {
+    await page.waitForFunction(() => window.probe!.frames >= 50, null, {
       timeout: 20_000,
     });
     expect((await probe(page)).size).toEqual({ width: 640, height: 360 });
@@ -221,7 +211,7 @@ describe('the demo, end to end', () => {
     await page.fill('#text', 'This is a long story that nobody will hear to the end. '.repeat(8));
     await page.click('#speak');
     await page.waitForFunction(() => {
-      const { loudness } = (window as unknown as { probe: Probe }).probe;
+      const { loudness } = window.probe!;
       return loudness.slice(-5).some((entry) => entry.rms > 0.02);
     });
     const outcome = await page.evaluate(async () => {

@@ -55,20 +55,38 @@ export function screenshotPath(name: string): string {
   return `test-results/${name}.png`;
 }
 
+/** What {@link installProbes} records in the page, as `window.probe`. */
+export interface PageProbe {
+  /** Video frames presented. */
+  frames: number;
+  size: { width: number; height: number };
+  /** The avatar's audio loudness every 20 ms (`at` in milliseconds of the page's clock). */
+  loudness: { at: number; rms: number }[];
+  states: string[];
+  phases: string[];
+}
+
+declare global {
+  interface Window {
+    /** Set by {@link installProbes} in the pages under test. */
+    probe?: PageProbe;
+  }
+}
+
 /**
  * Installs probes in the page: counts presented video frames of the avatar's `<video>` and
  * samples the loudness of its audio every 20 ms through Web Audio.
  */
 export async function installProbes(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const probe = {
+    const probe: PageProbe = {
       frames: 0,
       size: { width: 0, height: 0 },
-      loudness: [] as { at: number; rms: number }[],
-      states: [] as string[],
-      phases: [] as string[],
+      loudness: [],
+      states: [],
+      phases: [],
     };
-    (window as unknown as { probe: typeof probe }).probe = probe;
+    window.probe = probe;
     const avatar = document.querySelector('streaming-avatar')!;
     avatar.addEventListener('avatar-state-change', (event) => probe.states.push(event.state));
     avatar.controller.on('phase', (phase) => probe.phases.push(phase));

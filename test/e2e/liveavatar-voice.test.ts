@@ -12,6 +12,13 @@ import { launchChromium, type RunningDemo, startDemo } from './harness.js';
 const SENTENCE = 'What are your opening hours on Saturday?';
 const CONTENT_WORDS = ['what', 'opening', 'hours', 'saturday'];
 
+declare global {
+  interface Window {
+    /** The conversation states the LiveAvatar voice test's page went through. */
+    states?: string[];
+  }
+}
+
 let demo: RunningDemo;
 let browser: Browser;
 
@@ -33,7 +40,7 @@ describe('LiveAvatar FULL voice chat, end to end', () => {
     await page.selectOption('#provider-picker', 'liveavatar');
     await page.evaluate(() => {
       const states: string[] = [];
-      (window as unknown as { states: string[] }).states = states;
+      window.states = states;
       document
         .querySelector('streaming-avatar')!
         .addEventListener('avatar-conversation-state-change', (event) => states.push(event.state));
@@ -71,7 +78,7 @@ describe('LiveAvatar FULL voice chat, end to end', () => {
         role,
         text,
       })),
-      states: (window as unknown as { states: string[] }).states,
+      states: window.states!,
     }));
     expect(transcript[0]!.role).toBe('user');
     expect(transcript.some((turn) => turn.role === 'avatar' && /You said/.test(turn.text))).toBe(true);

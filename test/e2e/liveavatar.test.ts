@@ -94,7 +94,7 @@ describe('LiveAvatar FULL, end to end', () => {
     await page.click('#speak');
     await page.waitForFunction(
       () => {
-        const probe = (window as unknown as { probe: { frames: number; loudness: { rms: number }[] } }).probe;
+        const probe = window.probe!;
         return probe.frames > 25 && probe.loudness.some((entry) => entry.rms > 0.02);
       },
       null,
@@ -228,10 +228,7 @@ describe('LiveAvatar LITE, end to end', () => {
     });
     expect(outcome).toEqual(['avatar_start_talking', 'avatar_stop_talking']);
     const loud = await page.evaluate(
-      (from) =>
-        (window as unknown as { probe: { loudness: { at: number; rms: number }[] } }).probe.loudness.filter(
-          (entry) => entry.at > from && entry.rms > 0.02,
-        ).length,
+      (from) => window.probe!.loudness.filter((entry) => entry.at > from && entry.rms > 0.02).length,
       before,
     );
     // 20 ms samples: about a second and more of speech heard.

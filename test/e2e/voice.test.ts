@@ -6,6 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TurnLatency } from '../../src/index.js';
 import { fakeMicrophoneFlags, spokenWav } from '../support/fake-microphone.js';
 import { launchChromium, type RunningDemo, screenshotPath, startDemo } from './harness.js';
 
@@ -46,8 +47,16 @@ afterAll(async () => {
 interface VoiceProbe {
   states: string[];
   heard: string[];
-  latencies: { toTranscriptMs?: number; toAvatarStartMs?: number; toFirstAudioMs?: number }[];
-  microphones: MediaStreamTrack[];
+  latencies: Pick<TurnLatency, 'toTranscriptMs' | 'toAvatarStartMs' | 'toFirstAudioMs'>[];
+}
+
+declare global {
+  interface Window {
+    /** The voice test's record of the conversation. */
+    voice?: VoiceProbe;
+    /** Every microphone track the voice test's page opened. */
+    microphones?: MediaStreamTrack[];
+  }
 }
 
 async function openDemo(): Promise<Page> {
@@ -55,7 +64,7 @@ async function openDemo(): Promise<Page> {
   // Keeps every microphone track the page opens, to look at after the session stops.
   await page.addInitScript(() => {
     const microphones: MediaStreamTrack[] = [];
-    (window as unknown as { microphones: MediaStreamTrack[] }).microphones = microphones;
+    window.microphones = microphones;
     const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
     navigator.mediaDevices.getUserMedia = async (constraints) => {
       const stream = await open(constraints);
@@ -66,8 +75,8 @@ async function openDemo(): Promise<Page> {
   await page.goto(demo.pageUrl);
   await page.waitForFunction(() => customElements.get('streaming-avatar') !== undefined);
   await page.evaluate(() => {
-    const probe = { states: [] as string[], heard: [] as string[], latencies: [] as unknown[] };
-    (window as unknown as { voice: typeof probe }).voice = probe;
+    const probe: VoiceProbe = { states: [], heard: [], latencies: [] };
+    window.voice = probe;
     const avatar = document.querySelector('streaming-avatar')!;
     avatar.addEventListener('avatar-conversation-state-change', (event) => probe.states.push(event.state));
     avatar.addEventListener('avatar-user-speech', (event) => {
@@ -84,7 +93,7 @@ async function openDemo(): Promise<Page> {
 
 const probe = (page: Page) =>
   page.evaluate(() => {
-    const { states, heard, latencies } = (window as unknown as { voice: VoiceProbe }).voice;
+    const { states, heard, latencies } = window.voice!;
     return { states, heard, latencies };
   });
 
@@ -95,7 +104,7 @@ describe('voice chat, end to end', () => {
     await page.waitForFunction(
       () => {
         // The turn's latency, and the avatar back to listening once its answer ends.
-        const { latencies, states } = (window as unknown as { voice: VoiceProbe }).voice;
+        const { latencies, states } = window.voice!;
         return latencies.length > 0 && states.at(-1) === 'listening' && states.includes('avatar_speaking');
       },
       null,
@@ -106,10 +115,7 @@ describe('voice chat, end to end', () => {
     await page
       .waitForFunction(
         (words) => {
-          const said = (window as unknown as { voice: VoiceProbe }).voice.heard
-            .join(' ')
-            .toLowerCase()
-            .split(/\s+/);
+          const said = window.voice!.heard.join(' ').toLowerCase().split(/\s+/);
           return words.filter((word) => said.includes(word)).length >= 2;
         },
         CONTENT_WORDS,
@@ -133,9 +139,7 @@ describe('voice chat, end to end', () => {
 
     await page.click('#stop');
     await page.waitForFunction(() => document.querySelector('streaming-avatar')?.state === 'closed');
-    const microphones = await page.evaluate(() =>
-      (window as unknown as { microphones: MediaStreamTrack[] }).microphones.map((track) => track.readyState),
-    );
+    const microphones = await page.evaluate(() => window.microphones!.map((track) => track.readyState));
     expect(microphones.length).toBeGreaterThan(0);
     expect(microphones.every((state) => state === 'ended')).toBe(true);
     await page.close();
@@ -154,13 +158,9 @@ describe('voice chat, end to end', () => {
     await page.evaluate(() => document.querySelector('streaming-avatar')!.startPushToTalk());
     await page.waitForTimeout(16_500);
     await page.evaluate(() => document.querySelector('streaming-avatar')!.stopPushToTalk());
-    await page.waitForFunction(
-      () => (window as unknown as { voice: VoiceProbe }).voice.heard.length > 0,
-      null,
-      {
-        timeout: 15_000,
-      },
-    );
+    await page.waitForFunction(() => window.voice!.heard.length > 0, null, {
+      timeout: 15_000,
+    });
     const { states, heard } = await probe(page);
     expect(states.slice(0, 3)).toEqual(['listening', 'user_speaking', 'thinking']);
     expect(contentWordsIn(heard[0]!), `heard ${JSON.stringify(heard)}`).toBeGreaterThanOrEqual(2);

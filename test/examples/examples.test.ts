@@ -212,14 +212,7 @@ describe.each(EXAMPLES)('examples/$name', (example) => {
       await page.locator('#state').filter({ hasText: 'connected' }).waitFor({ timeout: 60_000 });
       await page.getByRole('button', { name: 'Speak' }).click();
       await page.locator('#spoken').filter({ hasText: '1' }).waitFor({ timeout: 60_000 });
-      const loudest = await page.evaluate(() =>
-        Math.max(
-          0,
-          ...(window as unknown as { probe: { loudness: { rms: number }[] } }).probe.loudness.map(
-            (s) => s.rms,
-          ),
-        ),
-      );
+      const loudest = await page.evaluate(() => Math.max(0, ...window.probe!.loudness.map((s) => s.rms)));
       expect(loudest).toBeGreaterThan(0.01);
       await page.screenshot({ path: screenshotPath(`example-${example.name}`) });
       await page.evaluate(() => document.querySelector('streaming-avatar')!.stop());

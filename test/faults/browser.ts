@@ -15,16 +15,30 @@ interface EmulatorSessions {
   closed: { session_id: string }[];
 }
 
+/** What the page's probes keep: unhandled rejections, and the scenario's promises still pending. */
+interface PageProbes {
+  faults: { unhandled: number; pending: number; reasons: string[] };
+  track: (promise: Promise<unknown>) => void;
+}
+
+declare global {
+  /** Set in the fault matrix's pages only. */
+  interface Window {
+    faults?: PageProbes['faults'];
+    track?: PageProbes['track'];
+  }
+}
+
 /** In the page: counts unhandled rejections and follows the promises the scenario starts. */
 function installPageProbes() {
-  const probe = { unhandled: 0, pending: 0, reasons: [] as string[] };
-  (window as unknown as { faults: typeof probe }).faults = probe;
+  const probe: PageProbes['faults'] = { unhandled: 0, pending: 0, reasons: [] };
+  window.faults = probe;
   window.addEventListener('unhandledrejection', (event) => {
     probe.unhandled += 1;
     const reason = event.reason as { stack?: string } | undefined;
     probe.reasons.push(String(reason?.stack ?? reason));
   });
-  (window as unknown as { track: (promise: Promise<unknown>) => void }).track = (promise) => {
+  window.track = (promise) => {
     probe.pending += 1;
     promise.then(
       () => (probe.pending -= 1),
@@ -32,11 +46,6 @@ function installPageProbes() {
     );
   };
 }
-
-type PageProbes = {
-  faults: { unhandled: number; pending: number; reasons: string[] };
-  track: (promise: Promise<unknown>) => void;
-};
 
 async function openPage(): Promise<Page> {
   const page = await browser.newPage();
@@ -61,7 +70,7 @@ async function scenario(act: (page: Page) => Promise<void>, closePage = true): P
   const probes = () =>
     page.isClosed()
       ? { unhandled: 0, pending: 0, reasons: [] as string[] }
-      : page.evaluate(() => (window as unknown as PageProbes).faults);
+      : page.evaluate(() => window.faults!);
   await eventually(async () => (await mine()).active === 0 && (await probes()).pending === 0, 15_000);
   const { unhandled, pending, reasons } = await probes();
   for (const reason of reasons) console.log(`  unhandled in the page: ${reason}`);
@@ -76,7 +85,7 @@ function stopAtPhase(phase: string): Scenario {
     run: () =>
       scenario(async (page) => {
         await page.evaluate((target) => {
-          const { track } = window as unknown as PageProbes;
+          const track = window.track!;
           const avatar = document.querySelector('streaming-avatar')!;
           avatar.controller.on('phase', (current) => {
             if (current === target) track(avatar.stop());
@@ -101,7 +110,7 @@ const scenarios: Scenario[] = [
         await demo.control('fail', { endpoint: '/v1/streaming.start', count: 1, status: 400, code: 10002 });
         await page.evaluate(() => {
           const avatar = document.querySelector('streaming-avatar')!;
-          (window as unknown as PageProbes).track(avatar.start().catch(() => undefined));
+          window.track!(avatar.start().catch(() => undefined));
         });
         await page.waitForFunction(() => document.querySelector('streaming-avatar')!.state === 'failed');
         await pause(1000);
@@ -133,7 +142,7 @@ const scenarios: Scenario[] = [
         await demo.control('latency', { endpoint: '/v1/streaming.new', ms: 1000 });
         await page.evaluate(() => {
           const avatar = document.querySelector('streaming-avatar')!;
-          const { track } = window as unknown as PageProbes;
+          const track = window.track!;
           avatar.controller.on('phase', (phase) => {
             if (phase === 'new') window.dispatchEvent(new Event('pagehide'));
           });
