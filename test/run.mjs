@@ -65,6 +65,8 @@ for (const step of steps) {
     if (code !== 0 && counts.failed === 0) failed += 1;
   }
   if (code !== 0) failedSteps.push(step.name);
+  // The suites that use dist/ skip their own build after this one (test/support/build.ts).
+  if (step.name === 'build' && code === 0) process.env.STREAMING_AVATAR_KIT_BUILT = '1';
 }
 
 if (failedSteps.length > 0) console.log(`\nFailed steps: ${failedSteps.join(', ')}`);

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { creditsForSession } from '../../src/credits/rate-plans.js';
+import { buildPackage } from '../support/build.js';
 import { installProbes, launchChromium, type RunningDemo, screenshotPath, startDemo } from './harness.js';
 
 let demo: RunningDemo;
@@ -15,7 +16,7 @@ let packed: string;
 
 beforeAll(async () => {
   // The package's build (types, modules, the drop-in file in dist/cdn/), then the package itself.
-  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+  buildPackage();
   packed = mkdtempSync(join(tmpdir(), 'package-'));
   const [tarball] = JSON.parse(
     execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packed], {

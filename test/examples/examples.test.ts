@@ -5,7 +5,7 @@
  * route from `streaming-avatar-kit/server` — starts the avatar against the emulator in Chromium
  * and is heard speaking.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/src/index.js';
 import { createSessionTokenHandler, toNodeListener } from '../../src/server/index.js';
 import { installProbes, launchChromium, screenshotPath } from '../e2e/harness.js';
+import { buildPackage } from '../support/build.js';
 
 const run = promisify(execFile);
 
@@ -82,7 +83,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   // The examples use the package as it is built (dist/, its types generated from the manifest).
-  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'ignore' });
+  buildPackage();
   [emulator, browser] = await Promise.all([startEmulator(), launchChromium()]);
 }, 300_000);
 
