@@ -539,21 +539,26 @@ describe('voice chat in <streaming-avatar>', () => {
     }
   });
 
-  it('captions label both sides and export them as WebVTT voice spans, escaped', async () => {
+  /** An avatar with transcript captions that have found it, and the captions' shown lines. */
+  async function captionedAvatar(captionAttributes = '') {
     const host = mount(
-      '<streaming-avatar id="v" token-url="/token"></streaming-avatar><avatar-captions for="v" mode="transcript"></avatar-captions>',
+      `<streaming-avatar id="c" token-url="/token"></streaming-avatar><avatar-captions for="c" mode="transcript" ${captionAttributes}></avatar-captions>`,
     );
     const avatar = avatarIn(host);
     const captions = host.querySelector('avatar-captions') as AvatarCaptionsElement;
     // The captions find their avatar once the tag is defined (already: this resolves after them).
     await customElements.whenDefined('streaming-avatar');
+    const lines = () =>
+      [...captions.shadowRoot!.querySelectorAll('[part~="caption"]')].map((line) => line.textContent);
+    return { avatar, captions, lines };
+  }
+
+  it('captions label both sides and export them as WebVTT voice spans, escaped', async () => {
+    const { avatar, captions, lines } = await captionedAvatar();
     avatar.dispatchEvent(new AvatarUserSpeechEvent('Is A <b> & B --> C?', true));
     avatar.dispatchEvent(new AvatarTalkingMessageEvent('Yes.', 'task-1'));
     await captions.updateComplete;
-    const lines = [...captions.shadowRoot!.querySelectorAll('[part~="caption"]')].map(
-      (line) => line.textContent,
-    );
-    expect(lines).to.deep.equal(['You: Is A <b> & B --> C?', 'Avatar: Yes.']);
+    expect(lines()).to.deep.equal(['You: Is A <b> & B --> C?', 'Avatar: Yes.']);
     const vtt = captions.toWebVTT();
     expect(vtt).to.contain('<v User>Is A &lt;b&gt; &amp; B --&gt; C?');
     expect(vtt).to.contain('<v Avatar>Yes.');
@@ -561,22 +566,14 @@ describe('voice chat in <streaming-avatar>', () => {
   });
 
   it('keeps at most max-cues lines, the newest, in the transcript and its WebVTT', async () => {
-    const host = mount(
-      '<streaming-avatar id="k" token-url="/token"></streaming-avatar><avatar-captions for="k" mode="transcript" max-cues="2"></avatar-captions>',
-    );
-    const avatar = avatarIn(host);
-    const captions = host.querySelector('avatar-captions') as AvatarCaptionsElement;
-    await customElements.whenDefined('streaming-avatar');
+    const { avatar, captions, lines } = await captionedAvatar('max-cues="2"');
     avatar.dispatchEvent(new AvatarTalkingMessageEvent('One.', 'task-1'));
     avatar.dispatchEvent(new AvatarUserSpeechEvent('Two?', true));
     avatar.dispatchEvent(new AvatarTalkingMessageEvent('Three', 'task-2'));
     avatar.dispatchEvent(new AvatarTalkingMessageEvent(' words.', 'task-2'));
     await captions.updateComplete;
     expect(captions.transcript.map((cue) => cue.text)).to.deep.equal(['Two?', 'Three words.']);
-    const lines = [...captions.shadowRoot!.querySelectorAll('[part~="caption"]')].map(
-      (line) => line.textContent,
-    );
-    expect(lines).to.deep.equal(['You: Two?', 'Avatar: Three words.']);
+    expect(lines()).to.deep.equal(['You: Two?', 'Avatar: Three words.']);
     expect(captions.toWebVTT().split('-->').length - 1).to.equal(2);
 
     captions.maxCues = 1;
