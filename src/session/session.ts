@@ -560,6 +560,8 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     const signal = this.abort.signal;
     this.setState('connecting');
     this.listenForPageHide();
+    // livekit-client downloads (on the first start) while the token and the session are asked for.
+    if (!this.options.transport) loadLiveKitTransport().catch(() => undefined);
     try {
       this.setPhase('token');
       // Every step gives way to stop() at once, also when what it awaits ignores the signal.
@@ -903,9 +905,22 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   }
 }
 
+/** The toolkit's transport on livekit-client, loaded on first use (the module loads once). */
+function loadLiveKitTransport(): Promise<typeof import('./livekit-transport.js')> {
+  return import('./livekit-transport.js');
+}
+
 async function defaultTransport(): Promise<AvatarTransport> {
-  const { LiveKitTransport } = await import('./livekit-transport.js');
+  const { LiveKitTransport } = await loadLiveKitTransport();
   return LiveKitTransport.create();
+}
+
+/**
+ * Loads livekit-client and the toolkit's transport on it ahead of a session's start. Never
+ * rejects: a failed load shows when a session starts.
+ */
+export async function preloadTransport(): Promise<void> {
+  await loadLiveKitTransport().catch(() => undefined);
 }
 
 function toToolkitError(cause: unknown): StreamingAvatarError {

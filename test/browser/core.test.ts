@@ -24,4 +24,38 @@ describe('core in Chromium', () => {
     expect(provider.unloadStops).to.deep.equal(['session-1']);
     expect(session.state).to.equal('closed');
   });
+
+  it('loads its LiveKit transport while the session token is still being fetched', async () => {
+    // An observer sees every resource (the timeline's buffer may be full of the test's own modules).
+    const fetched: string[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) fetched.push(entry.name);
+    });
+    observer.observe({ type: 'resource', buffered: true });
+    // The module that brings livekit-client (already loaded by this page's fakes).
+    const loaded = () => fetched.some((name) => name.includes('livekit-transport'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(loaded(), 'the transport before any start').to.equal(false);
+    let tokenAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (tokenAsked = resolve));
+    const session = new AvatarSession({
+      token: (signal) =>
+        new Promise((_resolve, reject) => {
+          tokenAsked();
+          signal.addEventListener('abort', () => reject(signal.reason));
+        }),
+      provider: () => new FakeProvider(),
+    });
+    const starting = session.start().catch(() => undefined);
+    await asked;
+    await until(loaded);
+    expect(session.phase).to.equal('token');
+    observer.disconnect();
+    await session.stop();
+    await starting;
+  });
 });
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
