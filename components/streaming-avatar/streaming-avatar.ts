@@ -595,6 +595,12 @@ export class StreamingAvatarElement extends LocalizedElement {
     </button>`;
   }
 
+  /** A pointer over, or focus on, a start button: the code a start needs loads before the click. */
+  private handleIntent(): void {
+    void this.controller.preload();
+    if (this.tokenUrl) void this.loadTokenClient().catch(() => undefined);
+  }
+
   private handleStart(): void {
     void this.start().catch(() => undefined);
   }
@@ -615,18 +621,18 @@ export class StreamingAvatarElement extends LocalizedElement {
     if (this.error || this.state === 'failed') {
       return html`<div part="overlay" role="alert">
         <div part="error-message">${this.term('error', this.error)}</div>
-        <button part="retry" @click=${this.handleStart}>${this.term('retry')}</button>
+        <button part="retry" @click=${this.handleStart} @pointerenter=${this.handleIntent} @focus=${this.handleIntent}>${this.term('retry')}</button>
       </div>`;
     }
     if (this.state === 'closed') {
       return html`<div part="overlay" role="status">
         <div part="end-reason">${this.term('ended', this.endReason ?? 'user')}</div>
-        <button part="start" @click=${this.handleStart}>${this.term('startAgain')}</button>
+        <button part="start" @click=${this.handleStart} @pointerenter=${this.handleIntent} @focus=${this.handleIntent}>${this.term('startAgain')}</button>
       </div>`;
     }
     if (this.state === 'idle') {
       return html`<div part="overlay">
-        <button part="start" @click=${this.handleStart}>${this.term('start')}</button>
+        <button part="start" @click=${this.handleStart} @pointerenter=${this.handleIntent} @focus=${this.handleIntent}>${this.term('start')}</button>
       </div>`;
     }
     return nothing;

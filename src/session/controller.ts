@@ -300,6 +300,21 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
     await this.currentSession?.stopPushToTalk();
   }
 
+  /**
+   * Loads the session machinery (API client, schemas, task queue) and livekit-client ahead of the
+   * first start, so `start()` does not wait for the download: call it when a user shows the
+   * intent to start (`<streaming-avatar>` does when its start button is pointed at or focused).
+   * Resolves when loaded; never rejects (a failed load is tried again, and reported, by `start()`).
+   */
+  async preload(): Promise<void> {
+    this.sessionModule ??= import('./session.js');
+    try {
+      await (await this.sessionModule).preloadTransport();
+    } catch {
+      this.sessionModule = undefined;
+    }
+  }
+
   private async startSession(signal: AbortSignal): Promise<void> {
     const previous = this.currentSession;
     if (previous && previous.state !== 'closed' && previous.state !== 'failed') {

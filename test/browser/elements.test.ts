@@ -582,6 +582,22 @@ describe('voice chat in <streaming-avatar>', () => {
   });
 });
 
+describe('<streaming-avatar> before the first start', () => {
+  it('loads what a start needs when its start button is pointed at or focused', async () => {
+    const avatar = avatarIn(mount('<streaming-avatar token-url="/token"></streaming-avatar>'));
+    await avatar.updateComplete;
+    let preloads = 0;
+    avatar.controller.preload = async () => {
+      preloads += 1;
+    };
+    const start = avatar.shadowRoot!.querySelector('[part="start"]') as HTMLButtonElement;
+    start.dispatchEvent(new PointerEvent('pointerenter'));
+    start.focus();
+    expect(preloads).to.equal(2);
+    expect(avatar.state).to.equal('idle');
+  });
+});
+
 describe('<avatar-credit-meter>', () => {
   it('follows the avatar’s session and shows elapsed time, credits, cost and the budget', async () => {
     const backend = fakeBackend();
