@@ -605,6 +605,11 @@ export class StreamingAvatarElement extends LocalizedElement {
     void this.start().catch(() => undefined);
   }
 
+  /** A button that starts the avatar, and loads what a start needs as soon as it is pointed at or focused. */
+  private renderStartButton(part: 'start' | 'retry', label: string) {
+    return html`<button part=${part} @click=${this.handleStart} @pointerenter=${this.handleIntent} @focus=${this.handleIntent}>${label}</button>`;
+  }
+
   private renderOverlay() {
     if (this.state === 'loading') {
       return html`<div part="overlay" role="status">
@@ -621,18 +626,18 @@ export class StreamingAvatarElement extends LocalizedElement {
     if (this.error || this.state === 'failed') {
       return html`<div part="overlay" role="alert">
         <div part="error-message">${this.term('error', this.error)}</div>
-        <button part="retry" @click=${this.handleStart} @pointerenter=${this.handleIntent} @focus=${this.handleIntent}>${this.term('retry')}</button>
+        ${this.renderStartButton('retry', this.term('retry'))}
       </div>`;
     }
     if (this.state === 'closed') {
       return html`<div part="overlay" role="status">
         <div part="end-reason">${this.term('ended', this.endReason ?? 'user')}</div>
-        <button part="start" @click=${this.handleStart} @pointerenter=${this.handleIntent} @focus=${this.handleIntent}>${this.term('startAgain')}</button>
+        ${this.renderStartButton('start', this.term('startAgain'))}
       </div>`;
     }
     if (this.state === 'idle') {
       return html`<div part="overlay">
-        <button part="start" @click=${this.handleStart} @pointerenter=${this.handleIntent} @focus=${this.handleIntent}>${this.term('start')}</button>
+        ${this.renderStartButton('start', this.term('start'))}
       </div>`;
     }
     return nothing;
