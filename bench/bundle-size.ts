@@ -2,8 +2,13 @@
  * Minified + gzipped bytes of what a page downloads, built with esbuild the way a bundler would.
  * Used by `npm run bench` and by the size budget check in `npm test`.
  */
+import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+
+const officialSdkDir = 'node_modules/@heygen/streaming-avatar';
+/** The livekit-client the official SDK pins (2.11.3), installed beside it, not ours. */
+const officialLivekitDir = resolve(officialSdkDir, 'node_modules/livekit-client');
 
 /** Gzipped sizes in bytes. */
 export interface BundleSizes {
@@ -20,26 +25,68 @@ export interface BundleSizes {
   beforeStartAvatarOnly: number;
   /** Everything, livekit-client included. */
   whole: number;
+  /** Everything, built with the older livekit-client the official SDK pins instead of ours. */
+  wholeWithOfficialLivekit: number;
+  /** livekit-client alone: the version this toolkit depends on. */
+  livekit: number;
+  /** livekit-client alone: the version the official SDK pins. */
+  officialLivekit: number;
   /** The official `@heygen/streaming-avatar` SDK with its dependencies (it loads everything up front). */
   officialSdk: number;
 }
 
 export async function measureBundles(): Promise<BundleSizes> {
   const external = ['livekit-client'];
-  const [core, coreAndElements, split, avatarOnly, whole, officialSdk] = await Promise.all([
+  const [
+    core,
+    coreAndElements,
+    split,
+    avatarOnly,
+    whole,
+    wholeWithOfficialLivekit,
+    livekit,
+    officialLivekit,
+    officialSdk,
+  ] = await Promise.all([
     bundle('src/index.ts', { external }),
     bundle('components/index.ts', { external }),
     bundleSplit('components/index.ts'),
     bundleSplit('components/streaming-avatar/streaming-avatar.ts'),
     bundle('components/index.ts', {}),
-    bundle('node_modules/@heygen/streaming-avatar/lib/index.esm.js', {}),
+    bundle('components/index.ts', { alias: { 'livekit-client': officialLivekitDir } }),
+    bundle(livekitFrom('.'), {}),
+    bundle(livekitFrom(officialSdkDir), {}),
+    bundle(`${officialSdkDir}/lib/index.esm.js`, {}),
   ]);
-  return { core, coreAndElements, beforeStart: split, beforeStartAvatarOnly: avatarOnly, whole, officialSdk };
+  return {
+    core,
+    coreAndElements,
+    beforeStart: split,
+    beforeStartAvatarOnly: avatarOnly,
+    whole,
+    wholeWithOfficialLivekit,
+    livekit,
+    officialLivekit,
+    officialSdk,
+  };
 }
 
-async function bundle(entry: string, options: { external?: string[] }): Promise<number> {
+/** An entry that re-exports livekit-client as a module in `dir` would resolve it. */
+interface ReExport {
+  contents: string;
+  resolveDir: string;
+}
+
+function livekitFrom(dir: string): ReExport {
+  return { contents: "export * from 'livekit-client'", resolveDir: resolve(dir) };
+}
+
+async function bundle(
+  entry: string | ReExport,
+  options: { external?: string[]; alias?: Record<string, string> },
+): Promise<number> {
   const result = await build({
-    entryPoints: [entry],
+    ...(typeof entry === 'string' ? { entryPoints: [entry] } : { stdin: entry }),
     bundle: true,
     minify: true,
     format: 'esm',
@@ -47,6 +94,7 @@ async function bundle(entry: string, options: { external?: string[] }): Promise<
     target: 'es2022',
     write: false,
     external: options.external ?? [],
+    alias: options.alias ?? {},
     tsconfigRaw: { compilerOptions: { experimentalDecorators: true, useDefineForClassFields: false } },
     logLevel: 'error',
   });

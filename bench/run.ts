@@ -212,6 +212,16 @@ function table(
     row(['downloaded before start(), `<streaming-avatar>` alone', kb(bundles.beforeStartAvatarOnly), '']),
     row(['everything, with livekit-client', kb(bundles.whole), '']),
     row(['official SDK, with its dependencies (all before start)', kb(bundles.officialSdk), '']),
+    row([
+      `everything, with the official SDK’s older livekit-client`,
+      kb(bundles.wholeWithOfficialLivekit),
+      '',
+    ]),
+    row([
+      'livekit-client alone: ours / the official SDK’s',
+      `${kb(bundles.livekit)} / ${kb(bundles.officialLivekit)}`,
+      '',
+    ]),
     '',
     row([
       'render (chroma key path)',
