@@ -4,12 +4,20 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dispose, type RemoteTrack, Room, RoomEvent, TrackKind, VideoStream } from '@livekit/rtc-node';
+import { linearRegression } from 'simple-statistics';
 import { startEmulator } from '../emulator/src/index.js';
 import { StreamingApiClient } from '../src/api/client.js';
 
 export interface CapacityFigures {
-  /** Cores the emulator (with its livekit-server) used for one 360p session with one viewer (1 = a whole core). */
+  /**
+   * Cores each further 360p session with one viewer adds to the emulator with its livekit-server
+   * (1 = a whole core): the slope of a least-squares line through the curve's points at ≥ 24 fps.
+   */
   coresPerSession: number;
+  /** Where that line meets zero sessions: the cores the emulator uses whatever the sessions. */
+  fixedCores: number;
+  /** Cores the first session took over the idle emulator, fixed costs included (one 5-second sample). */
+  firstSessionCores: number;
   /**
    * At each number of concurrent 360p sessions: the lowest per-session frame rate a viewer saw,
    * and the cores the emulator with its livekit-server used (the viewers, in the measuring
@@ -90,7 +98,7 @@ export async function measureCapacity(
 
     const fpsBySessions: CapacityFigures['fpsBySessions'] = [];
     const sessions: Awaited<ReturnType<typeof open>>[] = [];
-    let coresPerSession = Number.NaN;
+    let firstSessionCores = Number.NaN;
     for (let count = 1; count <= maxSessions; count++) {
       sessions.push(await open());
       await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -101,7 +109,7 @@ export async function measureCapacity(
         ...sessions.map((session, index) => (session.viewer.frames() - before[index]!) / 5),
       );
       const cores = (cpuSeconds(pid) - cpuBefore) / 5;
-      if (count === 1) coresPerSession = cores - idleCores;
+      if (count === 1) firstSessionCores = cores - idleCores;
       fpsBySessions.push({ sessions: count, minFps, cores });
       log(
         `capacity: ${count} session(s), lowest ${minFps.toFixed(1)} fps, emulator ${cores.toFixed(2)} cores`,
@@ -112,11 +120,17 @@ export async function measureCapacity(
       await session.viewer.leave();
       await session.client.stopSession(session.id);
     }
-    const held = fpsBySessions.filter((entry) => entry.minFps >= 24).map((entry) => entry.sessions);
+    const held = fpsBySessions.filter((entry) => entry.minFps >= 24);
+    const line =
+      held.length >= 2
+        ? linearRegression(held.map((entry) => [entry.sessions, entry.cores]))
+        : { m: Number.NaN, b: Number.NaN };
     return {
-      coresPerSession,
+      coresPerSession: line.m,
+      fixedCores: line.b,
+      firstSessionCores,
       fpsBySessions,
-      sessionsAt24Fps: held.length ? Math.max(...held) : 0,
+      sessionsAt24Fps: held.length ? Math.max(...held.map((entry) => entry.sessions)) : 0,
     };
   } finally {
     await emulator.stop();

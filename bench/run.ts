@@ -250,15 +250,25 @@ function table(
     '',
     row(['emulator capacity', 'value', 'target']),
     row(['---', '---', '---']),
-    row(['cores per 360p session (render + encode)', capacity.coresPerSession.toFixed(3), '≤ 0.25']),
+    row([
+      'cores per further 360p session (render + encode; the curve’s slope)',
+      capacity.coresPerSession.toFixed(3),
+      '≤ 0.25',
+    ]),
+    row(['cores whatever the sessions (the line at 0 sessions)', capacity.fixedCores.toFixed(2), '']),
+    row([
+      'cores the first session took over the idle emulator (fixed costs included)',
+      capacity.firstSessionCores.toFixed(3),
+      '',
+    ]),
     row([
       `concurrent 360p sessions at ≥ 24 fps (tried up to ${MAX_CAPACITY_SESSIONS})`,
       String(capacity.sessionsAt24Fps),
       '≥ 10',
     ]),
     row([
-      'sessions a 16-core machine would hold, by the cores per session',
-      String(Math.floor(16 / capacity.coresPerSession)),
+      'sessions a 16-core machine would hold, by that line',
+      String(Math.floor((16 - capacity.fixedCores) / capacity.coresPerSession)),
       '',
     ]),
     '',
