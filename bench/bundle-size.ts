@@ -71,12 +71,13 @@ export async function measureBundles(): Promise<BundleSizes> {
   };
 }
 
-/** An entry that re-exports livekit-client as a module in `dir` would resolve it. */
+/** An entry given as source text (esbuild's `stdin`), its imports resolved from `resolveDir`. */
 interface ReExport {
   contents: string;
   resolveDir: string;
 }
 
+/** An entry that is livekit-client as a module in `dir` resolves it (ours, or the official SDK's own copy). */
 function livekitFrom(dir: string): ReExport {
   return { contents: "export * from 'livekit-client'", resolveDir: resolve(dir) };
 }
