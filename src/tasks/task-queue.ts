@@ -233,7 +233,7 @@ export class TaskQueue {
   async cancel(id: string): Promise<boolean> {
     const entry = this.entries.find((candidate) => candidate.id === id);
     if (!entry) return false;
-    this.entries.splice(this.entries.indexOf(entry), 1);
+    this.remove(entry);
     const pieces = this.sent.filter((piece) => piece.entry === entry);
     this.finish(entry, 'cancelled', new UtteranceError('cancelled', id, `Utterance ${id} was cancelled.`));
     if (pieces.some((piece) => piece.started)) {
@@ -261,6 +261,11 @@ export class TaskQueue {
       return;
     }
     this.armWatchdog(piece, piece.durationMs);
+    if (event.type === 'avatar_start_talking' || event.type === 'avatar_stop_talking') {
+      // The avatar speaks tasks in order: a later task starting or stopping means every piece
+      // ahead of it has finished, even when its own stop event was lost.
+      for (const ahead of this.sent.slice(0, this.sent.indexOf(piece))) this.complete(ahead);
+    }
     switch (event.type) {
       case 'avatar_start_talking':
         piece.started = true;
@@ -275,17 +280,11 @@ export class TaskQueue {
         piece.entry.spokenText += event.message;
         this.events.emit('utteranceProgress', piece.entry, event.message);
         return;
-      case 'avatar_stop_talking': {
-        this.forget(piece);
-        const entry = piece.entry;
-        if (piece.index === entry.pieces.length - 1) {
-          this.entries.splice(this.entries.indexOf(entry), 1);
-          this.finish(entry, 'ended');
-        }
+      case 'avatar_stop_talking':
+        this.complete(piece);
         this.pump();
         this.notifyIdle();
         return;
-      }
       default:
         return;
     }
@@ -342,7 +341,7 @@ export class TaskQueue {
       }
     } catch (error) {
       if (!this.isSettled(entry)) {
-        this.entries.splice(this.entries.indexOf(entry), 1);
+        this.remove(entry);
         this.finish(entry, 'failed', error);
         this.notifyIdle();
       }
@@ -362,12 +361,28 @@ export class TaskQueue {
     piece.watchdog = this.clock.setTimeout(() => this.giveUp(piece, timeoutMs), timeoutMs);
   }
 
+  /** The avatar finished speaking `piece`: its utterance ends when it was the last piece. */
+  private complete(piece: SentPiece): void {
+    this.forget(piece);
+    const entry = piece.entry;
+    if (piece.index === entry.pieces.length - 1 && !this.isSettled(entry)) {
+      this.remove(entry);
+      this.finish(entry, 'ended');
+    }
+  }
+
   /** The avatar's events for `piece` stopped coming: fail its utterance and move on. */
   private giveUp(piece: SentPiece, timeoutMs: number): void {
     if (!this.sent.includes(piece)) return;
     const entry = piece.entry;
+    if (this.isSettled(entry)) {
+      this.forget(piece);
+      this.pump();
+      this.notifyIdle();
+      return;
+    }
     for (const held of this.sent.filter((candidate) => candidate.entry === entry)) this.doom(held);
-    this.entries.splice(this.entries.indexOf(entry), 1);
+    this.remove(entry);
     this.finish(
       entry,
       'failed',
@@ -378,6 +393,12 @@ export class TaskQueue {
     );
     this.pump();
     this.notifyIdle();
+  }
+
+  /** Takes a settled or settling utterance out of the queue (a no-op when it is already out). */
+  private remove(entry: UtteranceEntry): void {
+    const at = this.entries.indexOf(entry);
+    if (at >= 0) this.entries.splice(at, 1);
   }
 
   /** Stops following a piece the server no longer holds for us. */

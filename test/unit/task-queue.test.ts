@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StreamingAvatarError, UtteranceError } from '../../src/errors.js';
 import { TaskQueue, type TaskSender, type UtteranceEvents } from '../../src/tasks/task-queue.js';
@@ -377,4 +378,95 @@ describe('TaskQueue when the server fails', () => {
     queue.handleAvatarEvent({ type: 'avatar_stop_talking', task_id: 'task-1' });
     await utterance.done;
   });
+
+  it('a lost stop event loses no utterance and settles none twice', async () => {
+    const clock = new FakeClock();
+    const server = fakeServer();
+    const emitter = events();
+    const settlements = countSettlements(emitter);
+    const queue = new TaskQueue(emitter, clock);
+    queue.attach(server.sender);
+    const utterances = [longText.slice(0, 1500), 'One.', 'Two.', 'Three.', 'Four.'].map((text) =>
+      queue.speak(text),
+    );
+    expect(utterances[0]!.pieces).toHaveLength(2);
+    await playLikeTheAvatar(queue, server, clock, (taskIndex) => taskIndex === 0);
+    for (const utterance of utterances) await utterance.done;
+    expect(server.tasks.map((task) => task.text)).toEqual(
+      utterances.flatMap((utterance) => utterance.pieces),
+    );
+    expect([...settlements.values()]).toEqual([1, 1, 1, 1, 1]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('with any stop events lost, every utterance is sent once and settles exactly once', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('Short one.', longText.slice(0, 1500), longText.slice(0, 2500)), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.array(fc.boolean(), { minLength: 20, maxLength: 20 }),
+        async (texts, lost) => {
+          const clock = new FakeClock();
+          const server = fakeServer();
+          const emitter = events();
+          const settlements = countSettlements(emitter);
+          const queue = new TaskQueue(emitter, clock);
+          queue.attach(server.sender);
+          const utterances = texts.map((text) => queue.speak(text));
+          await playLikeTheAvatar(queue, server, clock, (taskIndex) => lost[taskIndex] ?? false);
+          const outcomes = await Promise.allSettled(utterances.map((utterance) => utterance.done));
+          expect(outcomes).toHaveLength(texts.length);
+          expect(server.tasks.map((task) => task.text)).toEqual(
+            utterances.flatMap((utterance) => utterance.pieces),
+          );
+          expect([...settlements.values()]).toEqual(utterances.map(() => 1));
+          expect(queue.idle).toBe(true);
+          expect(clock.pendingTimers).toBe(0);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });
+
+/** How many times each utterance settled, by id, from the queue's events. */
+function countSettlements(emitter: EventEmitter<UtteranceEvents>): Map<string, number> {
+  const counts = new Map<string, number>();
+  const count = (utterance: { id: string }) => counts.set(utterance.id, (counts.get(utterance.id) ?? 0) + 1);
+  emitter.on('utteranceEnded', count);
+  emitter.on('utteranceFailed', count);
+  emitter.on('utteranceInterrupted', count);
+  emitter.on('utteranceCancelled', count);
+  return counts;
+}
+
+/**
+ * Plays the tasks in the order they were sent, as the avatar does, dropping the stop event of the
+ * tasks `loseStop` picks; when nothing is left to play, lets the watchdogs run out.
+ */
+async function playLikeTheAvatar(
+  queue: TaskQueue,
+  server: ReturnType<typeof fakeServer>,
+  clock: FakeClock,
+  loseStop: (taskIndex: number) => boolean,
+): Promise<void> {
+  let played = 0;
+  for (let idleRounds = 0; idleRounds < 3; ) {
+    await settle();
+    const task = server.tasks[played];
+    if (!task) {
+      if (queue.idle) return;
+      idleRounds += 1;
+      await clock.advance(60_000);
+      continue;
+    }
+    idleRounds = 0;
+    queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: task.taskId });
+    queue.handleAvatarEvent({ type: 'avatar_talking_message', task_id: task.taskId, message: task.text });
+    await settle();
+    if (!loseStop(played)) queue.handleAvatarEvent({ type: 'avatar_stop_talking', task_id: task.taskId });
+    played += 1;
+  }
+}
