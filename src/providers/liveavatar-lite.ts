@@ -6,7 +6,13 @@
  */
 import { LiveAvatarApiClient } from '../api/liveavatar-client.js';
 import { RATE_PLANS } from '../credits/rate-plans.js';
-import { AbortError, InvalidResponseError, StreamingAvatarError, UtteranceError } from '../errors.js';
+import {
+  AbortError,
+  InvalidResponseError,
+  StreamingAvatarError,
+  TimeoutError,
+  UtteranceError,
+} from '../errors.js';
 import { AVATAR_IDENTITY } from '../limits.js';
 import type { ProviderPacket, StreamingProvider } from '../provider.js';
 import type { LiveAvatarProviderOptions } from './liveavatar.js';
@@ -19,6 +25,11 @@ const FRAME_SAMPLES = LITE_SAMPLE_RATE;
 const FIRST_FRAME_SAMPLES = LITE_SAMPLE_RATE / 4;
 /** How far ahead of the avatar's playback the frames are sent, in milliseconds. */
 const SEND_AHEAD_MS = 1000;
+/**
+ * Grace in milliseconds on top of twice the audio's length before a speech whose end never came
+ * is given up (the task queue's rule for text).
+ */
+const SPEECH_GRACE_MS = 10_000;
 
 /** One speech being sent: its frames still to send and its outcome. */
 interface Speech {
@@ -27,6 +38,9 @@ interface Speech {
   reject: (error: unknown) => void;
   cancelled: boolean;
 }
+
+const sessionClosed = () =>
+  new StreamingAvatarError('session_closed', 'The session ended before the speech was spoken to its end.');
 
 export function liveAvatarLiteProvider(
   sessionToken: string,
@@ -42,6 +56,15 @@ export function liveAvatarLiteProvider(
   let deliver: (packet: ProviderPacket) => void = () => undefined;
   let current: Speech | undefined;
   let stopping = false;
+
+  /** Settles the speech being sent or spoken (if any) with `error`; its frames stop. */
+  const endSpeech = (error: StreamingAvatarError) => {
+    const speech = current;
+    if (!speech) return;
+    current = undefined;
+    speech.cancelled = true;
+    speech.reject(error);
+  };
 
   const send = (frame: Record<string, unknown>) => {
     if (socket?.readyState !== WebSocket.OPEN) {
@@ -66,10 +89,7 @@ export function liveAvatarLiteProvider(
         return;
       case 'agent.speak_interrupted':
         deliver({ kind: 'event', event: { type: 'avatar_stop_talking', task_id: taskId } });
-        if (speech) {
-          current = undefined;
-          speech.reject(new UtteranceError('interrupted', taskId, 'The speech was interrupted.'));
-        }
+        if (speech) endSpeech(new UtteranceError('interrupted', taskId, 'The speech was interrupted.'));
         return;
       case 'error': {
         const error = (frame.error ?? {}) as { type?: unknown; message?: unknown };
@@ -77,17 +97,14 @@ export function liveAvatarLiteProvider(
           'api_error',
           `LiveAvatar refused a frame (${String(error.type ?? 'error')}): ${String(error.message ?? '')}`,
         );
-        if (current) {
-          const failed = current;
-          current = undefined;
-          failed.cancelled = true;
-          failed.reject(failure);
-        }
+        endSpeech(failure);
         deliver({ kind: 'unknown', type: 'error', value: frame });
         return;
       }
       case 'session.state_updated':
-        if ((frame.state === 'closing' || frame.state === 'closed') && !stopping)
+        if (frame.state !== 'closing' && frame.state !== 'closed') return;
+        endSpeech(sessionClosed());
+        if (!stopping)
           deliver({ kind: 'ended', reason: 'server_closed', providerReason: `state ${String(frame.state)}` });
         return;
       default:
@@ -156,6 +173,7 @@ export function liveAvatarLiteProvider(
           );
           return;
         }
+        endSpeech(sessionClosed());
         if (!stopping)
           deliver({
             kind: 'ended',
@@ -198,33 +216,49 @@ export function liveAvatarLiteProvider(
     },
     async sendAudio(_sessionId, pcm, sampleRate) {
       if (current) {
-        const previous = current;
-        current = undefined;
-        previous.cancelled = true;
-        previous.reject(new UtteranceError('interrupted', previous.eventId, 'Replaced by newer speech.'));
+        endSpeech(new UtteranceError('interrupted', current.eventId, 'Replaced by newer speech.'));
       }
+      if (stopping) throw sessionClosed();
       const samples = resample(pcm, sampleRate, LITE_SAMPLE_RATE);
       const eventId = crypto.randomUUID();
+      const audioMs = (samples.length / LITE_SAMPLE_RATE) * 1000;
+      const timeoutMs = 2 * audioMs + SPEECH_GRACE_MS;
+      let watchdog: ReturnType<typeof setTimeout> | undefined;
       const done = new Promise<void>((resolve, reject) => {
         current = { eventId, resolve, reject, cancelled: false };
-      });
+        watchdog = setTimeout(() => {
+          if (current?.eventId !== eventId) return;
+          endSpeech(
+            new TimeoutError(
+              `LiveAvatar LITE: the speech of ${Math.round(audioMs)} ms was not reported spoken within ${Math.round(timeoutMs)} ms.`,
+              timeoutMs,
+            ),
+          );
+        }, timeoutMs);
+      }).finally(() => clearTimeout(watchdog));
       const speech = current!;
       // Settled while frames are still being paced out: the caller gets it when it awaits.
       done.catch(() => undefined);
-      const startedAt = Date.now();
+      // A monotonic clock: pacing must not jump with the wall clock.
+      const startedAt = performance.now();
       let sentMs = 0;
-      for (let at = 0; at < samples.length && !speech.cancelled; ) {
-        const size = at === 0 ? FIRST_FRAME_SAMPLES : FRAME_SAMPLES;
-        const frame = samples.subarray(at, at + size);
-        // Keep about a second ahead of what the avatar is playing: an interrupt leaves little unsent audio.
-        const waitMs = startedAt + sentMs - SEND_AHEAD_MS - Date.now();
-        if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-        if (speech.cancelled) break;
-        send({ type: 'agent.speak', event_id: eventId, audio: toBase64(frame) });
-        sentMs += (frame.length / LITE_SAMPLE_RATE) * 1000;
-        at += size;
+      try {
+        for (let at = 0; at < samples.length && !speech.cancelled; ) {
+          const size = at === 0 ? FIRST_FRAME_SAMPLES : FRAME_SAMPLES;
+          const frame = samples.subarray(at, at + size);
+          // Keep about a second ahead of what the avatar is playing: an interrupt leaves little unsent audio.
+          const waitMs = startedAt + sentMs - SEND_AHEAD_MS - performance.now();
+          if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+          if (speech.cancelled) break;
+          send({ type: 'agent.speak', event_id: eventId, audio: toBase64(frame) });
+          sentMs += (frame.length / LITE_SAMPLE_RATE) * 1000;
+          at += size;
+        }
+        if (!speech.cancelled) send({ type: 'agent.speak_end', event_id: eventId });
+      } catch {
+        // The socket closed under the frames: the session is over for this speech.
+        if (current === speech) endSpeech(sessionClosed());
       }
-      if (!speech.cancelled) send({ type: 'agent.speak_end', event_id: eventId });
       return done;
     },
     async interrupt() {
@@ -239,6 +273,7 @@ export function liveAvatarLiteProvider(
     },
     async stopSession() {
       stopping = true;
+      endSpeech(sessionClosed());
       try {
         await client.stopSession();
       } finally {
@@ -247,6 +282,7 @@ export function liveAvatarLiteProvider(
     },
     stopSessionOnUnload() {
       stopping = true;
+      endSpeech(sessionClosed());
       client.stopSessionOnUnload();
       socket?.close(1000, 'page unloading');
     },

@@ -135,6 +135,75 @@ describe('LiveAvatar LITE provider', () => {
     expect(packets.at(-1)).toMatchObject({ kind: 'ended', reason: 'server_closed' });
   });
 
+  describe('the speech always settles', () => {
+    const quarterSecond = () => new Int16Array(6000).fill(500);
+    const sentAll = (socket: FakeSocket) =>
+      vi.waitFor(() => expect(socket.sent.at(-1)?.type).toBe('agent.speak_end'));
+
+    it('when the session is stopped after the frames were sent', async () => {
+      const { provider, socket } = await connected();
+      const speaking = provider.sendAudio!('lite-1', quarterSecond(), 24_000);
+      await sentAll(socket);
+      await provider.stopSession('lite-1');
+      await expect(speaking).rejects.toMatchObject({ code: 'session_closed' });
+    });
+
+    it('when the session is stopped while frames are still being sent (session_closed, not not_started)', async () => {
+      const { provider, socket } = await connected();
+      const speaking = provider.sendAudio!('lite-1', new Int16Array(24_000 * 6), 24_000);
+      await vi.waitFor(() =>
+        expect(socket.sent.filter((frame) => frame.type === 'agent.speak')).toHaveLength(2),
+      );
+      await provider.stopSession('lite-1');
+      await expect(speaking).rejects.toMatchObject({ code: 'session_closed' });
+    });
+
+    it('when the page is hidden', async () => {
+      const { provider, socket } = await connected();
+      const speaking = provider.sendAudio!('lite-1', quarterSecond(), 24_000);
+      await sentAll(socket);
+      provider.stopSessionOnUnload('lite-1');
+      await expect(speaking).rejects.toMatchObject({ code: 'session_closed' });
+    });
+
+    for (const [name, end] of [
+      [
+        'the server closes the session',
+        (socket: FakeSocket) => socket.serverSays({ type: 'session.state_updated', state: 'closed' }),
+      ],
+      ['the socket drops', (socket: FakeSocket) => socket.close(1006)],
+    ] as const) {
+      it(`when ${name}`, async () => {
+        const { provider, socket } = await connected();
+        const speaking = provider.sendAudio!('lite-1', quarterSecond(), 24_000);
+        await sentAll(socket);
+        end(socket);
+        await expect(speaking).rejects.toMatchObject({ code: 'session_closed' });
+      });
+    }
+
+    it('with a timeout from the audio’s length when the avatar never reports it spoken', async () => {
+      const { provider, socket } = await connected();
+      vi.useFakeTimers();
+      try {
+        const speaking = provider.sendAudio!('lite-1', quarterSecond(), 24_000);
+        const outcome = speaking.catch((error: unknown) => error);
+        await vi.advanceTimersByTimeAsync(0);
+        expect(socket.sent.at(-1)?.type).toBe('agent.speak_end');
+        // 250 ms of audio: given up after 2 × 250 ms + 10,000 ms.
+        await vi.advanceTimersByTimeAsync(10_499);
+        let settled = false;
+        void outcome.then(() => (settled = true));
+        await vi.advanceTimersByTimeAsync(0);
+        expect(settled).toBe(false);
+        await vi.advanceTimersByTimeAsync(1);
+        expect(await outcome).toMatchObject({ code: 'timeout', timeoutMs: 10_500 });
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+  });
+
   it('resamples and encodes little-endian', () => {
     expect(Array.from(resample(Int16Array.of(0, 100, 200, 300), 24_000, 12_000))).toEqual([0, 200]);
     expect(toBase64(Int16Array.of(1, -2))).toBe(Buffer.from([1, 0, 0xfe, 0xff]).toString('base64'));
