@@ -15,6 +15,12 @@ import type { Speech } from './speech.js';
 
 /** The largest frame the socket takes, in bytes (contract §7: 1 MB). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * The most audio the socket holds unplayed, in milliseconds: a page paces its frames about a second
+ * ahead of playback, so only a runaway sender reaches it; further frames get `audio_queue_full`
+ * (an emulator decision: LiveAvatar publishes no limit, and the queue must not grow without end).
+ */
+export const MAX_QUEUED_AUDIO_MS = 300_000;
 /** The avatar's own audio rate (eSpeak NG's, the room track's). */
 const AVATAR_SAMPLE_RATE = 22_050;
 
@@ -33,6 +39,8 @@ export class LiteSocket<L extends Ledger = Ledger> {
   private connected = false;
   private task: LiteTask | undefined;
   private nextTask = 0;
+  /** Milliseconds of audio received and not yet played, by chunk task id. */
+  private readonly unplayed = new Map<string, number>();
 
   constructor(
     private readonly socket: WebSocket,
@@ -55,6 +63,7 @@ export class LiteSocket<L extends Ledger = Ledger> {
 
   /** The avatar's own events, for the chunks of the current task (the dialect passes them here). */
   signal(signal: AvatarSignal): void {
+    if (signal.type === 'avatar_stop_talking') this.unplayed.delete(signal.task_id);
     const task = this.task;
     if (!task || !('task_id' in signal) || !signal.task_id.startsWith(`${task.taskId}#`)) return;
     if (signal.type === 'avatar_start_talking' && !task.started) {
@@ -121,6 +130,15 @@ export class LiteSocket<L extends Ledger = Ledger> {
       );
       return;
     }
+    const speech = toSpeech(pcm);
+    const queuedMs = [...this.unplayed.values()].reduce((sum, ms) => sum + ms, 0);
+    if (queuedMs + speech.durationMs > MAX_QUEUED_AUDIO_MS) {
+      this.error(
+        'audio_queue_full',
+        `At most ${MAX_QUEUED_AUDIO_MS / 1000} s of audio may wait to be played; send frames as they are needed.`,
+      );
+      return;
+    }
     if (!this.task || this.task.ended) {
       this.nextTask += 1;
       this.task = {
@@ -134,7 +152,10 @@ export class LiteSocket<L extends Ledger = Ledger> {
     }
     const task = this.task;
     task.chunks += 1;
-    void this.session.play(`${task.taskId}#${task.chunks}`, toSpeech(pcm));
+    const chunkId = `${task.taskId}#${task.chunks}`;
+    this.unplayed.set(chunkId, speech.durationMs);
+    const played = () => this.unplayed.delete(chunkId);
+    void this.session.play(chunkId, speech).then(played, played);
   }
 
   private speakEnd(): void {
@@ -153,6 +174,7 @@ export class LiteSocket<L extends Ledger = Ledger> {
   private interrupt(): void {
     const task = this.task;
     this.task = undefined;
+    this.unplayed.clear();
     this.session.interrupt();
     if (task)
       this.send({ type: 'agent.speak_interrupted', event_id: task.eventId, task: { id: task.taskId } });

@@ -166,4 +166,24 @@ describe('LiveAvatar LITE: the websocket', () => {
       await lite.close();
     }
   }, 60_000);
+
+  it('bounds the audio waiting to be played: a runaway sender gets audio_queue_full, and the session goes on', async () => {
+    const lite = await startLite();
+    try {
+      await lite.next('session.state_updated', 1);
+      // Ten seconds a frame (0.64 MB of base64), sent at once: 310 s in all, over the 300 s bound.
+      const tenSeconds = Buffer.alloc(24_000 * 10 * 2, 0).toString('base64');
+      for (let i = 0; i < 31; i++) lite.send({ type: 'agent.speak', event_id: 'flood', audio: tenSeconds });
+      expect(await lite.next('error')).toMatchObject({ error: { type: 'audio_queue_full' } });
+      lite.send({ type: 'agent.interrupt' });
+      await lite.next('agent.speak_interrupted');
+      const count = lite.frames.length;
+      const [audio] = await pcmFrames('Still here.', 2);
+      lite.send({ type: 'agent.speak', event_id: 'after', audio });
+      lite.send({ type: 'agent.speak_end', event_id: 'after' });
+      expect(await lite.next('agent.speak_ended', count)).toMatchObject({ event_id: 'after' });
+    } finally {
+      await lite.close();
+    }
+  }, 60_000);
 });
