@@ -36,10 +36,13 @@ export interface TokenEndpointGuards {
   /** Tokens one client may get per minute (default 10); more get 429 with `Retry-After`. */
   tokensPerMinute?: number | undefined;
   /**
-   * Who counts as one client for the rate limit (default: the remote address, else the Origin).
-   * Behind a proxy, read your trusted forwarded header here, or key on the signed-in user.
+   * Who counts as one client for the rate limit. Default: with `authorize`, the request's
+   * credentials (its `Cookie` and `Authorization` headers, hashed), so each signed-in user has a
+   * limit of their own; else the remote address; else (a Fetch handler that is told no address)
+   * one limit for all, with a warning. Behind a proxy, read your trusted forwarded header here,
+   * or key on the signed-in user's id.
    */
-  clientKey?: ((request: Request, info: RequestInfo) => string) | undefined;
+  clientKey?: ((request: Request, info: RequestInfo) => string | Promise<string>) | undefined;
   /** Largest request body in bytes (default 16,384); a larger one gets 413. */
   maxBodyBytes?: number | undefined;
   /** Issued tokens and owned sessions (default: in memory; `redisStore(...)` for several replicas). */
@@ -130,14 +133,32 @@ export function guardedTokenEndpoint(
     durationSeconds: 60,
     keyPrefix: 'tokens:',
   });
-  const clientKey =
-    options.clientKey ??
-    ((request: Request, info: RequestInfo) =>
-      info.remoteAddress ?? request.headers.get('origin') ?? 'unknown');
+  let warnedSharedLimit = false;
+  const defaultClientKey = async (request: Request, info: RequestInfo): Promise<string> => {
+    const credentials = [request.headers.get('authorization'), request.headers.get('cookie')]
+      .filter((value) => value !== null)
+      .join('\n');
+    // Only credentials that `authorize` accepted name a client: an anonymous caller could vary them.
+    if (options.authorize && credentials !== '') return `credentials:${await hashToken(credentials)}`;
+    if (info.remoteAddress) return `address:${info.remoteAddress}`;
+    if (!warnedSharedLimit) {
+      warnedSharedLimit = true;
+      warn(
+        'streaming-avatar-kit/server: a request came with no credentials and no remote address, so such ' +
+          'clients share one rate limit. Pass clientKey (a signed-in user id, or your proxy’s forwarded address).',
+      );
+    }
+    return 'shared';
+  };
+  const clientKey = options.clientKey ?? defaultClientKey;
   let issued = 0;
 
   const issueToken = async (request: Request, info: RequestInfo): Promise<Response> => {
-    const limited = await limiter.consume(clientKey(request, info)).then(
+    // Authorization first: requests that may not have a token never spend a client's limit.
+    if (options.authorize && !(await options.authorize(request))) {
+      return refuse(403, 'Not allowed to start an avatar session.');
+    }
+    const limited = await limiter.consume(await clientKey(request, info)).then(
       () => undefined,
       (refusal: unknown) => refusal,
     );
@@ -148,9 +169,6 @@ export function guardedTokenEndpoint(
       return refuse(429, 'Too many session tokens requested; try again later.', {
         'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
       });
-    }
-    if (options.authorize && !(await options.authorize(request))) {
-      return refuse(403, 'Not allowed to start an avatar session.');
     }
     const body = await actions.issue(request);
     issued += 1;

@@ -105,6 +105,32 @@ describe('createSessionTokenHandler: safe by default', () => {
     expect(handler.issuedTokens).toBe(4);
   });
 
+  it('checks authorize before the rate limit: refused requests never lock a signed-in user out', async () => {
+    // A Fetch handler (Next.js, Hono, Bun) is told no remote address.
+    const { handler } = setup({
+      tokensPerMinute: 3,
+      authorize: (request) => /^session=(alice|bob)$/.test(request.headers.get('cookie') ?? ''),
+    });
+    const site = { origin: 'http://127.0.0.1:3000' };
+    for (let i = 0; i < 10; i++) expect((await handler(post({}, site))).status).toBe(403);
+    expect((await handler(post({}, { ...site, cookie: 'session=alice' }))).status).toBe(200);
+  });
+
+  it('keys the rate limit on the signed-in user’s credentials, also behind one proxy address', async () => {
+    const { handler } = setup({
+      tokensPerMinute: 2,
+      authorize: (request) => /^session=(alice|bob)$/.test(request.headers.get('cookie') ?? ''),
+    });
+    const proxy = { remoteAddress: '10.0.0.9' };
+    const as = (user: string) => handler(post({}, { cookie: `session=${user}` }), proxy);
+    for (let i = 0; i < 2; i++) expect((await as('alice')).status).toBe(200);
+    expect((await as('alice')).status).toBe(429);
+    expect((await as('bob')).status).toBe(200);
+    // Without a remote address (a Fetch handler) too.
+    expect((await handler(post({}, { cookie: 'session=bob' }))).status).toBe(200);
+    expect((await handler(post({}, { cookie: 'session=bob' }))).status).toBe(429);
+  });
+
   it('answers a body over the limit with 413 and a malformed one with 400', async () => {
     const { handler } = setup({ maxBodyBytes: 1024 });
     expect((await handler(post('x'.repeat(2048), signedIn))).status).toBe(413);
