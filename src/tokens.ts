@@ -11,7 +11,8 @@ import {
   parseRetryAfter,
   RateLimitError,
 } from './api/errors.js';
-import { InvalidResponseError, NetworkError } from './errors.js';
+import { DEFAULT_RETRY_POLICY, retryDelayMs } from './api/retry.js';
+import { InvalidResponseError, NetworkError, StreamingAvatarError } from './errors.js';
 
 /**
  * Returns a fresh session token for one session. Session tokens are single-use (contract doc):
@@ -70,9 +71,30 @@ export function fromEndpoint(url: string, options: FromEndpointOptions = {}): Se
     }
     return token;
   };
-  const reportSession = async (sessionId: string, token: string) => {
-    const response = await post({ session_id: sessionId, token });
+  const reportOnce = async (sessionId: string, token: string) => {
+    let response: Response;
+    try {
+      response = await post({ session_id: sessionId, token });
+    } catch (cause) {
+      throw new NetworkError(`The session token endpoint ${url} could not be reached.`, { cause });
+    }
     if (!response.ok) throw tokenEndpointError(url, response, await response.json().catch(() => undefined));
+  };
+  // The report is safe to repeat (the endpoint claims the token only once it confirmed the
+  // session), so it is retried as idempotent calls are: a 5xx or network failure with backoff.
+  const reportSession = async (sessionId: string, token: string) => {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await reportOnce(sessionId, token);
+      } catch (error) {
+        const delayMs =
+          error instanceof StreamingAvatarError
+            ? retryDelayMs(error, retry, true, DEFAULT_RETRY_POLICY, Math.random)
+            : undefined;
+        if (delayMs === undefined) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
   };
   return Object.assign(provide, { reportSession });
 }

@@ -5,7 +5,7 @@
  */
 
 import { ApiError } from '../api/errors.js';
-import { InvalidOptionError, StreamingAvatarError } from '../errors.js';
+import { type ErrorCode, InvalidOptionError, StreamingAvatarError } from '../errors.js';
 import type { SessionTokenStore } from './store.js';
 
 /** What the transport knows about a request beyond the `Request` itself. */
@@ -256,11 +256,28 @@ export async function hashToken(token: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * The HTTP status of an error HeyGen put in a 200's envelope (its errors table in the contract
+ * doc gives each kind's status); anything else it failed with is the gateway's 502.
+ */
+const STATUS_BY_ERROR_CODE: Partial<Record<ErrorCode, number>> = {
+  authentication: 401,
+  plan_limit: 403,
+  invalid_parameter: 400,
+  session_state: 400,
+  session_closed: 400,
+  session_not_found: 404,
+  avatar_not_found: 404,
+  concurrency_limit: 429,
+  rate_limited: 429,
+};
+
 function errorResponse(error: unknown): Response {
   if (error instanceof ApiError) {
+    const status = error.status >= 400 ? error.status : (STATUS_BY_ERROR_CODE[error.code] ?? 502);
     return Response.json(
-      { code: error.serverCode ?? error.status, message: error.serverMessage ?? error.message },
-      { status: error.status },
+      { code: error.serverCode ?? status, message: error.serverMessage ?? error.message },
+      { status },
     );
   }
   const message = error instanceof StreamingAvatarError ? error.message : 'Could not create a session token.';

@@ -9,6 +9,7 @@
  * @module streaming-avatar-kit/server
  */
 import { StreamingApiClient } from '../api/client.js';
+import { ApiError } from '../api/errors.js';
 import type { ActiveSession } from '../api/schemas.js';
 import { StreamingAvatarError } from '../errors.js';
 import {
@@ -73,7 +74,8 @@ export function createSessionTokenHandler(options: SessionTokenHandlerOptions): 
   const store = options.store ?? memoryStore();
 
   const recordSession = async (sessionId: string, token: string): Promise<Response> => {
-    if (!(await store.claimToken(await hashToken(token)))) {
+    const tokenHash = await hashToken(token);
+    if (!(await store.hasToken(tokenHash))) {
       return refuse(403, 'This token was not issued here, has expired, or was already reported.');
     }
     const tokenClient = new StreamingApiClient({
@@ -89,7 +91,19 @@ export function createSessionTokenHandler(options: SessionTokenHandlerOptions): 
     const bound =
       proof === undefined ||
       (proof instanceof StreamingAvatarError && ['session_state', 'session_closed'].includes(proof.code));
-    if (!bound) return refuse(403, 'That session was not created with this token.');
+    if (!bound) {
+      // HeyGen could not answer (5xx, network, rate limit): the token stays claimable for a retry.
+      if (!isRefusal(proof)) {
+        return refuse(502, 'HeyGen could not confirm the session just now; report it again.', {
+          'retry-after': '1',
+        });
+      }
+      return refuse(403, 'That session was not created with this token.');
+    }
+    // Claimed only once HeyGen confirmed: of two reports at once, exactly one records it.
+    if (!(await store.claimToken(tokenHash))) {
+      return refuse(403, 'This token was not issued here, has expired, or was already reported.');
+    }
     await store.addSession(sessionId);
     return new Response(null, { status: 204 });
   };
@@ -122,4 +136,9 @@ export function createSessionTokenHandler(options: SessionTokenHandlerOptions): 
     stop: stopSession,
     idOf: (session) => session.session_id,
   });
+}
+
+/** HeyGen answered, and said no (a 4xx other than 429): not a failure to answer. */
+function isRefusal(error: unknown): boolean {
+  return error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429;
 }

@@ -13,6 +13,8 @@ import type { SessionTokenStore } from './store.js';
 export interface RedisClientLike {
   /** `SET key value EX seconds`: a value that expires after `seconds` seconds. */
   set(key: string, value: string, expiryMode: 'EX', seconds: number): Promise<unknown>;
+  /** `EXISTS key`: 1 when the key is there. */
+  exists(key: string): Promise<number>;
   /** `DEL key`: how many keys were removed (an atomic claim: 1 for the first caller only). */
   del(key: string): Promise<number>;
   /** `SADD key member`. */
@@ -41,6 +43,7 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     async rememberToken(tokenHash, ttlSeconds) {
       await client.set(tokenKey(tokenHash), '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
     },
+    hasToken: async (tokenHash) => (await client.exists(tokenKey(tokenHash))) === 1,
     // DEL is atomic: of two replicas claiming one token at once, exactly one removes it.
     claimToken: async (tokenHash) => (await client.del(tokenKey(tokenHash))) === 1,
     async addSession(sessionId) {

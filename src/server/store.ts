@@ -18,8 +18,10 @@ export interface RateLimitOptions {
 export interface SessionTokenStore {
   /** Remembers a token this backend issued (by its hash) for `ttlSeconds` seconds. */
   rememberToken(tokenHash: string, ttlSeconds: number): Promise<void>;
+  /** Whether a token this backend issued is still unclaimed (not expired, not yet reported). */
+  hasToken(tokenHash: string): Promise<boolean>;
   /**
-   * Marks an issued token as spent on `sessionId`, atomically.
+   * Marks an issued token as spent, atomically.
    * @returns false when the token is unknown, expired or already claimed.
    */
   claimToken(tokenHash: string): Promise<boolean>;
@@ -49,6 +51,10 @@ export function memoryStore(now: () => number = Date.now): SessionTokenStore {
     async rememberToken(tokenHash, ttlSeconds) {
       dropExpired();
       tokens.set(tokenHash, now() + ttlSeconds * 1000);
+    },
+    async hasToken(tokenHash) {
+      dropExpired();
+      return tokens.has(tokenHash);
     },
     async claimToken(tokenHash) {
       dropExpired();

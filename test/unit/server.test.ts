@@ -6,6 +6,7 @@ import {
   type SessionTokenHandlerOptions,
   toNodeListener,
 } from '../../src/server/index.js';
+import { fail } from './fakes/fetch.js';
 import { fakeHeyGenAccount } from './fakes/heygen-accounts.js';
 
 const ENDPOINT = 'http://127.0.0.1:3000/api/avatar-token';
@@ -174,6 +175,39 @@ describe('createSessionTokenHandler: exact session ownership', () => {
     expect((await handler(post({ session_id: 'mine-too', token: second }))).status).toBe(204);
     expect((await handler(post({ session_id: 'mine-too', token: second }))).status).toBe(403);
     expect((await handler.listSessions()).map((session) => session.session_id)).toEqual(['mine-too']);
+  });
+
+  it('keeps the token claimable when HeyGen cannot confirm: 502 with Retry-After, then the retry records it', async () => {
+    const { handler, heygen } = setup();
+    const token = await tokenFrom(handler);
+    heygen.create(token, 'mine');
+    heygen.failNext(fail(503, 500, 'upstream unavailable'));
+    const outage = await handler(post({ session_id: 'mine', token }));
+    expect(outage.status).toBe(502);
+    expect(outage.headers.get('retry-after')).toBe('1');
+    expect((await handler(post({ session_id: 'mine', token }))).status).toBe(204);
+    expect((await handler.listSessions()).map((session) => session.session_id)).toEqual(['mine']);
+  });
+
+  it('a report of someone else’s session does not spend the token', async () => {
+    const { handler, heygen } = setup();
+    const token = await tokenFrom(handler);
+    heygen.create('other-backends-token', 'theirs');
+    expect((await handler(post({ session_id: 'theirs', token }))).status).toBe(403);
+    heygen.create(token, 'mine');
+    expect((await handler(post({ session_id: 'mine', token }))).status).toBe(204);
+  });
+
+  it('answers HeyGen’s error in a 200 envelope with the error’s own status, never 200', async () => {
+    const { handler, heygen } = setup();
+    heygen.failNext(
+      Response.json({ error: { code: 10007, message: 'concurrent limit reached' }, data: null }),
+    );
+    const limited = await handler(post({}, signedIn));
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toEqual({ code: 10007, message: 'concurrent limit reached' });
+    heygen.failNext(Response.json({ code: 99999, message: 'something odd' }));
+    expect((await handler(post({}, signedIn))).status).toBe(502);
   });
 
   it('forgets owned sessions that are no longer active', async () => {

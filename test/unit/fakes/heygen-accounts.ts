@@ -9,7 +9,11 @@ export function fakeHeyGenAccount() {
   const boundTo = new Map<string, string>();
   const active = new Set<string>();
   let issued = 0;
+  /** Answers HeyGen gives next, before anything else (an outage, an error envelope). */
+  const failures: Response[] = [];
   const upstream = fakeFetch((request) => {
+    const failure = failures.shift();
+    if (failure) return failure;
     const bearer = request.headers.get('authorization')?.replace(/^Bearer /, '');
     if (bearer !== undefined) {
       const sessionId = request.body?.session_id;
@@ -38,5 +42,9 @@ export function fakeHeyGenAccount() {
       active.add(sessionId);
     },
     active,
+    /** HeyGen's next answer is `response`, whatever the request. */
+    failNext(response: Response) {
+      failures.push(response);
+    },
   };
 }
