@@ -6,7 +6,7 @@
 
 import { ApiError } from '../api/errors.js';
 import { type ErrorCode, InvalidOptionError, StreamingAvatarError } from '../errors.js';
-import type { SessionTokenStore } from './store.js';
+import { type SessionTokenStore, StoreUnavailableError } from './store.js';
 
 /** What the transport knows about a request beyond the `Request` itself. */
 export interface RequestInfo {
@@ -273,6 +273,9 @@ const STATUS_BY_ERROR_CODE: Partial<Record<ErrorCode, number>> = {
 };
 
 function errorResponse(error: unknown): Response {
+  if (error instanceof StoreUnavailableError) {
+    return refuse(503, 'The token store is not answering; try again shortly.', { 'retry-after': '1' });
+  }
   if (error instanceof ApiError) {
     const status = error.status >= 400 ? error.status : (STATUS_BY_ERROR_CODE[error.code] ?? 502);
     return Response.json(

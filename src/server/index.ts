@@ -32,7 +32,13 @@ export {
 } from './liveavatar.js';
 export { type NodeRequestLike, type NodeResponseLike, toNodeListener } from './node.js';
 export { type RedisClientLike, type RedisStoreOptions, redisStore } from './redis-store.js';
-export { memoryStore, type RateLimitOptions, type SessionTokenStore } from './store.js';
+export {
+  memoryStore,
+  type RateLimiter,
+  type RateLimitOptions,
+  type SessionTokenStore,
+  StoreUnavailableError,
+} from './store.js';
 
 /** Options of {@link createSessionTokenHandler}. */
 export interface SessionTokenHandlerOptions extends TokenEndpointGuards {

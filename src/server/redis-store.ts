@@ -3,8 +3,10 @@
  * tokens, owned sessions and rate-limit counters are shared, so a token issued by one replica can
  * be claimed at another and the limit counts every replica's requests.
  */
+import pTimeout from 'p-timeout';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
-import type { SessionTokenStore } from './store.js';
+import { InvalidOptionError } from '../errors.js';
+import { type SessionTokenStore, StoreUnavailableError } from './store.js';
 
 /**
  * The commands the store sends; an `ioredis` client (`new Redis(url)`) has them. The client is
@@ -29,7 +31,15 @@ export interface RedisClientLike {
 export interface RedisStoreOptions {
   /** Prefix of every key (default `streaming-avatar-kit:`); give each backend its own. */
   prefix?: string | undefined;
+  /**
+   * How long one command may take, in milliseconds (default 1,000). A Redis that is down or
+   * stalled fails the request at once with 503 and `Retry-After` instead of holding it (ioredis
+   * queues commands while it reconnects, for tens of seconds).
+   */
+  commandTimeoutMs?: number | undefined;
 }
+
+const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 
 /**
  * A store in Redis.
@@ -37,28 +47,40 @@ export interface RedisStoreOptions {
  */
 export function redisStore(client: RedisClientLike, options: RedisStoreOptions = {}): SessionTokenStore {
   const prefix = options.prefix ?? 'streaming-avatar-kit:';
+  const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  if (!(commandTimeoutMs > 0)) {
+    throw new InvalidOptionError('commandTimeoutMs', 'milliseconds, above 0', commandTimeoutMs);
+  }
   const tokenKey = (hash: string) => `${prefix}token:${hash}`;
   const sessionsKey = `${prefix}sessions`;
+  const timely = <T>(command: Promise<T>): Promise<T> =>
+    pTimeout(command, {
+      milliseconds: commandTimeoutMs,
+      message: new StoreUnavailableError(`Redis did not answer within ${commandTimeoutMs} ms.`),
+    });
   return {
     async rememberToken(tokenHash, ttlSeconds) {
-      await client.set(tokenKey(tokenHash), '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+      await timely(client.set(tokenKey(tokenHash), '1', 'EX', Math.max(1, Math.ceil(ttlSeconds))));
     },
-    hasToken: async (tokenHash) => (await client.exists(tokenKey(tokenHash))) === 1,
+    hasToken: async (tokenHash) => (await timely(client.exists(tokenKey(tokenHash)))) === 1,
     // DEL is atomic: of two replicas claiming one token at once, exactly one removes it.
-    claimToken: async (tokenHash) => (await client.del(tokenKey(tokenHash))) === 1,
+    claimToken: async (tokenHash) => (await timely(client.del(tokenKey(tokenHash)))) === 1,
     async addSession(sessionId) {
-      await client.sadd(sessionsKey, sessionId);
+      await timely(client.sadd(sessionsKey, sessionId));
     },
-    ownedSessions: () => client.smembers(sessionsKey),
+    ownedSessions: () => timely(client.smembers(sessionsKey)),
     async forgetSessions(sessionIds) {
-      if (sessionIds.length > 0) await client.srem(sessionsKey, ...sessionIds);
+      if (sessionIds.length > 0) await timely(client.srem(sessionsKey, ...sessionIds));
     },
-    createRateLimiter: ({ points, durationSeconds, keyPrefix }) =>
-      new RateLimiterRedis({
+    createRateLimiter: ({ points, durationSeconds, keyPrefix }) => {
+      const limiter = new RateLimiterRedis({
         storeClient: client,
         points,
         duration: durationSeconds,
         keyPrefix: `${prefix}${keyPrefix}`,
-      }),
+      });
+      // A refusal (the limit reached) passes through as it is; only a stalled Redis times out.
+      return { consume: (key) => timely(limiter.consume(key)) };
+    },
   };
 }

@@ -4,7 +4,8 @@
  * default ({@link memoryStore}); a backend on several replicas shares one Redis
  * (`redisStore` in `./redis-store.js`), so every replica sees one truth.
  */
-import { type RateLimiterAbstract, RateLimiterMemory } from 'rate-limiter-flexible';
+import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
+import { StreamingAvatarError } from '../errors.js';
 
 /** A fixed-window rate limit: `points` requests per `durationSeconds` seconds, per key. */
 export interface RateLimitOptions {
@@ -12,6 +13,26 @@ export interface RateLimitOptions {
   durationSeconds: number;
   /** Separates this limiter's counters from others in a shared store. */
   keyPrefix: string;
+}
+
+/** A per-key counter: `consume` resolves within the limit and rejects with the refusal past it. */
+export interface RateLimiter {
+  /**
+   * Spends one point of `key`'s allowance.
+   * @throws {RateLimiterRes} past the limit (`msBeforeNext`: milliseconds until a point frees up).
+   * @throws {StoreUnavailableError} when the store did not answer in time.
+   */
+  consume(key: string): Promise<RateLimiterRes>;
+}
+
+/**
+ * The store did not answer in time (a Redis that is down or stalled). The token endpoint answers
+ * 503 with `Retry-After` and issues nothing: it fails closed.
+ */
+export class StoreUnavailableError extends StreamingAvatarError {
+  constructor(message: string) {
+    super('server_error', message);
+  }
 }
 
 /** What the session token handler remembers. Every method is safe under concurrent calls. */
@@ -32,7 +53,7 @@ export interface SessionTokenStore {
   /** Drops sessions from {@link SessionTokenStore.ownedSessions} (they ended, or were stopped). */
   forgetSessions(sessionIds: readonly string[]): Promise<void>;
   /** A rate limiter whose counters live in this store. */
-  createRateLimiter(options: RateLimitOptions): RateLimiterAbstract;
+  createRateLimiter(options: RateLimitOptions): RateLimiter;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSessionTokenHandler, redisStore } from '../../src/server/index.js';
 import { type RunningRedis, startRedisServer } from '../support/redis.js';
 import { fakeHeyGenAccount } from '../unit/fakes/heygen-accounts.js';
@@ -57,5 +57,47 @@ describe('redisStore with a real redis-server: replicas share one truth', () => 
       statuses.push((await replica(post(), { remoteAddress: '10.0.0.7' })).status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+
+  it('fails fast with 503 and Retry-After when Redis stalls or is gone, and recovers when it is back', async () => {
+    const own = await startRedisServer();
+    const client = new Redis(own.url, { maxRetriesPerRequest: null });
+    client.on('error', () => undefined); // ioredis reports each failed reconnection
+    clients.push(client);
+    const heygen = fakeHeyGenAccount();
+    const handler = createSessionTokenHandler({
+      apiKey: 'secret',
+      fetch: heygen.fetch,
+      authorize: () => true,
+      store: redisStore(client, { prefix: 'outage:', commandTimeoutMs: 500 }),
+    });
+    try {
+      expect((await handler(post())).status).toBe(200);
+      own.pause();
+      const startedAt = performance.now();
+      const stalled = await handler(post());
+      expect(stalled.status).toBe(503);
+      expect(stalled.headers.get('retry-after')).toBe('1');
+      // One timeout, not ioredis's reconnection schedule (tens of seconds).
+      expect(performance.now() - startedAt).toBeLessThan(5_000);
+      own.resume();
+      await vi.waitFor(async () => expect((await handler(post())).status).toBe(200), { timeout: 10_000 });
+      await own.stop();
+      const gone = await handler(post());
+      expect(gone.status).toBe(503);
+      expect(heygen.requests.filter((request) => request.path === '/v1/streaming.create_token')).toHaveLength(
+        // The tokens answered 200; nothing was minted while the store could not count or record.
+        2,
+      );
+    } finally {
+      own.resume();
+      await own.stop();
+    }
+  }, 30_000);
+
+  it('refuses a command timeout that is not a positive number of milliseconds', () => {
+    expect(() => redisStore(new Redis({ lazyConnect: true }), { commandTimeoutMs: 0 })).toThrow(
+      expect.objectContaining({ code: 'invalid_parameter', option: 'commandTimeoutMs' }),
+    );
   });
 });

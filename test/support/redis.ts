@@ -4,6 +4,10 @@ import getPort from 'get-port';
 /** A redis-server of this machine's (Debian's `redis-server`), on a free 127.0.0.1 port, nothing persisted. */
 export interface RunningRedis {
   url: string;
+  /** Stalls the server (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -30,7 +34,12 @@ export async function startRedisServer(): Promise<RunningRedis> {
     });
     child.once('exit', (code) => reject(new Error(`redis-server exited (${code}):\n${output}`)));
   });
-  return { url: `redis://127.0.0.1:${port}`, stop: () => stop(child) };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+    stop: () => stop(child),
+  };
 }
 
 function stop(child: ChildProcess): Promise<void> {
