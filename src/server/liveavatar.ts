@@ -63,6 +63,12 @@ export interface LiveAvatarTokenHandlerOptions extends TokenEndpointGuards {
 export type LiveAvatarTokenHandler = TokenEndpointWithSessions<LiveAvatarSessionSummary>;
 
 /**
+ * How long an issued token stays claimable by the page's report, and its session counts as
+ * starting (not yet listed as active), in seconds.
+ */
+const TOKEN_CLAIM_TTL_SECONDS = 600;
+
+/**
  * Creates the endpoint.
  * @throws {InvalidOptionError} for a missing `authorize`, an out-of-range number, a missing
  *   `session.avatarId`, or (FULL) not exactly one of `avatarPersona` and `voiceAgent`.
@@ -86,21 +92,30 @@ export function createLiveAvatarTokenHandler(options: LiveAvatarTokenHandlerOpti
   });
   const store = options.store ?? memoryStore();
   const body = tokenRequest(session);
-  /** Token hash → the session it created. */
-  const issuedFor = new Map<string, string>();
+  // The store binds each token to its session (one hash of both), for every replica and until
+  // it expires; this replica also keeps the sessions it created that may not have started yet.
+  const bindingHash = (sessionId: string, token: string) => hashToken(`${sessionId}\n${token}`);
+  const notYetStarted = new Map<string, number>();
+  const awaitingStart = (): Set<string> => {
+    const now = performance.now();
+    for (const [id, until] of notYetStarted) if (until <= now) notYetStarted.delete(id);
+    return new Set(notYetStarted.keys());
+  };
 
   const guarded = guardedTokenEndpoint(options, store, {
     async issue(request) {
       const created = await client.createSessionToken(body, { signal: request.signal });
       await store.addSession(created.session_id);
-      issuedFor.set(await hashToken(created.session_token), created.session_id);
+      await store.rememberToken(
+        await bindingHash(created.session_id, created.session_token),
+        TOKEN_CLAIM_TTL_SECONDS,
+      );
+      notYetStarted.set(created.session_id, performance.now() + TOKEN_CLAIM_TTL_SECONDS * 1000);
       return { token: created.session_token, session_id: created.session_id };
     },
     async report(sessionId, token) {
-      const hash = await hashToken(token);
-      if (issuedFor.get(hash) !== sessionId)
+      if (!(await store.claimToken(await bindingHash(sessionId, token))))
         return refuse(403, 'That session was not created with a token from here.');
-      issuedFor.delete(hash);
       return new Response(null, { status: 204 });
     },
   });
@@ -116,7 +131,8 @@ export function createLiveAvatarTokenHandler(options: LiveAvatarTokenHandlerOpti
     }
     const activeIds = new Set(active.map((entry) => entry.id));
     // A session created but not yet started is not listed as active: keep it until it ends.
-    const ended = [...owned].filter((id) => !activeIds.has(id) && ![...issuedFor.values()].includes(id));
+    const starting = awaitingStart();
+    const ended = [...owned].filter((id) => !activeIds.has(id) && !starting.has(id));
     await store.forgetSessions(ended);
     return active.filter((entry) => owned.has(entry.id));
   };

@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, SANDBOX_AVATAR_ID, startEmulator } from '../../emulator/src/index.js';
 import { LiveAvatarApiClient } from '../../src/api/liveavatar-client.js';
 import { InvalidOptionError } from '../../src/errors.js';
-import { createLiveAvatarTokenHandler, type LiveAvatarTokenHandlerOptions } from '../../src/server/index.js';
+import {
+  createLiveAvatarTokenHandler,
+  type LiveAvatarTokenHandlerOptions,
+  memoryStore,
+} from '../../src/server/index.js';
 
 let emulator: RunningEmulator;
 const ENDPOINT = 'http://127.0.0.1:3000/api/avatar-token';
@@ -61,6 +65,18 @@ describe('createLiveAvatarTokenHandler', () => {
     const second = (await (await endpoint(post())).json()) as { token: string; session_id: string };
     expect((await endpoint(post({ session_id: second.session_id, token: first.token }))).status).toBe(403);
     expect((await endpoint(post({ session_id: first.session_id, token: first.token }))).status).toBe(204);
+  });
+
+  it('keeps what it issued in the store: another replica accepts the report, and it expires', async () => {
+    let now = 0;
+    const store = memoryStore(() => now);
+    const replicaA = handler({ store });
+    const replicaB = handler({ store });
+    const first = (await (await replicaA(post())).json()) as { token: string; session_id: string };
+    expect((await replicaB(post({ session_id: first.session_id, token: first.token }))).status).toBe(204);
+    const second = (await (await replicaA(post())).json()) as { token: string; session_id: string };
+    now += 601_000;
+    expect((await replicaA(post({ session_id: second.session_id, token: second.token }))).status).toBe(403);
   });
 
   it('keeps the guards: no authorization, a foreign origin and a flood are refused', async () => {
