@@ -59,7 +59,7 @@ export class AvatarCreditMeterElement extends LocalizedElement {
   private meterGeneration = 0;
   private target: StreamingAvatarElement | undefined;
   private stopWatching: (() => void) | undefined;
-  private lastAnnouncedAt = 0;
+  private lastAnnouncedAt = Number.NEGATIVE_INFINITY;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -123,7 +123,7 @@ export class AvatarCreditMeterElement extends LocalizedElement {
   }
 
   private announce(reading: MeterReading, now: boolean): void {
-    const time = Date.now();
+    const time = performance.now();
     if (!now && time - this.lastAnnouncedAt < ANNOUNCE_EVERY_MS) return;
     this.lastAnnouncedAt = time;
     this.announcement = this.term(

@@ -3,7 +3,10 @@
  * time by hand; the default is the real one.
  */
 export interface Clock {
-  /** Wall-clock time in milliseconds since the epoch. */
+  /**
+   * Milliseconds since the epoch on a monotonic clock: differences between two readings are
+   * true intervals, whatever the wall clock does in between (NTP, a user setting the date).
+   */
   now(): number;
   /** Runs `callback` after `delayMs` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
   setTimeout(callback: () => void, delayMs: number): unknown;
@@ -11,9 +14,12 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-/** The real clock: `Date.now()` and the global timers. */
+/**
+ * The real clock: the page's (or process's) time origin plus `performance.now()`, so keep-alives,
+ * the meter and countdowns never jump with the wall clock; and the global timers.
+ */
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  now: () => performance.timeOrigin + performance.now(),
   setTimeout: (callback, delayMs) => globalThis.setTimeout(callback, delayMs),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
 };

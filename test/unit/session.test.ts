@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AuthenticationError, ServerError, SessionClosedError } from '../../src/api/errors.js';
+import { CreditMeter } from '../../src/credits/credit-meter.js';
 import { AbortError, InvalidOptionError, MediaError, StopFailedError } from '../../src/errors.js';
 import { AvatarSession, type AvatarSessionOptions, type SessionEnd } from '../../src/session/session.js';
 import { FakeClock, settle } from './fakes/clock.js';
@@ -189,6 +190,26 @@ describe('AvatarSession keep-alive and countdowns', () => {
     clock.jump(90_000);
     await clock.advance(1000);
     expect(provider.count('keep_alive')).toBe(1);
+  });
+
+  it('keeps its keep-alives, meter and countdown when the wall clock jumps back an hour (the default clock is monotonic)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+    try {
+      const { session, provider } = setup({ idleTimeoutSeconds: 120, clock: undefined });
+      provider.created = { ...provider.created, durationLimitSeconds: 600 };
+      const meter = new CreditMeter(session);
+      await session.start();
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(provider.count('keep_alive')).toBe(1);
+      vi.setSystemTime(Date.now() - 3_600_000); // NTP, or a user setting the date
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(provider.count('keep_alive')).toBe(2);
+      expect(meter.reading().elapsedSeconds).toBeCloseTo(60, 0);
+      expect(session.remainingSeconds).toBeCloseTo(540, 0);
+      meter.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a task counts as activity and postpones the keep-alive', async () => {
