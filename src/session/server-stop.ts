@@ -11,9 +11,10 @@ import { type Clock, sleep } from '../internal/clock.js';
 const STOP_RETRY_DELAYS_MS = [2000, 4000, 8000, 16_000, 30_000];
 
 /**
- * Runs `stop` until it succeeds or the server says the session is gone, retrying transient
- * failures after {@link STOP_RETRY_DELAYS_MS}.
- * @throws {StopFailedError} when every try failed, or at once for an answer a retry cannot change.
+ * Runs `stop` until it succeeds or the server says the session is gone (closed, closing or
+ * unknown), retrying every other failure after {@link STOP_RETRY_DELAYS_MS}: until HeyGen
+ * confirms, the session may still bill, so a 4xx is tried again as a 5xx is.
+ * @throws {StopFailedError} when every try failed.
  */
 export async function stopWithRetries(
   sessionId: string,
@@ -29,7 +30,7 @@ export async function stopWithRetries(
       if (isSessionGone(error)) return;
       onFailure(error);
       const delayMs = STOP_RETRY_DELAYS_MS[retry];
-      if (delayMs === undefined || !isTransient(error)) throw new StopFailedError(sessionId, error);
+      if (delayMs === undefined) throw new StopFailedError(sessionId, error);
       await sleep(delayMs, clock);
     }
   }
@@ -40,10 +41,4 @@ export function isSessionGone(error: unknown): boolean {
   if (!(error instanceof StreamingAvatarError)) return false;
   if (error.code === 'session_closed' || error.code === 'session_not_found') return true;
   return error instanceof SessionStateError && error.sessionState === 'closing';
-}
-
-/** Whether trying again may help: network, timeout, 5xx and rate limits. */
-function isTransient(error: unknown): boolean {
-  if (!(error instanceof StreamingAvatarError)) return true;
-  return ['network', 'timeout', 'server_error', 'rate_limited'].includes(error.code);
 }

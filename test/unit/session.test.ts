@@ -1,5 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import { AuthenticationError, ServerError, SessionClosedError } from '../../src/api/errors.js';
+import {
+  AuthenticationError,
+  InvalidParameterError,
+  ServerError,
+  SessionClosedError,
+} from '../../src/api/errors.js';
 import { CreditMeter } from '../../src/credits/credit-meter.js';
 import { AbortError, InvalidOptionError, MediaError, StopFailedError } from '../../src/errors.js';
 import { AvatarSession, type AvatarSessionOptions, type SessionEnd } from '../../src/session/session.js';
@@ -465,6 +470,34 @@ describe('AvatarSession leaves nothing billing', () => {
     expect(provider.count('stop')).toBe(6);
     expect(session.state).toBe('failed');
     expect(ends[0]?.error).toBeInstanceOf(StopFailedError);
+  });
+
+  it('a stop answered 400 is retried while the session stays closing and the meter counts; "already closed" is done', async () => {
+    const { session, provider, clock, ends } = setup();
+    const meter = new CreditMeter(session, { clock });
+    await session.start();
+    await clock.advance(10_000);
+    provider.stopFailures = [
+      new InvalidParameterError('The request was rejected as invalid.', { status: 400, serverCode: 400175 }),
+    ];
+    const stopped = session.stop();
+    await clock.advance(1000);
+    expect(session.state).toBe('closing');
+    expect(meter.reading().running).toBe(true);
+    await clock.advance(1000);
+    await stopped;
+    expect(provider.count('stop')).toBe(2);
+    expect(session.state).toBe('closed');
+    expect(ends).toEqual([{ reason: 'user' }]);
+    expect(meter.reading().elapsedSeconds).toBeCloseTo(12, 0);
+    meter.dispose();
+
+    const closedAlready = setup();
+    await closedAlready.session.start();
+    closedAlready.provider.stopFailures = [new SessionClosedError({ status: 400, serverCode: 10005 })];
+    await closedAlready.session.stop();
+    expect(closedAlready.provider.count('stop')).toBe(1);
+    expect(closedAlready.session.state).toBe('closed');
   });
 
   it('a keep-alive answered "session closed" ends the session with server_closed', async () => {
