@@ -12,11 +12,14 @@ import { heygenDialect } from './dialect.js';
 import type { Faults } from './faults.js';
 import { HttpError, readJson, requestUrl, send, setCors, WholeBody } from './http.js';
 import type { MediaBackend } from './media.js';
-import { EmulatedSession, newId, type SessionSettings } from './sessions.js';
+import { EmulatedSession, newId, type SessionSettings, type SessionStatus } from './sessions.js';
 
 const closedError = () => new HttpError(400, 10005, 'session state wrong: closed');
-/** `streaming.start` / `streaming.stop` answer both published shapes at once (contract Decision). */
-const SUCCESS_WITH_STATUS = new WholeBody({ code: 100, message: 'success', status: 'success', data: null });
+/**
+ * `streaming.start` / `streaming.stop` answer both published shapes at once (contract Decision),
+ * with no `data` (neither shape has one).
+ */
+const SUCCESS_WITH_STATUS = new WholeBody({ code: 100, message: 'success', status: 'success' });
 const STATE_CODES = {
   new: 10001,
   connecting: 10002,
@@ -157,7 +160,13 @@ export class StreamingApi {
       const handler = this.routeFor(request);
       const data = await handler(request);
       if (data instanceof WholeBody) send(response, 200, data.body);
-      else send(response, 200, { code: 100, message: 'success', data: data ?? null });
+      // Calls that answer nothing (interrupt, keep_alive, listening) carry no `data` field.
+      else
+        send(
+          response,
+          200,
+          data === undefined ? { code: 100, message: 'success' } : { code: 100, message: 'success', data },
+        );
       note = describeResult(data instanceof WholeBody ? data.body.data : data);
     } catch (error) {
       const failure =
@@ -342,7 +351,6 @@ export class StreamingApi {
       throw new HttpError(400, STATE_CODES[session.status], `session state wrong: ${session.status}`);
     }
     action(session);
-    return null;
   }
 
   private listActive(request: ParsedRequest) {
@@ -366,9 +374,11 @@ export class StreamingApi {
       : Number(request.query.get('page') ?? 1) || 1;
     const from = parseDate(request.query.get('date_from'));
     const to = parseDate(request.query.get('date_to'));
-    const all = [...this.history]
-      .reverse()
-      .filter((session) => session.account === account)
+    const hasStatus = statusFilter(request.query.get('status'));
+    // Every session, running or ended, newest first (HeyGen: "a list of all sessions").
+    const all = [...this.history, ...this.sessions.values()]
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .filter((session) => session.account === account && hasStatus(session.status))
       .filter(
         (session) =>
           (from === undefined || session.createdAt >= from) && (to === undefined || session.createdAt <= to),
@@ -545,6 +555,22 @@ function parseDate(value: string | null): number | undefined {
   if (Number.isNaN(time)) throw invalid(`date ${value} is not YYYY-MM-DDTHH:MM:SSZ`);
   return time;
 }
+
+/**
+ * The history's `status` filter (HeyGen's changelog: "optional filtering by … status"): a
+ * session status, or `active` for those still running (new, connecting, connected), as
+ * `/v1/streaming.list` counts them.
+ */
+function statusFilter(value: string | null): (status: SessionStatus) => boolean {
+  if (!value) return () => true;
+  if (value === 'active') return (status) => status !== 'closing' && status !== 'closed';
+  if (!SESSION_STATUSES.includes(value as SessionStatus)) {
+    throw invalid(`status ${value} is not one of active, ${SESSION_STATUSES.join(', ')}`);
+  }
+  return (status) => status === value;
+}
+
+const SESSION_STATUSES: readonly SessionStatus[] = ['new', 'connecting', 'connected', 'closing', 'closed'];
 
 function describeResult(data: unknown): string {
   if (typeof data !== 'object' || data === null) return '';

@@ -34,24 +34,19 @@ export class WholeBody {
 }
 
 /**
- * The JSON object a POST carries (`{}` for other methods or an empty body). Stops reading at
+ * The JSON object a request carries, as HeyGen's servers read it: `{}` for other methods, an
+ * empty body or none at all (with or without a `Content-Type`: public apps' token routes post
+ * with only the key header); a JSON body under any content type is read as JSON. Stops reading at
  * {@link MAX_BODY_BYTES}.
- * @throws {HttpError} 413, 415 or 400.
+ * @throws {HttpError} 413 for a body over the limit, 400 for a body that is present and is not a
+ *   JSON object.
  */
 export async function readJson(
   request: IncomingMessage,
-  options: { bodyMethods: readonly string[]; emptyBodyNeedsJsonType: boolean } = {
-    bodyMethods: ['POST'],
-    // HeyGen answers "Unsupported media type" to a POST without a JSON content type, body or not.
-    emptyBodyNeedsJsonType: true,
-  },
+  bodyMethods: readonly string[] = ['POST'],
 ): Promise<Record<string, unknown>> {
-  if (!options.bodyMethods.includes(request.method ?? '')) return {};
+  if (!bodyMethods.includes(request.method ?? '')) return {};
   if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge();
-  const isJson = (request.headers['content-type'] ?? '').includes('json');
-  const unsupported = () =>
-    new HttpError(415, 415, 'Unsupported media type: send Content-Type: application/json');
-  if (options.emptyBodyNeedsJsonType && !isJson) throw unsupported();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -61,7 +56,6 @@ export async function readJson(
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
-  if (!isJson) throw unsupported();
   try {
     const value = JSON.parse(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;

@@ -182,10 +182,7 @@ export class LiveAvatarApi {
         query: url.searchParams,
         headers: incoming.headers,
         // Browsers call start, stop and keep-alive with no body and no content type (contract §1).
-        body: await readJson(incoming, {
-          bodyMethods: ['POST', 'PATCH', 'DELETE'],
-          emptyBodyNeedsJsonType: false,
-        }),
+        body: await readJson(incoming, ['POST', 'PATCH', 'DELETE']),
       };
       await this.state.faults?.before(`${LIVEAVATAR_PATH}${path}`);
       const answer = await this.route(request);

@@ -50,6 +50,25 @@ async function call(
   };
 }
 
+/** A POST exactly as given: these headers only, and this body (none when undefined). */
+async function raw(
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+  extraHeaders: Record<string, string> = {},
+): Promise<Answer> {
+  const response = await fetch(`${emulator.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { ...headers, ...extraHeaders },
+    ...(body === undefined ? {} : { body }),
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+    headers: response.headers,
+  };
+}
+
 async function token(key = 'fidelity-api'): Promise<string> {
   const answer = await call('POST', '/v1/streaming.create_token', { key });
   return (answer.body.data as { token: string }).token;
@@ -154,8 +173,87 @@ describe('emulator fidelity: the statuses table', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
   });
 
-  it('415: a POST without a JSON content type, body or not', async () => {
-    expectError(await call('POST', '/v1/streaming.create_token', { key: 'fidelity-api' }, {}, ''), 415, 415);
+  it('400: a body that is present and is not a JSON object, whatever its content type', async () => {
+    const form = await raw('/v1/streaming.create_token', { 'x-api-key': 'fidelity-api' }, 'session_id=x', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expectError(form, 400, 40001);
+    expectError(await raw('/v1/streaming.create_token', { 'x-api-key': 'fidelity-api' }, '[1]'), 400, 40001);
+  });
+});
+
+/**
+ * Request shapes of public apps' HeyGen calls (their token routes and servers, found in public
+ * repositories), each answered as HeyGen answers it.
+ */
+describe('emulator fidelity: real clients’ request shapes', () => {
+  const key = { 'x-api-key': 'fidelity-api' };
+  const tokenOf = (answer: Answer) => (answer.body.data as { token?: unknown }).token;
+
+  it('create_token with only the key header: no body, no content type (fetch, OkHttp, Python requests)', async () => {
+    const answer = await raw('/v1/streaming.create_token', key);
+    expect(answer.status).toBe(200);
+    expect(tokenOf(answer)).toEqual(expect.any(String));
+  });
+
+  it('create_token with a JSON content type and no body (fetch with the header, requests with headers=)', async () => {
+    const answer = await raw('/v1/streaming.create_token', {
+      ...key,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    });
+    expect(answer.status).toBe(200);
+    expect(tokenOf(answer)).toEqual(expect.any(String));
+  });
+
+  it('create_token with session settings in the body (ignored there)', async () => {
+    const answer = await raw(
+      '/v1/streaming.create_token',
+      { ...key, 'content-type': 'application/json' },
+      JSON.stringify({ avatar_id: 'Wayne_20240711', quality: 'high', language: 'en' }),
+    );
+    expect(answer.status).toBe(200);
+  });
+
+  it('streaming.new with a JSON string body and no content type (fetch sends text/plain), avatar_name and extra fields', async () => {
+    const sessionToken = await token();
+    const answer = await raw(
+      '/v1/streaming.new',
+      { authorization: `Bearer ${sessionToken}` },
+      JSON.stringify({
+        quality: 'high',
+        avatar_name: 'Wayne_20240711',
+        voice: { rate: 0.8 },
+        version: 'v2',
+        dimension: { width: 1080, height: 1920 },
+      }),
+    );
+    expect(answer.status).toBe(200);
+    const id = (answer.body.data as { session_id: string }).session_id;
+    const stopped = await raw(
+      '/v1/streaming.stop',
+      { authorization: `Bearer ${sessionToken}` },
+      JSON.stringify({ session_id: id }),
+    );
+    expect(stopped.status).toBe(200);
+  });
+
+  it('server-side calls with the API key instead of the session token (a backend sending tasks)', async () => {
+    const session = await newSession();
+    const headers = { ...key, 'content-type': 'application/json' };
+    expect(
+      (await raw('/v1/streaming.start', headers, JSON.stringify({ session_id: session.id }))).status,
+    ).toBe(200);
+    const task = await raw(
+      '/v1/streaming.task',
+      headers,
+      JSON.stringify({ session_id: session.id, text: 'Hi.', task_type: 'repeat', task_mode: 'async' }),
+    );
+    expect(task.status).toBe(200);
+    expect(task.body.data).toMatchObject({ task_id: expect.any(String) });
+    expect(
+      (await raw('/v1/streaming.stop', headers, JSON.stringify({ session_id: session.id }))).status,
+    ).toBe(200);
   });
 });
 
@@ -183,13 +281,19 @@ describe('emulator fidelity: the published response shapes', () => {
     expect(typeof data.livekit_agent_token).toBe('string');
   });
 
-  it('streaming.start and streaming.stop: {code: 100, message, status: "success"}', async () => {
+  it('start, interrupt, keep_alive and stop: no data (start and stop also status: "success")', async () => {
     const session = await newSession();
     const auth = { token: session.token };
-    for (const path of ['/v1/streaming.start', '/v1/streaming.stop']) {
-      const answer = await call('POST', path, auth, { session_id: session.id });
-      expect(answer.body).toMatchObject({ code: 100, message: 'success', status: 'success' });
+    const answers: Record<string, unknown>[] = [];
+    for (const path of ['start', 'interrupt', 'keep_alive', 'stop']) {
+      answers.push((await call('POST', `/v1/streaming.${path}`, auth, { session_id: session.id })).body);
     }
+    expect(answers).toEqual([
+      { code: 100, message: 'success', status: 'success' },
+      { code: 100, message: 'success' },
+      { code: 100, message: 'success' },
+      { code: 100, message: 'success', status: 'success' },
+    ]);
   });
 
   it('streaming.task without task_mode is sync: it answers once the speech has ended', async () => {
@@ -237,5 +341,15 @@ describe('emulator fidelity: the published response shapes', () => {
       key: 'fidelity-api',
     });
     expect(last.body.next_pagination_token).toBe('');
+    const running = await newSession();
+    const active = await call('GET', '/v2/streaming.list?status=active', { key: 'fidelity-api' });
+    const activeIds = (active.body.data as { session_id: string; status: string }[]).map(
+      (entry) => entry.session_id,
+    );
+    expect(activeIds).toContain(running.id);
+    expect((active.body.data as { status: string }[]).every((entry) => entry.status !== 'closed')).toBe(true);
+    const closed = await call('GET', '/v2/streaming.list?status=closed', { key: 'fidelity-api' });
+    expect((closed.body.data as { status: string }[]).every((entry) => entry.status === 'closed')).toBe(true);
+    await call('POST', '/v1/streaming.stop', { token: running.token }, { session_id: running.id });
   });
 });
