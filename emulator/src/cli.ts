@@ -26,6 +26,7 @@ Options:
   --session-duration N    cap sessions at N seconds (default: the key tier's; trial 600)
   --keys FILE             JSON {"<api key>": {"tier": "trial"|"api", "credits": N}} (default below)
   --liveavatar-keys FILE  JSON {"<LiveAvatar api key>": <credits>} (default below)
+  --allow-origin ORIGIN   also serve pages of ORIGIN (repeatable; default: 127.0.0.1 and localhost only)
   --quiet                 print only the ready lines
   --help                  this text
 
@@ -52,6 +53,7 @@ const { values } = parseArgs({
     'session-duration': { type: 'string' },
     keys: { type: 'string' },
     'liveavatar-keys': { type: 'string' },
+    'allow-origin': { type: 'string', multiple: true, default: [] },
     quiet: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -72,6 +74,7 @@ const emulator = await serveEmulator({
   livekitPort: whole(values['livekit-port'], '--livekit-port'),
   media: !values['no-media'],
   faults: values.faults,
+  allowedOrigins: values['allow-origin'],
   ...(values['rate-limit'] === undefined
     ? {}
     : { rateLimitPerSecond: whole(values['rate-limit'], '--rate-limit') }),

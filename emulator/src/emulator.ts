@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { Account, DEFAULT_KEYS, DEFAULT_LIVEAVATAR_KEYS } from './accounts.js';
 import { StreamingApi } from './api.js';
 import { Faults } from './faults.js';
-import { HttpError } from './http.js';
+import { foreignRequestRefusal, HttpError, send } from './http.js';
 import type { StartEmulatorOptions } from './index.js';
 import { LIVEAVATAR_PATH, LiveAvatarApi } from './liveavatar-api.js';
 import { type LiveKitServer, startLiveKitServer } from './livekit-server.js';
@@ -56,7 +56,14 @@ export async function serveEmulator(options: ServeOptions = {}): Promise<ServedE
     sessionDurationLimitSeconds: options.sessionDurationSeconds,
     log,
   });
+  const allowedOrigins = options.allowedOrigins ?? [];
   const server = createServer((request, response) => {
+    const refusal = foreignRequestRefusal(request, allowedOrigins);
+    if (refusal) {
+      log(`${request.method} ${request.url} 403 ${refusal}`);
+      send(response, 403, { code: 403, message: refusal });
+      return;
+    }
     const path = request.url ?? '';
     if (path === LIVEAVATAR_PATH || path.startsWith(`${LIVEAVATAR_PATH}/`))
       void liveAvatar.handle(request, response);
@@ -67,7 +74,9 @@ export async function serveEmulator(options: ServeOptions = {}): Promise<ServedE
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
   });
-  attachVoiceChatSocket(server, api, liveAvatar, log);
+  attachVoiceChatSocket(server, api, liveAvatar, log, (request) =>
+    foreignRequestRefusal(request, allowedOrigins),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);

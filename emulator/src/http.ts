@@ -96,3 +96,44 @@ export function setCors(response: ServerResponse): void {
   response.setHeader('access-control-expose-headers', 'retry-after');
   response.setHeader('access-control-max-age', '600');
 }
+
+/** Host names that reach only this machine. */
+function isLoopbackHost(hostname: string): boolean {
+  const name = hostname.toLowerCase();
+  return (
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    name === '[::1]' ||
+    /^127(?:\.\d{1,3}){3}$/.test(name)
+  );
+}
+
+/**
+ * Why a request from outside this machine's own pages is refused, or undefined to serve it. The
+ * emulator answers only loopback `Host`s (so a rebound DNS name cannot reach it) and, when a
+ * browser sends an `Origin`, only pages served from loopback or from `allowedOrigins`: a web page
+ * elsewhere must not drive a developer's emulator (its sessions, and with `--faults` its
+ * control endpoints).
+ */
+export function foreignRequestRefusal(
+  request: IncomingMessage,
+  allowedOrigins: readonly string[],
+): string | undefined {
+  const host = request.headers.host;
+  if (host !== undefined && !isLoopbackHost(hostnameOf(`http://${host}`) ?? '')) {
+    return `Host ${host} is not this machine: the emulator answers 127.0.0.1 and localhost only.`;
+  }
+  const origin = request.headers.origin;
+  if (origin === undefined || allowedOrigins.includes(origin)) return undefined;
+  const hostname = hostnameOf(origin);
+  if (hostname !== undefined && isLoopbackHost(hostname)) return undefined;
+  return `Origin ${origin} may not use the emulator: pages on 127.0.0.1 or localhost may (start it with --allow-origin ${origin} to let this one).`;
+}
+
+function hostnameOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}

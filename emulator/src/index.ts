@@ -31,6 +31,12 @@ export interface StartEmulatorOptions {
   keys?: Record<string, KeyConfig>;
   /** LiveAvatar API keys with their starting credits (default {@link DEFAULT_LIVEAVATAR_KEYS}). */
   liveAvatarKeys?: Record<string, number>;
+  /**
+   * Origins (`https://app.example`) whose pages may call the emulator besides loopback ones
+   * (`http://127.0.0.1:*`, `http://localhost:*`, the default and only set). Requests whose
+   * `Host` is not loopback are always refused.
+   */
+  allowedOrigins?: readonly string[];
   /** Receives the emulator's request log, one line at a time; without it the emulator runs quiet. */
   onLog?: (line: string) => void;
   /**
@@ -89,6 +95,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     ...(options.sessionDurationSeconds === undefined
       ? []
       : ['--session-duration', String(options.sessionDurationSeconds)]),
+    ...(options.allowedOrigins ?? []).flatMap((origin) => ['--allow-origin', origin]),
     ...jsonFileFlag('--keys', join(config, 'keys.json'), options.keys),
     ...jsonFileFlag('--liveavatar-keys', join(config, 'liveavatar-keys.json'), options.liveAvatarKeys),
   ];

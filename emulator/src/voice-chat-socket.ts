@@ -2,9 +2,10 @@
  * `wss://<api host>/v1/ws/streaming.chat?session_id=…&session_token=…` (contract doc): the socket
  * HeyGen uses for voice-chat events. It accepts the socket of a live session, sends the session's
  * `user_start` / `user_stop` events as JSON text frames (`{event_type, session_id, task_id}`), and
- * closes it when the session closes.
+ * closes it when the session closes. Every websocket upgrade (LiveAvatar LITE's too) passes the
+ * emulator's loopback check first.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { StreamingApi } from './api.js';
 import type { LiveAvatarApi } from './liveavatar-api.js';
@@ -14,9 +15,16 @@ export function attachVoiceChatSocket(
   api: StreamingApi,
   liveAvatar: LiveAvatarApi,
   log: (line: string) => void,
+  refusal: (request: IncomingMessage) => string | undefined,
 ): void {
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request, socket, head) => {
+    const refused = refusal(request);
+    if (refused) {
+      log(`WS ${request.url} 403 ${refused}`);
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
     if (liveAvatar.handleUpgrade(request, socket, head)) return;
     const target = request.url ?? '/';
     const url = URL.canParse(target, 'http://127.0.0.1') ? new URL(target, 'http://127.0.0.1') : undefined;

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationError, SessionClosedError } from '../../src/api/errors.js';
@@ -103,4 +104,75 @@ describe('emulator: a session token acts only on its own session', () => {
     await expect(client.newSession({ version: 'v2' })).rejects.toBeInstanceOf(AuthenticationError);
     await expect(client.listActiveSessions()).rejects.toBeInstanceOf(AuthenticationError);
   });
+});
+
+describe('emulator: only this machine’s pages may drive it', () => {
+  const get = (path: string, headers: Record<string, string>, apiUrl = emulator.apiUrl) =>
+    new Promise<{ status: number; allowOrigin: string | undefined }>((resolve, reject) => {
+      const { hostname, port } = new URL(apiUrl);
+      const request = httpRequest({ host: hostname, port, path, method: 'GET', headers }, (response) => {
+        response.resume();
+        const allowOrigin = response.headers['access-control-allow-origin'];
+        resolve({
+          status: response.statusCode ?? 0,
+          allowOrigin: typeof allowOrigin === 'string' ? allowOrigin : undefined,
+        });
+      });
+      request.on('error', reject);
+      request.end();
+    });
+  const key = { 'x-api-key': 'emulator-api-key' };
+
+  it('refuses a page of another site on both APIs and the control endpoints, with no CORS grant', async () => {
+    for (const path of [
+      '/v1/streaming/avatar.list',
+      '/liveavatar/v1/avatars/public',
+      '/_emulator/sessions',
+    ]) {
+      const answer = await get(path, { ...key, origin: 'https://evil.example' });
+      expect(answer, path).toEqual({ status: 403, allowOrigin: undefined });
+    }
+  });
+
+  it('refuses a Host that is not loopback (a rebound DNS name)', async () => {
+    expect((await get('/v1/streaming/avatar.list', { ...key, host: 'attacker.example:8787' })).status).toBe(
+      403,
+    );
+  });
+
+  it('serves pages on 127.0.0.1 and localhost, and clients that send no Origin', async () => {
+    expect((await get('/v1/streaming/avatar.list', { ...key, origin: 'http://localhost:5173' })).status).toBe(
+      200,
+    );
+    expect((await get('/v1/streaming/avatar.list', { ...key, origin: 'http://127.0.0.1:3000' })).status).toBe(
+      200,
+    );
+    expect((await get('/v1/streaming/avatar.list', key)).status).toBe(200);
+  });
+
+  it('refuses a websocket from another site', async () => {
+    const { port } = new URL(emulator.apiUrl);
+    const status = await rawRequest(
+      `GET /v1/ws/streaming.chat?session_id=x&session_token=y HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+        'Origin: https://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    expect(status).toBe('HTTP/1.1 403 Forbidden');
+  });
+
+  it('serves an origin it was told to allow', async () => {
+    const allowing = await startEmulatorProcess({ media: false, allowedOrigins: ['https://app.example'] });
+    try {
+      const path = '/v1/streaming/avatar.list';
+      expect(await get(path, { ...key, origin: 'https://app.example' }, allowing.apiUrl)).toEqual({
+        status: 200,
+        allowOrigin: '*',
+      });
+      expect((await get(path, { ...key, origin: 'https://other.example' }, allowing.apiUrl)).status).toBe(
+        403,
+      );
+    } finally {
+      await allowing.stop();
+    }
+  }, 60_000);
 });
