@@ -40,6 +40,19 @@ export default {
         }
       },
     },
+    {
+      name: 'registered-elements-only',
+      // The analyzer marks every LitElement subclass a custom element; a base class with no tag
+      // (LocalizedElement) is not one, and the type generators would import it (and its module's
+      // other exports) from the elements' entry, which does not export them.
+      packageLinkPhase({ customElementsManifest }) {
+        for (const module of customElementsManifest.modules) {
+          for (const declaration of module.declarations ?? []) {
+            if (declaration.customElement && !declaration.tagName) delete declaration.customElement;
+          }
+        }
+      },
+    },
     typeParserPlugin(),
     {
       name: 'public-api-only',
@@ -87,6 +100,16 @@ export default {
       // event is mistyped, and Svelte checks nothing at all. The example apps' checks catch a
       // generator change that breaks them.
       packageLinkPhase() {
+        // The JSX generator types each event with its class but imports only the elements: under
+        // `skipLibCheck: false` every event class is an unknown name.
+        rewrite(`${typesDir}/jsx.d.ts`, (text) => {
+          const [imports] = text.match(/^import type \{[^}]*\}/) ?? [''];
+          const used = [...new Set(text.match(/\bAvatar\w*Event\b/g) ?? [])];
+          const missing = used.filter((name) => !new RegExp(`\\b${name}\\b`).test(imports));
+          return missing.length === 0
+            ? text
+            : text.replace(/^import type \{/, `import type {\n  ${missing.join(',\n  ')},`);
+        });
         rewrite(`${typesDir}/vue.d.ts`, (text) =>
           text
             // vue-tsc reads `@avatar-ready` as the prop `onAvatarReady`.
