@@ -169,4 +169,16 @@ avatar.addEventListener('avatar-expiring', (event) =>
 avatar.addEventListener('avatar-ended', (event) => note(`ended: ${event.reason}`));
 avatar.addEventListener('avatar-error', (event) => note(`error ${event.error.code}: ${event.error.message}`));
 
+/** The emulator says when it cannot hear (no recogniser installed): the Talk row says so. */
+async function checkVoiceInput(): Promise<void> {
+  const response = await fetch('/heygen/_emulator/voice-input').catch(() => undefined);
+  if (!response?.ok) return; // not the emulator
+  const voiceInput = (await response.json()) as { available: boolean; reason?: string };
+  if (voiceInput.available) return;
+  const notice = document.getElementById('voice-input-off')!;
+  notice.textContent = voiceInput.reason ?? 'Voice input is off.';
+  notice.hidden = false;
+}
+
 void loadAvatars();
+void checkVoiceInput();

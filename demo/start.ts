@@ -1,12 +1,22 @@
 /**
  * `npm start`: the emulator (with its livekit-server and the avatar) and the demo's Vite dev server
  * together. Prints the page URL; Ctrl-C stops both. `--faults` enables the emulator's control
- * endpoints, `--quiet` hides its request log.
+ * endpoints, `--quiet` hides its request log. The speech recogniser voice chat needs is installed
+ * first when it is missing (as root on Debian, as `npm test` does); elsewhere the demo runs
+ * without voice input and says what to install, here and on the page.
  */
 import { createServer } from 'vite';
 import { startEmulator } from '../emulator/src/index.js';
+import { ensureDebianPackages, RECOGNISER_PACKAGES } from '../scripts/debian-packages.mjs';
 
 const quiet = process.argv.includes('--quiet');
+
+const recogniserMissing = ensureDebianPackages(RECOGNISER_PACKAGES);
+if (recogniserMissing.length > 0) {
+  console.warn('Voice chat will not hear you: the emulator’s speech recogniser is not installed.');
+  for (const need of recogniserMissing) console.warn(`  ${need.advice}`);
+  console.warn('The rest of the demo works; restart npm start once it is installed.\n');
+}
 
 console.log('Starting the emulator (livekit-server and the avatar)…');
 const emulator = await startEmulator({

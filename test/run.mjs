@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: typecheck, lint, then every test suite; ends with one line "N passed, M failed"
 // summing every runner. Exits non-zero when any step fails.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { ensureDebianPackages, RECOGNISER_PACKAGES } from '../scripts/debian-packages.mjs';
 import { chromiumPath } from './support/chromium.js';
 
-ensureDebianPackages([
+// The browser suites use Debian's Chromium, the Redis store tests Debian's redis-server, the
+// emulator's voice chat the recogniser; as root on Debian the missing ones are installed.
+const missingPackages = ensureDebianPackages([
   { path: chromiumPath, pkg: 'chromium', why: 'the browser tests', override: 'CHROMIUM_PATH' },
   {
     path: process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server',
@@ -13,19 +15,12 @@ ensureDebianPackages([
     why: 'the server helper’s Redis store tests',
     override: 'REDIS_SERVER_PATH',
   },
-  {
-    path: process.env.POCKETSPHINX_PATH ?? '/usr/bin/pocketsphinx_continuous',
-    pkg: 'pocketsphinx',
-    why: 'the emulator’s speech recogniser (voice chat)',
-    override: 'POCKETSPHINX_PATH',
-  },
-  {
-    path: '/usr/share/pocketsphinx/model/en-us/en-us',
-    pkg: 'pocketsphinx-en-us',
-    why: 'the recogniser’s US English model',
-    override: 'POCKETSPHINX_PATH',
-  },
+  ...RECOGNISER_PACKAGES,
 ]);
+if (missingPackages.length > 0) {
+  for (const need of missingPackages) console.error(need.advice);
+  process.exit(1);
+}
 
 /** Each runner's closing counts, read from its own summary line. */
 const counters = {
@@ -72,35 +67,6 @@ for (const step of steps) {
 if (failedSteps.length > 0) console.log(`\nFailed steps: ${failedSteps.join(', ')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failedSteps.length > 0 ? 1 : 0);
-
-/**
- * The browser suites use Debian's Chromium and the Redis store tests Debian's redis-server; as
- * root on Debian the missing ones are installed.
- */
-function ensureDebianPackages(needs) {
-  const missing = needs.filter((need) => !existsSync(need.path));
-  if (missing.length === 0) return;
-  const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
-  if (!canInstall) {
-    for (const need of missing) {
-      console.error(
-        `${need.pkg} is missing at ${need.path}; ${need.why} need it. Install it ` +
-          `(Debian/Ubuntu: apt-get install ${need.pkg}) or point ${need.override} at it.`,
-      );
-    }
-    process.exit(1);
-  }
-  const packages = missing.map((need) => need.pkg);
-  console.log(
-    `Installing Debian packages ${packages.join(', ')} (${missing.map((need) => need.why).join('; ')})…`,
-  );
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
-    stdio: 'inherit',
-    env,
-  });
-}
 
 function run([command, ...args]) {
   return new Promise((resolve) => {

@@ -12,6 +12,15 @@ import { LIVEAVATAR_PATH, LiveAvatarApi } from './liveavatar-api.js';
 import { type LiveKitServer, startLiveKitServer } from './livekit-server.js';
 import { liveKitMedia, noMedia } from './media.js';
 import { attachVoiceChatSocket } from './voice-chat-socket.js';
+import { RECOGNISER_ADVICE, recogniserAvailable } from './voice-input.js';
+
+/** Whether the avatar hears users: `{available: true}`, or `{available: false, reason}` in words. */
+export const VOICE_INPUT_PATH = '/_emulator/voice-input';
+
+function voiceInput(media: boolean): { available: boolean; reason?: string } {
+  if (!media) return { available: false, reason: 'The emulator runs without media (--no-media).' };
+  return recogniserAvailable() ? { available: true } : { available: false, reason: RECOGNISER_ADVICE };
+}
 
 /** What the emulator serves, as `startEmulator`'s caller asked, and where its request log goes. */
 export interface ServeOptions extends Omit<StartEmulatorOptions, 'onLog' | 'readyTimeoutMs'> {
@@ -65,6 +74,11 @@ export async function serveEmulator(options: ServeOptions = {}): Promise<ServedE
       return;
     }
     const path = request.url ?? '';
+    // Always served (not a control endpoint): pages say when the avatar cannot hear.
+    if (path === VOICE_INPUT_PATH && request.method === 'GET') {
+      send(response, 200, voiceInput(livekit !== undefined));
+      return;
+    }
     if (path === LIVEAVATAR_PATH || path.startsWith(`${LIVEAVATAR_PATH}/`))
       void liveAvatar.handle(request, response);
     else void api.handle(request, response);

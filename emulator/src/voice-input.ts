@@ -58,7 +58,7 @@ export function recogniserAvailable(): boolean {
 /** What to install for voice input, said when it is missing. */
 export const RECOGNISER_ADVICE =
   'Voice input is off: the avatar needs an offline recogniser to hear users. On Debian or Ubuntu: ' +
-  'apt-get install pocketsphinx pocketsphinx-en-us (npm test installs them when run as root).';
+  'apt-get install pocketsphinx pocketsphinx-en-us (npm start and npm test install them when run as root).';
 
 /** What a listener hears of the user. */
 export interface VoiceInputHandlers {

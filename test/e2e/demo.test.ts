@@ -334,3 +334,35 @@ describe('the demo, end to end', () => {
 function normalize(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
+
+describe('the demo on a machine without the speech recogniser', () => {
+  let deaf: RunningDemo;
+
+  beforeAll(async () => {
+    deaf = await startDemo({ ...process.env, POCKETSPHINX_PATH: '/nonexistent/pocketsphinx_continuous' });
+  }, 300_000);
+
+  afterAll(() => deaf?.stop());
+
+  it('npm start says what to install, and the page says voice input is off beside Talk', async () => {
+    expect(deaf.output.join('')).toContain('Voice chat will not hear you');
+    const page = await browser.newPage();
+    const answered = page.waitForResponse((response) => response.url().endsWith('/_emulator/voice-input'));
+    await page.goto(deaf.pageUrl);
+    expect(await (await answered).json()).toMatchObject({ available: false });
+    const notice = page.locator('#voice-input-off');
+    await notice.waitFor({ state: 'visible' });
+    expect(await notice.textContent()).toMatch(/^Voice input is off: .*apt-get install pocketsphinx/);
+    await page.screenshot({ path: screenshotPath('demo-voice-input-off') });
+    await page.close();
+  });
+
+  it('the demo with the recogniser shows no such notice', async () => {
+    const page = await browser.newPage();
+    const answered = page.waitForResponse((response) => response.url().endsWith('/_emulator/voice-input'));
+    await page.goto(demo.pageUrl);
+    expect(await (await answered).json()).toEqual({ available: true });
+    expect(await page.locator('#voice-input-off').isHidden()).toBe(true);
+    await page.close();
+  });
+});

@@ -6,6 +6,8 @@ import { emulatorControl, spawnUntilReady } from '../support/processes.js';
 /** `npm start` in a child process (with the emulator's control endpoints), and its URLs. */
 export interface RunningDemo {
   pageUrl: string;
+  /** What `npm start` printed so far. */
+  output: readonly string[];
   emulatorUrl: string;
   control(path: string, body?: object): Promise<unknown>;
   activeSessions(): Promise<{ session_id: string }[]>;
@@ -13,11 +15,14 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
-export async function startDemo(): Promise<RunningDemo> {
-  const ready = await spawnUntilReady('demo/start.ts', ['--quiet', '--faults'], {
-    emulator: /Emulator API: (\S+)/,
-    page: /Demo: (\S+)/,
-  });
+export async function startDemo(env: NodeJS.ProcessEnv = process.env): Promise<RunningDemo> {
+  const ready = await spawnUntilReady(
+    'demo/start.ts',
+    ['--quiet', '--faults'],
+    { emulator: /Emulator API: (\S+)/, page: /Demo: (\S+)/ },
+    240_000,
+    env,
+  );
   const emulatorUrl = ready.found.emulator!;
   const control = (path: string, body?: object) => emulatorControl(emulatorUrl, path, body);
   const activeSessions = async () => {
@@ -28,6 +33,7 @@ export async function startDemo(): Promise<RunningDemo> {
   };
   return {
     pageUrl: ready.found.page!,
+    output: ready.output,
     emulatorUrl,
     control,
     activeSessions,

@@ -19,9 +19,11 @@ export function spawnUntilReady(
   args: string[],
   patterns: Record<string, RegExp>,
   timeoutMs = 240_000,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<ReadyProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   const output: string[] = [];
   const found: Record<string, string> = {};
