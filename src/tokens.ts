@@ -26,6 +26,12 @@ export interface SessionTokenProvider {
    * `streaming.new`, without holding up the start; a failure is only logged.
    */
   reportSession?: ((sessionId: string, token: string) => Promise<void>) | undefined;
+  /**
+   * Asks the token's issuer to stop the session its token created, as the page goes away
+   * (`pagehide`): a second way to stop billing beside the page's own `keepalive` stop, since a
+   * page being closed cannot wait for either answer. Must not block (a `keepalive` request).
+   */
+  endSessionOnUnload?: ((sessionId: string, token: string) => void) | undefined;
 }
 
 /** Options of {@link fromEndpoint}. */
@@ -39,7 +45,8 @@ export interface FromEndpointOptions {
 /**
  * POSTs `{}` to the page's own backend, which answers `{"token": "..."}` (as the handler of
  * `streaming-avatar-kit/server` does); once the session exists, POSTs `{session_id, token}` to
- * the same URL so the backend records the session as its own.
+ * the same URL so the backend records the session as its own; when the page goes away, POSTs
+ * `{session_id, token, end: true}` (a `keepalive` request) so the backend stops it too.
  * @throws {NetworkError} when the endpoint cannot be reached.
  * @throws {ApiError} when it answers an error status: HeyGen's own error when the endpoint
  *   passed one on (a rejected API key, the concurrency limit), else an error naming the endpoint
@@ -96,7 +103,16 @@ export function fromEndpoint(url: string, options: FromEndpointOptions = {}): Se
       }
     }
   };
-  return Object.assign(provide, { reportSession });
+  const endSessionOnUnload = (sessionId: string, token: string) => {
+    // keepalive: the request outlives the page; its answer is never read.
+    fetchFn(url, {
+      method: 'POST',
+      keepalive: true,
+      headers: { 'content-type': 'application/json', ...options.headers },
+      body: JSON.stringify({ session_id: sessionId, token, end: true }),
+    }).catch(() => undefined);
+  };
+  return Object.assign(provide, { reportSession, endSessionOnUnload });
 }
 
 /** HeyGen's own error codes are five or six digits; a backend's own answers carry the HTTP status. */

@@ -6,6 +6,7 @@
 
 import { ApiError } from '../api/errors.js';
 import { type ErrorCode, InvalidOptionError, StreamingAvatarError } from '../errors.js';
+import { isSessionGone } from '../session/server-stop.js';
 import { type SessionTokenStore, StoreUnavailableError } from './store.js';
 
 /** What the transport knows about a request beyond the `Request` itself. */
@@ -92,6 +93,8 @@ export interface TokenEndpointActions {
   issue(request: Request): Promise<Record<string, unknown>>;
   /** The page reports which session its token created (`{session_id, token}`). */
   report(sessionId: string, token: string): Promise<Response>;
+  /** The page is going away: stop the session its token created (`{session_id, token, end: true}`). */
+  end(sessionId: string, token: string): Promise<Response>;
 }
 
 /**
@@ -197,10 +200,15 @@ export function guardedTokenEndpoint(
       if (request.method !== 'POST') return refuse(405, 'Use POST.', { allow: 'POST' });
       const body = await readJsonBody(request, maxBodyBytes);
       if (body instanceof Response) return body;
-      const response =
+      const sessionOfToken =
         typeof body.session_id === 'string' && typeof body.token === 'string'
-          ? await actions.report(body.session_id, body.token)
-          : await issueToken(request, info);
+          ? { sessionId: body.session_id, token: body.token }
+          : undefined;
+      const response = !sessionOfToken
+        ? await issueToken(request, info)
+        : body.end === true
+          ? await actions.end(sessionOfToken.sessionId, sessionOfToken.token)
+          : await actions.report(sessionOfToken.sessionId, sessionOfToken.token);
       for (const [name, value] of Object.entries(cors)) response.headers.set(name, value);
       return response;
     } catch (error) {
@@ -295,4 +303,37 @@ function ownOrigins(request: Request): string[] {
   const url = new URL(request.url);
   const host = request.headers.get('host');
   return host === null ? [url.origin] : [url.origin, `${url.protocol}//${host}`];
+}
+
+/** How long a page may ask for its session's end, in seconds: past any session's length. */
+export const END_CLAIM_TTL_SECONDS = 86_400;
+
+/**
+ * The store key that lets the holder of `token` end `sessionId` once: a hash of both, so the
+ * store never holds a usable token.
+ */
+export function endClaimHash(sessionId: string, token: string): Promise<string> {
+  return hashToken(`end\n${sessionId}\n${token}`);
+}
+
+/**
+ * Ends a session for the page that created it: the claim `remember` stored proves the caller holds
+ * the session's token; spent once.
+ */
+export async function endOwnedSession(
+  store: SessionTokenStore,
+  sessionId: string,
+  token: string,
+  stop: (sessionId: string) => Promise<void>,
+): Promise<Response> {
+  const claim = await endClaimHash(sessionId, token);
+  if (!(await store.hasToken(claim))) {
+    return refuse(403, 'That session was not created with this token, or was already ended.');
+  }
+  // The page's own stop often arrives first: a session already gone is ended all the same.
+  await stop(sessionId).catch((error: unknown) => {
+    if (!isSessionGone(error)) throw error;
+  });
+  await store.claimToken(claim);
+  return new Response(null, { status: 204 });
 }

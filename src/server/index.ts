@@ -13,6 +13,9 @@ import { ApiError } from '../api/errors.js';
 import type { ActiveSession } from '../api/schemas.js';
 import { StreamingAvatarError } from '../errors.js';
 import {
+  END_CLAIM_TTL_SECONDS,
+  endClaimHash,
+  endOwnedSession,
   guardedTokenEndpoint,
   hashToken,
   refuse,
@@ -111,7 +114,13 @@ export function createSessionTokenHandler(options: SessionTokenHandlerOptions): 
       return refuse(403, 'This token was not issued here, has expired, or was already reported.');
     }
     await store.addSession(sessionId);
+    await store.rememberToken(await endClaimHash(sessionId, token), END_CLAIM_TTL_SECONDS);
     return new Response(null, { status: 204 });
+  };
+
+  const stopSession = async (sessionId: string): Promise<void> => {
+    await client.stopSession(sessionId);
+    await store.forgetSessions([sessionId]);
   };
 
   const guarded = guardedTokenEndpoint(options, store, {
@@ -121,6 +130,7 @@ export function createSessionTokenHandler(options: SessionTokenHandlerOptions): 
       return { token };
     },
     report: recordSession,
+    end: (sessionId, token) => endOwnedSession(store, sessionId, token, stopSession),
   });
 
   const listSessions = async (): Promise<ActiveSession[]> => {
@@ -130,11 +140,6 @@ export function createSessionTokenHandler(options: SessionTokenHandlerOptions): 
     const activeIds = new Set(active.map((session) => session.session_id));
     await store.forgetSessions([...owned].filter((id) => !activeIds.has(id)));
     return active.filter((session) => owned.has(session.session_id));
-  };
-
-  const stopSession = async (sessionId: string): Promise<void> => {
-    await client.stopSession(sessionId);
-    await store.forgetSessions([sessionId]);
   };
 
   return withSessions(guarded, {

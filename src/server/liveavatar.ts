@@ -7,6 +7,9 @@
 import { LiveAvatarApiClient, type LiveAvatarSessionSummary } from '../api/liveavatar-client.js';
 import { InvalidOptionError } from '../errors.js';
 import {
+  END_CLAIM_TTL_SECONDS,
+  endClaimHash,
+  endOwnedSession,
   guardedTokenEndpoint,
   hashToken,
   refuse,
@@ -102,6 +105,11 @@ export function createLiveAvatarTokenHandler(options: LiveAvatarTokenHandlerOpti
     return new Set(notYetStarted.keys());
   };
 
+  const stopSession = async (sessionId: string): Promise<void> => {
+    await client.stopSession(sessionId, 'USER_CLOSED');
+    await store.forgetSessions([sessionId]);
+  };
+
   const guarded = guardedTokenEndpoint(options, store, {
     async issue(request) {
       const created = await client.createSessionToken(body, { signal: request.signal });
@@ -109,6 +117,10 @@ export function createLiveAvatarTokenHandler(options: LiveAvatarTokenHandlerOpti
       await store.rememberToken(
         await bindingHash(created.session_id, created.session_token),
         TOKEN_CLAIM_TTL_SECONDS,
+      );
+      await store.rememberToken(
+        await endClaimHash(created.session_id, created.session_token),
+        END_CLAIM_TTL_SECONDS,
       );
       notYetStarted.set(created.session_id, performance.now() + TOKEN_CLAIM_TTL_SECONDS * 1000);
       return { token: created.session_token, session_id: created.session_id };
@@ -118,6 +130,7 @@ export function createLiveAvatarTokenHandler(options: LiveAvatarTokenHandlerOpti
         return refuse(403, 'That session was not created with a token from here.');
       return new Response(null, { status: 204 });
     },
+    end: (sessionId, token) => endOwnedSession(store, sessionId, token, stopSession),
   });
 
   const listSessions = async (): Promise<LiveAvatarSessionSummary[]> => {
@@ -135,11 +148,6 @@ export function createLiveAvatarTokenHandler(options: LiveAvatarTokenHandlerOpti
     const ended = [...owned].filter((id) => !activeIds.has(id) && !starting.has(id));
     await store.forgetSessions(ended);
     return active.filter((entry) => owned.has(entry.id));
-  };
-
-  const stopSession = async (sessionId: string): Promise<void> => {
-    await client.stopSession(sessionId, 'USER_CLOSED');
-    await store.forgetSessions([sessionId]);
   };
 
   return withSessions(guarded, { list: listSessions, stop: stopSession, idOf: (entry) => entry.id });

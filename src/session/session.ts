@@ -210,6 +210,8 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   private serverStopSent = false;
   private pageHidden = false;
   private currentSessionId: string | undefined;
+  /** The session token that created the current session (the page’s backend knows the session by it). */
+  private sessionToken: string | undefined;
   private currentStartedAt: number | undefined;
   private currentEndedAt: number | undefined;
   private currentDurationLimit: number | undefined;
@@ -575,6 +577,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       this.setPhase('new');
       const created = await this.createSession(provider, signal);
       this.currentSessionId = created.sessionId;
+      this.sessionToken = token;
       this.reportSession(created.sessionId, token);
       this.currentDurationLimit = created.durationLimitSeconds;
       this.throwIfStopped();
@@ -831,6 +834,8 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     if (this.sessionId && this.provider && !this.serverStopSent) {
       this.serverStopSent = true;
       this.provider.stopSessionOnUnload(this.sessionId);
+      // Neither request's answer can be awaited: the page's backend stops the session too.
+      if (this.sessionToken) this.options.token.endSessionOnUnload?.(this.sessionId, this.sessionToken);
     }
     this.stopInBackground('user');
   };

@@ -79,6 +79,22 @@ describe('createLiveAvatarTokenHandler', () => {
     expect((await replicaA(post({ session_id: second.session_id, token: second.token }))).status).toBe(403);
   });
 
+  it('ends the session for the page that holds its token, as the page goes away', async () => {
+    const endpoint = handler();
+    const issued = (await (await endpoint(post())).json()) as { token: string; session_id: string };
+    await new LiveAvatarApiClient({
+      credentials: { sessionToken: issued.token },
+      baseUrl: emulator.liveAvatarUrl,
+    }).startSession();
+    expect((await endpoint(post({ session_id: issued.session_id, token: 'forged', end: true }))).status).toBe(
+      403,
+    );
+    expect(
+      (await endpoint(post({ session_id: issued.session_id, token: issued.token, end: true }))).status,
+    ).toBe(204);
+    expect(await endpoint.listSessions()).toEqual([]);
+  });
+
   it('keeps the guards: no authorization, a foreign origin and a flood are refused', async () => {
     const endpoint = handler({ tokensPerMinute: 2 });
     expect((await endpoint(post({}, {}))).status).toBe(403);

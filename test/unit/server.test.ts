@@ -210,6 +210,21 @@ describe('createSessionTokenHandler: exact session ownership', () => {
     expect((await handler(post({}, signedIn))).status).toBe(502);
   });
 
+  it('ends a session for the page that created it as it goes away: once, and only with its token', async () => {
+    const { handler, heygen } = setup();
+    const token = await tokenFrom(handler);
+    heygen.create(token, 'mine');
+    const other = await tokenFrom(handler);
+    heygen.create(other, 'also-mine');
+    expect((await handler(post({ session_id: 'mine', token, end: true }))).status).toBe(403); // not reported yet
+    await handler(post({ session_id: 'mine', token }));
+    await handler(post({ session_id: 'also-mine', token: other }));
+    expect((await handler(post({ session_id: 'mine', token: other, end: true }))).status).toBe(403);
+    expect((await handler(post({ session_id: 'mine', token, end: true }))).status).toBe(204);
+    expect([...heygen.active]).toEqual(['also-mine']);
+    expect((await handler(post({ session_id: 'mine', token, end: true }))).status).toBe(403);
+  });
+
   it('forgets owned sessions that are no longer active', async () => {
     const { handler, heygen } = setup();
     const token = await tokenFrom(handler);

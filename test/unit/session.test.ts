@@ -175,6 +175,18 @@ describe('AvatarSession stop in every state', () => {
     expect(provider.count('stop')).toBe(0);
     expect(ends).toEqual([{ reason: 'user' }]);
   });
+
+  it('on pagehide: also asks the page’s backend to end the session its token created', async () => {
+    const ended: [string, string][] = [];
+    const token = Object.assign(async () => 'token-1', {
+      endSessionOnUnload: (sessionId: string, sessionToken: string) => ended.push([sessionId, sessionToken]),
+    });
+    const { session, page } = setup({ token });
+    await session.start();
+    page.dispatchEvent(new Event('pagehide'));
+    await settle();
+    expect(ended).toEqual([['session-1', 'token-1']]);
+  });
 });
 
 describe('AvatarSession keep-alive and countdowns', () => {

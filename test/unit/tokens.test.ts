@@ -73,6 +73,21 @@ describe('session token providers', () => {
     expect(backend.requests).toHaveLength(3);
   });
 
+  it('fromEndpoint asks the endpoint to end the session with a keepalive request as the page goes away', async () => {
+    const backend = fakeFetch(() => new Response(null, { status: 204 }));
+    const provider = fromEndpoint('http://127.0.0.1/api/avatar-token', {
+      fetch: backend.fetch,
+      headers: { 'x-csrf': 'c' },
+    });
+    provider.endSessionOnUnload?.('session-1', 'tok-1');
+    expect(backend.requests[0]).toMatchObject({
+      method: 'POST',
+      keepalive: true,
+      body: { session_id: 'session-1', token: 'tok-1', end: true },
+    });
+    expect(backend.requests[0]?.headers.get('x-csrf')).toBe('c');
+  });
+
   it('fromEndpoint says when the answer has no token', async () => {
     const backend = fakeFetch(() => Response.json({ tok: 'abc' }));
     const provider = fromEndpoint('http://127.0.0.1/t', { fetch: backend.fetch });
