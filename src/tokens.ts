@@ -11,8 +11,7 @@ import {
   parseRetryAfter,
   RateLimitError,
 } from './api/errors.js';
-import { DEFAULT_RETRY_POLICY, retryDelayMs } from './api/retry.js';
-import { InvalidResponseError, NetworkError, StreamingAvatarError } from './errors.js';
+import { InvalidResponseError, NetworkError } from './errors.js';
 
 /**
  * Returns a fresh session token for one session. Session tokens are single-use (contract doc):
@@ -55,62 +54,37 @@ export interface FromEndpointOptions {
  */
 export function fromEndpoint(url: string, options: FromEndpointOptions = {}): SessionTokenProvider {
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const post = (body: object, signal?: AbortSignal) =>
-    fetchFn(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...options.headers },
-      body: JSON.stringify(body),
-      ...(signal ? { signal } : {}),
-    });
-  const provide = async (signal: AbortSignal) => {
+  /** POSTs `body` and reads the JSON answer; an error status throws the endpoint's error. */
+  const post = async (body: object, init: RequestInit = {}): Promise<unknown> => {
     let response: Response;
-    let body: unknown;
+    let answer: unknown;
     try {
-      response = await post({}, signal);
-      body = await response.json().catch(() => undefined);
+      response = await fetchFn(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...options.headers },
+        body: JSON.stringify(body),
+        ...init,
+      });
+      answer = await response.json().catch(() => undefined);
     } catch (cause) {
       throw new NetworkError(`The session token endpoint ${url} could not be reached.`, { cause });
     }
-    if (!response.ok) throw tokenEndpointError(url, response, body);
-    const token = (body as { token?: unknown } | undefined)?.token;
+    if (!response.ok) throw tokenEndpointError(url, response, answer);
+    return answer;
+  };
+  const provide = async (signal: AbortSignal) => {
+    const token = ((await post({}, { signal })) as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token === '') {
       throw new InvalidResponseError(url, [{ path: 'token', message: 'expected a non-empty string' }]);
     }
     return token;
   };
-  const reportOnce = async (sessionId: string, token: string) => {
-    let response: Response;
-    try {
-      response = await post({ session_id: sessionId, token });
-    } catch (cause) {
-      throw new NetworkError(`The session token endpoint ${url} could not be reached.`, { cause });
-    }
-    if (!response.ok) throw tokenEndpointError(url, response, await response.json().catch(() => undefined));
-  };
-  // The report is safe to repeat (the endpoint claims the token only once it confirmed the
-  // session), so it is retried as idempotent calls are: a 5xx or network failure with backoff.
   const reportSession = async (sessionId: string, token: string) => {
-    for (let retry = 0; ; retry++) {
-      try {
-        return await reportOnce(sessionId, token);
-      } catch (error) {
-        const delayMs =
-          error instanceof StreamingAvatarError
-            ? retryDelayMs(error, retry, true, DEFAULT_RETRY_POLICY, Math.random)
-            : undefined;
-        if (delayMs === undefined) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-      }
-    }
+    await post({ session_id: sessionId, token });
   };
   const endSessionOnUnload = (sessionId: string, token: string) => {
     // keepalive: the request outlives the page; its answer is never read.
-    fetchFn(url, {
-      method: 'POST',
-      keepalive: true,
-      headers: { 'content-type': 'application/json', ...options.headers },
-      body: JSON.stringify({ session_id: sessionId, token, end: true }),
-    }).catch(() => undefined);
+    post({ session_id: sessionId, token, end: true }, { keepalive: true }).catch(() => undefined);
   };
   return Object.assign(provide, { reportSession, endSessionOnUnload });
 }

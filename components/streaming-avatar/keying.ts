@@ -64,6 +64,7 @@ void main() {
   uv = vec2((position.x + 1.0) / 2.0, (1.0 - position.y) / 2.0);
   gl_Position = vec4(position, 0.0, 1.0);
 }`;
+  // x * sqrt(x) below is x to the power 1.5, cheaper where the shader runs on the CPU.
   const fragment = `
 precision mediump float;
 uniform sampler2D frame;
@@ -78,7 +79,6 @@ vec2 chroma(vec3 c) {
 void main() {
   vec4 rgba = texture2D(frame, uv);
   float base = distance(chroma(rgba.rgb), keyChroma) - similarity;
-  // x * sqrt(x) is x to the power 1.5, cheaper where the shader runs on the CPU.
   float edge = clamp(base / smoothness, 0.0, 1.0);
   float alpha = edge * sqrt(edge);
   float kept = clamp(base / spill, 0.0, 1.0);

@@ -1,5 +1,7 @@
 import { css } from 'lit';
 
+// The keyed video (`video.keyed`) stays in the layout, hidden by opacity rather than display: none,
+// so its frames keep decoding for the canvas. (A comment inside the css would ship to every page.)
 export const styles = css`
   :host {
     display: block;
@@ -30,7 +32,6 @@ export const styles = css`
   :host([fit='cover']) canvas {
     object-fit: cover;
   }
-  /* Kept in the layout (not display: none) so frames keep decoding for the canvas. */
   video.keyed {
     opacity: 0;
   }

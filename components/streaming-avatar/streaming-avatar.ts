@@ -18,6 +18,7 @@ import type {
   Utterance,
   VoiceChatOptions,
 } from '../../src/index.js';
+import { lazy } from '../../src/internal/lazy.js';
 import { AvatarController } from '../../src/session/controller.js';
 import {
   AVATAR_CONNECTED_EVENT,
@@ -191,7 +192,8 @@ export class StreamingAvatarElement extends LocalizedElement {
 
   private chromaKey: ChromaKey | undefined;
   private microphoneLevel: MicrophoneLevel | undefined;
-  private tokenClient: Promise<typeof import('../../src/tokens.js')> | undefined;
+  /** The client of the page's token endpoint, loaded on the first start (or when a start button is pointed at). */
+  private readonly loadTokenClient = lazy(() => import('../../src/tokens.js'));
 
   constructor() {
     super();
@@ -354,21 +356,10 @@ export class StreamingAvatarElement extends LocalizedElement {
     return Object.assign((signal: AbortSignal) => client().then((provide) => provide(signal)), {
       reportSession: (sessionId: string, token: string) =>
         client().then((provider) => provider.reportSession?.(sessionId, token)),
+      // Loaded by then (the session started with it): the request goes out before the page is gone.
+      endSessionOnUnload: (sessionId: string, token: string) =>
+        void client().then((provider) => provider.endSessionOnUnload?.(sessionId, token)),
     });
-  }
-
-  private loadTokenClient(): Promise<typeof import('../../src/tokens.js')> {
-    this.tokenClient ??= import('../../src/tokens.js').catch((cause: unknown) => {
-      this.tokenClient = undefined;
-      throw new StreamingAvatarError(
-        'network',
-        'The avatar’s code could not be loaded; check the connection.',
-        {
-          cause,
-        },
-      );
-    });
-    return this.tokenClient;
   }
 
   /** LiveAvatar's provider, loaded with the session machinery on the first start, not with the page. */

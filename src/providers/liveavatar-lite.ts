@@ -39,8 +39,7 @@ interface Speech {
   cancelled: boolean;
 }
 
-const sessionClosed = () =>
-  new StreamingAvatarError('session_closed', 'The session ended before the speech was spoken to its end.');
+const sessionClosed = () => new StreamingAvatarError('session_closed', 'The session has ended.');
 
 export function liveAvatarLiteProvider(
   sessionToken: string,
@@ -218,27 +217,22 @@ export function liveAvatarLiteProvider(
       if (current) {
         endSpeech(new UtteranceError('interrupted', current.eventId, 'Replaced by newer speech.'));
       }
-      if (stopping) throw sessionClosed();
       const samples = resample(pcm, sampleRate, LITE_SAMPLE_RATE);
       const eventId = crypto.randomUUID();
-      const audioMs = (samples.length / LITE_SAMPLE_RATE) * 1000;
-      const timeoutMs = 2 * audioMs + SPEECH_GRACE_MS;
-      let watchdog: ReturnType<typeof setTimeout> | undefined;
       const done = new Promise<void>((resolve, reject) => {
         current = { eventId, resolve, reject, cancelled: false };
-        watchdog = setTimeout(() => {
-          if (current?.eventId !== eventId) return;
-          endSpeech(
-            new TimeoutError(
-              `LiveAvatar LITE: the speech of ${Math.round(audioMs)} ms was not reported spoken within ${Math.round(timeoutMs)} ms.`,
-              timeoutMs,
-            ),
-          );
-        }, timeoutMs);
-      }).finally(() => clearTimeout(watchdog));
+      });
       const speech = current!;
+      // Twice the audio's length plus the grace: the avatar's end event stopped coming.
+      const timeoutMs = (samples.length / LITE_SAMPLE_RATE) * 2000 + SPEECH_GRACE_MS;
+      const watchdog = setTimeout(() => {
+        if (current === speech)
+          endSpeech(
+            new TimeoutError(`The speech was not reported spoken within ${timeoutMs} ms.`, timeoutMs),
+          );
+      }, timeoutMs);
       // Settled while frames are still being paced out: the caller gets it when it awaits.
-      done.catch(() => undefined);
+      done.catch(() => undefined).finally(() => clearTimeout(watchdog));
       // A monotonic clock: pacing must not jump with the wall clock.
       const startedAt = performance.now();
       let sentMs = 0;

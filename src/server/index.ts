@@ -92,8 +92,9 @@ export function createSessionTokenHandler(options: SessionTokenHandlerOptions): 
       baseUrl: options.baseUrl,
       fetch: options.fetch,
     });
-    // Keeping the session alive with the token proves the token created it.
-    const proof = await tokenClient.keepAlive(sessionId, { retry: false }).then(
+    // Keeping the session alive with the token proves the token created it; a 5xx or network
+    // failure is retried with backoff, as for every call that cannot bill twice.
+    const proof = await tokenClient.keepAlive(sessionId).then(
       () => undefined,
       (error: unknown) => error,
     );
@@ -103,7 +104,7 @@ export function createSessionTokenHandler(options: SessionTokenHandlerOptions): 
     if (!bound) {
       // HeyGen could not answer (5xx, network, rate limit): the token stays claimable for a retry.
       if (!isRefusal(proof)) {
-        return refuse(502, 'HeyGen could not confirm the session just now; report it again.', {
+        return refuse(502, 'HeyGen could not confirm the session; the token can report it again.', {
           'retry-after': '1',
         });
       }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { RatePlan } from '../credits/rate-plans.js';
 import { AbortError, StreamingAvatarError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { lazy } from '../internal/lazy.js';
 import { checkNumberOption } from '../internal/validate.js';
 import type { SpeakOptions, Utterance } from '../tasks/task-queue.js';
 import type { ConversationState, TranscriptTurn } from '../voice/conversation.js';
@@ -102,7 +103,7 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
   private startPromise: Promise<void> | undefined;
   /** The start under way; aborted by `stop()`. A stale start never overwrites a newer one. */
   private attempt: AbortController | undefined;
-  private sessionModule: Promise<typeof import('./session.js')> | undefined;
+  private readonly sessionModule = lazy(() => import('./session.js'));
   private watchedVisibility: PageVisibility | undefined;
   private hiddenTimer: { clock: Clock; handle: unknown } | undefined;
   private restartOnVisible = false;
@@ -307,12 +308,10 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
    * Resolves when loaded; never rejects (a failed load is tried again, and reported, by `start()`).
    */
   async preload(): Promise<void> {
-    this.sessionModule ??= import('./session.js');
-    try {
-      await (await this.sessionModule).preloadTransport();
-    } catch {
-      this.sessionModule = undefined;
-    }
+    await this.sessionModule().then(
+      (module) => module.preloadTransport(),
+      () => undefined,
+    );
   }
 
   private async startSession(signal: AbortSignal): Promise<void> {
@@ -322,17 +321,9 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
       this.throwIfAborted(signal);
     }
     this.setState('loading');
-    this.sessionModule ??= import('./session.js');
-    const module = await this.sessionModule.catch((cause: unknown) => {
-      this.sessionModule = undefined;
+    const module = await this.sessionModule().catch((error: unknown) => {
       this.setState(this.currentSession?.state ?? 'idle');
-      throw new StreamingAvatarError(
-        'network',
-        'The avatar’s code could not be loaded; check the connection.',
-        {
-          cause,
-        },
-      );
+      throw error;
     });
     this.throwIfAborted(signal);
     const options = this.readOptions();

@@ -56,23 +56,6 @@ describe('session token providers', () => {
     });
   });
 
-  it('fromEndpoint reports again when the endpoint could not confirm yet (502), and not after a refusal', async () => {
-    const answers = [
-      Response.json({ code: 502, message: 'report it again' }, { status: 502 }),
-      new Response(null, { status: 204 }),
-    ];
-    const backend = fakeFetch(
-      () => answers.shift() ?? Response.json({ code: 403, message: 'already reported' }, { status: 403 }),
-    );
-    const provider = fromEndpoint('http://127.0.0.1/api/avatar-token', { fetch: backend.fetch });
-    await provider.reportSession?.('session-1', 'tok-1');
-    expect(backend.requests).toHaveLength(2);
-    await expect(provider.reportSession?.('session-1', 'tok-1')).rejects.toMatchObject({
-      code: 'authentication',
-    });
-    expect(backend.requests).toHaveLength(3);
-  });
-
   it('fromEndpoint asks the endpoint to end the session with a keepalive request as the page goes away', async () => {
     const backend = fakeFetch(() => new Response(null, { status: 204 }));
     const provider = fromEndpoint('http://127.0.0.1/api/avatar-token', {
