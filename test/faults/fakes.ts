@@ -4,7 +4,7 @@
  * interrupts and keep-alives, a lost room, an exhausted budget.
  */
 
-import { ServerError, SessionClosedError } from '../../src/api/errors.js';
+import { InvalidParameterError, ServerError, SessionClosedError } from '../../src/api/errors.js';
 import { CreditMeter } from '../../src/credits/credit-meter.js';
 import { MediaError } from '../../src/errors.js';
 import { AvatarController } from '../../src/session/controller.js';
@@ -240,6 +240,44 @@ const scenarios: Scenario[] = [
       const parts = world();
       new CreditMeter(parts.session, { clock: parts.clock, maxCredits: 0.2 });
       await parts.tracker.track(parts.session.start());
+      return parts.outcome();
+    },
+  },
+  {
+    name: 'an avatar_stop_talking is lost while five utterances are queued',
+    async run() {
+      const parts = world();
+      await parts.tracker.track(parts.session.start());
+      const long = 'This sentence is long enough to need a second piece. '.repeat(30).trim();
+      for (const text of [long, 'One.', 'Two.', 'Three.', 'Four.'])
+        parts.tracker.track(parts.session.speak(text).done);
+      // The avatar speaks each task as it is sent; the first task's stop event never arrives, and
+      // its watchdog runs out (12 s) while the short utterances still wait.
+      for (let played = 1; played <= 6; played++) {
+        await settle();
+        parts.transport.avatarSays({ type: 'avatar_start_talking', task_id: `task-${played}` });
+        await settle();
+        if (played !== 1)
+          parts.transport.avatarSays({ type: 'avatar_stop_talking', task_id: `task-${played}` });
+        if (played === 2) await parts.clock.advance(15_000);
+      }
+      await parts.clock.advance(60_000);
+      parts.tracker.track(parts.session.stop());
+      return parts.outcome();
+    },
+  },
+  {
+    name: 'streaming.stop answers 400 once, then confirms',
+    async run() {
+      const parts = world();
+      await parts.tracker.track(parts.session.start());
+      parts.provider.stopFailures = [
+        new InvalidParameterError('The request was rejected as invalid.', {
+          status: 400,
+          serverCode: 400175,
+        }),
+      ];
+      parts.tracker.track(parts.session.stop());
       return parts.outcome();
     },
   },

@@ -1,7 +1,9 @@
 /**
  * Hostile requests to the emulator and to a token endpoint in its own process: malformed request
  * lines and hosts, bodies far over the limit, malformed JSON, anonymous and foreign-origin token
- * requests, a burst past the rate limit. Neither process may exit, and no session may be created.
+ * requests, a burst past the rate limit, pages of other sites at the emulator, unauthorized
+ * requests that try to lock a signed-in user out. Neither process may exit, and no session may be
+ * created.
  */
 import { connect } from 'node:net';
 import { type RunningEmulator, startEmulatorProcess } from '../emulator/emulator-process.js';
@@ -99,6 +101,38 @@ const scenarios: Scenario[] = [
   hostile('token endpoint', 'a report of a session it did not issue the token for', async () => [
     await post(tokenUrl(), JSON.stringify({ session_id: 'someone-elses', token: 'made-up' })),
   ]),
+  hostile(
+    'emulator',
+    'a page of another site and a rebound Host, on its APIs and control endpoints',
+    async () => {
+      const { port } = new URL(emulator.apiUrl);
+      return [
+        await raw(
+          emulator.apiUrl,
+          `GET /_emulator/sessions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: https://evil.example\r\nConnection: close\r\n\r\n`,
+        ),
+        await raw(
+          emulator.apiUrl,
+          'POST /liveavatar/v1/sessions/token HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\ncontent-length: 0\r\nConnection: close\r\n\r\n',
+        ),
+        await raw(
+          emulator.apiUrl,
+          'POST /v1/streaming.create_token HTTP/1.1\r\nHost: rebound.example\r\nx-api-key: emulator-api-key\r\ncontent-length: 0\r\nConnection: close\r\n\r\n',
+        ),
+      ];
+    },
+  ),
+  hostile(
+    'token endpoint',
+    'ten unauthorized requests with the site’s Origin, then the signed-in user',
+    async () => {
+      const refused = await Promise.all(Array.from({ length: 10 }, () => post(tokenUrl(), '{}')));
+      // Refused requests spend no one's limit: the signed-in user still gets a token.
+      const signedIn = await post(tokenUrl(), '{}', { authorization: 'Bearer signed-in-user' });
+      if (signedIn !== 200) throw new Error(`the signed-in user got ${signedIn}`);
+      return refused;
+    },
+  ),
   hostile('token endpoint', '20 token requests in a burst (5 per minute allowed)', async () => {
     const statuses = await Promise.all(
       Array.from({ length: 20 }, () => post(tokenUrl(), '{}', { authorization: 'Bearer signed-in-user' })),
