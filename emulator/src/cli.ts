@@ -20,6 +20,7 @@ same endpoints, envelopes and error codes, a real livekit-server and an avatar t
 Options:
   --port N                API port on 127.0.0.1 (default 8787; 0 picks a free port)
   --livekit-port N        livekit-server port (default 7880; 0 picks a free port)
+  --livekit-client-url U  the LiveKit URL given to clients (a proxy in front of livekit-server)
   --no-media              no LiveKit room or avatar media: REST, sessions and ledger only (load tests)
   --faults                enable the /_emulator/ control endpoints (fault injection, ledger, sessions)
   --rate-limit N          answer 429 with Retry-After past N requests per second per key (default off)
@@ -47,6 +48,7 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8787' },
     'livekit-port': { type: 'string', default: '7880' },
+    'livekit-client-url': { type: 'string' },
     'no-media': { type: 'boolean', default: false },
     faults: { type: 'boolean', default: false },
     'rate-limit': { type: 'string' },
@@ -73,6 +75,7 @@ const emulator = await serveEmulator({
   port: whole(values.port, '--port'),
   livekitPort: whole(values['livekit-port'], '--livekit-port'),
   media: !values['no-media'],
+  ...(values['livekit-client-url'] === undefined ? {} : { livekitClientUrl: values['livekit-client-url'] }),
   faults: values.faults,
   allowedOrigins: values['allow-origin'],
   ...(values['rate-limit'] === undefined

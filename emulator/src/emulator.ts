@@ -47,7 +47,7 @@ export async function serveEmulator(options: ServeOptions = {}): Promise<ServedE
       new Account(key, config.tier, config.credits),
     ]),
   );
-  const media = livekit ? liveKitMedia(livekit) : noMedia();
+  const media = livekit ? liveKitMedia(livekit, options.livekitClientUrl) : noMedia();
   const faults = options.faults
     ? new Faults(accounts, (status, code, message, headers) => new HttpError(status, code, message, headers))
     : undefined;

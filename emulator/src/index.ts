@@ -19,6 +19,11 @@ export interface StartEmulatorOptions {
   port?: number;
   /** livekit-server port; 0 (the default) picks a free one. */
   livekitPort?: number;
+  /**
+   * The LiveKit URL the APIs give clients (`streaming.new`'s `url`, LiveAvatar's `livekit_url`),
+   * when a proxy stands in front of livekit-server's port (default: livekit-server's own URL).
+   */
+  livekitClientUrl?: string;
   /** A real LiveKit room and a talking avatar (default true); false serves REST, sessions and credits only. */
   media?: boolean;
   /** The `/_emulator/` control endpoints: fault injection, the ledger, the sessions (default false). */
@@ -89,6 +94,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const args = [
     ...['--port', String(options.port ?? 0), '--livekit-port', String(options.livekitPort ?? 0)],
     ...(media ? [] : ['--no-media']),
+    ...(options.livekitClientUrl ? ['--livekit-client-url', options.livekitClientUrl] : []),
     ...(options.faults ? ['--faults'] : []),
     ...(options.onLog ? [] : ['--quiet']),
     ...(options.rateLimitPerSecond === undefined ? [] : ['--rate-limit', String(options.rateLimitPerSecond)]),

@@ -51,7 +51,11 @@ export interface MediaBackend {
 const SAMPLE_RATE = 22_050;
 
 /** Rooms on a real livekit-server, with the drawn avatar speaking eSpeak NG audio. */
-export function liveKitMedia(server: LiveKitServer): MediaBackend {
+/**
+ * Rooms on `server`. `clientUrl` is the LiveKit URL handed to clients (default the server's own):
+ * a network proxy in front of the signalling port, for tests of a lossy network.
+ */
+export function liveKitMedia(server: LiveKitServer, clientUrl = server.wsUrl): MediaBackend {
   const rooms = new RoomServiceClient(server.httpUrl, server.apiKey, server.apiSecret);
   const token = (roomName: string, identity: string, canPublish: boolean) => {
     const grant = new AccessToken(server.apiKey, server.apiSecret, { identity, ttl: '6h' });
@@ -62,7 +66,7 @@ export function liveKitMedia(server: LiveKitServer): MediaBackend {
     async createRoom(roomName, viewerIdentity) {
       await rooms.createRoom({ name: roomName, emptyTimeout: 120, departureTimeout: 20 });
       return {
-        url: server.wsUrl,
+        url: clientUrl,
         viewerToken: await token(roomName, viewerIdentity, true),
         agentToken: await token(roomName, `agent-${viewerIdentity}`, true),
       };

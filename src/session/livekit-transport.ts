@@ -41,7 +41,9 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
     room.on(RoomEvent.DataReceived, (payload, participant, _kind, topic) =>
       this.emit('data', payload, participant?.identity, topic),
     );
+    // A lost signalling link alone (media still flowing) is a reconnect too: LiveKit resumes it.
     room.on(RoomEvent.Reconnecting, () => this.emit('reconnecting'));
+    room.on(RoomEvent.SignalReconnecting, () => this.emit('reconnecting'));
     room.on(RoomEvent.Reconnected, () => this.emit('reconnected'));
     room.on(RoomEvent.AudioPlaybackStatusChanged, () =>
       this.emit('audioPlaybackChanged', room.canPlaybackAudio),

@@ -30,7 +30,7 @@ declare global {
 }
 
 /** In the page: counts unhandled rejections and follows the promises the scenario starts. */
-function installPageProbes() {
+export function installPageProbes() {
   const probe: PageProbes['faults'] = { unhandled: 0, pending: 0, reasons: [] };
   window.faults = probe;
   window.addEventListener('unhandledrejection', (event) => {

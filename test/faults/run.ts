@@ -9,9 +9,10 @@ import { emulatorGroup } from './emulator.js';
 import { fakesGroup } from './fakes.js';
 import { hostileGroup } from './hostile.js';
 import { runMatrix } from './matrix.js';
+import { networkGroup } from './network.js';
 
 const only = process.argv[2]?.toLowerCase();
-const groups = [fakesGroup, emulatorGroup, hostileGroup, browserGroup].filter(
+const groups = [fakesGroup, emulatorGroup, hostileGroup, browserGroup, networkGroup].filter(
   (group) => only === undefined || group.name.toLowerCase().includes(only),
 );
 const { passed, failed } = await runMatrix(groups);
