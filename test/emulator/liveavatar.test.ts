@@ -163,12 +163,12 @@ describe('LiveAvatar emulator: faults', () => {
 });
 
 describe('LiveAvatar emulator: CORS, catalogue, contexts', () => {
-  it('echoes the origin and allows credentials', async () => {
+  it('echoes the origin of a page on this machine and allows credentials', async () => {
     const response = await fetch(`${emulator.liveAvatarUrl}/v1/sessions/start`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://shop.example' },
+      headers: { origin: 'http://localhost:5173' },
     });
-    expect(response.headers.get('access-control-allow-origin')).toBe('http://shop.example');
+    expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(response.headers.get('access-control-allow-credentials')).toBe('true');
   });
 
