@@ -380,12 +380,7 @@ describe('TaskQueue when the server fails', () => {
   });
 
   it('a lost stop event loses no utterance and settles none twice', async () => {
-    const clock = new FakeClock();
-    const server = fakeServer();
-    const emitter = events();
-    const settlements = countSettlements(emitter);
-    const queue = new TaskQueue(emitter, clock);
-    queue.attach(server.sender);
+    const { clock, server, queue, settlements } = countingQueue();
     const utterances = [longText.slice(0, 1500), 'One.', 'Two.', 'Three.', 'Four.'].map((text) =>
       queue.speak(text),
     );
@@ -408,12 +403,7 @@ describe('TaskQueue when the server fails', () => {
         }),
         fc.array(fc.boolean(), { minLength: 20, maxLength: 20 }),
         async (texts, lost) => {
-          const clock = new FakeClock();
-          const server = fakeServer();
-          const emitter = events();
-          const settlements = countSettlements(emitter);
-          const queue = new TaskQueue(emitter, clock);
-          queue.attach(server.sender);
+          const { clock, server, queue, settlements } = countingQueue();
           const utterances = texts.map((text) => queue.speak(text));
           await playLikeTheAvatar(queue, server, clock, (taskIndex) => lost[taskIndex] ?? false);
           const outcomes = await Promise.allSettled(utterances.map((utterance) => utterance.done));
@@ -430,6 +420,17 @@ describe('TaskQueue when the server fails', () => {
     );
   });
 });
+
+/** A queue on a fake clock and server that counts how many times each utterance settles. */
+function countingQueue() {
+  const clock = new FakeClock();
+  const server = fakeServer();
+  const emitter = events();
+  const settlements = countSettlements(emitter);
+  const queue = new TaskQueue(emitter, clock);
+  queue.attach(server.sender);
+  return { clock, server, queue, settlements };
+}
 
 /** How many times each utterance settled, by id, from the queue's events. */
 function countSettlements(emitter: EventEmitter<UtteranceEvents>): Map<string, number> {
