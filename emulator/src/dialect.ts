@@ -5,7 +5,9 @@
  * (`heygen-streaming-api.md`), or LiveAvatar's `agent-response` events (`liveavatar-api.md` §6).
  */
 import { randomUUID } from 'node:crypto';
-import type { CloseReason } from './sessions.js';
+
+/** Why an emulated session closed. */
+export type CloseReason = 'user' | 'idle_timeout' | 'duration_limit' | 'credits_exhausted' | 'emulator';
 
 /** One event of the emulated avatar. */
 export type AvatarSignal =

@@ -6,15 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Account } from './accounts.js';
 import { QUALITY_PRESETS, type Quality } from './contract.js';
-import type { EventDialect } from './dialect.js';
+import type { CloseReason, EventDialect } from './dialect.js';
 import type { Avatar, MediaBackend } from './media.js';
 import { answer } from './responder.js';
 import type { Speech } from './speech.js';
 
 export type SessionStatus = 'new' | 'connecting' | 'connected' | 'closing' | 'closed';
 
-/** Why an emulated session closed. */
-export type CloseReason = 'user' | 'idle_timeout' | 'duration_limit' | 'credits_exhausted' | 'emulator';
+export type { CloseReason } from './dialect.js';
 
 /** What `streaming.new` asked for, after validation. Times in seconds. */
 export interface SessionSettings {

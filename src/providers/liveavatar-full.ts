@@ -10,8 +10,7 @@ import { AVATAR_IDENTITY } from '../limits.js';
 import type { ProviderPacket, RoomChannel, StreamingProvider } from '../provider.js';
 import { readJsonPacket } from '../session/avatar-events.js';
 import type { EndReason } from '../session/session.js';
-import type { LiveAvatarProviderOptions } from './liveavatar.js';
-import type { LiveAvatarTokenClaims } from './liveavatar-token.js';
+import type { LiveAvatarProviderOptions, LiveAvatarTokenClaims } from './liveavatar-token.js';
 
 /** Commands go on this topic, events come on the other (contract §4). */
 export const AGENT_CONTROL_TOPIC = 'agent-control';

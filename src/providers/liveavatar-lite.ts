@@ -15,8 +15,7 @@ import {
 } from '../errors.js';
 import { AVATAR_IDENTITY } from '../limits.js';
 import type { ProviderPacket, StreamingProvider } from '../provider.js';
-import type { LiveAvatarProviderOptions } from './liveavatar.js';
-import type { LiveAvatarTokenClaims } from './liveavatar-token.js';
+import type { LiveAvatarProviderOptions, LiveAvatarTokenClaims } from './liveavatar-token.js';
 
 /** LITE audio: 24,000 samples a second, 16-bit, mono (contract §7). */
 export const LITE_SAMPLE_RATE = 24_000;

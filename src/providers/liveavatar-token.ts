@@ -36,3 +36,16 @@ export function readSessionToken(token: string): LiveAvatarTokenClaims {
     );
   }
 }
+
+/** Options of `liveAvatar()` (the LiveAvatar provider). */
+export interface LiveAvatarProviderOptions {
+  /**
+   * `full`: LiveAvatar speaks text and runs the conversation; `lite`: you send the speech as audio
+   * (`speakAudio`). Default: the session token's own mode; given, it must match the token's.
+   */
+  mode?: 'full' | 'lite' | undefined;
+  /** API base URL (default `https://api.liveavatar.com`; the emulator's `/liveavatar` in tests and the demo). */
+  baseUrl?: string | undefined;
+  /** The `fetch` to call with (default the global one; for tests and proxies). */
+  fetch?: typeof fetch | undefined;
+}

@@ -7,18 +7,9 @@
 import { StreamingAvatarError } from '../errors.js';
 import type { ProviderFactory } from '../provider.js';
 
-/** Options of {@link liveAvatar}. */
-export interface LiveAvatarProviderOptions {
-  /**
-   * `full`: LiveAvatar speaks text and runs the conversation; `lite`: you send the speech as audio
-   * (`speakAudio`). Default: the session token's own mode; given, it must match the token's.
-   */
-  mode?: 'full' | 'lite' | undefined;
-  /** API base URL (default `https://api.liveavatar.com`; the emulator's `/liveavatar` in tests and the demo). */
-  baseUrl?: string | undefined;
-  /** The `fetch` to call with (default the global one; for tests and proxies). */
-  fetch?: typeof fetch | undefined;
-}
+import type { LiveAvatarProviderOptions } from './liveavatar-token.js';
+
+export type { LiveAvatarProviderOptions };
 
 /**
  * LiveAvatar as the session's provider: `new AvatarSession({ provider: liveAvatar(), token })`,

@@ -4,7 +4,7 @@
  * buffered), and no request, however malformed, can throw out of the listener.
  */
 import { Readable } from 'node:stream';
-import type { RequestInfo } from './index.js';
+import type { RequestInfo } from './guard.js';
 
 /** The parts of Node's `IncomingMessage` that {@link toNodeListener} reads. */
 export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {

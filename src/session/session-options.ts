@@ -1,12 +1,21 @@
 import { checkEnumOption, checkNumberOption } from '../internal/validate.js';
 import { IDLE_TIMEOUT_SECONDS, QUALITY_PRESETS } from '../limits.js';
-import type { AvatarSessionOptions } from './session.js';
+
+/** The options of `AvatarSession` that are checked at construction (numbers in seconds or milliseconds). */
+export interface CheckedSessionOptions {
+  idleTimeoutSeconds?: number | undefined;
+  quality?: string | undefined;
+  videoEncoding?: string | undefined;
+  expiringWarningSeconds?: number | undefined;
+  mediaTimeoutMs?: number | undefined;
+  newSessionTimeoutMs?: number | undefined;
+}
 
 /**
  * Checks the options of an `AvatarSession` at construction.
  * @throws {InvalidOptionError} naming the first option out of range.
  */
-export function validateSessionOptions(options: AvatarSessionOptions): void {
+export function validateSessionOptions(options: CheckedSessionOptions): void {
   checkNumberOption('idleTimeoutSeconds', options.idleTimeoutSeconds, {
     min: IDLE_TIMEOUT_SECONDS.min,
     max: IDLE_TIMEOUT_SECONDS.max,

@@ -12,7 +12,13 @@ import {
 import { untilAborted } from '../internal/abort.js';
 import { type Clock, every, systemClock } from '../internal/clock.js';
 import { IDLE_TIMEOUT_SECONDS, type Quality } from '../limits.js';
-import type { ProviderFactory, ProviderPacket, RoomAccess, StreamingProvider } from '../provider.js';
+import type {
+  EndReason,
+  ProviderFactory,
+  ProviderPacket,
+  RoomAccess,
+  StreamingProvider,
+} from '../provider.js';
 import { heygenProvider } from '../providers/heygen.js';
 import { type SpeakOptions, TaskQueue, type Utterance, type UtteranceEvents } from '../tasks/task-queue.js';
 import type { SessionTokenProvider } from '../tokens.js';
@@ -56,19 +62,7 @@ export type SessionState =
  */
 export type ConnectPhase = 'token' | 'new' | 'start' | 'room' | 'media';
 
-/**
- * Why a session ended. `page_hidden`: the page stayed hidden longer than the controller's
- * `endWhenHiddenSeconds`.
- */
-export type EndReason =
-  | 'user'
-  | 'idle_timeout'
-  | 'duration_limit'
-  | 'budget_exhausted'
-  | 'server_closed'
-  | 'network_lost'
-  | 'page_hidden'
-  | 'error';
+export type { EndReason } from '../provider.js';
 
 /** What will end the session unless something happens: the idle timeout or the duration limit. */
 export type ExpiryReason = 'idle_timeout' | 'duration_limit';
