@@ -305,15 +305,18 @@ function ownOrigins(request: Request): string[] {
   return host === null ? [url.origin] : [url.origin, `${url.protocol}//${host}`];
 }
 
+/** How long an issued, unreported token stays claimable by the page's report, in seconds. */
+export const TOKEN_CLAIM_TTL_SECONDS = 600;
+
 /** How long a page may ask for its session's end, in seconds: past any session's length. */
 export const END_CLAIM_TTL_SECONDS = 86_400;
 
 /**
- * The store key that lets the holder of `token` end `sessionId` once: a hash of both, so the
- * store never holds a usable token.
+ * The store key that lets the holder of `token` act once on `sessionId` (`report` it, or `end`
+ * it): a hash of all three, so the store never holds a usable token.
  */
-export function endClaimHash(sessionId: string, token: string): Promise<string> {
-  return hashToken(`end\n${sessionId}\n${token}`);
+export function sessionClaimHash(claim: 'report' | 'end', sessionId: string, token: string): Promise<string> {
+  return hashToken(`${claim}\n${sessionId}\n${token}`);
 }
 
 /**
@@ -326,7 +329,7 @@ export async function endOwnedSession(
   token: string,
   stop: (sessionId: string) => Promise<void>,
 ): Promise<Response> {
-  const claim = await endClaimHash(sessionId, token);
+  const claim = await sessionClaimHash('end', sessionId, token);
   if (!(await store.hasToken(claim))) {
     return refuse(403, 'That session was not created with this token, or was already ended.');
   }

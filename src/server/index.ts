@@ -14,11 +14,12 @@ import type { ActiveSession } from '../api/schemas.js';
 import { StreamingAvatarError } from '../errors.js';
 import {
   END_CLAIM_TTL_SECONDS,
-  endClaimHash,
   endOwnedSession,
   guardedTokenEndpoint,
   hashToken,
   refuse,
+  sessionClaimHash,
+  TOKEN_CLAIM_TTL_SECONDS,
   type TokenEndpointGuards,
   type TokenEndpointWithSessions,
   withSessions,
@@ -64,9 +65,6 @@ export interface SessionTokenHandlerOptions extends TokenEndpointGuards {
  * (malformed body), 429 (rate limit, with `Retry-After` in seconds).
  */
 export type SessionTokenHandler = TokenEndpointWithSessions<ActiveSession>;
-
-/** How long an issued, unreported token stays claimable, in seconds. */
-const TOKEN_CLAIM_TTL_SECONDS = 600;
 
 /**
  * Creates the token endpoint. HeyGen's errors are passed on with their status and
@@ -115,7 +113,7 @@ export function createSessionTokenHandler(options: SessionTokenHandlerOptions): 
       return refuse(403, 'This token was not issued here, has expired, or was already reported.');
     }
     await store.addSession(sessionId);
-    await store.rememberToken(await endClaimHash(sessionId, token), END_CLAIM_TTL_SECONDS);
+    await store.rememberToken(await sessionClaimHash('end', sessionId, token), END_CLAIM_TTL_SECONDS);
     return new Response(null, { status: 204 });
   };
 

@@ -8,11 +8,11 @@ import { LiveAvatarApiClient, type LiveAvatarSessionSummary } from '../api/livea
 import { InvalidOptionError } from '../errors.js';
 import {
   END_CLAIM_TTL_SECONDS,
-  endClaimHash,
   endOwnedSession,
   guardedTokenEndpoint,
-  hashToken,
   refuse,
+  sessionClaimHash,
+  TOKEN_CLAIM_TTL_SECONDS,
   type TokenEndpointGuards,
   type TokenEndpointWithSessions,
   withSessions,
@@ -66,12 +66,6 @@ export interface LiveAvatarTokenHandlerOptions extends TokenEndpointGuards {
 export type LiveAvatarTokenHandler = TokenEndpointWithSessions<LiveAvatarSessionSummary>;
 
 /**
- * How long an issued token stays claimable by the page's report, and its session counts as
- * starting (not yet listed as active), in seconds.
- */
-const TOKEN_CLAIM_TTL_SECONDS = 600;
-
-/**
  * Creates the endpoint.
  * @throws {InvalidOptionError} for a missing `authorize`, an out-of-range number, a missing
  *   `session.avatarId`, or (FULL) not exactly one of `avatarPersona` and `voiceAgent`.
@@ -97,7 +91,6 @@ export function createLiveAvatarTokenHandler(options: LiveAvatarTokenHandlerOpti
   const body = tokenRequest(session);
   // The store binds each token to its session (one hash of both), for every replica and until
   // it expires; this replica also keeps the sessions it created that may not have started yet.
-  const bindingHash = (sessionId: string, token: string) => hashToken(`${sessionId}\n${token}`);
   const notYetStarted = new Map<string, number>();
   const awaitingStart = (): Set<string> => {
     const now = performance.now();
@@ -115,18 +108,18 @@ export function createLiveAvatarTokenHandler(options: LiveAvatarTokenHandlerOpti
       const created = await client.createSessionToken(body, { signal: request.signal });
       await store.addSession(created.session_id);
       await store.rememberToken(
-        await bindingHash(created.session_id, created.session_token),
+        await sessionClaimHash('report', created.session_id, created.session_token),
         TOKEN_CLAIM_TTL_SECONDS,
       );
       await store.rememberToken(
-        await endClaimHash(created.session_id, created.session_token),
+        await sessionClaimHash('end', created.session_id, created.session_token),
         END_CLAIM_TTL_SECONDS,
       );
       notYetStarted.set(created.session_id, performance.now() + TOKEN_CLAIM_TTL_SECONDS * 1000);
       return { token: created.session_token, session_id: created.session_id };
     },
     async report(sessionId, token) {
-      if (!(await store.claimToken(await bindingHash(sessionId, token))))
+      if (!(await store.claimToken(await sessionClaimHash('report', sessionId, token))))
         return refuse(403, 'That session was not created with a token from here.');
       return new Response(null, { status: 204 });
     },
