@@ -7,6 +7,7 @@ import type {
   ConversationState,
   EndReason,
   ExpiryReason,
+  Speech,
   StreamingAvatarError,
   TurnLatency,
 } from '../src/index.js';
@@ -36,23 +37,23 @@ export class AvatarReadyEvent extends Event {
   }
 }
 
-/** The avatar started speaking an utterance (`taskId` is its first task). */
+/**
+ * The avatar started speaking: one of the page's utterances (`speech.source` `repeat` or `talk`,
+ * with `speech.utteranceId`), an answer to the user's voice (`voice`) or audio (`audio`).
+ */
 export class AvatarSpeakingStartEvent extends Event {
-  constructor(
-    readonly utteranceId: string,
-    readonly taskId: string,
-  ) {
+  constructor(readonly speech: Speech) {
     super('avatar-speaking-start', init);
   }
 }
 
 /**
- * An utterance is over: spoken to the end (`interrupted` false), or cut short by `interrupt()`,
- * `cancel()`, a failure or the session's end (`interrupted` true).
+ * The avatar stopped speaking `speech`: said to the end (`interrupted` false), or cut short by
+ * `interrupt()`, `cancel()`, a failure or the session's end (`interrupted` true).
  */
 export class AvatarSpeakingEndEvent extends Event {
   constructor(
-    readonly utteranceId: string,
+    readonly speech: Speech,
     readonly interrupted: boolean,
   ) {
     super('avatar-speaking-end', init);

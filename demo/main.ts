@@ -157,11 +157,11 @@ byId('download-vtt').addEventListener('click', () => {
 
 avatar.addEventListener('avatar-state-change', (event) => note(`state ${event.previous} → ${event.state}`));
 avatar.addEventListener('avatar-ready', () => note('first frame on screen'));
-avatar.addEventListener('avatar-speaking-start', (event) =>
-  note(`speaking ${event.utteranceId} (task ${event.taskId.slice(0, 8)})`),
+avatar.addEventListener('avatar-speaking-start', ({ speech }) =>
+  note(`speaking ${speech.utteranceId ?? `a ${speech.source} answer`} (task ${speech.taskId.slice(0, 8)})`),
 );
-avatar.addEventListener('avatar-speaking-end', (event) =>
-  note(`${event.interrupted ? 'interrupted' : 'finished'} ${event.utteranceId}`),
+avatar.addEventListener('avatar-speaking-end', ({ speech, interrupted }) =>
+  note(`${interrupted ? 'interrupted' : 'finished'} ${speech.utteranceId ?? `the ${speech.source} answer`}`),
 );
 avatar.addEventListener('avatar-expiring', (event) =>
   note(`ends in ${Math.round(event.seconds)} s (${event.reason})`),

@@ -128,7 +128,14 @@ export type {
   TransportFactory,
 } from './session/transport.js';
 export { type ChunkTextOptions, chunkText } from './tasks/chunk-text.js';
-export type { SpeakOptions, Utterance, UtteranceEvents, UtteranceStatus } from './tasks/task-queue.js';
+export type {
+  SpeakOptions,
+  Speech,
+  SpeechSource,
+  Utterance,
+  UtteranceEvents,
+  UtteranceStatus,
+} from './tasks/task-queue.js';
 export { type FromEndpointOptions, fromEndpoint, type SessionTokenProvider } from './tokens.js';
 export { type UnsafeFromApiKeyOptions, unsafeFromApiKey } from './unsafe-api-key.js';
 export type {

@@ -78,8 +78,8 @@ import { styles } from './streaming-avatar.styles.js';
  *
  * @fires {AvatarStateChangeEvent} avatar-state-change - The state changed (`state`, `previous`).
  * @fires {AvatarReadyEvent} avatar-ready - The first frame is on screen.
- * @fires {AvatarSpeakingStartEvent} avatar-speaking-start - An utterance started (`utteranceId`, `taskId`).
- * @fires {AvatarSpeakingEndEvent} avatar-speaking-end - An utterance was spoken to the end, or `interrupted`.
+ * @fires {AvatarSpeakingStartEvent} avatar-speaking-start - The avatar started speaking: an utterance, a `talk` or voice answer, or audio (`speech.source`).
+ * @fires {AvatarSpeakingEndEvent} avatar-speaking-end - The avatar stopped speaking: to the end, or `interrupted`.
  * @fires {AvatarTalkingMessageEvent} avatar-talking-message - The next words being spoken (caption text).
  * @fires {AvatarExpiringEvent} avatar-expiring - The session ends soon (`seconds` left, `reason`).
  * @fires {AvatarEndedEvent} avatar-ended - The session ended (`reason`).
@@ -394,21 +394,15 @@ export class StreamingAvatarElement extends LocalizedElement {
     controller.on('connectionQuality', (stats) => {
       this.connection = stats;
     });
-    controller.on('utteranceStarted', (utterance, taskId) =>
-      this.dispatchEvent(new AvatarSpeakingStartEvent(utterance.id, taskId)),
+    controller.on('speakingStarted', (speech) => this.dispatchEvent(new AvatarSpeakingStartEvent(speech)));
+    controller.on('speakingEnded', (speech, interrupted) =>
+      this.dispatchEvent(new AvatarSpeakingEndEvent(speech, interrupted)),
     );
     controller.on('avatarEvent', (event) => {
       if (event.type === 'avatar_talking_message') {
         this.dispatchEvent(new AvatarTalkingMessageEvent(event.message, event.task_id));
       }
     });
-    controller.on('utteranceEnded', (utterance) =>
-      this.dispatchEvent(new AvatarSpeakingEndEvent(utterance.id, false)),
-    );
-    const cut = (utterance: Utterance) => this.dispatchEvent(new AvatarSpeakingEndEvent(utterance.id, true));
-    controller.on('utteranceInterrupted', cut);
-    controller.on('utteranceCancelled', cut);
-    controller.on('utteranceFailed', cut);
     controller.on('expiring', ({ seconds, reason }) =>
       this.dispatchEvent(new AvatarExpiringEvent(seconds, reason)),
     );

@@ -81,6 +81,8 @@ const RELAYED_EVENTS: Record<RelayedEvent, true> = {
   utteranceInterrupted: true,
   utteranceCancelled: true,
   utteranceFailed: true,
+  speakingStarted: true,
+  speakingEnded: true,
   interruptFailed: true,
   conversationStateChanged: true,
   userSpeech: true,

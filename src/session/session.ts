@@ -224,14 +224,8 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     validateSessionOptions(options);
     this.options = options;
     this.clock = options.clock ?? systemClock;
-    this.queue = new TaskQueue(this.utteranceEvents(), this.clock);
-    this.conversation = new Conversation(this.clock);
-    this.conversation.on('conversationStateChanged', (state, previous) =>
-      this.emit('conversationStateChanged', state, previous),
-    );
-    this.conversation.on('userSpeech', (text, final) => this.emit('userSpeech', text, final));
-    this.conversation.on('transcriptChanged', (transcript) => this.emit('transcriptChanged', transcript));
-    this.conversation.on('turnLatency', (latency) => this.emit('turnLatency', latency));
+    this.queue = new TaskQueue(this, this.clock, () => (this.audioInFlight > 0 ? 'audio' : 'voice'));
+    this.conversation = new Conversation(this, this.clock);
   }
 
   /** Set once `streaming.new` answered. */
@@ -292,11 +286,6 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     return this.options.idleTimeoutSeconds ?? IDLE_TIMEOUT_SECONDS.default;
   }
 
-  /** Whether the browser lets the avatar's audio play. */
-  get canPlaybackAudio(): boolean {
-    return this.transport?.canPlaybackAudio ?? true;
-  }
-
   /**
    * Seconds until the session ends by itself (duration limit, or the idle timeout when
    * keep-alives are off), or undefined before it started.
@@ -314,11 +303,6 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       reason: 'idle_timeout',
     };
     return idle.seconds < duration.seconds ? idle : duration;
-  }
-
-  /** {@link AvatarSession.remaining}'s seconds. */
-  get remainingSeconds(): number | undefined {
-    return this.remaining?.seconds;
   }
 
   /**
@@ -519,22 +503,6 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   /** Push-to-talk: the user let go (sends `"push_to_talk:stop"`, closes the microphone). */
   async stopPushToTalk(): Promise<void> {
     await this.voiceChat?.stopTalking();
-  }
-
-  /** An emitter for the task queue whose events come out of this session, named as they are. */
-  private utteranceEvents(): EventEmitter<UtteranceEvents> {
-    const events = new EventEmitter<UtteranceEvents>();
-    events.on('utteranceQueued', (utterance) => this.emit('utteranceQueued', utterance));
-    events.on('utteranceStarted', (utterance, taskId) => this.emit('utteranceStarted', utterance, taskId));
-    events.on('utteranceProgress', (utterance, message) =>
-      this.emit('utteranceProgress', utterance, message),
-    );
-    events.on('utteranceEnded', (utterance) => this.emit('utteranceEnded', utterance));
-    events.on('utteranceInterrupted', (utterance) => this.emit('utteranceInterrupted', utterance));
-    events.on('utteranceCancelled', (utterance) => this.emit('utteranceCancelled', utterance));
-    events.on('utteranceFailed', (utterance, error) => this.emit('utteranceFailed', utterance, error));
-    events.on('interruptFailed', (error) => this.emit('interruptFailed', error));
-    return events;
   }
 
   private setState(next: SessionState): void {

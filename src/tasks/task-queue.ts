@@ -1,7 +1,7 @@
-import type { EventEmitter } from 'eventemitter3';
 import type { TaskType } from '../api/schemas.js';
 import { type StreamingAvatarError, TimeoutError, UtteranceError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import type { EventSink } from '../internal/events.js';
 import type { AvatarEvent } from '../session/avatar-events.js';
 import { chunkText } from './chunk-text.js';
 
@@ -30,6 +30,22 @@ export interface Utterance {
   readonly done: Promise<void>;
 }
 
+/**
+ * Where a stretch of the avatar's speech came from: the page's own text said verbatim (`repeat`),
+ * the platform's answer to a `talk` utterance, an answer to the user's voice (voice chat), or
+ * audio the page sent (`audio`, LiveAvatar LITE's `speakAudio`).
+ */
+export type SpeechSource = 'repeat' | 'talk' | 'voice' | 'audio';
+
+/** One stretch of the avatar's speech, from its first word to its last. */
+export interface Speech {
+  readonly source: SpeechSource;
+  /** The avatar's task id for the speech (the utterance's first piece). */
+  readonly taskId: string;
+  /** The page's utterance being spoken (`repeat` and `talk`). */
+  readonly utteranceId?: string | undefined;
+}
+
 /** Options of `speak()`. */
 export interface SpeakOptions {
   /** `repeat` (default) speaks the text verbatim; `talk` has HeyGen's LLM answer it. */
@@ -52,15 +68,16 @@ export interface UtteranceEvents {
   utteranceCancelled: (utterance: Utterance) => void;
   /** A piece could not be sent or never finished; the rest of the utterance is dropped. */
   utteranceFailed: (utterance: Utterance, error: unknown) => void;
+  /** The avatar started speaking: one of the page's utterances, an answer to the user, or audio. */
+  speakingStarted: (speech: Speech) => void;
+  /** The avatar stopped speaking `speech`: said to the end, or cut short (`interrupted`). */
+  speakingEnded: (speech: Speech, interrupted: boolean) => void;
   /**
    * `streaming.interrupt` failed while cancelling: the utterance is settled, but the avatar may
    * finish the words it already had.
    */
   interruptFailed: (error: unknown) => void;
 }
-
-/** Where the queue emits its utterance events (the session relays them under the same names). */
-export type UtteranceEmitter = Pick<EventEmitter<UtteranceEvents>, 'emit'>;
 
 /** What the queue needs from a live session. */
 export interface TaskSender {
@@ -74,6 +91,8 @@ class UtteranceEntry implements Utterance {
   status: UtteranceStatus = 'queued';
   spokenText = '';
   readonly taskIds: string[] = [];
+  /** Set once the avatar started speaking it. */
+  speech: Speech | undefined;
   /** Index of the next piece to send. */
   nextPiece = 0;
   readonly done: Promise<void>;
@@ -144,14 +163,18 @@ export class TaskQueue {
   private interrupting = false;
   /** Set once the session has ended: later utterances fail with it at once. */
   private closedWith: StreamingAvatarError | undefined;
+  /** Speech of tasks the page did not queue (voice answers, audio), by task id. */
+  private readonly otherSpeech = new Map<string, Speech>();
 
   /**
-   * @param events Where the utterance events go (the session, so its users see one emitter).
+   * @param events Where the utterance events go (the session's emitter).
    * @param clock Times the watchdog of each piece.
+   * @param otherSpeechSource What speech of a task the page did not queue is (default `voice`).
    */
   constructor(
-    private readonly events: UtteranceEmitter,
+    private readonly events: EventSink<UtteranceEvents>,
     private readonly clock: Clock = systemClock,
+    private readonly otherSpeechSource: () => SpeechSource = () => 'voice',
   ) {}
 
   /** Queues `text`; pieces go out once a session is attached. */
@@ -212,7 +235,7 @@ export class TaskQueue {
    *   but the avatar may still finish the words it had.
    */
   async interrupt(): Promise<void> {
-    const hadSpeech = this.sent.length > 0 || this.sending;
+    const hadSpeech = this.sent.length > 0 || this.sending || this.otherSpeech.size > 0;
     this.dropAll();
     if (!hadSpeech || !this.sender) return;
     this.interrupting = true;
@@ -255,9 +278,11 @@ export class TaskQueue {
       if (event.type === 'avatar_start_talking') void this.restartAfterInterrupt().then(() => this.pump());
       return;
     }
+    if (event.type === 'avatar_start_talking') this.endOtherSpeech(false);
     const piece = this.sent.find((candidate) => candidate.taskId === event.task_id);
     if (!piece) {
       if (this.sending) this.early.push(event);
+      else this.followOtherSpeech(event);
       return;
     }
     this.armWatchdog(piece, piece.durationMs);
@@ -271,8 +296,11 @@ export class TaskQueue {
         piece.started = true;
         if (piece.index > 0) piece.entry.spokenText += piece.entry.separators[piece.index];
         if (piece.entry.status === 'queued') {
-          piece.entry.status = 'speaking';
-          this.events.emit('utteranceStarted', piece.entry, event.task_id);
+          const entry = piece.entry;
+          entry.status = 'speaking';
+          entry.speech = { source: entry.taskType, taskId: event.task_id, utteranceId: entry.id };
+          this.events.emit('utteranceStarted', entry, event.task_id);
+          this.events.emit('speakingStarted', entry.speech);
         }
         this.pump();
         return;
@@ -288,6 +316,26 @@ export class TaskQueue {
       default:
         return;
     }
+  }
+
+  /** Speech the page did not queue: an answer to the user's voice, or audio the page sent. */
+  private followOtherSpeech({ type, task_id: taskId }: AvatarEvent): void {
+    const speech = this.otherSpeech.get(taskId);
+    if (type === 'avatar_start_talking') {
+      const started: Speech = { source: this.otherSpeechSource(), taskId };
+      this.otherSpeech.set(taskId, started);
+      this.events.emit('speakingStarted', started);
+    } else if (type === 'avatar_stop_talking' && speech) {
+      this.otherSpeech.delete(taskId);
+      this.events.emit('speakingEnded', speech, false);
+    }
+  }
+
+  /** Ends the speech of other tasks: cut short, or finished (the avatar went on to new speech). */
+  private endOtherSpeech(interrupted: boolean): void {
+    const ended = [...this.otherSpeech.values()];
+    this.otherSpeech.clear();
+    for (const speech of ended) this.events.emit('speakingEnded', speech, interrupted);
   }
 
   /**
@@ -418,6 +466,7 @@ export class TaskQueue {
   }
 
   private dropAll(): void {
+    this.endOtherSpeech(true);
     const dropped = this.entries.splice(0);
     for (const piece of this.sent.splice(0)) this.clock.clearTimeout(piece.watchdog);
     for (const entry of dropped) {
@@ -437,6 +486,7 @@ export class TaskQueue {
   ): void {
     entry.status = status;
     entry.settle(error);
+    if (entry.speech) this.events.emit('speakingEnded', entry.speech, status !== 'ended');
     if (status === 'ended') this.events.emit('utteranceEnded', entry);
     else if (status === 'interrupted') this.events.emit('utteranceInterrupted', entry);
     else if (status === 'cancelled') this.events.emit('utteranceCancelled', entry);

@@ -3,8 +3,8 @@
  * the transcript of both sides, and the latency of every user turn. Fed by the avatar's and the
  * voice-chat socket's events; knows nothing of rooms or HTTP.
  */
-import { EventEmitter } from 'eventemitter3';
 import { type Clock, systemClock } from '../internal/clock.js';
+import type { EventSink } from '../internal/events.js';
 
 /**
  * `idle` without voice chat; then `listening` → `user_speaking` → `thinking` (the user stopped,
@@ -36,7 +36,7 @@ export interface TurnLatency {
   toFirstAudioMs: number | undefined;
 }
 
-/** Events of voice chat's conversation, relayed by the session and the controller. */
+/** Events of voice chat's conversation, emitted by the avatar. */
 export interface ConversationEvents {
   /** Every change of the conversation state, after it happened. */
   conversationStateChanged: (state: ConversationState, previous: ConversationState) => void;
@@ -49,16 +49,17 @@ export interface ConversationEvents {
 }
 
 /** Follows one voice conversation. */
-export class Conversation extends EventEmitter<ConversationEvents> {
+export class Conversation {
   private currentState: ConversationState = 'idle';
   private readonly turns: TranscriptTurn[] = [];
   private userTurn: { startedAt: number; text: string } | undefined;
   private avatarTurn: { startedAt: number; text: string } | undefined;
   private latency: TurnLatency | undefined;
 
-  constructor(private readonly clock: Clock = systemClock) {
-    super();
-  }
+  constructor(
+    private readonly events: EventSink<ConversationEvents>,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   get state(): ConversationState {
     return this.currentState;
@@ -105,7 +106,7 @@ export class Conversation extends EventEmitter<ConversationEvents> {
     if (!this.userTurn) this.userStarted();
     const turn = this.userTurn!;
     turn.text = joinWords(turn.text, message);
-    this.emit('userSpeech', turn.text, false);
+    this.events.emit('userSpeech', turn.text, false);
   }
 
   /**
@@ -129,7 +130,7 @@ export class Conversation extends EventEmitter<ConversationEvents> {
     this.finishUserTurn();
     this.avatarTurn = { startedAt: this.clock.now(), text: '' };
     this.turns.push({ role: 'avatar', text: '', startedAt: this.avatarTurn.startedAt, endedAt: undefined });
-    this.emit('transcriptChanged', this.turns);
+    this.events.emit('transcriptChanged', this.turns);
     if (this.latency && this.latency.toAvatarStartMs === undefined) {
       this.latency.toAvatarStartMs = this.clock.now() - this.latency.userStoppedAt;
     }
@@ -179,33 +180,33 @@ export class Conversation extends EventEmitter<ConversationEvents> {
     if (!turn) return;
     this.userTurn = undefined;
     if (turn.text.trim() === '') return;
-    this.emit('userSpeech', turn.text, true);
+    this.events.emit('userSpeech', turn.text, true);
     this.turns.push({
       role: 'user',
       text: turn.text.trim(),
       startedAt: turn.startedAt,
       endedAt: this.clock.now(),
     });
-    this.emit('transcriptChanged', this.turns);
+    this.events.emit('transcriptChanged', this.turns);
   }
 
   private replaceLast(turn: TranscriptTurn): void {
     this.turns[this.turns.length - 1] = turn;
-    this.emit('transcriptChanged', this.turns);
+    this.events.emit('transcriptChanged', this.turns);
   }
 
   private reportLatency(): void {
     const latency = this.latency;
     if (!latency) return;
     this.latency = undefined;
-    this.emit('turnLatency', latency);
+    this.events.emit('turnLatency', latency);
   }
 
   private setState(next: ConversationState): void {
     const previous = this.currentState;
     if (previous === next) return;
     this.currentState = next;
-    this.emit('conversationStateChanged', next, previous);
+    this.events.emit('conversationStateChanged', next, previous);
   }
 }
 

@@ -500,6 +500,31 @@ describe('voice chat in <streaming-avatar>', () => {
     expect(backend.transport.microphoneMuted).to.equal(true);
   });
 
+  it('an answer to the user fires the speaking events, as the page’s own utterances do; interrupt() cuts it', async () => {
+    const { host, avatar, backend, button } = await voiceAvatar('conversational');
+    const speaking: string[] = [];
+    host.addEventListener('avatar-speaking-start', ({ speech }) =>
+      speaking.push(`start ${speech.source} ${speech.taskId} ${speech.utteranceId ?? '-'}`),
+    );
+    host.addEventListener('avatar-speaking-end', ({ speech, interrupted }) =>
+      speaking.push(`end ${speech.source} ${speech.taskId} ${interrupted ? 'interrupted' : 'to the end'}`),
+    );
+    button().click();
+    await until(() => avatar.getAttribute('conversation-state') === 'listening', 'listening');
+    backend.transport.avatarSays({ type: 'avatar_start_talking', task_id: 'answer-1' });
+    backend.transport.avatarSays({ type: 'avatar_stop_talking', task_id: 'answer-1' });
+    backend.transport.avatarSays({ type: 'avatar_start_talking', task_id: 'answer-2' });
+    await until(() => speaking.length === 3, 'the second answer');
+    await avatar.interrupt();
+    expect(backend.provider.calls.some((call) => call.startsWith('interrupt '))).to.equal(true);
+    expect(speaking).to.deep.equal([
+      'start voice answer-1 -',
+      'end voice answer-1 to the end',
+      'start voice answer-2 -',
+      'end voice answer-2 interrupted',
+    ]);
+  });
+
   it('shows the live microphone level and lets the user pick another microphone', async () => {
     const realEnumerate = navigator.mediaDevices.enumerateDevices;
     navigator.mediaDevices.enumerateDevices = async () =>

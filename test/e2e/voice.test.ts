@@ -48,6 +48,8 @@ interface VoiceProbe {
   states: string[];
   heard: string[];
   latencies: Pick<TurnLatency, 'toTranscriptMs' | 'toAvatarStartMs' | 'toFirstAudioMs'>[];
+  /** The speaking events: `start voice`, `end voice` … */
+  speaking: string[];
 }
 
 declare global {
@@ -75,7 +77,7 @@ async function openDemo(): Promise<Page> {
   await page.goto(demo.pageUrl);
   await page.waitForFunction(() => customElements.get('streaming-avatar') !== undefined);
   await page.evaluate(() => {
-    const probe: VoiceProbe = { states: [], heard: [], latencies: [] };
+    const probe: VoiceProbe = { states: [], heard: [], latencies: [], speaking: [] };
     window.voice = probe;
     const avatar = document.querySelector('streaming-avatar')!;
     avatar.addEventListener('avatar-conversation-state-change', (event) => probe.states.push(event.state));
@@ -83,6 +85,12 @@ async function openDemo(): Promise<Page> {
       if (event.final) probe.heard.push(event.text);
     });
     avatar.addEventListener('avatar-turn-latency', (event) => probe.latencies.push(event.latency));
+    avatar.addEventListener('avatar-speaking-start', ({ speech }) =>
+      probe.speaking.push(`start ${speech.source}`),
+    );
+    avatar.addEventListener('avatar-speaking-end', ({ speech }) =>
+      probe.speaking.push(`end ${speech.source}`),
+    );
   });
   await page.click('#start');
   await page.waitForFunction(() => document.querySelector('streaming-avatar')?.state === 'connected', null, {
@@ -93,8 +101,8 @@ async function openDemo(): Promise<Page> {
 
 const probe = (page: Page) =>
   page.evaluate(() => {
-    const { states, heard, latencies } = window.voice!;
-    return { states, heard, latencies };
+    const { states, heard, latencies, speaking } = window.voice!;
+    return { states, heard, latencies, speaking };
   });
 
 describe('voice chat, end to end', () => {
@@ -122,7 +130,10 @@ describe('voice chat, end to end', () => {
         { timeout: 30_000 },
       )
       .catch(() => undefined);
-    const { states, heard, latencies } = await probe(page);
+    const { states, heard, latencies, speaking } = await probe(page);
+    // The answer to the user's voice is speech like any other: a page animating on the speaking
+    // events moves with it.
+    expect(speaking.slice(0, 2)).toEqual(['start voice', 'end voice']);
     expect(contentWordsIn(heard.join(' ')), `heard ${JSON.stringify(heard)}`).toBeGreaterThanOrEqual(2);
     // The turn goes through every state in order (a pause may repeat user_speaking → thinking).
     expect(inOrder(states, ['listening', 'user_speaking', 'thinking', 'avatar_speaking', 'listening'])).toBe(

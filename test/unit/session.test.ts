@@ -50,7 +50,7 @@ describe('AvatarSession start', () => {
     expect(transport.calls).toEqual(['prepare wss://room', 'connect wss://room', 'media heygen']);
     expect(ready).toBe(transport.media);
     expect(session.sessionId).toBe('session-1');
-    expect(session.remainingSeconds).toBe(600);
+    expect(session.remaining?.seconds).toBe(600);
   });
 
   it('joins the room while streaming.start is still running', async () => {
@@ -222,7 +222,7 @@ describe('AvatarSession keep-alive and countdowns', () => {
       await vi.advanceTimersByTimeAsync(30_000);
       expect(provider.count('keep_alive')).toBe(2);
       expect(meter.reading().elapsedSeconds).toBeCloseTo(60, 0);
-      expect(session.remainingSeconds).toBeCloseTo(540, 0);
+      expect(session.remaining?.seconds).toBeCloseTo(540, 0);
       meter.dispose();
     } finally {
       vi.useRealTimers();
@@ -276,7 +276,7 @@ describe('AvatarSession keep-alive and countdowns', () => {
     await session.start();
     await clock.advance(60_000);
     expect(warnings).toEqual([{ reason: 'duration_limit', seconds: 60 }]);
-    expect(session.remainingSeconds).toBe(60);
+    expect(session.remaining?.seconds).toBe(60);
     await clock.advance(60_000);
     expect(ends).toEqual([{ reason: 'duration_limit' }]);
   });

@@ -379,6 +379,55 @@ describe('TaskQueue when the server fails', () => {
     await utterance.done;
   });
 
+  it('speaking events cover all speech: the page’s utterances once each, answers it did not queue, cut or not', async () => {
+    const server = fakeServer();
+    const emitter = events();
+    const seen: string[] = [];
+    emitter.on('speakingStarted', (speech) =>
+      seen.push(`start ${speech.source} ${speech.taskId} ${speech.utteranceId ?? '-'}`),
+    );
+    emitter.on('speakingEnded', (speech, interrupted) =>
+      seen.push(`end ${speech.source} ${speech.taskId}${interrupted ? ' interrupted' : ''}`),
+    );
+    let audio = false;
+    const queue = new TaskQueue(emitter, undefined, () => (audio ? 'audio' : 'voice'));
+    queue.attach(server.sender);
+
+    const long = queue.speak(longText);
+    for (const [index] of long.pieces.entries()) {
+      await settle();
+      speakAll(queue, `task-${index + 1}`, []);
+    }
+    await long.done;
+    const talk = queue.speak('What is new?', { taskType: 'talk' });
+    await settle();
+    speakAll(queue, 'task-4', []);
+    await talk.done;
+    // Dropped before it was spoken: no speech, so no speaking event.
+    const dropped = queue.speak('Never said.');
+    await queue.cancel(dropped.id);
+
+    speakAll(queue, 'answer-1', []);
+    // A new answer starting ends the one before, even when its stop event was lost.
+    queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: 'answer-2' });
+    audio = true;
+    queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: 'audio-1' });
+    await queue.interrupt();
+    expect(server.interrupts).toBe(1);
+    expect(seen).toEqual([
+      `start repeat task-1 ${long.id}`,
+      'end repeat task-1',
+      `start talk task-4 ${talk.id}`,
+      'end talk task-4',
+      'start voice answer-1 -',
+      'end voice answer-1',
+      'start voice answer-2 -',
+      'end voice answer-2',
+      'start audio audio-1 -',
+      'end audio audio-1 interrupted',
+    ]);
+  });
+
   it('a lost stop event loses no utterance and settles none twice', async () => {
     const { clock, server, queue, settlements } = countingQueue();
     const utterances = [longText.slice(0, 1500), 'One.', 'Two.', 'Three.', 'Four.'].map((text) =>
