@@ -1,17 +1,11 @@
 /**
- * A typed client for the HeyGen Streaming API (contract doc: `heygen-streaming-api.md`). Every
- * response is checked against its zod schema; every call takes an `AbortSignal` and a timeout;
- * retries follow {@link retryDelayMs}.
+ * A typed client for the HeyGen Streaming API (contract doc: `heygen-streaming-api.md`): the
+ * session's calls ({@link StreamingSessionClient}) and the account's — session tokens, the active
+ * sessions and their history, avatars, knowledge bases, the remaining quota.
  */
 import * as z from 'zod/mini';
-import { InvalidResponseError, StreamingAvatarError } from '../errors.js';
-import { type Clock, systemClock } from '../internal/clock.js';
-import { ApiError, type ApiErrorContext } from './errors.js';
-import { type CallOptions, check, HttpCaller } from './http.js';
-
-export type { CallOptions } from './http.js';
-
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { StreamingAvatarError } from '../errors.js';
+import { type CallOptions, check } from './http.js';
 import {
   type ActiveSession,
   type Avatar,
@@ -21,58 +15,22 @@ import {
   type KnowledgeBase,
   knowledgeBaseCreatedSchema,
   knowledgeBaseListSchema,
-  type NewSession,
-  type NewSessionRequest,
-  newSessionSchema,
   remainingQuotaSchema,
   type SessionHistoryEntry,
   type SessionHistoryPage,
   sessionHistoryPageSchema,
   sessionHistoryReferenceSchema,
-  successEnvelopeSchema,
-  type Task,
-  type TaskMode,
-  type TaskType,
-  taskSchema,
 } from './schemas.js';
+import { anyData, StreamingSessionClient } from './session-client.js';
 
-/** HeyGen's API base URL (contract doc, "Conventions"). */
-export const HEYGEN_API_BASE_URL = 'https://api.heygen.com';
-
-/**
- * How the client authenticates: a single-use session token (browsers) or an API key (servers
- * only: an API key must never reach a browser).
- */
-export type ApiCredentials = { sessionToken: string } | { apiKey: string };
-
-/** Options of {@link StreamingApiClient}. */
-export interface StreamingApiClientOptions {
-  credentials: ApiCredentials;
-  /**
-   * Defaults to {@link HEYGEN_API_BASE_URL}; point it at the emulator in tests. In a page it may be
-   * a path on the page's own origin (`/heygen`) that a proxy forwards.
-   */
-  baseUrl?: string | undefined;
-  /** The `fetch` to use (default `globalThis.fetch`). */
-  fetch?: typeof fetch | undefined;
-  clock?: Clock;
-  /** Numbers in [0, 1) for retry jitter (default `Math.random`). */
-  random?: () => number;
-  /** Per-attempt timeout in milliseconds (default 15,000 ms). */
-  timeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
-}
-
-/** Arguments of {@link StreamingApiClient.sendTask}. */
-export interface SendTaskArgs {
-  sessionId: string;
-  /** At most 1,000 characters for `repeat` (seed 000); use `chunkText` for longer text. */
-  text: string;
-  /** `repeat` speaks the text verbatim; `talk` lets HeyGen's LLM answer it. Default `repeat`. */
-  taskType?: TaskType;
-  /** `async` (default) answers at once; `sync` when the speech ends. */
-  taskMode?: TaskMode;
-}
+export type { CallOptions } from './http.js';
+export {
+  type ApiCredentials,
+  HEYGEN_API_BASE_URL,
+  type SendTaskArgs,
+  type StreamingApiClientOptions,
+  StreamingSessionClient,
+} from './session-client.js';
 
 /** Query of the session history (`GET /v2/streaming.list`). Dates are `YYYY-MM-DDTHH:MM:SSZ`. */
 export interface SessionHistoryQuery {
@@ -84,55 +42,15 @@ export interface SessionHistoryQuery {
   dateTo?: string;
 }
 
-interface RequestSpec<T> {
-  method: 'GET' | 'POST';
-  path: string;
-  body?: object;
-  query?: Record<string, string | number | undefined>;
-  schema: z.ZodMiniType<T>;
-  /** Whether repeating the call is safe (never for calls that create or bill). */
-  idempotent: boolean;
-  context?: ApiErrorContext;
-  /** The schema reads the whole body rather than the envelope's `data` (the envelope is still checked). */
-  bare?: boolean;
-}
-
-const DEFAULT_TIMEOUT_MS = 15_000;
-
 /**
- * One method per Streaming API endpoint.
+ * One method per Streaming API endpoint: a session's ({@link StreamingSessionClient}) and the
+ * account's. Server side with an API key; in a page with a session token.
  *
  * Every method throws a {@link StreamingAvatarError}: an {@link ApiError} subclass for an error
  * answer, {@link InvalidResponseError} when a response does not match the contract,
  * {@link NetworkError}, {@link TimeoutError} or {@link AbortError}.
  */
-export class StreamingApiClient {
-  readonly baseUrl: string;
-  private readonly credentials: ApiCredentials;
-  private readonly fetchFn: typeof fetch;
-  private readonly http: HttpCaller;
-  private readonly clock: Clock;
-
-  constructor(options: StreamingApiClientOptions) {
-    this.credentials = options.credentials;
-    this.baseUrl = (options.baseUrl ?? HEYGEN_API_BASE_URL).replace(/\/+$/, '');
-    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.clock = options.clock ?? systemClock;
-    this.http = new HttpCaller({
-      baseUrl: this.baseUrl,
-      fetch: this.fetchFn,
-      clock: this.clock,
-      random: options.random ?? Math.random,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      retryPolicy: { ...DEFAULT_RETRY_POLICY, ...options.retry },
-      headers: () => this.headers(),
-      reader: {
-        error: (status, body, headers, context, nowMs) =>
-          ApiError.from(status, body, headers, context, nowMs),
-      },
-    });
-  }
-
+export class StreamingApiClient extends StreamingSessionClient {
   /**
    * Exchanges the API key for a single-use session token (`POST /v1/streaming.create_token`).
    * Server side only; never retried on 5xx or network errors (each try would mint a token).
@@ -157,88 +75,6 @@ export class StreamingApiClient {
       options,
     );
     return response.data.token;
-  }
-
-  /** Creates a session (`POST /v1/streaming.new`). Never retried on 5xx or network errors. */
-  newSession(request: NewSessionRequest, options: CallOptions = {}): Promise<NewSession> {
-    const avatarId = request.avatar_id ?? request.avatar_name;
-    return this.request(
-      {
-        method: 'POST',
-        path: '/v1/streaming.new',
-        body: request,
-        schema: newSessionSchema,
-        idempotent: false,
-        context: avatarId === undefined ? {} : { avatarId },
-      },
-      options,
-    );
-  }
-
-  /** Puts the avatar into the LiveKit room (`POST /v1/streaming.start`). */
-  async startSession(sessionId: string, options: CallOptions = {}): Promise<void> {
-    await this.sessionCall('/v1/streaming.start', sessionId, options);
-  }
-
-  /**
-   * Sends a task (`POST /v1/streaming.task`). Never retried on 5xx or network errors (a repeat
-   * would speak twice). `duration_ms` of the result is the expected speech length in milliseconds.
-   */
-  sendTask(args: SendTaskArgs, options: CallOptions = {}): Promise<Task> {
-    return this.request(
-      {
-        method: 'POST',
-        path: '/v1/streaming.task',
-        body: {
-          session_id: args.sessionId,
-          text: args.text,
-          task_type: args.taskType ?? 'repeat',
-          task_mode: args.taskMode ?? 'async',
-        },
-        schema: taskSchema,
-        idempotent: false,
-        context: { sessionId: args.sessionId },
-      },
-      options,
-    );
-  }
-
-  /** Stops the current speech at once (`POST /v1/streaming.interrupt`). */
-  async interrupt(sessionId: string, options: CallOptions = {}): Promise<void> {
-    await this.sessionCall('/v1/streaming.interrupt', sessionId, options);
-  }
-
-  /** Resets the idle-timeout countdown (`POST /v1/streaming.keep_alive`). */
-  async keepAlive(sessionId: string, options: CallOptions = {}): Promise<void> {
-    await this.sessionCall('/v1/streaming.keep_alive', sessionId, options);
-  }
-
-  /** Closes the session; billing stops here (`POST /v1/streaming.stop`). */
-  async stopSession(sessionId: string, options: CallOptions = {}): Promise<void> {
-    await this.sessionCall('/v1/streaming.stop', sessionId, options);
-  }
-
-  /**
-   * Sends `streaming.stop` with `fetch`'s `keepalive: true`, so it is delivered while the page
-   * unloads. Fire and forget: nothing is awaited or retried.
-   */
-  stopSessionOnUnload(sessionId: string): void {
-    this.fetchFn(new URL(`${this.baseUrl}/v1/streaming.stop`, globalThis.location?.href), {
-      method: 'POST',
-      headers: this.headers(),
-      body: JSON.stringify({ session_id: sessionId }),
-      keepalive: true,
-    }).catch(() => undefined);
-  }
-
-  /** Puts the avatar in its listening pose (`POST /v1/streaming.start_listening`). */
-  async startListening(sessionId: string, options: CallOptions = {}): Promise<void> {
-    await this.sessionCall('/v1/streaming.start_listening', sessionId, options);
-  }
-
-  /** Takes the avatar out of its listening pose (`POST /v1/streaming.stop_listening`). */
-  async stopListening(sessionId: string, options: CallOptions = {}): Promise<void> {
-    await this.sessionCall('/v1/streaming.stop_listening', sessionId, options);
   }
 
   /** The account's active sessions (`GET /v1/streaming.list`). */
@@ -385,59 +221,4 @@ export class StreamingApiClient {
     );
     return data.remaining_quota;
   }
-
-  private sessionCall(path: string, sessionId: string, options: CallOptions): Promise<unknown> {
-    return this.request(
-      {
-        method: 'POST',
-        path,
-        body: { session_id: sessionId },
-        schema: anyData,
-        idempotent: true,
-        context: { sessionId },
-      },
-      options,
-    );
-  }
-
-  private headers(): Record<string, string> {
-    return {
-      'content-type': 'application/json',
-      accept: 'application/json',
-      ...('apiKey' in this.credentials
-        ? { 'x-api-key': this.credentials.apiKey }
-        : { authorization: `Bearer ${this.credentials.sessionToken}` }),
-    };
-  }
-
-  private request<T>(spec: RequestSpec<T>, options: CallOptions): Promise<T> {
-    return this.http.call(
-      { ...spec, body: spec.method === 'POST' ? (spec.body ?? {}) : undefined },
-      options,
-      (body, response, context) => this.parseSuccess(spec, body, response, context),
-    );
-  }
-
-  private parseSuccess<T>(
-    spec: RequestSpec<T>,
-    body: unknown,
-    response: Response,
-    context: ApiErrorContext,
-  ): T {
-    if (body === undefined) {
-      throw new InvalidResponseError(spec.path, [{ path: '', message: 'the body is not JSON' }]);
-    }
-    const envelope = check(spec.path, successEnvelopeSchema, body, '');
-    if (envelope.code !== undefined && envelope.code !== 100) {
-      throw ApiError.from(response.status, body, response.headers, context, this.clock.now());
-    }
-    // `{error: {code, message}, data: null}`: the other published envelope, failing.
-    if (envelope.error !== undefined && envelope.error !== null) {
-      throw ApiError.from(response.status, envelope.error, response.headers, context, this.clock.now());
-    }
-    if (spec.bare) return check(spec.path, spec.schema, body, '');
-    return check(spec.path, spec.schema, envelope.data, 'data');
-  }
 }
-
-const anyData = z.unknown();

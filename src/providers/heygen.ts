@@ -1,5 +1,5 @@
 /** HeyGen's Streaming API (`heygen-streaming-api.md`) as a {@link StreamingProvider}: commands over REST. */
-import { StreamingApiClient } from '../api/client.js';
+import { StreamingSessionClient } from '../api/session-client.js';
 import { RATE_PLANS } from '../credits/rate-plans.js';
 import { AVATAR_IDENTITY } from '../limits.js';
 import type { ProviderFactory, RoomChannel, StreamingProvider } from '../provider.js';
@@ -16,7 +16,7 @@ export interface HeyGenProviderOptions {
 /** The HeyGen Streaming API as a {@link StreamingProvider}; the default provider. */
 export function heygenProvider(options: HeyGenProviderOptions = {}): ProviderFactory {
   return (sessionToken): StreamingProvider => {
-    const client = new StreamingApiClient({ credentials: { sessionToken }, ...options });
+    const client = new StreamingSessionClient({ credentials: { sessionToken }, ...options });
     let room: RoomChannel | undefined;
     return {
       ratePlan: RATE_PLANS.streaming,
