@@ -114,7 +114,7 @@ avatar.addEventListener('avatar-conversation-state-change', (event) => {
 });
 const showTranscript = () => {
   transcript.replaceChildren(
-    ...avatar.controller.transcript.map((turn) => {
+    ...avatar.avatar.transcript.map((turn) => {
       const item = document.createElement('li');
       item.className = turn.role;
       item.textContent = `${turn.role === 'user' ? 'You' : 'Avatar'}: ${turn.text}`;
@@ -122,7 +122,7 @@ const showTranscript = () => {
     }),
   );
 };
-avatar.controller.on('transcriptChanged', showTranscript);
+avatar.avatar.on('transcriptChanged', showTranscript);
 avatar.addEventListener('avatar-turn-latency', ({ latency }) => {
   const row = latencyRows.insertRow();
   const figure = (ms: number | undefined) => (ms === undefined ? '—' : String(Math.round(ms)));

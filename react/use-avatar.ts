@@ -1,17 +1,18 @@
 /**
  * `useAvatar(ref)`: what a React app shows about an avatar — its state, the voice conversation's
  * state, the transcript and the credit meter's reading — kept current from the element's
- * controller's own events. No second session logic: the hook only listens.
+ * avatar's own events. No second session logic: the hook only listens.
  */
 import { type RefObject, useEffect, useState } from 'react';
 import type { StreamingAvatarElement } from '../components/index.js';
 import { CreditMeter, type CreditMeterOptions, type MeterReading } from '../src/credits/credit-meter.js';
-import type { AvatarController, AvatarState } from '../src/session/controller.js';
+import type { StreamingAvatar } from '../src/streaming-avatar.js';
+import type { AvatarState } from '../src/vocabulary.js';
 import type { ConversationState, TranscriptTurn } from '../src/voice/conversation.js';
 
 /** What {@link useAvatar} returns; a new object whenever any of it changes. */
 export interface AvatarSnapshot {
-  /** `idle`, `loading`, `connecting`, `connected`, `reconnecting`, `stopping`, `ended` or `failed`. */
+  /** `idle`, `loading`, `connecting`, `connected`, `reconnecting`, `closing`, `closed` or `failed`. */
   state: AvatarState;
   /** The voice conversation's state (`idle` without voice chat). */
   conversationState: ConversationState;
@@ -19,8 +20,8 @@ export interface AvatarSnapshot {
   transcript: readonly TranscriptTurn[];
   /** The credit meter's latest reading (once a second while a session runs), before the first start undefined. */
   meter: MeterReading | undefined;
-  /** The element's controller, for commands (`start()`, `speak()`, `stop()`), once the element is mounted. */
-  controller: AvatarController | undefined;
+  /** The element's avatar, for commands (`start()`, `speak()`, `stop()`), once the element is mounted. */
+  avatar: StreamingAvatar | undefined;
 }
 
 /** Options of {@link useAvatar}: the credit meter's (its rate plan, budget, price per credit). */
@@ -31,7 +32,7 @@ const INITIAL: AvatarSnapshot = {
   conversationState: 'idle',
   transcript: [],
   meter: undefined,
-  controller: undefined,
+  avatar: undefined,
 };
 
 /**
@@ -49,25 +50,25 @@ export function useAvatar(
     // Refs are attached before effects run, so the element is there after the first render.
     const element = ref.current;
     if (!element) return;
-    const { controller } = element;
-    const meter = new CreditMeter(controller, options);
+    const { avatar } = element;
+    const meter = new CreditMeter(avatar, options);
     const read = (): AvatarSnapshot => ({
-      state: controller.state,
-      conversationState: controller.conversationState,
-      transcript: [...controller.transcript],
-      meter: controller.startedAt === undefined ? undefined : meter.reading(),
-      controller,
+      state: avatar.state,
+      conversationState: avatar.conversationState,
+      transcript: [...avatar.transcript],
+      meter: avatar.startedAt === undefined ? undefined : meter.reading(),
+      avatar,
     });
     const update = () => setSnapshot(read());
     update();
-    controller.on('stateChanged', update);
-    controller.on('conversationStateChanged', update);
-    controller.on('transcriptChanged', update);
+    avatar.on('stateChanged', update);
+    avatar.on('conversationStateChanged', update);
+    avatar.on('transcriptChanged', update);
     meter.on('tick', update);
     return () => {
-      controller.off('stateChanged', update);
-      controller.off('conversationStateChanged', update);
-      controller.off('transcriptChanged', update);
+      avatar.off('stateChanged', update);
+      avatar.off('conversationStateChanged', update);
+      avatar.off('transcriptChanged', update);
       meter.dispose();
     };
   }, [ref]);

@@ -12,6 +12,7 @@ export {
   type SessionHistoryQuery,
   StreamingApiClient,
   type StreamingApiClientOptions,
+  StreamingSessionClient,
 } from './api/client.js';
 export {
   ApiError,
@@ -44,6 +45,7 @@ export type {
   VideoEncoding,
   VoiceSettings,
 } from './api/schemas.js';
+export type { Clock } from './clock.js';
 export {
   CreditMeter,
   type CreditMeterEvents,
@@ -75,7 +77,6 @@ export {
   TimeoutError,
   UtteranceError,
 } from './errors.js';
-export type { Clock } from './internal/clock.js';
 export {
   IDLE_TIMEOUT_SECONDS,
   MAX_REPEAT_TEXT_CHARS,
@@ -95,30 +96,9 @@ export type {
 } from './provider.js';
 export { type HeyGenProviderOptions, heygenProvider } from './providers/heygen.js';
 export { type LiveAvatarProviderOptions, liveAvatar } from './providers/liveavatar.js';
-export {
-  type AvatarEvent,
-  type AvatarEventType,
-  type ParsedPacket,
-  parseAvatarPacket,
-} from './session/avatar-events.js';
-export {
-  AvatarController,
-  type AvatarControllerEvents,
-  type AvatarControllerOptions,
-  type AvatarState,
-  type PageVisibility,
-} from './session/controller.js';
-export {
-  AvatarSession,
-  type AvatarSessionEvents,
-  type AvatarSessionOptions,
-  type ConnectPhase,
-  type EndReason,
-  type ExpiryReason,
-  type Remaining,
-  type SessionEnd,
-  type SessionState,
-} from './session/session.js';
+export type { AvatarEvent, AvatarEventType, ParsedPacket } from './session/avatar-events.js';
+export type { SessionEvents } from './session/session-events.js';
+export type { SessionOptions } from './session/session-options.js';
 export type {
   AvatarTransport,
   ConnectionQuality,
@@ -127,6 +107,12 @@ export type {
   TransportEvents,
   TransportFactory,
 } from './session/transport.js';
+export {
+  type PageVisibility,
+  StreamingAvatar,
+  type StreamingAvatarEvents,
+  type StreamingAvatarOptions,
+} from './streaming-avatar.js';
 export { type ChunkTextOptions, chunkText } from './tasks/chunk-text.js';
 export type {
   SpeakOptions,
@@ -138,6 +124,15 @@ export type {
 } from './tasks/task-queue.js';
 export { type FromEndpointOptions, fromEndpoint, type SessionTokenProvider } from './tokens.js';
 export { type UnsafeFromApiKeyOptions, unsafeFromApiKey } from './unsafe-api-key.js';
+export type {
+  AvatarState,
+  ConnectPhase,
+  EndReason,
+  ExpiryReason,
+  Remaining,
+  SessionEnd,
+  SessionState,
+} from './vocabulary.js';
 export type {
   ConversationEvents,
   ConversationState,

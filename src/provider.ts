@@ -7,20 +7,7 @@
 import type { NewSessionRequest, TaskType } from './api/schemas.js';
 import type { RatePlan } from './credits/rate-plans.js';
 import type { ParsedPacket } from './session/avatar-events.js';
-
-/**
- * Why a session ended. `page_hidden`: the page stayed hidden longer than the controller's
- * `endWhenHiddenSeconds`.
- */
-export type EndReason =
-  | 'user'
-  | 'idle_timeout'
-  | 'duration_limit'
-  | 'budget_exhausted'
-  | 'server_closed'
-  | 'network_lost'
-  | 'page_hidden'
-  | 'error';
+import type { EndReason } from './vocabulary.js';
 
 /** A LiveKit room to join: its server URL (`wss://…`) and the viewer's access token. */
 export interface RoomAccess {

@@ -1,38 +1,22 @@
 import { EventEmitter } from 'eventemitter3';
-import type { RatePlan } from '../credits/rate-plans.js';
-import { AbortError, StreamingAvatarError } from '../errors.js';
-import { type Clock, systemClock } from '../internal/clock.js';
-import { lazy } from '../internal/lazy.js';
-import { checkNumberOption } from '../internal/validate.js';
-import type { SpeakOptions, Utterance } from '../tasks/task-queue.js';
-import type { ConversationState, TranscriptTurn } from '../voice/conversation.js';
-import type { VoiceChatOptions } from '../voice/voice-chat.js';
-import type {
-  AvatarSession,
-  AvatarSessionEvents,
-  AvatarSessionOptions,
-  ConnectPhase,
-  EndReason,
-  SessionEnd,
-  SessionState,
-} from './session.js';
-import type { ConnectionStats } from './transport.js';
+import type { RatePlan } from './credits/rate-plans.js';
+import { AbortError, StreamingAvatarError } from './errors.js';
+import { type Clock, systemClock } from './internal/clock.js';
+import { lazy } from './internal/lazy.js';
+import { checkNumberOption } from './internal/validate.js';
+import type { SessionEngine } from './session/session-engine.js';
+import type { SessionEvents } from './session/session-events.js';
+import type { SessionOptions } from './session/session-options.js';
+import type { ConnectionStats } from './session/transport.js';
+import type { SpeakOptions, Utterance } from './tasks/task-queue.js';
+import type { AvatarState, ConnectPhase, EndReason, SessionEnd } from './vocabulary.js';
+import type { ConversationState, TranscriptTurn } from './voice/conversation.js';
+import type { VoiceChatOptions } from './voice/voice-chat.js';
 
-/**
- * The one state of an avatar on a page: `loading` while the session machinery (API client,
- * schemas, task queue, livekit-client) loads on the first start, then the state of its current
- * session. `idle` until the first start, and again when a start is stopped while loading.
- */
-export type AvatarState = 'idle' | 'loading' | SessionState;
-
-type RelayedEvent = Exclude<keyof AvatarSessionEvents, 'stateChanged'>;
-
-/** Events of an {@link AvatarController}: its current session's events, one emitter across sessions. */
-export interface AvatarControllerEvents extends Omit<AvatarSessionEvents, 'stateChanged'> {
+/** Events of a {@link StreamingAvatar}: its current session's events, one emitter across sessions. */
+export interface StreamingAvatarEvents extends Omit<SessionEvents, 'stateChanged'> {
   /** Every state change, after it happened, whichever session caused it. */
   stateChanged: (state: AvatarState, previous: AvatarState) => void;
-  /** A start created `session`; it replaces the one before (which has ended). */
-  session: (session: AvatarSession) => void;
 }
 
 /** Whether the page is hidden, and an event when that changes (`document` in a browser). */
@@ -40,13 +24,8 @@ export interface PageVisibility extends EventTarget {
   readonly hidden: boolean;
 }
 
-/** Options of {@link AvatarController}: those of each session, plus how sessions are made. */
-export interface AvatarControllerOptions extends AvatarSessionOptions {
-  /**
-   * Builds each session (default: `new AvatarSession(options)`, loaded on the first start); set it
-   * to inject a session subclass or wrap one in tests.
-   */
-  createSession?: ((options: AvatarSessionOptions) => AvatarSession) | undefined;
+/** Options of {@link StreamingAvatar}: those of each session, plus how it follows the page. */
+export interface StreamingAvatarOptions extends SessionOptions {
   /**
    * End the session once the page has been hidden (another tab, a minimised window) for this many
    * seconds, with end reason `page_hidden`, so nobody pays for an avatar talking to a hidden tab.
@@ -59,38 +38,6 @@ export interface AvatarControllerOptions extends AvatarSessionOptions {
   pageVisibility?: PageVisibility | undefined;
 }
 
-/** Every session event the controller passes on; a record so a new session event cannot be missed. */
-const RELAYED_EVENTS: Record<RelayedEvent, true> = {
-  phase: true,
-  ready: true,
-  avatarEvent: true,
-  unknownEvent: true,
-  malformedEvent: true,
-  reconnecting: true,
-  reconnected: true,
-  expiring: true,
-  ended: true,
-  audioPlaybackChanged: true,
-  connectionQuality: true,
-  keepAliveFailed: true,
-  stopFailed: true,
-  utteranceQueued: true,
-  utteranceStarted: true,
-  utteranceProgress: true,
-  utteranceEnded: true,
-  utteranceInterrupted: true,
-  utteranceCancelled: true,
-  utteranceFailed: true,
-  speakingStarted: true,
-  speakingEnded: true,
-  interruptFailed: true,
-  conversationStateChanged: true,
-  userSpeech: true,
-  transcriptChanged: true,
-  turnLatency: true,
-  microphoneChanged: true,
-};
-
 /**
  * One avatar on a page, for as long as the page shows it: starts a session, stops it in every
  * state, replaces a finished session with a new one on the next start, and passes every session's
@@ -99,13 +46,13 @@ const RELAYED_EVENTS: Record<RelayedEvent, true> = {
  * The session machinery loads on the first `start()` (state `loading`), so a page that never
  * starts an avatar never downloads it.
  */
-export class AvatarController extends EventEmitter<AvatarControllerEvents> {
+export class StreamingAvatar extends EventEmitter<StreamingAvatarEvents> {
   private currentState: AvatarState = 'idle';
-  private currentSession: AvatarSession | undefined;
+  private currentSession: SessionEngine | undefined;
   private startPromise: Promise<void> | undefined;
   /** The start under way; aborted by `stop()`. A stale start never overwrites a newer one. */
   private attempt: AbortController | undefined;
-  private readonly sessionModule = lazy(() => import('./session.js'));
+  private readonly sessionModule = lazy(() => import('./session/session-engine.js'));
   private watchedVisibility: PageVisibility | undefined;
   private hiddenTimer: { clock: Clock; handle: unknown } | undefined;
   private restartOnVisible = false;
@@ -114,7 +61,7 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
    * @param options The session options, or a function read at each start (so a page can change
    *   the avatar or voice between sessions).
    */
-  constructor(private readonly options: AvatarControllerOptions | (() => AvatarControllerOptions)) {
+  constructor(private readonly options: StreamingAvatarOptions | (() => StreamingAvatarOptions)) {
     super();
   }
 
@@ -123,9 +70,22 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
     return this.currentState;
   }
 
-  /** The current (or last) session; replaced on each start after one ended. */
-  get session(): AvatarSession | undefined {
-    return this.currentSession;
+  /** The current (or last) session's id, once `streaming.new` answered. */
+  get sessionId(): string | undefined {
+    return this.currentSession?.sessionId;
+  }
+
+  /**
+   * Seconds until the current session ends by itself (its duration limit, or the idle timeout
+   * when keep-alives are off); undefined before it started. The `expiring` event says why.
+   */
+  get remainingSeconds(): number | undefined {
+    return this.currentSession?.remaining?.seconds;
+  }
+
+  /** The utterances queued or being spoken, in order. */
+  get utterances(): readonly Utterance[] {
+    return this.currentSession?.utterances ?? [];
   }
 
   /** The connect step under way while `connecting`. */
@@ -187,7 +147,7 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
    * Stops in any state: cancels a start still loading (back to `idle` or the last session's
    * end), and stops the current session (billing stops). Idempotent.
    * @param reason Recorded as the end reason (default `user`).
-   * @throws {StopFailedError} when the server could not be told to stop (see `AvatarSession.stop`).
+   * @throws {StopFailedError} when the server could not be told to stop (see `SessionEngine.stop`).
    */
   stop(reason: EndReason = 'user'): Promise<void> {
     if (this.attempt && !this.attempt.signal.aborted) {
@@ -199,7 +159,7 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
   }
 
   /**
-   * Queues text for the avatar to say (see `AvatarSession.speak`); text said while connecting is
+   * Queues text for the avatar to say (see `SessionEngine.speak`); text said while connecting is
    * sent once connected.
    * @throws {StreamingAvatarError} `not_started` before the first start has created a session.
    */
@@ -211,7 +171,7 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
   }
 
   /**
-   * Speaks audio you bring (LiveAvatar LITE): see `AvatarSession.speakAudio`. 16-bit mono `pcm`
+   * Speaks audio you bring (LiveAvatar LITE): see `SessionEngine.speakAudio`. 16-bit mono `pcm`
    * at `sampleRate` samples per second; resolves once spoken.
    * @throws {StreamingAvatarError} `not_started` without a session; `configuration` when the
    *   provider speaks only text; `interrupted` when cut.
@@ -240,26 +200,21 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
 
   /** The current session's voice conversation state (`idle` without one). */
   get conversationState(): ConversationState {
-    return this.currentSession?.conversationState ?? 'idle';
+    return this.currentSession?.voice.conversationState ?? 'idle';
   }
 
   /** The current session's voice transcript, both sides, in order. */
   get transcript(): readonly TranscriptTurn[] {
-    return this.currentSession?.transcript ?? [];
-  }
-
-  /** The running voice chat's mode, or undefined. */
-  get voiceChatMode(): VoiceChatOptions['mode'] {
-    return this.currentSession?.voiceChatMode;
+    return this.currentSession?.voice.transcript ?? [];
   }
 
   /** The microphone track voice chat sends, while it runs. */
   get microphone(): MediaStreamTrack | undefined {
-    return this.currentSession?.microphone;
+    return this.currentSession?.voice.microphone;
   }
 
   /**
-   * Starts voice chat on the connected session (see `AvatarSession.startVoiceChat`).
+   * Starts voice chat on the connected session (see `SessionEngine.startVoiceChat`).
    * @throws {StreamingAvatarError} `not_started` without a connected session.
    * @throws {MicrophoneError} why the microphone could not be opened.
    */
@@ -270,37 +225,37 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
         'Voice chat needs a connected session: start the avatar first.',
       );
     }
-    await this.currentSession.startVoiceChat(options);
+    await this.currentSession.voice.start(options);
   }
 
   /** Stops voice chat and releases the microphone; the session goes on. */
   async stopVoiceChat(): Promise<void> {
-    await this.currentSession?.stopVoiceChat();
+    await this.currentSession?.voice.stop();
   }
 
   /** Mutes the microphone (voice chat goes on; nothing of the microphone is sent). */
   async mute(): Promise<void> {
-    await this.currentSession?.mute();
+    await this.currentSession?.voice.setMuted(true);
   }
 
   /** Unmutes the microphone. */
   async unmute(): Promise<void> {
-    await this.currentSession?.unmute();
+    await this.currentSession?.voice.setMuted(false);
   }
 
   /** Switches voice chat to another microphone. @throws {MicrophoneError} */
   async setMicrophone(deviceId: string | undefined): Promise<void> {
-    await this.currentSession?.setMicrophone(deviceId);
+    await this.currentSession?.voice.setMicrophone(deviceId);
   }
 
   /** Push-to-talk: the talk key went down. */
   async startPushToTalk(): Promise<void> {
-    await this.currentSession?.startPushToTalk();
+    await this.currentSession?.voice.setTalking(true);
   }
 
   /** Push-to-talk: the talk key came up. */
   async stopPushToTalk(): Promise<void> {
-    await this.currentSession?.stopPushToTalk();
+    await this.currentSession?.voice.setTalking(false);
   }
 
   /**
@@ -329,28 +284,36 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
     });
     this.throwIfAborted(signal);
     const options = this.readOptions();
-    let session: AvatarSession;
+    let session: SessionEngine;
     try {
       checkNumberOption('endWhenHiddenSeconds', options.endWhenHiddenSeconds, {
         min: 0,
         expected: 'a number of seconds of 0 or more',
       });
-      session = options.createSession ? options.createSession(options) : new module.AvatarSession(options);
+      session = new module.SessionEngine(options, {
+        // The session's events come out of this one emitter while it is the current session.
+        emit: (event, ...args) => {
+          if (this.currentSession !== session) return false;
+          if (event !== 'stateChanged') return this.emit(event, ...args);
+          this.setState(session.state);
+          return true;
+        },
+      });
       this.watchVisibility(options);
       if (this.watchedVisibility?.hidden && !this.hiddenTimer) this.handleVisibility();
     } catch (error) {
       this.setState(this.currentSession?.state ?? 'idle');
       throw error;
     }
-    this.adopt(session);
+    this.currentSession = session;
     await session.start();
   }
 
-  private readOptions(): AvatarControllerOptions {
+  private readOptions(): StreamingAvatarOptions {
     return typeof this.options === 'function' ? this.options() : this.options;
   }
 
-  private watchVisibility(options: AvatarControllerOptions): void {
+  private watchVisibility(options: StreamingAvatarOptions): void {
     const visibility = options.pageVisibility ?? globalThis.document;
     if (!visibility || visibility === this.watchedVisibility) return;
     this.watchedVisibility?.removeEventListener('visibilitychange', this.handleVisibility);
@@ -387,31 +350,10 @@ export class AvatarController extends EventEmitter<AvatarControllerEvents> {
     if (signal.aborted) throw signal.reason;
   }
 
-  private adopt(session: AvatarSession): void {
-    this.currentSession = session;
-    session.on('stateChanged', (state) => {
-      if (this.currentSession === session) this.setState(state);
-    });
-    for (const name of Object.keys(RELAYED_EVENTS)) {
-      relay(session, this, name, () => this.currentSession === session);
-    }
-    this.emit('session', session);
-  }
-
   private setState(next: AvatarState): void {
     const previous = this.currentState;
     if (previous === next) return;
     this.currentState = next;
     this.emit('stateChanged', next, previous);
   }
-}
-
-/**
- * Passes event `name` from one emitter to another, as long as `current()` holds. Both are seen as
- * plain emitters here: the event keeps its name and arguments, so its types carry over.
- */
-function relay(from: EventEmitter, to: EventEmitter, name: string, current: () => boolean): void {
-  from.on(name, (...args: unknown[]) => {
-    if (current()) to.emit(name, ...args);
-  });
 }

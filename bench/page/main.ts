@@ -11,7 +11,8 @@ import StreamingAvatar, {
 } from '@heygen/streaming-avatar';
 import { ChromaKeyRenderer, WorkerChromaKeyRenderer } from '../../components/chroma-key.js';
 import { AvatarCaptionsElement, StreamingAvatarElement } from '../../components/index.js';
-import { AvatarSession, fromEndpoint } from '../../src/index.js';
+import { fromEndpoint } from '../../src/index.js';
+import { SessionEngine } from '../../src/session/session-engine.js';
 import { pendingTimers } from './timers.js';
 
 /** Every figure of one run, in milliseconds from the call that started the step. */
@@ -144,7 +145,7 @@ async function timeRun(client: BenchClient): Promise<RunFigures> {
 }
 
 function runOurs(apiBase: string, avatarId: string): Promise<RunFigures> {
-  const session = new AvatarSession({
+  const session = new SessionEngine({
     token: fromEndpoint('/api/avatar-token'),
     apiBaseUrl: apiBase,
     avatarId,
@@ -237,7 +238,7 @@ let renderRun: (() => Promise<RenderRunFigures>) | undefined;
  * flow and the key has drawn (so start-up is not measured). `renderStop()` ends the measurement.
  */
 async function renderStart(apiBase: string, avatarId: string, path: KeyPath, quality: 'low' | 'high') {
-  const session = new AvatarSession({
+  const session = new SessionEngine({
     token: fromEndpoint('/api/avatar-token'),
     apiBaseUrl: apiBase,
     avatarId,
@@ -340,7 +341,7 @@ function growthSample(): GrowthSample {
   const { avatar, captions, spoken } = growth!;
   return {
     spoken,
-    queued: avatar.session?.utterances.length ?? 0,
+    queued: avatar.avatar.utterances.length,
     cues: captions.transcript.length,
     cueCharacters: captions.transcript.reduce((sum, cue) => sum + cue.text.length, 0),
     timers: pendingTimers(),
@@ -437,7 +438,7 @@ async function timeVoiceTurn(client: VoiceBenchClient): Promise<VoiceTurnFigures
 }
 
 function voiceTurnOurs(apiBase: string, avatarId: string): Promise<VoiceTurnFigures> {
-  const session = new AvatarSession({
+  const session = new SessionEngine({
     token: fromEndpoint('/api/avatar-token'),
     apiBaseUrl: apiBase,
     avatarId,
@@ -447,7 +448,7 @@ function voiceTurnOurs(apiBase: string, avatarId: string): Promise<VoiceTurnFigu
       await session.start();
       return session.media!;
     },
-    startVoiceChat: () => session.startVoiceChat(),
+    startVoiceChat: () => session.voice.start(),
     onAvatarStartTalking: (listener) =>
       session.on('avatarEvent', (event) => event.type === 'avatar_start_talking' && listener()),
     stop: () => session.stop(),

@@ -84,7 +84,7 @@ export class AvatarCreditMeterElement extends LocalizedElement {
   }
 
   /**
-   * One meter on the avatar's controller, which follows each of its sessions; built again only
+   * One meter on the avatar, which follows each of its sessions; built again only
    * when the meter's own options change. The meter's code loads with the first meter, not with the
    * page; a meter built after its session started catches up from the session's start time.
    * Reports an `InvalidOptionError` (`max-credits`, `price-per-credit` or `warn-at` out of
@@ -99,7 +99,7 @@ export class AvatarCreditMeterElement extends LocalizedElement {
         this.meter?.dispose();
         this.meter = undefined;
         this.warning = false;
-        const meter = new CreditMeter(this.target.controller, {
+        const meter = new CreditMeter(this.target.avatar, {
           plan: this.plan,
           warnAtFraction: this.warnAt,
           pricePerCredit: this.pricePerCredit,

@@ -18,8 +18,8 @@ export class LocalizedElement extends LitElement {
 
   private readonly localize = new LocalizeController<AvatarMessages>(this);
 
-  /** Message `key` in the element's language, `messages` first. */
-  protected term<K extends keyof AvatarMessages>(key: K, ...args: FunctionParams<AvatarMessages[K]>): string {
+  /** Message `key` in the element's language, `messages` first (for the element and its parts). @internal */
+  term<K extends keyof AvatarMessages>(key: K, ...args: FunctionParams<AvatarMessages[K]>): string {
     const own: unknown = this.messages[key];
     if (typeof own === 'string') return own;
     if (typeof own === 'function') return own(...args);

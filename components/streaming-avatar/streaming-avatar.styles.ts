@@ -47,9 +47,6 @@ export const styles = css`
     text-align: center;
     background: var(--avatar-overlay-background, rgb(0 0 0 / 55%));
   }
-  [part='overlay'][hidden] {
-    display: none;
-  }
   [part='progress'] {
     width: 36px;
     height: 36px;

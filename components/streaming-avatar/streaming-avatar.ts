@@ -3,14 +3,10 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { StreamingAvatarError } from '../../src/errors.js';
 import type {
-  AvatarSession,
-  AvatarSessionOptions,
   AvatarState,
   ConnectionQuality,
   ConnectionStats,
-  ConnectPhase,
   ConversationState,
-  EndReason,
   ProviderFactory,
   Quality,
   SessionTokenProvider,
@@ -19,26 +15,14 @@ import type {
   VoiceChatOptions,
 } from '../../src/index.js';
 import { lazy } from '../../src/internal/lazy.js';
-import { AvatarController } from '../../src/session/controller.js';
-import {
-  AVATAR_CONNECTED_EVENT,
-  AvatarConversationStateChangeEvent,
-  AvatarEndedEvent,
-  AvatarErrorEvent,
-  AvatarExpiringEvent,
-  AvatarReadyEvent,
-  AvatarSpeakingEndEvent,
-  AvatarSpeakingStartEvent,
-  AvatarStateChangeEvent,
-  AvatarTalkingMessageEvent,
-  AvatarTurnLatencyEvent,
-  AvatarUserSpeechEvent,
-} from '../events.js';
+import { StreamingAvatar, type StreamingAvatarOptions } from '../../src/streaming-avatar.js';
+import { AVATAR_CONNECTED_EVENT, AvatarErrorEvent, AvatarReadyEvent } from '../events.js';
 import { LocalizedElement } from '../localize/localized-element.js';
+import { AvatarBinding, connectionQualityOf } from './avatar-binding.js';
 import type { ChromaKey } from './chroma-key.js';
 import type { Rgb } from './keying.js';
-import { MicrophoneLevel } from './microphone-level.js';
 import { styles } from './streaming-avatar.styles.js';
+import { VoiceControls } from './voice-controls.js';
 
 /**
  * A live, talking HeyGen streaming avatar.
@@ -157,33 +141,19 @@ export class StreamingAvatarElement extends LocalizedElement {
   @property({ type: Boolean, reflect: true }) muted = false;
 
   /**
-   * Builds each session (default: `new AvatarSession(options)`); set it to inject a provider,
-   * transport or clock (tests, custom backends).
+   * Options the attributes do not cover (voice rate, `keepAlive`, `mediaTimeoutMs`, a provider,
+   * transport or clock for tests), applied over them at each start.
    */
-  @property({ attribute: false }) createSession:
-    | ((options: AvatarSessionOptions) => AvatarSession)
-    | undefined;
-
-  /** Session options the attributes do not cover (voice rate, `keepAlive`, `mediaTimeoutMs`, …), applied over them. */
-  @property({ attribute: false }) sessionOptions: Partial<AvatarSessionOptions> = {};
+  @property({ attribute: false }) sessionOptions: Partial<StreamingAvatarOptions> = {};
 
   /**
-   * The avatar's lifecycle, one object for as long as the element lives: its events span every
-   * session, so listeners attach once. The element renders it and forwards intent to it.
+   * The avatar, one object for as long as the element lives: its events span every session, so
+   * listeners attach once. The element renders it and forwards intent to it.
    */
-  readonly controller = new AvatarController(() => this.buildOptions());
+  readonly avatar = new StreamingAvatar(() => this.buildOptions());
 
-  @state() private currentState: AvatarState = 'idle';
-  @state() private phase: ConnectPhase | undefined;
   @state() private error: StreamingAvatarError | undefined;
-  @state() private endReason: EndReason | undefined;
   @state() private audioBlocked = false;
-  @state() private media: MediaStream | undefined;
-  @state() private connection: ConnectionStats | undefined;
-  @state() private conversation: ConversationState = 'idle';
-  @state() private talking = false;
-  @state() private inputLevel = 0;
-  @state() private microphones: MediaDeviceInfo[] = [];
   /** Counts the keyed canvases made: a canvas a worker drew on cannot be drawn on again. */
   @state() private canvasGeneration = 0;
 
@@ -191,13 +161,16 @@ export class StreamingAvatarElement extends LocalizedElement {
   @query('canvas') private canvas: HTMLCanvasElement | undefined;
 
   private chromaKey: ChromaKey | undefined;
-  private microphoneLevel: MicrophoneLevel | undefined;
+  /** The media the video shows, to notice a new session's. */
+  private shownMedia: MediaStream | undefined;
+  private readonly voiceControls = new VoiceControls(this);
   /** The client of the page's token endpoint, loaded on the first start (or when a start button is pointed at). */
   private readonly loadTokenClient = lazy(() => import('../../src/tokens.js'));
 
   constructor() {
     super();
-    this.listenToController();
+    new AvatarBinding(this, this.avatar);
+    this.avatar.on('ended', () => this.chromaKey?.stop());
   }
 
   /**
@@ -205,7 +178,7 @@ export class StreamingAvatarElement extends LocalizedElement {
    * connected, reconnecting, closing, closed, failed.
    */
   get state(): AvatarState {
-    return this.currentState;
+    return this.avatar.state;
   }
 
   /**
@@ -213,12 +186,7 @@ export class StreamingAvatarElement extends LocalizedElement {
    * `connection-quality`): `excellent`, `good`, `poor` (a reconnect may follow), `lost`, `unknown`.
    */
   get connectionQuality(): ConnectionQuality | undefined {
-    return this.connection?.quality;
-  }
-
-  /** The current session, for everything the element does not cover. */
-  get session(): AvatarSession | undefined {
-    return this.controller.session;
+    return connectionQualityOf(this.avatar);
   }
 
   override connectedCallback(): void {
@@ -230,7 +198,7 @@ export class StreamingAvatarElement extends LocalizedElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     // A failed stop is shown by the session's own events; nothing is left to render it here.
-    this.controller.stop().catch(() => undefined);
+    this.avatar.stop().catch(() => undefined);
     this.closeChromaKey();
   }
 
@@ -242,16 +210,16 @@ export class StreamingAvatarElement extends LocalizedElement {
    */
   async start(): Promise<void> {
     if (!this.tokenUrl && !this.sessionOptions.token) {
-      throw this.fail(
+      throw this.showError(
         new StreamingAvatarError('configuration', 'Set token-url to your backend’s session token endpoint.'),
       );
     }
     this.error = undefined;
     if (this.tokenUrl) void this.loadTokenClient().catch(() => undefined);
     try {
-      await this.controller.start();
+      await this.avatar.start();
     } catch (error) {
-      if (error instanceof StreamingAvatarError && error.code !== 'aborted') throw this.fail(error);
+      if (error instanceof StreamingAvatarError && error.code !== 'aborted') throw this.showError(error);
       throw error;
     }
   }
@@ -262,9 +230,9 @@ export class StreamingAvatarElement extends LocalizedElement {
    */
   async stop(): Promise<void> {
     try {
-      await this.controller.stop();
+      await this.avatar.stop();
     } catch (error) {
-      if (error instanceof StreamingAvatarError) throw this.fail(error);
+      if (error instanceof StreamingAvatarError) throw this.showError(error);
       throw error;
     }
   }
@@ -274,7 +242,7 @@ export class StreamingAvatarElement extends LocalizedElement {
    * @throws {StreamingAvatarError} `not_started` before the first start.
    */
   speak(text: string, options: SpeakOptions = {}): Utterance {
-    return this.controller.speak(text, options);
+    return this.avatar.speak(text, options);
   }
 
   /**
@@ -283,12 +251,12 @@ export class StreamingAvatarElement extends LocalizedElement {
    * @throws {StreamingAvatarError} `configuration` when the provider speaks only text.
    */
   async speakAudio(pcm: Int16Array | ArrayBuffer, options: { sampleRate: number }): Promise<void> {
-    await this.controller.speakAudio(pcm, options);
+    await this.avatar.speakAudio(pcm, options);
   }
 
   /** Stops the current speech and everything queued. */
   async interrupt(): Promise<void> {
-    await this.controller.interrupt();
+    await this.avatar.interrupt();
   }
 
   /**
@@ -296,37 +264,35 @@ export class StreamingAvatarElement extends LocalizedElement {
    * `listening`, `user_speaking`, `thinking`, `avatar_speaking`.
    */
   get conversationState(): ConversationState {
-    return this.conversation;
+    return this.avatar.conversationState;
   }
 
   /**
-   * Starts voice chat (see `AvatarController.startVoiceChat`); a failure is also shown.
+   * Starts voice chat (see `StreamingAvatar.startVoiceChat`); a failure is also shown.
    * @throws {MicrophoneError} why the microphone could not be opened.
    */
   async startVoiceChat(options: VoiceChatOptions = {}): Promise<void> {
     try {
-      await this.controller.startVoiceChat({ mode: this.voiceChat ?? 'conversational', ...options });
+      await this.avatar.startVoiceChat({ mode: this.voiceChat ?? 'conversational', ...options });
     } catch (error) {
-      if (error instanceof StreamingAvatarError) throw this.fail(error);
+      if (error instanceof StreamingAvatarError) throw this.showError(error);
       throw error;
     }
   }
 
   /** Stops voice chat and releases the microphone; the session goes on. */
   async stopVoiceChat(): Promise<void> {
-    await this.controller.stopVoiceChat();
+    await this.avatar.stopVoiceChat();
   }
 
   /** Push-to-talk: talk while held (the button, Space, or this from your own control). */
   async startPushToTalk(): Promise<void> {
-    this.talking = true;
-    await this.controller.startPushToTalk();
+    await this.voiceControls.talk(true);
   }
 
   /** Push-to-talk: the user let go; what they said is their turn. */
   async stopPushToTalk(): Promise<void> {
-    this.talking = false;
-    await this.controller.stopPushToTalk();
+    await this.voiceControls.talk(false);
   }
 
   private buildOptions() {
@@ -342,7 +308,6 @@ export class StreamingAvatarElement extends LocalizedElement {
       idleTimeoutSeconds: this.idleTimeout || undefined,
       endWhenHiddenSeconds: this.endWhenHidden,
       restartWhenVisible: this.restartWhenVisible,
-      createSession: this.createSession,
       ...this.sessionOptions,
     };
   }
@@ -371,74 +336,20 @@ export class StreamingAvatarElement extends LocalizedElement {
     };
   }
 
-  private listenToController(): void {
-    const controller = this.controller;
-    controller.on('stateChanged', (next, previous) => {
-      this.currentState = next;
-      if (next === 'connecting') {
-        this.endReason = undefined;
-        this.media = undefined;
-      }
-      if (next === 'closed' || next === 'failed') {
-        this.connection = undefined;
-        this.talking = false;
-      }
-      this.dispatchEvent(new AvatarStateChangeEvent(next, previous));
-    });
-    controller.on('phase', (phase) => {
-      this.phase = phase;
-    });
-    controller.on('ready', (media) => {
-      this.media = media;
-    });
-    controller.on('connectionQuality', (stats) => {
-      this.connection = stats;
-    });
-    controller.on('speakingStarted', (speech) => this.dispatchEvent(new AvatarSpeakingStartEvent(speech)));
-    controller.on('speakingEnded', (speech, interrupted) =>
-      this.dispatchEvent(new AvatarSpeakingEndEvent(speech, interrupted)),
-    );
-    controller.on('avatarEvent', (event) => {
-      if (event.type === 'avatar_talking_message') {
-        this.dispatchEvent(new AvatarTalkingMessageEvent(event.message, event.task_id));
-      }
-    });
-    controller.on('expiring', ({ seconds, reason }) =>
-      this.dispatchEvent(new AvatarExpiringEvent(seconds, reason)),
-    );
-    controller.on('stopFailed', (error) => this.fail(error));
-    controller.on('conversationStateChanged', (next, previous) => {
-      this.conversation = next;
-      if (previous === 'idle') this.followMicrophone();
-      if (next === 'idle') this.unfollowMicrophone();
-      this.dispatchEvent(new AvatarConversationStateChangeEvent(next, previous));
-    });
-    controller.on('microphoneChanged', () => this.followMicrophone());
-    controller.on('userSpeech', (text, final) => this.dispatchEvent(new AvatarUserSpeechEvent(text, final)));
-    controller.on('turnLatency', (latency) => this.dispatchEvent(new AvatarTurnLatencyEvent(latency)));
-    controller.on('ended', ({ reason, error }) => {
-      this.endReason = reason;
-      this.chromaKey?.stop();
-      this.dispatchEvent(new AvatarEndedEvent(reason, error));
-    });
-  }
-
-  private fail(error: StreamingAvatarError): StreamingAvatarError {
+  /** Shows `error` over the stage and fires `avatar-error`; returns it. @internal */
+  showError(error: StreamingAvatarError): StreamingAvatarError {
     this.error = error;
     this.dispatchEvent(new AvatarErrorEvent(error));
     return error;
   }
 
   protected override updated(changed: PropertyValues): void {
-    if (changed.has('currentState')) this.setAttribute('state', this.currentState);
-    if (changed.has('conversation')) this.setAttribute('conversation-state', this.conversation);
-    if (changed.has('connection')) {
-      if (this.connection) this.setAttribute('connection-quality', this.connection.quality);
-      else this.removeAttribute('connection-quality');
-    }
-    if (changed.has('media') && this.media) void this.play(this.media);
+    const media = this.avatar.media;
+    const newMedia = media !== this.shownMedia;
+    this.shownMedia = media;
+    if (newMedia && media) void this.play(media);
     if (changed.has('muted') && this.video) this.video.muted = this.muted || this.audioBlocked;
-    if (['background', 'media', 'keyColor', 'canvasGeneration'].some((name) => changed.has(name)))
+    if (newMedia || ['background', 'keyColor', 'canvasGeneration'].some((name) => changed.has(name)))
       void this.updateChromaKey();
   }
 
@@ -461,11 +372,12 @@ export class StreamingAvatarElement extends LocalizedElement {
   private async handleUnmute(): Promise<void> {
     this.audioBlocked = false;
     this.video.muted = this.muted;
-    await Promise.all([this.video.play().catch(() => undefined), this.controller.startAudio()]);
+    await Promise.all([this.video.play().catch(() => undefined), this.avatar.startAudio()]);
   }
 
   private async updateChromaKey(): Promise<void> {
-    const wanted = () => this.background === 'chroma-key' && this.media !== undefined && this.isConnected;
+    const wanted = () =>
+      this.background === 'chroma-key' && this.avatar.media !== undefined && this.isConnected;
     if (!wanted()) {
       this.closeChromaKey();
       return;
@@ -485,104 +397,9 @@ export class StreamingAvatarElement extends LocalizedElement {
     this.canvasGeneration += 1;
   }
 
-  private readonly handleMicrophoneToggle = (): void => {
-    const running = this.conversation !== 'idle';
-    (running ? this.stopVoiceChat() : this.startVoiceChat()).catch(() => undefined);
-  };
-
-  private readonly handleTalkDown = (event: Event): void => {
-    if (event instanceof KeyboardEvent && (event.key !== ' ' || event.repeat)) return;
-    event.preventDefault();
-    const talk = () => this.startPushToTalk();
-    (this.conversation === 'idle' ? this.startVoiceChat({ mode: 'push-to-talk' }).then(talk) : talk()).catch(
-      () => undefined,
-    );
-  };
-
-  private readonly handleTalkUp = (event: Event): void => {
-    if (event instanceof KeyboardEvent && event.key !== ' ') return;
-    if (!this.talking) return;
-    event.preventDefault();
-    this.stopPushToTalk().catch(() => undefined);
-  };
-
-  /** Shows the level of the microphone voice chat sends, and lists the microphones to pick from. */
-  private followMicrophone(): void {
-    this.unfollowMicrophone();
-    const track = this.controller.microphone;
-    if (!track) return;
-    this.microphoneLevel = new MicrophoneLevel(track, (level) => {
-      this.inputLevel = level;
-    });
-    void globalThis.navigator?.mediaDevices
-      ?.enumerateDevices()
-      .then((devices) => {
-        this.microphones = devices.filter((device) => device.kind === 'audioinput');
-      })
-      .catch(() => undefined);
-  }
-
-  private unfollowMicrophone(): void {
-    this.microphoneLevel?.stop();
-    this.microphoneLevel = undefined;
-    this.inputLevel = 0;
-  }
-
-  private readonly handleMicrophonePick = (event: Event): void => {
-    const deviceId = (event.target as HTMLSelectElement).value;
-    this.controller.setMicrophone(deviceId || undefined).catch((error: unknown) => {
-      if (error instanceof StreamingAvatarError) this.fail(error);
-    });
-  };
-
-  private renderVoiceControls() {
-    const active = this.conversation !== 'idle';
-    const current = this.controller.microphone?.getSettings().deviceId;
-    return html`<div part="voice-controls">
-      ${this.renderMicrophone()}
-      ${
-        active
-          ? html`<meter part="input-level" min="0" max="1" .value=${this.inputLevel} aria-label=${this.term('microphoneLevel')}></meter>
-            ${
-              this.microphones.length > 1
-                ? html`<select part="microphone-picker" aria-label=${this.term('microphone')} @change=${this.handleMicrophonePick}>
-                  ${this.microphones.map(
-                    (device, index) =>
-                      html`<option value=${device.deviceId} ?selected=${device.deviceId === current}>
-                        ${device.label || this.term('unnamedMicrophone', index + 1)}
-                      </option>`,
-                  )}
-                </select>`
-                : nothing
-            }`
-          : nothing
-      }
-    </div>`;
-  }
-
-  private renderMicrophone() {
-    if (this.voiceChat === 'push-to-talk') {
-      return html`<button
-        part="microphone"
-        aria-pressed=${this.talking ? 'true' : 'false'}
-        @pointerdown=${this.handleTalkDown}
-        @pointerup=${this.handleTalkUp}
-        @pointerleave=${this.handleTalkUp}
-        @keydown=${this.handleTalkDown}
-        @keyup=${this.handleTalkUp}
-      >
-        <span aria-hidden="true">🎙</span> ${this.talking ? this.term('talking') : this.term('holdToTalk')}
-      </button>`;
-    }
-    const on = this.conversation !== 'idle';
-    return html`<button part="microphone" aria-pressed=${on ? 'true' : 'false'} @click=${this.handleMicrophoneToggle}>
-      <span aria-hidden="true">🎙</span> ${on ? this.term('stopTalking') : this.term('talk')}
-    </button>`;
-  }
-
   /** A pointer over, or focus on, a start button: the code a start needs loads before the click. */
   private handleIntent(): void {
-    void this.controller.preload();
+    void this.avatar.preload();
     if (this.tokenUrl) void this.loadTokenClient().catch(() => undefined);
   }
 
@@ -605,7 +422,7 @@ export class StreamingAvatarElement extends LocalizedElement {
     if (this.state === 'connecting') {
       return html`<div part="overlay" role="status">
         <div part="progress" aria-hidden="true"></div>
-        <div part="phase">${this.phase ? this.term('phase', this.phase) : this.term('connecting')}</div>
+        <div part="phase">${this.avatar.phase ? this.term('phase', this.avatar.phase) : this.term('connecting')}</div>
       </div>`;
     }
     if (this.error || this.state === 'failed') {
@@ -616,7 +433,7 @@ export class StreamingAvatarElement extends LocalizedElement {
     }
     if (this.state === 'closed') {
       return html`<div part="overlay" role="status">
-        <div part="end-reason">${this.term('ended', this.endReason ?? 'user')}</div>
+        <div part="end-reason">${this.term('ended', this.avatar.end?.reason ?? 'user')}</div>
         ${this.renderStartButton('start', this.term('startAgain'))}
       </div>`;
     }
@@ -641,6 +458,7 @@ export class StreamingAvatarElement extends LocalizedElement {
   override render() {
     const keyedVideo = this.background === 'chroma-key';
     const live = this.state === 'connected' || this.state === 'reconnecting';
+    const connection = live ? this.avatar.connectionQuality : undefined;
     return html`
       <div part="stage">
         ${live ? nothing : html`<slot name="poster"></slot>`}
@@ -648,8 +466,8 @@ export class StreamingAvatarElement extends LocalizedElement {
         ${keyedVideo ? keyed(this.canvasGeneration, html`<canvas part="canvas" aria-hidden="true"></canvas>`) : nothing}
       </div>
       ${this.renderOverlay()}
-      ${live && this.connection && this.connection.quality !== 'unknown' ? this.renderConnection(this.connection) : nothing}
-      ${live && this.voiceChat ? this.renderVoiceControls() : nothing}
+      ${connection && connection.quality !== 'unknown' ? this.renderConnection(connection) : nothing}
+      ${live && this.voiceChat ? this.voiceControls.render() : nothing}
       ${
         this.audioBlocked && live
           ? html`<button part="unmute" @click=${this.handleUnmute}><span aria-hidden="true">🔊</span> ${this.term('unmute')}</button>`

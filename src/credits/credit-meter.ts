@@ -2,7 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import { type Clock, every, systemClock } from '../internal/clock.js';
 import { checkNumberOption } from '../internal/validate.js';
 import type { AvatarEvent } from '../session/avatar-events.js';
-import type { EndReason } from '../session/session.js';
+import type { EndReason } from '../vocabulary.js';
 import {
   billedSecondsFor,
   creditsForSession,
@@ -13,7 +13,7 @@ import {
 } from './rate-plans.js';
 
 /**
- * What the meter reads off: an `AvatarSession`, or an `AvatarController`, whose sessions it then
+ * What the meter reads off: an `SessionEngine`, or an `StreamingAvatar`, whose sessions it then
  * follows one after another (each new `connecting` starts a fresh reading).
  */
 export interface MeteredSession {

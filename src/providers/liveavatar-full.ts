@@ -9,7 +9,7 @@ import { StreamingAvatarError } from '../errors.js';
 import { AVATAR_IDENTITY } from '../limits.js';
 import type { ProviderPacket, RoomChannel, StreamingProvider } from '../provider.js';
 import { readJsonPacket } from '../session/avatar-events.js';
-import type { EndReason } from '../session/session.js';
+import type { EndReason } from '../vocabulary.js';
 import type { LiveAvatarProviderOptions, LiveAvatarTokenClaims } from './liveavatar-token.js';
 
 /** Commands go on this topic, events come on the other (contract §4). */

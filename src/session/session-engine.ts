@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import type { NewSessionRequest, TaskType, VideoEncoding, VoiceSettings } from '../api/schemas.js';
+import type { NewSessionRequest, TaskType } from '../api/schemas.js';
 import type { RatePlan } from '../credits/rate-plans.js';
 import {
   AbortError,
@@ -7,173 +7,33 @@ import {
   MediaError,
   StopFailedError,
   StreamingAvatarError,
-  TimeoutError,
 } from '../errors.js';
 import { untilAborted } from '../internal/abort.js';
-import { type Clock, every, systemClock } from '../internal/clock.js';
-import { IDLE_TIMEOUT_SECONDS, type Quality } from '../limits.js';
-import type {
-  EndReason,
-  ProviderFactory,
-  ProviderPacket,
-  RoomAccess,
-  StreamingProvider,
-} from '../provider.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import type { EventSink } from '../internal/events.js';
+import { IDLE_TIMEOUT_SECONDS } from '../limits.js';
+import type { ProviderPacket, RoomAccess, StreamingProvider } from '../provider.js';
 import { heygenProvider } from '../providers/heygen.js';
-import { type SpeakOptions, TaskQueue, type Utterance, type UtteranceEvents } from '../tasks/task-queue.js';
-import type { SessionTokenProvider } from '../tokens.js';
-import { watchAudioEnergy } from '../voice/audio-energy.js';
+import { type SpeakOptions, TaskQueue, type Utterance } from '../tasks/task-queue.js';
+import type { ConnectPhase, EndReason, Remaining, SessionEnd, SessionState } from '../vocabulary.js';
 import {
-  Conversation,
-  type ConversationEvents,
-  type ConversationState,
-  type TranscriptTurn,
-} from '../voice/conversation.js';
-import { type MicrophoneEnvironment, pageMicrophoneEnvironment } from '../voice/microphone.js';
-import {
-  type AudioEnergyWatcher,
-  type MicrophoneChange,
-  VoiceChat,
-  type VoiceChatOptions,
-} from '../voice/voice-chat.js';
-import type { AvatarEvent } from './avatar-events.js';
-import { isSessionGone, stopWithRetries } from './server-stop.js';
-import { validateSessionOptions } from './session-options.js';
-import type {
-  AvatarTransport,
-  ConnectionStats,
-  TransportDisconnectCause,
-  TransportFactory,
-} from './transport.js';
+  createSession,
+  defaultTransport,
+  loadLiveKitTransport,
+  reportSession,
+  toToolkitError,
+  withTimeout,
+} from './connect.js';
+import { Liveness } from './liveness.js';
 
-/** The one state of a session. `failed` and `closed` are final. */
-export type SessionState =
-  | 'idle'
-  | 'connecting'
-  | 'connected'
-  | 'reconnecting'
-  | 'closing'
-  | 'closed'
-  | 'failed';
+export { preloadTransport } from './connect.js';
 
-/**
- * The step a connecting session is on: getting a session token, `streaming.new`, `streaming.start`
- * (the room join runs beside it), the room join, and waiting for the avatar's video and audio.
- */
-export type ConnectPhase = 'token' | 'new' | 'start' | 'room' | 'media';
-
-export type { EndReason } from '../provider.js';
-
-/** What will end the session unless something happens: the idle timeout or the duration limit. */
-export type ExpiryReason = 'idle_timeout' | 'duration_limit';
-
-/** Seconds left before the session ends by itself, and why it would. */
-export interface Remaining {
-  seconds: number;
-  reason: ExpiryReason;
-}
-
-/** How a session ended. `error` is set for `reason: 'error'`. */
-export interface SessionEnd {
-  reason: EndReason;
-  error?: StreamingAvatarError;
-}
-
-/** Events of an {@link AvatarSession}, beside the utterance events of its task queue and its voice conversation. */
-export interface AvatarSessionEvents extends UtteranceEvents, ConversationEvents {
-  /** The microphone in use went away (unplugged); voice chat fell back to the system's default. */
-  microphoneChanged: (change: MicrophoneChange) => void;
-  /** Every state change, after it happened. */
-  stateChanged: (state: SessionState, previous: SessionState) => void;
-  /** A connecting session moved on to `phase`. */
-  phase: (phase: ConnectPhase) => void;
-  /** The avatar's video and audio are subscribed; attach `media` to a `<video>`. */
-  ready: (media: MediaStream) => void;
-  /** An event the avatar sent on the data channel. */
-  avatarEvent: (event: AvatarEvent) => void;
-  /** A data packet with a `type` this toolkit does not know, passed through. */
-  unknownEvent: (type: string, value: Record<string, unknown>) => void;
-  /** A data packet that could not be read. */
-  malformedEvent: (reason: string, text: string) => void;
-  /** The room connection dropped; LiveKit is trying to get it back. */
-  reconnecting: () => void;
-  /** The room connection is back after `reconnecting`. */
-  reconnected: () => void;
-  /** Emitted once per reason when the session will end by itself in `remaining.seconds` seconds or fewer. */
-  expiring: (remaining: Remaining) => void;
-  /** The session is over (state `closed` or `failed`). */
-  ended: (end: SessionEnd) => void;
-  /**
-   * The avatar's connection changed grade (LiveKit's `excellent`/`good`/`poor`/`lost`; `poor` and
-   * `lost` come before a reconnect), or a new measurement of its video arrived (about every 2 s).
-   */
-  connectionQuality: (stats: ConnectionStats) => void;
-  /** The browser allowed or blocked audio; when blocked, call `startAudio()` from a click. */
-  audioPlaybackChanged: (canPlayback: boolean) => void;
-  /**
-   * A keep-alive failed; it is tried again with backoff (2 s, 4 s, … up to a quarter of the idle
-   * timeout). A session-state answer (closed, not found) ends the session with `server_closed`.
-   */
-  keepAliveFailed: (error: unknown) => void;
-  /**
-   * `streaming.stop` failed, so the server may still bill. The session stays `closing` (and the
-   * credit meter keeps counting) while it retries with backoff; `ended` follows once the server
-   * confirms or the retries run out.
-   */
-  stopFailed: (error: StopFailedError) => void;
-}
-
-/** Options of {@link AvatarSession}. */
-export interface AvatarSessionOptions {
-  /** Where session tokens come from: `fromEndpoint('/api/avatar-token')` in a page. */
-  token: SessionTokenProvider;
-  avatarId?: string | undefined;
-  /** Default `low` (360p). */
-  quality?: Quality | undefined;
-  voice?: VoiceSettings | undefined;
-  language?: string | undefined;
-  knowledgeBaseId?: string | undefined;
-  /** Inline knowledge-base prompt for `talk` tasks. */
-  knowledgeBase?: string | undefined;
-  /** Idle timeout in seconds, 30–3600 (default 120; contract doc). */
-  idleTimeoutSeconds?: number | undefined;
-  /** Default `H264` (iOS 18 Safari fails on VP8; contract doc Decision). */
-  videoEncoding?: VideoEncoding | undefined;
-  /** Streaming API base URL (default HeyGen's); ignored when `provider` is given. */
-  apiBaseUrl?: string | undefined;
-  provider?: ProviderFactory | undefined;
-  /** Default: a LiveKit room, loaded on first start. */
-  transport?: TransportFactory | undefined;
-  clock?: Clock | undefined;
-  /**
-   * Send keep-alives so the idle timeout never ends a session the page still holds (default
-   * true). Turn off to let the idle timeout end an unattended kiosk session.
-   */
-  keepAlive?: boolean | undefined;
-  /** Emit `expiring` this many seconds before the idle timeout or duration limit (default 30 s). */
-  expiringWarningSeconds?: number | undefined;
-  /** Give up when the avatar's media has not arrived this many milliseconds after the room join (default 30,000 ms). */
-  mediaTimeoutMs?: number | undefined;
-  /**
-   * Fail the start when `streaming.new` has not answered within this many milliseconds (default
-   * 15,000 ms). The request itself is not abandoned: a session it creates later is stopped.
-   */
-  newSessionTimeoutMs?: number | undefined;
-  /** Stop the session when the page is hidden for good (`pagehide`) (default true). */
-  stopOnPageHide?: boolean | undefined;
-  /** Where `pagehide` is listened for (default `globalThis` when it has `addEventListener`). */
-  pageLifecycle?: EventTarget | undefined;
-  /** Where voice chat gets its microphone (default: this page's `navigator.mediaDevices`). */
-  microphoneEnvironment?: MicrophoneEnvironment | undefined;
-  /** Measures when the avatar's answer is first heard (default: Web Audio on its audio track). */
-  watchAudioEnergy?: AudioEnergyWatcher | undefined;
-  /** Receives one line per state change and notable step. */
-  log?: ((message: string) => void) | undefined;
-}
-
-const TICK_MS = 1000;
-/** First backoff after a failed keep-alive, in milliseconds; it doubles up to a quarter of the idle timeout. */
-const KEEP_ALIVE_BACKOFF_MS = 2000;
+import { listenForPageHide } from './page-lifecycle.js';
+import { stopWithRetries } from './server-stop.js';
+import type { SessionEvents } from './session-events.js';
+import { type SessionOptions, validateSessionOptions } from './session-options.js';
+import { SessionVoice } from './session-voice.js';
+import type { AvatarTransport, ConnectionStats, TransportDisconnectCause } from './transport.js';
 
 /**
  * One avatar session, from session token to stop: state, connect phases, keep-alives, the idle
@@ -182,25 +42,21 @@ const KEEP_ALIVE_BACKOFF_MS = 2000;
  * `start()` and `stop()` may be called in any order and any number of times: a second `start()`
  * returns the first one's promise, and `stop()` in any state leaves no session billing.
  */
-export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
+export class SessionEngine extends EventEmitter<SessionEvents> {
   private currentState: SessionState = 'idle';
   private currentPhase: ConnectPhase | undefined;
-  private readonly options: AvatarSessionOptions;
+  private readonly options: SessionOptions;
   private readonly clock: Clock;
   private readonly queue: TaskQueue;
-  private readonly conversation: Conversation;
-  private voiceChat: VoiceChat | undefined;
+  /** Voice chat on this session, and its conversation and transcript. */
+  readonly voice: SessionVoice;
   private readonly abort = new AbortController();
   private provider: StreamingProvider | undefined;
   private transport: AvatarTransport | undefined;
   private startPromise: Promise<void> | undefined;
   private stopPromise: Promise<void> | undefined;
-  private stopTicking: (() => void) | undefined;
-  private lastActivityAt = 0;
-  private keepAliveInFlight = false;
-  private keepAliveFailures = 0;
-  private nextKeepAliveAt = 0;
-  private readonly warned = new Set<ExpiryReason>();
+  private readonly liveness: Liveness;
+  private unlistenPageHide: (() => void) | undefined;
   private serverStopSent = false;
   private pageHidden = false;
   private currentSessionId: string | undefined;
@@ -215,17 +71,36 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   private currentEnd: SessionEnd | undefined;
   private currentConnection: ConnectionStats | undefined;
 
+  /** Where the session's events go (the avatar's emitter); default: this session's own. */
+  private readonly events: EventSink<SessionEvents>;
+
   /**
+   * @param events Where the session's events go instead of its own emitter (the avatar's).
    * @throws {InvalidOptionError} (`invalid_parameter`) when an option is out of range, e.g. an
    *   idle timeout outside 30–3600 seconds.
    */
-  constructor(options: AvatarSessionOptions) {
+  constructor(options: SessionOptions, events?: EventSink<SessionEvents>) {
     super();
+    this.events = events ?? this;
     validateSessionOptions(options);
     this.options = options;
     this.clock = options.clock ?? systemClock;
-    this.queue = new TaskQueue(this, this.clock, () => (this.audioInFlight > 0 ? 'audio' : 'voice'));
-    this.conversation = new Conversation(this, this.clock);
+    this.queue = new TaskQueue(this.events, this.clock, () => (this.audioInFlight > 0 ? 'audio' : 'voice'));
+    this.voice = new SessionVoice(this.events, this.clock, options, () => {
+      const { transport, provider, sessionId } = this;
+      if (this.currentState !== 'connected' || !transport || !provider || !sessionId) return undefined;
+      return { sessionId, provider, transport, media: this.currentMedia };
+    });
+    this.liveness = new Liveness({
+      clock: this.clock,
+      idleTimeoutSeconds: this.idleTimeoutSeconds,
+      keepAlive: options.keepAlive !== false,
+      expiringWarningSeconds: options.expiringWarningSeconds ?? 30,
+      sendKeepAlive: () => this.provider!.keepAlive(this.sessionId!),
+      keepAliveFailed: (error) => this.events.emit('keepAliveFailed', error),
+      expiring: (remaining) => this.events.emit('expiring', remaining),
+      expired: (reason) => this.stopInBackground(reason),
+    });
   }
 
   /** Set once `streaming.new` answered. */
@@ -249,11 +124,6 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
   /** How the provider bills this session (HeyGen's or LiveAvatar's plan), once the provider is known. */
   get ratePlan(): RatePlan | undefined {
     return this.provider?.ratePlan;
-  }
-
-  /** The hard cap on the session's length in seconds, from `streaming.new`. */
-  get durationLimitSeconds(): number | undefined {
-    return this.currentDurationLimit;
   }
 
   /** The avatar's video and audio once `ready`. */
@@ -288,21 +158,10 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
 
   /**
    * Seconds until the session ends by itself (duration limit, or the idle timeout when
-   * keep-alives are off), or undefined before it started.
+   * keep-alives are off), and why; undefined before it started.
    */
   get remaining(): Remaining | undefined {
-    if (this.startedAt === undefined || this.durationLimitSeconds === undefined) return undefined;
-    const now = this.endedAt ?? this.clock.now();
-    const duration: Remaining = {
-      seconds: Math.max(0, this.durationLimitSeconds - (now - this.startedAt) / 1000),
-      reason: 'duration_limit',
-    };
-    if (this.options.keepAlive !== false) return duration;
-    const idle: Remaining = {
-      seconds: Math.max(0, this.idleTimeoutSeconds - (now - this.lastActivityAt) / 1000),
-      reason: 'idle_timeout',
-    };
-    return idle.seconds < duration.seconds ? idle : duration;
+    return this.liveness.remainingAt(this.currentEndedAt ?? this.clock.now());
   }
 
   /**
@@ -315,7 +174,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     if (!this.startPromise) {
       if (this.currentState !== 'idle') {
         return Promise.reject(
-          new StreamingAvatarError('session_closed', 'This session has ended; create a new AvatarSession.'),
+          new StreamingAvatarError('session_closed', 'This session has ended; create a new SessionEngine.'),
         );
       }
       this.startPromise = this.connect();
@@ -374,13 +233,13 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     }
     const samples =
       pcm instanceof Int16Array ? pcm : new Int16Array(pcm.slice(0, pcm.byteLength - (pcm.byteLength % 2)));
-    this.lastActivityAt = this.clock.now();
+    this.liveness.noteActivity();
     this.audioInFlight += 1;
     try {
       await provider.sendAudio(sessionId, samples, options.sampleRate);
     } finally {
       this.audioInFlight -= 1;
-      this.lastActivityAt = this.clock.now();
+      this.liveness.noteActivity();
     }
   }
 
@@ -411,119 +270,27 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     await this.transport?.startAudio();
   }
 
-  /** Where the voice conversation is: `idle` without voice chat, then `listening`, `user_speaking`, … */
-  get conversationState(): ConversationState {
-    return this.conversation.state;
-  }
-
-  /** Both sides' turns of the voice conversation, in order (kept after voice chat stops). */
-  get transcript(): readonly TranscriptTurn[] {
-    return this.conversation.transcript;
-  }
-
-  /** The running voice chat's mode, or undefined when there is none. */
-  get voiceChatMode(): VoiceChatOptions['mode'] {
-    return this.voiceChat?.mode;
-  }
-
-  /** The microphone track voice chat sends, while it runs (to show its level, say). */
-  get microphone(): MediaStreamTrack | undefined {
-    return this.voiceChat?.microphone;
-  }
-
-  /**
-   * Starts voice chat: opens the microphone (echo cancellation, noise suppression, auto gain),
-   * publishes it in the session's room and puts the avatar in its listening pose. In
-   * `push-to-talk` mode the microphone sends nothing until `startPushToTalk()`. A voice chat
-   * already running is stopped first.
-   * @throws {StreamingAvatarError} `not_started` unless the session is connected.
-   * @throws {MicrophoneError} (`microphone`) why the microphone could not be opened: `denied`,
-   *   `missing`, `busy`, `insecure_context`, `unsupported`.
-   */
-  async startVoiceChat(options: VoiceChatOptions = {}): Promise<void> {
-    const { transport, provider, sessionId } = this;
-    if (this.currentState !== 'connected' || !transport || !provider || !sessionId) {
-      throw new StreamingAvatarError(
-        'not_started',
-        'Voice chat needs a connected session: start the avatar first.',
-      );
-    }
-    await this.stopVoiceChat();
-    const voiceChat = new VoiceChat(
-      {
-        sessionId,
-        provider,
-        transport,
-        conversation: this.conversation,
-        media: this.currentMedia,
-        environment: this.options.microphoneEnvironment ?? pageMicrophoneEnvironment(),
-        watchEnergy: this.options.watchAudioEnergy ?? watchAudioEnergy,
-        onMicrophoneChanged: (change) => this.emit('microphoneChanged', change),
-        log: (message) => this.options.log?.(`session ${sessionId}: ${message}`),
-      },
-      options.mode ?? 'conversational',
-    );
-    this.voiceChat = voiceChat;
-    try {
-      await voiceChat.start(options);
-    } catch (error) {
-      this.voiceChat = undefined;
-      await voiceChat.stop();
-      throw error;
-    }
-  }
-
-  /** Stops voice chat and releases the microphone; the session goes on. Idempotent. */
-  async stopVoiceChat(): Promise<void> {
-    const voiceChat = this.voiceChat;
-    this.voiceChat = undefined;
-    await voiceChat?.stop();
-  }
-
-  /** Mutes the microphone (voice chat goes on; nothing of the microphone is sent). */
-  async mute(): Promise<void> {
-    await this.voiceChat?.setMuted(true);
-  }
-
-  /** Unmutes the microphone. */
-  async unmute(): Promise<void> {
-    await this.voiceChat?.setMuted(false);
-  }
-
-  /** Switches voice chat to another microphone. @throws {MicrophoneError} */
-  async setMicrophone(deviceId: string | undefined): Promise<void> {
-    await this.voiceChat?.setMicrophone(deviceId);
-  }
-
-  /** Push-to-talk: the user holds the talk key (sends `"push_to_talk:start"`, opens the microphone). */
-  async startPushToTalk(): Promise<void> {
-    await this.voiceChat?.startTalking();
-  }
-
-  /** Push-to-talk: the user let go (sends `"push_to_talk:stop"`, closes the microphone). */
-  async stopPushToTalk(): Promise<void> {
-    await this.voiceChat?.stopTalking();
-  }
-
   private setState(next: SessionState): void {
     const previous = this.currentState;
     if (previous === next) return;
     this.currentState = next;
     this.options.log?.(`session ${this.sessionId ?? '(new)'}: ${previous} -> ${next}`);
-    this.emit('stateChanged', next, previous);
+    this.events.emit('stateChanged', next, previous);
   }
 
   private setPhase(phase: ConnectPhase): void {
     if (this.currentPhase === phase) return;
     this.currentPhase = phase;
     this.options.log?.(`session ${this.sessionId ?? '(new)'}: phase ${phase}`);
-    this.emit('phase', phase);
+    this.events.emit('phase', phase);
   }
 
   private async connect(): Promise<void> {
     const signal = this.abort.signal;
     this.setState('connecting');
-    this.listenForPageHide();
+    if (this.options.stopOnPageHide !== false) {
+      this.unlistenPageHide = listenForPageHide(this.options.pageLifecycle, this.handlePageHide);
+    }
     // livekit-client downloads (on the first start) while the token and the session are asked for.
     if (!this.options.transport) loadLiveKitTransport().catch(() => undefined);
     try {
@@ -537,10 +304,16 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       provider.listen?.((packet) => this.handlePacket(packet));
 
       this.setPhase('new');
-      const created = await this.createSession(provider, signal);
+      const created = await createSession(provider, this.newSessionRequest(), {
+        clock: this.clock,
+        timeoutMs: this.options.newSessionTimeoutMs ?? 15_000,
+        signal,
+        pageHidden: () => this.pageHidden,
+        log: this.options.log,
+      });
       this.currentSessionId = created.sessionId;
       this.sessionToken = token;
-      this.reportSession(created.sessionId, token);
+      reportSession(this.options.token, created.sessionId, token, this.options.log);
       this.currentDurationLimit = created.durationLimitSeconds;
       this.throwIfStopped();
 
@@ -561,7 +334,6 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       const joinedEarly = created.room ? join(created.room) : undefined;
       const started = await untilAborted(provider.startSession(created.sessionId, signal), signal);
       this.currentStartedAt = this.clock.now();
-      this.lastActivityAt = this.currentStartedAt;
       this.currentDurationLimit = started.durationLimitSeconds ?? this.currentDurationLimit;
       this.setPhase('room');
       const room = created.room ?? started.room;
@@ -572,7 +344,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       this.setPhase('media');
       const { avatar, required } = provider.participants(created.sessionId);
       const media = await untilAborted(
-        this.withTimeout<MediaStream>(
+        withTimeout<MediaStream>(
           Promise.all([
             transport.waitForMedia(avatar, signal),
             Promise.all(required.map((identity) => transport.waitForParticipant(identity, signal))),
@@ -581,6 +353,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
           required.length > 0
             ? `The avatar (${[avatar, ...required].join(', ')}) did not join with video and audio in time`
             : 'The avatar joined no video and audio in time',
+          this.clock,
         ),
         signal,
       );
@@ -588,9 +361,9 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       this.throwIfStopped();
       this.currentPhase = undefined;
       this.setState('connected');
-      this.startTicking();
+      this.liveness.begin(this.currentStartedAt, this.currentDurationLimit);
       this.queue.attach(this.taskSender(provider, created.sessionId));
-      this.emit('ready', media);
+      this.events.emit('ready', media);
     } catch (cause) {
       if (this.stopPromise) throw new AbortError('The session was stopped while starting.', { cause });
       const error = toToolkitError(cause);
@@ -598,48 +371,6 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       await this.stopPromise.catch(() => undefined);
       throw error;
     }
-  }
-
-  /**
-   * `streaming.new`, bounded by `newSessionTimeoutMs` and by `stop()`. Once asked, the server may
-   * create the session whatever happens here, and only its id lets us stop it: so the request is
-   * never abandoned, and a session that arrives after the start gave up is stopped at once.
-   */
-  private async createSession(provider: StreamingProvider, signal: AbortSignal) {
-    const creating = provider.newSession(this.newSessionRequest());
-    const timeoutMs = this.options.newSessionTimeoutMs ?? 15_000;
-    try {
-      return await untilAborted(
-        this.withTimeout(creating, timeoutMs, 'streaming.new did not answer in time'),
-        signal,
-      );
-    } catch (error) {
-      creating.then(
-        (late) => {
-          this.options.log?.(`session ${late.sessionId}: created after the start gave up; stopping it`);
-          if (this.pageHidden) provider.stopSessionOnUnload(late.sessionId);
-          else
-            stopWithRetries(late.sessionId, () => provider.stopSession(late.sessionId), this.clock).catch(
-              () => undefined,
-            );
-        },
-        () => undefined,
-      );
-      throw error;
-    }
-  }
-
-  /** Tells the token's issuer which session its token created; never holds up the start. */
-  private reportSession(sessionId: string, token: string): void {
-    const report = this.options.token.reportSession;
-    if (!report) return;
-    Promise.resolve()
-      .then(() => report(sessionId, token))
-      .catch((error: unknown) =>
-        this.options.log?.(
-          `session ${sessionId}: could not report it to the token endpoint: ${String(error)}`,
-        ),
-      );
   }
 
   private newSessionRequest(): NewSessionRequest {
@@ -661,7 +392,7 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     return {
       send: async (text: string, taskType: TaskType) => {
         const task = await provider.sendTask(sessionId, text, taskType);
-        this.lastActivityAt = this.clock.now();
+        this.liveness.noteActivity();
         return task;
       },
       interrupt: () => provider.interrupt(sessionId),
@@ -675,17 +406,19 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     transport.on('reconnecting', () => {
       if (this.currentState !== 'connected') return;
       this.setState('reconnecting');
-      this.emit('reconnecting');
+      this.events.emit('reconnecting');
     });
     transport.on('reconnected', () => {
       if (this.currentState !== 'reconnecting') return;
       this.setState('connected');
-      this.emit('reconnected');
+      this.events.emit('reconnected');
     });
-    transport.on('audioPlaybackChanged', (canPlayback) => this.emit('audioPlaybackChanged', canPlayback));
+    transport.on('audioPlaybackChanged', (canPlayback) =>
+      this.events.emit('audioPlaybackChanged', canPlayback),
+    );
     transport.on('connection', (stats) => {
       this.currentConnection = stats;
-      this.emit('connectionQuality', stats);
+      this.events.emit('connectionQuality', stats);
     });
     transport.on('disconnected', (cause) => this.handleDisconnected(cause));
   }
@@ -695,21 +428,21 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     switch (packet.kind) {
       case 'event':
         this.queue.handleAvatarEvent(packet.event);
-        this.voiceChat?.handleAvatarEvent(packet.event);
-        this.emit('avatarEvent', packet.event);
+        this.voice.handleAvatarEvent(packet.event);
+        this.events.emit('avatarEvent', packet.event);
         return;
       case 'voice':
-        this.voiceChat?.handleVoiceEvent(packet.eventType);
+        this.voice.handleVoiceEvent(packet.eventType);
         return;
       case 'ended':
         this.options.log?.(`session ${this.sessionId}: the provider ended it (${packet.providerReason})`);
         this.stopInBackground(packet.reason);
         return;
       case 'unknown':
-        this.emit('unknownEvent', packet.type, packet.value);
+        this.events.emit('unknownEvent', packet.type, packet.value);
         return;
       case 'malformed':
-        this.emit('malformedEvent', packet.reason, packet.text);
+        this.events.emit('malformedEvent', packet.reason, packet.text);
         return;
       case 'ignored':
         return;
@@ -733,64 +466,6 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     this.stop(reason).catch(() => undefined);
   }
 
-  private startTicking(): void {
-    this.stopTicking = every(TICK_MS, this.clock, () => this.tick());
-  }
-
-  /**
-   * Runs every second, but reads the wall clock rather than counting ticks, so a background tab's
-   * throttled timers (once a minute at worst) still send keep-alives in time for the default
-   * 120-second idle timeout.
-   */
-  private tick(): void {
-    const now = this.clock.now();
-    const keepAliveDue = now - this.lastActivityAt >= this.keepAliveEveryMs && now >= this.nextKeepAliveAt;
-    if (this.options.keepAlive !== false && keepAliveDue) this.sendKeepAlive();
-    const remaining = this.remaining;
-    if (!remaining) return;
-    if (remaining.seconds <= 0) {
-      this.stopInBackground(remaining.reason);
-      return;
-    }
-    const warnAt = this.options.expiringWarningSeconds ?? 30;
-    if (remaining.seconds <= warnAt && !this.warned.has(remaining.reason)) {
-      this.warned.add(remaining.reason);
-      this.emit('expiring', remaining);
-    }
-  }
-
-  private get keepAliveEveryMs(): number {
-    return (this.idleTimeoutSeconds * 1000) / 4;
-  }
-
-  private sendKeepAlive(): void {
-    if (this.keepAliveInFlight || !this.provider || !this.sessionId) return;
-    this.keepAliveInFlight = true;
-    this.provider
-      .keepAlive(this.sessionId)
-      .then(() => {
-        this.lastActivityAt = this.clock.now();
-        this.keepAliveFailures = 0;
-        this.nextKeepAliveAt = 0;
-      })
-      .catch((error: unknown) => {
-        this.emit('keepAliveFailed', error);
-        if (isSessionGone(error)) {
-          this.stopInBackground('server_closed');
-          return;
-        }
-        const backoffMs = Math.min(
-          KEEP_ALIVE_BACKOFF_MS * 2 ** this.keepAliveFailures,
-          this.keepAliveEveryMs,
-        );
-        this.keepAliveFailures += 1;
-        this.nextKeepAliveAt = this.clock.now() + backoffMs;
-      })
-      .finally(() => {
-        this.keepAliveInFlight = false;
-      });
-  }
-
   private readonly handlePageHide = (): void => {
     this.pageHidden = true;
     if (this.sessionId && this.provider && !this.serverStopSent) {
@@ -802,16 +477,6 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     this.stopInBackground('user');
   };
 
-  private listenForPageHide(): void {
-    if (this.options.stopOnPageHide === false) return;
-    this.pageLifecycle()?.addEventListener('pagehide', this.handlePageHide);
-  }
-
-  private pageLifecycle(): EventTarget | undefined {
-    if (this.options.pageLifecycle) return this.options.pageLifecycle;
-    return typeof globalThis.addEventListener === 'function' ? globalThis : undefined;
-  }
-
   /**
    * @param waitForStart Let a start under way wind down first (every step of it gives way to the
    *   abort, so this is prompt); false when the start itself is closing after a failure.
@@ -821,24 +486,24 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
     this.setState('closing');
     this.abort.abort(new AbortError('The session was stopped.'));
     if (waitForStart) await this.startPromise?.catch(() => undefined);
-    this.stopTicking?.();
+    this.liveness.stop();
     this.queue.close(
       new StreamingAvatarError('session_closed', 'The session has ended; start a new session to speak.'),
     );
-    this.pageLifecycle()?.removeEventListener('pagehide', this.handlePageHide);
+    this.unlistenPageHide?.();
     // The microphone is released first, whatever happens to the server stop.
-    await this.stopVoiceChat().catch(() => undefined);
+    await this.voice.stop().catch(() => undefined);
     const [stopped] = await Promise.allSettled([this.stopServerSession(), this.transport?.disconnect()]);
     this.currentEndedAt = this.clock.now();
     this.currentPhase = undefined;
     if (stopped.status === 'rejected') {
       this.currentEnd = { reason: end.reason, error: end.error ?? stopped.reason };
       this.setState('failed');
-      this.emit('ended', this.currentEnd);
+      this.events.emit('ended', this.currentEnd);
       throw stopped.reason;
     }
     this.setState(end.reason === 'error' ? 'failed' : 'closed');
-    this.emit('ended', end);
+    this.events.emit('ended', end);
   }
 
   /**
@@ -853,44 +518,11 @@ export class AvatarSession extends EventEmitter<AvatarSessionEvents> {
       sessionId,
       () => provider.stopSession(sessionId),
       this.clock,
-      (error) => this.emit('stopFailed', new StopFailedError(sessionId, error)),
+      (error) => this.events.emit('stopFailed', new StopFailedError(sessionId, error)),
     );
   }
 
   private throwIfStopped(): void {
     if (this.abort.signal.aborted) throw new AbortError('The session was stopped while starting.');
   }
-
-  private withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.clock.setTimeout(
-        () => reject(new TimeoutError(`${what} (${timeoutMs} ms).`, timeoutMs)),
-        timeoutMs,
-      );
-      promise.then(resolve, reject).finally(() => this.clock.clearTimeout(timer));
-    });
-  }
-}
-
-/** The toolkit's transport on livekit-client, loaded on first use (the module loads once). */
-function loadLiveKitTransport(): Promise<typeof import('./livekit-transport.js')> {
-  return import('./livekit-transport.js');
-}
-
-async function defaultTransport(): Promise<AvatarTransport> {
-  const { LiveKitTransport } = await loadLiveKitTransport();
-  return LiveKitTransport.create();
-}
-
-/**
- * Loads livekit-client and the toolkit's transport on it ahead of a session's start. Never
- * rejects: a failed load shows when a session starts.
- */
-export async function preloadTransport(): Promise<void> {
-  await loadLiveKitTransport().catch(() => undefined);
-}
-
-function toToolkitError(cause: unknown): StreamingAvatarError {
-  if (cause instanceof StreamingAvatarError) return cause;
-  return new MediaError(`The session failed to start: ${String(cause)}`, { cause });
 }

@@ -125,7 +125,7 @@ describe('<streaming-avatar>', () => {
     const backend = fakeBackend({ token: () => new Promise((resolve) => (releaseToken = resolve)) });
     const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
     const avatar = avatarIn(host);
-    avatar.createSession = backend.createSession;
+    avatar.sessionOptions = backend.sessionOptions;
     const events: string[] = [];
     for (const type of ['avatar-state-change', 'avatar-ready'] as const) {
       host.addEventListener(type, (event) =>
@@ -154,26 +154,22 @@ describe('<streaming-avatar>', () => {
     const backend = fakeBackend();
     const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
     const avatar = avatarIn(host);
-    let created = 0;
-    avatar.createSession = (options) => {
-      created += 1;
-      return backend.createSession(options);
-    };
+    avatar.sessionOptions = backend.sessionOptions;
     await Promise.all([avatar.start(), avatar.start(), avatar.start()]);
-    expect(created).to.equal(1);
+    expect(backend.created).to.equal(1);
     await avatar.stop();
 
     const starting = avatar.start().catch((error: { code: string }) => error.code);
     await avatar.stop();
     expect(await starting).to.equal('aborted');
-    expect(created).to.equal(1);
+    expect(backend.created).to.equal(1);
   });
 
   it('reflects loading as its state while the session machinery loads; state is read-only', async () => {
     const backend = fakeBackend();
     const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
     const avatar = avatarIn(host);
-    avatar.createSession = backend.createSession;
+    avatar.sessionOptions = backend.sessionOptions;
     const states: string[] = [];
     host.addEventListener('avatar-state-change', (event) => states.push(event.state));
     const started = avatar.start();
@@ -190,16 +186,12 @@ describe('<streaming-avatar>', () => {
     const backend = fakeBackend();
     const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
     const avatar = avatarIn(host);
-    let created = 0;
-    avatar.createSession = (options) => {
-      created += 1;
-      return backend.createSession(options);
-    };
+    avatar.sessionOptions = backend.sessionOptions;
     await avatar.start();
     backend.transport.emit('reconnecting');
     expect(avatar.state).to.equal('reconnecting');
     await avatar.start();
-    expect(created).to.equal(1);
+    expect(backend.created).to.equal(1);
     expect(backend.provider.count('stop')).to.equal(0);
   });
 
@@ -207,7 +199,7 @@ describe('<streaming-avatar>', () => {
     const backend = fakeBackend();
     const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
     const avatar = avatarIn(host);
-    avatar.createSession = backend.createSession;
+    avatar.sessionOptions = backend.sessionOptions;
     await avatar.start();
     backend.transport.emit('connection', {
       quality: 'excellent',
@@ -240,7 +232,7 @@ describe('<streaming-avatar>', () => {
     const backend = fakeBackend({ failStart: failure });
     const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
     const avatar = avatarIn(host);
-    avatar.createSession = backend.createSession;
+    avatar.sessionOptions = backend.sessionOptions;
     let fired: AvatarErrorEvent | undefined;
     host.addEventListener('avatar-error', (event) => (fired = event));
     const error = await avatar.start().catch((caught: unknown) => caught);
@@ -259,9 +251,9 @@ describe('<streaming-avatar>', () => {
     const backend = fakeBackend();
     const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
     const avatar = avatarIn(host);
-    avatar.createSession = backend.createSession;
+    avatar.sessionOptions = backend.sessionOptions;
     await avatar.start();
-    await avatar.session!.stop('idle_timeout');
+    await avatar.avatar.stop('idle_timeout');
     await avatar.updateComplete;
     expect(avatar.getAttribute('state')).to.equal('closed');
     expect(avatar.shadowRoot!.querySelector('[part="end-reason"]')!.textContent).to.contain('inactivity');
@@ -271,7 +263,7 @@ describe('<streaming-avatar>', () => {
     const backend = fakeBackend();
     const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
     const avatar = avatarIn(host);
-    avatar.createSession = backend.createSession;
+    avatar.sessionOptions = backend.sessionOptions;
     const realPlay = HTMLMediaElement.prototype.play;
     let blocked = true;
     HTMLMediaElement.prototype.play = function (this: HTMLMediaElement) {
@@ -302,7 +294,7 @@ describe('<streaming-avatar>', () => {
     const backend = fakeBackend();
     const host = mount('<streaming-avatar token-url="/token" background="chroma-key"></streaming-avatar>');
     const avatar = avatarIn(host);
-    avatar.createSession = backend.createSession;
+    avatar.sessionOptions = backend.sessionOptions;
     await avatar.start();
     const canvas = () => avatar.shadowRoot!.querySelector('canvas')!;
     await until(() => canvas().width === 320, 'keyed frames');
@@ -410,7 +402,7 @@ describe('<streaming-avatar>', () => {
       '<streaming-avatar id="a" token-url="/token"></streaming-avatar><avatar-captions for="a" mode="transcript"></avatar-captions>',
     );
     const avatar = avatarIn(host);
-    avatar.createSession = backend.createSession;
+    avatar.sessionOptions = backend.sessionOptions;
     const events: string[] = [];
     for (const type of ['avatar-speaking-start', 'avatar-speaking-end'] as const) {
       host.addEventListener(type, () => events.push(type));
@@ -463,8 +455,8 @@ describe('voice chat in <streaming-avatar>', () => {
     const microphone = fakeMicrophone();
     const host = mount(`<streaming-avatar token-url="/token" voice-chat="${mode}"></streaming-avatar>`);
     const avatar = avatarIn(host);
-    avatar.createSession = backend.createSession;
-    avatar.sessionOptions = { microphoneEnvironment: microphone.environment };
+    avatar.sessionOptions = backend.sessionOptions;
+    avatar.sessionOptions = { ...backend.sessionOptions, microphoneEnvironment: microphone.environment };
     await avatar.start();
     await avatar.updateComplete;
     const button = () => avatar.shadowRoot!.querySelector('[part="microphone"]') as HTMLButtonElement;
@@ -539,8 +531,8 @@ describe('voice chat in <streaming-avatar>', () => {
         '<streaming-avatar token-url="/token" voice-chat="conversational"></streaming-avatar>',
       );
       const avatar = avatarIn(host);
-      avatar.createSession = backend.createSession;
       avatar.sessionOptions = {
+        ...backend.sessionOptions,
         microphoneEnvironment: {
           isSecureContext: true,
           origin: location.origin,
@@ -628,7 +620,7 @@ describe('<streaming-avatar> before the first start', () => {
     const avatar = avatarIn(mount('<streaming-avatar token-url="/token"></streaming-avatar>'));
     await avatar.updateComplete;
     let preloads = 0;
-    avatar.controller.preload = async () => {
+    avatar.avatar.preload = async () => {
       preloads += 1;
     };
     const start = avatar.shadowRoot!.querySelector('[part="start"]') as HTMLButtonElement;
@@ -647,7 +639,7 @@ describe('<avatar-credit-meter>', () => {
         '<avatar-credit-meter for="b" max-credits="0.2" price-per-credit="0.99"></avatar-credit-meter>',
     );
     const avatar = avatarIn(host);
-    avatar.createSession = backend.createSession;
+    avatar.sessionOptions = backend.sessionOptions;
     await avatar.start();
     const meter = host.querySelector('avatar-credit-meter') as AvatarCreditMeterElement;
     await meter.updateComplete;
@@ -686,7 +678,7 @@ describe('<avatar-credit-meter>', () => {
     const later = document.createElement('streaming-avatar');
     later.id = 'late';
     later.tokenUrl = '/token';
-    later.createSession = backend.createSession;
+    later.sessionOptions = backend.sessionOptions;
     host.append(later);
     for (let round = 1; round <= 2; round++) {
       const ended = new Promise<string>((resolve) =>
@@ -739,7 +731,7 @@ describe('languages', () => {
         '<avatar-captions for="g"></avatar-captions>',
     );
     const avatar = avatarIn(host);
-    avatar.createSession = backend.createSession;
+    avatar.sessionOptions = backend.sessionOptions;
     await avatar.start().catch(() => undefined);
     await avatar.updateComplete;
     expect(shadowText(avatar, 'error-message')).to.equal('Der Avatar konnte sich nicht anmelden.');

@@ -1,4 +1,4 @@
-import { AvatarSession, type AvatarSessionOptions } from '../../src/index.js';
+import type { SessionOptions } from '../../src/index.js';
 import { FakeProvider, FakeTransport } from '../unit/fakes/session-parts.js';
 
 /**
@@ -34,18 +34,31 @@ export class CanvasTransport extends FakeTransport {
   }
 }
 
-/** Wires `<streaming-avatar>` to a fake provider and canvas transport; returns them for the test to drive. */
+/**
+ * Wires `<streaming-avatar>` to a fake provider and canvas transport (set `sessionOptions` to
+ * `backend.sessionOptions`); returns them for the test to drive, and counts the sessions created.
+ */
 export function fakeBackend(options: { token?: () => Promise<string>; failStart?: Error } = {}) {
   const provider = new FakeProvider();
   if (options.failStart) provider.failStart = options.failStart;
   const transport = new CanvasTransport();
-  const createSession = (sessionOptions: AvatarSessionOptions) =>
-    new AvatarSession({
-      ...sessionOptions,
-      token: options.token ?? (async () => 'token'),
-      provider: () => provider,
-      transport: async () => transport,
-      pageLifecycle: new EventTarget(),
-    });
-  return { provider, transport, createSession };
+  let created = 0;
+  const sessionOptions: Partial<SessionOptions> = {
+    token: options.token ?? (async () => 'token'),
+    provider: () => {
+      created += 1;
+      return provider;
+    },
+    transport: async () => transport,
+    pageLifecycle: new EventTarget(),
+  };
+  return {
+    provider,
+    transport,
+    sessionOptions,
+    /** How many sessions were started. */
+    get created() {
+      return created;
+    },
+  };
 }

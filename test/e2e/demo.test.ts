@@ -140,7 +140,7 @@ describe('the demo, end to end', () => {
     // LiveKit grades the avatar's connection, and the receiver measures its video.
     const connection = await page.waitForFunction(
       () => {
-        const stats = document.querySelector('streaming-avatar')!.controller.connectionQuality;
+        const stats = document.querySelector('streaming-avatar')!.avatar.connectionQuality;
         // Measured by this receiver, and graded by LiveKit (its first grade can take a few seconds).
         return stats?.framesPerSecond !== undefined && stats.quality !== 'unknown' ? stats : undefined;
       },
@@ -217,7 +217,7 @@ describe('the demo, end to end', () => {
     });
     const outcome = await page.evaluate(async () => {
       const avatar = document.querySelector('streaming-avatar')!;
-      const [utterance] = avatar.session!.utterances;
+      const [utterance] = avatar.avatar.utterances;
       const settled = utterance!.done.then(
         () => 'ended',
         (error: { code: string }) => error.code,
@@ -225,7 +225,7 @@ describe('the demo, end to end', () => {
       const cutAt = performance.now();
       await avatar.interrupt();
       const code = await settled;
-      return { code, settledMs: performance.now() - cutAt, cutAt, queued: avatar.session!.utterances.length };
+      return { code, settledMs: performance.now() - cutAt, cutAt, queued: avatar.avatar.utterances.length };
     });
     expect(outcome.code).toBe('interrupted');
     expect(outcome.settledMs).toBeLessThan(300);
@@ -255,7 +255,7 @@ describe('the demo, end to end', () => {
     await page.waitForFunction(() => document.querySelector('streaming-avatar')?.state === 'closed');
     await page.waitForTimeout(1100);
     const meter = await page.evaluate(() => {
-      const session = document.querySelector('streaming-avatar')!.session!;
+      const session = document.querySelector('streaming-avatar')!.avatar;
       const figure = document
         .querySelector('avatar-credit-meter')!
         .shadowRoot!.querySelector('[data-figure="credits"]')!;

@@ -95,7 +95,7 @@ export async function installProbes(page: Page): Promise<void> {
     window.probe = probe;
     const avatar = document.querySelector('streaming-avatar')!;
     avatar.addEventListener('avatar-state-change', (event) => probe.states.push(event.state));
-    avatar.controller.on('phase', (phase) => probe.phases.push(phase));
+    avatar.avatar.on('phase', (phase) => probe.phases.push(phase));
     avatar.addEventListener('avatar-ready', () => {
       const video = avatar.shadowRoot!.querySelector('video')!;
       const count = (_now: number, metadata: { width: number; height: number }) => {

@@ -60,7 +60,7 @@ describe('LiveAvatar FULL voice chat, end to end', () => {
     await page
       .waitForFunction(
         (words) => {
-          const transcript = document.querySelector('streaming-avatar')!.controller.transcript;
+          const transcript = document.querySelector('streaming-avatar')!.avatar.transcript;
           const said = transcript
             .filter((turn) => turn.role === 'user')
             .map((turn) => turn.text.toLowerCase())
@@ -74,7 +74,7 @@ describe('LiveAvatar FULL voice chat, end to end', () => {
       )
       .catch(() => undefined);
     const { transcript, states } = await page.evaluate(() => ({
-      transcript: document.querySelector('streaming-avatar')!.controller.transcript.map(({ role, text }) => ({
+      transcript: document.querySelector('streaming-avatar')!.avatar.transcript.map(({ role, text }) => ({
         role,
         text,
       })),

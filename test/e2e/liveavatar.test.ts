@@ -86,9 +86,7 @@ describe('LiveAvatar FULL, end to end', () => {
   it('joins the avatar and its agent, shows video, speaks with sound, and stops leaving nothing billing', async () => {
     const page = await openLiveAvatarDemo();
     await startAvatar(page);
-    const sessionId = await page.evaluate(
-      () => document.querySelector('streaming-avatar')!.session!.sessionId,
-    );
+    const sessionId = await page.evaluate(() => document.querySelector('streaming-avatar')!.avatar.sessionId);
     expect(await activeSessions()).toEqual([sessionId]);
     await page.fill('#text', 'Hello from LiveAvatar.');
     await page.click('#speak');
@@ -102,7 +100,7 @@ describe('LiveAvatar FULL, end to end', () => {
     );
     await page.screenshot({ path: screenshotPath('demo-liveavatar') });
     await page.waitForFunction(
-      () => document.querySelector('streaming-avatar')!.session!.utterances.length === 0,
+      () => document.querySelector('streaming-avatar')!.avatar.utterances.length === 0,
       null,
       { timeout: 20_000 },
     );
@@ -169,11 +167,11 @@ describe('LiveAvatar FULL, end to end', () => {
       await new Promise<void>((resolve) => {
         const onPhase = (phase: string) => {
           if (phase === 'room') {
-            avatar.controller.off('phase', onPhase);
+            avatar.avatar.off('phase', onPhase);
             resolve();
           }
         };
-        avatar.controller.on('phase', onPhase);
+        avatar.avatar.on('phase', onPhase);
       });
       await avatar.stop();
       await started;
@@ -219,7 +217,7 @@ describe('LiveAvatar LITE, end to end', () => {
     const outcome = await page.evaluate(async () => {
       const avatar = document.querySelector('streaming-avatar')!;
       const events: string[] = [];
-      avatar.session!.on('avatarEvent', (event) => events.push(event.type));
+      avatar.avatar.on('avatarEvent', (event) => events.push(event.type));
       const response = await fetch('/api/speech?text=The%20page%20brings%20its%20own%20voice.');
       await avatar.speakAudio(await response.arrayBuffer(), {
         sampleRate: Number(response.headers.get('x-sample-rate')),
@@ -252,7 +250,7 @@ describe('LiveAvatar LITE, end to end', () => {
           (error: { code: string }) => error.code,
         );
       await new Promise<void>((resolve) =>
-        avatar.session!.on('avatarEvent', (event) => event.type === 'avatar_start_talking' && resolve()),
+        avatar.avatar.on('avatarEvent', (event) => event.type === 'avatar_start_talking' && resolve()),
       );
       await avatar.interrupt();
       const text = await avatar.speak('Text, please.').done.then(

@@ -87,7 +87,7 @@ function stopAtPhase(phase: string): Scenario {
         await page.evaluate((target) => {
           const track = window.track!;
           const avatar = document.querySelector('streaming-avatar')!;
-          avatar.controller.on('phase', (current) => {
+          avatar.avatar.on('phase', (current) => {
             if (current === target) track(avatar.stop());
           });
           track(avatar.start().catch(() => undefined));
@@ -122,7 +122,7 @@ const scenarios: Scenario[] = [
       scenario(async (page) => {
         await page.evaluate(() => document.querySelector('streaming-avatar')!.start());
         const sessionId = await page.evaluate(
-          () => document.querySelector('streaming-avatar')!.session!.sessionId,
+          () => document.querySelector('streaming-avatar')!.avatar.sessionId,
         );
         await demo.control('drop-media', { session_id: sessionId });
         await demo.control('close', { session_id: sessionId, reason: 'user' });
@@ -143,7 +143,7 @@ const scenarios: Scenario[] = [
         await page.evaluate(() => {
           const avatar = document.querySelector('streaming-avatar')!;
           const track = window.track!;
-          avatar.controller.on('phase', (phase) => {
+          avatar.avatar.on('phase', (phase) => {
             if (phase === 'new') window.dispatchEvent(new Event('pagehide'));
           });
           track(avatar.start().catch(() => undefined));

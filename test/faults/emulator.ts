@@ -7,7 +7,8 @@
 import { StreamingApiClient } from '../../src/api/client.js';
 import { CreditMeter } from '../../src/credits/credit-meter.js';
 import { heygenProvider } from '../../src/providers/heygen.js';
-import { AvatarSession, type AvatarSessionOptions } from '../../src/session/session.js';
+import { SessionEngine } from '../../src/session/session-engine.js';
+import type { SessionOptions } from '../../src/session/session-options.js';
 import { type RunningEmulator, startEmulatorProcess } from '../emulator/emulator-process.js';
 import { FakeTransport } from '../unit/fakes/session-parts.js';
 import { eventually, type Group, type Outcome, PromiseTracker, pause, type Scenario } from './matrix.js';
@@ -25,7 +26,7 @@ const sessions = () => emulator.control('sessions') as Promise<EmulatorSessions>
 type Tamper = (path: string) => Response | Error | undefined;
 
 /** One session against the emulator; `outcome()` reads what it left behind there. */
-async function world(options: Partial<AvatarSessionOptions> = {}, tamper: Tamper = () => undefined) {
+async function world(options: Partial<SessionOptions> = {}, tamper: Tamper = () => undefined) {
   await emulator.control('reset', {});
   const before = await sessions();
   const known = new Set([...before.active, ...before.closed].map((entry) => entry.session_id));
@@ -41,7 +42,7 @@ async function world(options: Partial<AvatarSessionOptions> = {}, tamper: Tamper
     credentials: { apiKey: 'emulator-api-key' },
     baseUrl: emulator.apiUrl,
   });
-  const session = new AvatarSession({
+  const session = new SessionEngine({
     token: (signal) => keyClient.createSessionToken({ signal }),
     provider: heygenProvider({ baseUrl: emulator.apiUrl, fetch }),
     transport: async () => transport,

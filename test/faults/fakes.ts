@@ -7,20 +7,22 @@
 import { InvalidParameterError, ServerError, SessionClosedError } from '../../src/api/errors.js';
 import { CreditMeter } from '../../src/credits/credit-meter.js';
 import { MediaError } from '../../src/errors.js';
-import { AvatarController } from '../../src/session/controller.js';
-import { AvatarSession, type AvatarSessionOptions, type ConnectPhase } from '../../src/session/session.js';
+import { SessionEngine } from '../../src/session/session-engine.js';
+import type { SessionOptions } from '../../src/session/session-options.js';
+import { StreamingAvatar } from '../../src/streaming-avatar.js';
+import type { ConnectPhase } from '../../src/vocabulary.js';
 import { FakeClock, settle } from '../unit/fakes/clock.js';
 import { FakeProvider, FakeTransport, gate } from '../unit/fakes/session-parts.js';
 import { type Group, type Outcome, PromiseTracker, type Scenario } from './matrix.js';
 
 /** One session on fakes; `outcome()` reads what it left behind. */
-function world(options: Partial<AvatarSessionOptions> = {}) {
+function world(options: Partial<SessionOptions> = {}) {
   const clock = new FakeClock();
   const provider = new FakeProvider();
   const transport = new FakeTransport();
   const page = new EventTarget();
   const tracker = new PromiseTracker();
-  const session = new AvatarSession({
+  const session = new SessionEngine({
     token: async () => 'token',
     avatarId: 'Anna',
     provider: () => provider,
@@ -113,32 +115,29 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'concurrent start, start, stop, start on the controller',
+    name: 'concurrent start, start, stop, start on the avatar',
     async run() {
       const provider = new FakeProvider();
       const clock = new FakeClock();
       const tracker = new PromiseTracker();
       let sessions = 0;
-      const controller = new AvatarController({
+      const avatar = new StreamingAvatar({
         token: async () => 'token',
         clock,
         pageLifecycle: new EventTarget(),
-        createSession: (options) => {
+        provider: () => {
           sessions += 1;
           provider.created = { ...provider.created, sessionId: `session-${sessions}` };
-          return new AvatarSession({
-            ...options,
-            provider: () => provider,
-            transport: async () => new FakeTransport(),
-          });
+          return provider;
         },
+        transport: async () => new FakeTransport(),
       });
-      tracker.track(controller.start());
-      tracker.track(controller.start());
-      tracker.track(controller.stop());
+      tracker.track(avatar.start());
+      tracker.track(avatar.start());
+      tracker.track(avatar.stop());
       await settle();
-      await tracker.track(controller.start());
-      tracker.track(controller.stop());
+      await tracker.track(avatar.start());
+      tracker.track(avatar.stop());
       await clock.advance(600_000);
       return {
         created: provider.createdIds.length,
@@ -295,4 +294,4 @@ const scenarios: Scenario[] = [
   },
 ];
 
-export const fakesGroup: Group = { name: 'fakes (session, controller)', scenarios };
+export const fakesGroup: Group = { name: 'fakes (session, avatar)', scenarios };

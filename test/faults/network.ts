@@ -55,7 +55,7 @@ async function connectedPage(idleTimeoutSeconds?: number): Promise<Page> {
     if (idleTimeout !== undefined) avatar.idleTimeout = idleTimeout;
     avatar.addEventListener('avatar-state-change', (event) => seen.states.push(event.state));
     avatar.addEventListener('avatar-ended', (event) => (seen.endReason = event.reason));
-    avatar.controller.on('keepAliveFailed', () => (seen.keepAliveFailures += 1));
+    avatar.avatar.on('keepAliveFailed', () => (seen.keepAliveFailures += 1));
     await avatar.start();
   }, idleTimeoutSeconds);
   return page;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ServerError } from '../../src/api/errors.js';
 import { CreditMeter, type MeterReading } from '../../src/credits/credit-meter.js';
 import { creditsForSession } from '../../src/credits/rate-plans.js';
-import { AvatarSession } from '../../src/session/session.js';
+import { SessionEngine } from '../../src/session/session-engine.js';
 import { FakeClock } from './fakes/clock.js';
 import { FakeProvider, FakeTransport } from './fakes/session-parts.js';
 
@@ -10,7 +10,7 @@ function setup() {
   const clock = new FakeClock();
   const provider = new FakeProvider();
   const transport = new FakeTransport();
-  const session = new AvatarSession({
+  const session = new SessionEngine({
     token: async () => 'token',
     provider: () => provider,
     transport: async () => transport,

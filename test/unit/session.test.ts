@@ -7,17 +7,19 @@ import {
 } from '../../src/api/errors.js';
 import { CreditMeter } from '../../src/credits/credit-meter.js';
 import { AbortError, InvalidOptionError, MediaError, StopFailedError } from '../../src/errors.js';
-import { AvatarSession, type AvatarSessionOptions, type SessionEnd } from '../../src/session/session.js';
+import { SessionEngine } from '../../src/session/session-engine.js';
+import type { SessionOptions } from '../../src/session/session-options.js';
+import type { SessionEnd } from '../../src/vocabulary.js';
 import { FakeClock, settle } from './fakes/clock.js';
 import { FakeProvider, FakeTransport, gate } from './fakes/session-parts.js';
 
-function setup(options: Partial<AvatarSessionOptions> = {}) {
+function setup(options: Partial<SessionOptions> = {}) {
   const clock = new FakeClock();
   const provider = new FakeProvider();
   const transport = new FakeTransport();
   const page = new EventTarget();
   const tokens: string[] = [];
-  const session = new AvatarSession({
+  const session = new SessionEngine({
     token: async () => {
       tokens.push('issued');
       return `token-${tokens.length}`;
@@ -38,7 +40,7 @@ function setup(options: Partial<AvatarSessionOptions> = {}) {
   return { session, clock, provider, transport, page, tokens, states, phases, ends };
 }
 
-describe('AvatarSession start', () => {
+describe('SessionEngine start', () => {
   it('goes through every phase to connected and hands over the media', async () => {
     const { session, provider, transport, states, phases } = setup();
     let ready: MediaStream | undefined;
@@ -101,7 +103,7 @@ describe('AvatarSession start', () => {
   });
 });
 
-describe('AvatarSession stop in every state', () => {
+describe('SessionEngine stop in every state', () => {
   it('idle: closes without calling the server', async () => {
     const { session, provider, ends, states } = setup();
     await session.stop();
@@ -189,7 +191,7 @@ describe('AvatarSession stop in every state', () => {
   });
 });
 
-describe('AvatarSession keep-alive and countdowns', () => {
+describe('SessionEngine keep-alive and countdowns', () => {
   it('sends keep-alives every quarter of the idle timeout', async () => {
     const { session, clock, provider } = setup({ idleTimeoutSeconds: 120 });
     await session.start();
@@ -282,7 +284,7 @@ describe('AvatarSession keep-alive and countdowns', () => {
   });
 });
 
-describe('AvatarSession room events', () => {
+describe('SessionEngine room events', () => {
   it('dispatches the avatar events, passes unknown ones through and reports malformed ones', async () => {
     const { session, transport } = setup();
     await session.start();
@@ -369,7 +371,7 @@ describe('AvatarSession room events', () => {
 
 const serverError = () => new ServerError('HeyGen answered HTTP 503', { status: 503 });
 
-describe('AvatarSession leaves nothing billing', () => {
+describe('SessionEngine leaves nothing billing', () => {
   it('pagehide while the token is fetched stops the start; no session is created', async () => {
     const token = gate<string>();
     const { session, provider, page, ends } = setup({ token: () => token.promise });
@@ -539,7 +541,7 @@ describe('AvatarSession leaves nothing billing', () => {
     ['quality', { quality: 'ultra' }],
     ['mediaTimeoutMs', { mediaTimeoutMs: -1 }],
   ])('rejects %s out of range at construction', (option, bad) => {
-    expect(() => setup(bad as Partial<AvatarSessionOptions>)).toThrow(InvalidOptionError);
-    expect(() => setup(bad as Partial<AvatarSessionOptions>)).toThrow(option);
+    expect(() => setup(bad as Partial<SessionOptions>)).toThrow(InvalidOptionError);
+    expect(() => setup(bad as Partial<SessionOptions>)).toThrow(option);
   });
 });

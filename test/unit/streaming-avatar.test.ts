@@ -1,48 +1,46 @@
 import { describe, expect, it } from 'vitest';
 import { CreditMeter } from '../../src/credits/credit-meter.js';
-import { AvatarController, type AvatarControllerOptions } from '../../src/session/controller.js';
-import { AvatarSession } from '../../src/session/session.js';
+import { StreamingAvatar, type StreamingAvatarOptions } from '../../src/streaming-avatar.js';
 import { FakeClock, settle } from './fakes/clock.js';
 import { FakeProvider, FakeTransport, gate } from './fakes/session-parts.js';
 
-/** A controller whose sessions run on fakes; each start gets a fresh provider and transport. */
-function setup(options: Partial<AvatarControllerOptions> = {}, holdFirstMedia?: Promise<void>) {
+/** An avatar whose sessions run on fakes; each start gets a fresh provider and transport. */
+function setup(options: Partial<StreamingAvatarOptions> = {}, holdFirstMedia?: Promise<void>) {
   const clock = new FakeClock();
   const providers: FakeProvider[] = [];
   const transports: FakeTransport[] = [];
-  const controller = new AvatarController({
+  const avatar = new StreamingAvatar({
     token: async () => 'token',
     clock,
     pageLifecycle: new EventTarget(),
-    createSession: (sessionOptions) => {
+    provider: () => {
       const provider = new FakeProvider();
       provider.created = { ...provider.created, sessionId: `session-${providers.length + 1}` };
+      providers.push(provider);
+      return provider;
+    },
+    transport: async () => {
       const transport = new FakeTransport();
       if (transports.length === 0) transport.holdMedia = holdFirstMedia;
-      providers.push(provider);
       transports.push(transport);
-      return new AvatarSession({
-        ...sessionOptions,
-        provider: () => provider,
-        transport: async () => transport,
-      });
+      return transport;
     },
     ...options,
   });
   const states: string[] = [];
-  controller.on('stateChanged', (state) => states.push(state));
-  return { controller, clock, providers, transports, states };
+  avatar.on('stateChanged', (state) => states.push(state));
+  return { avatar, clock, providers, transports, states };
 }
 
-describe('AvatarController', () => {
+describe('StreamingAvatar', () => {
   it('loads, connects, and passes every session’s events through one emitter', async () => {
-    const { controller, states, transports } = setup();
+    const { avatar, states, transports } = setup();
     const ready: string[] = [];
-    controller.on('ready', () => ready.push(controller.session!.sessionId!));
-    await controller.start();
+    avatar.on('ready', () => ready.push(avatar.sessionId!));
+    await avatar.start();
     expect(states).toEqual(['loading', 'connecting', 'connected']);
-    await controller.stop();
-    await controller.start();
+    await avatar.stop();
+    await avatar.start();
     expect(ready).toEqual(['session-1', 'session-2']);
     expect(states.slice(3)).toEqual(['closing', 'closed', 'loading', 'connecting', 'connected']);
     expect(transports).toHaveLength(2);
@@ -50,13 +48,13 @@ describe('AvatarController', () => {
 
   it('runs one start at a time: starts during loading and connecting create one session', async () => {
     const media = gate();
-    const { controller, providers } = setup({}, media.promise);
-    const first = controller.start();
-    expect(controller.state).toBe('loading');
-    const second = controller.start();
+    const { avatar, providers } = setup({}, media.promise);
+    const first = avatar.start();
+    expect(avatar.state).toBe('loading');
+    const second = avatar.start();
     await settle();
-    expect(controller.state).toBe('connecting');
-    const third = controller.start();
+    expect(avatar.state).toBe('connecting');
+    const third = avatar.start();
     expect(second).toBe(first);
     expect(third).toBe(first);
     media.open();
@@ -65,70 +63,70 @@ describe('AvatarController', () => {
   });
 
   it('stop while loading cancels the start: back to idle, no session created', async () => {
-    const { controller, providers, states } = setup();
-    const started = controller.start().catch((error: unknown) => error);
-    expect(controller.state).toBe('loading');
-    await controller.stop();
+    const { avatar, providers, states } = setup();
+    const started = avatar.start().catch((error: unknown) => error);
+    expect(avatar.state).toBe('loading');
+    await avatar.stop();
     expect(await started).toMatchObject({ code: 'aborted' });
-    expect(controller.state).toBe('idle');
+    expect(avatar.state).toBe('idle');
     expect(states).toEqual(['loading', 'idle']);
     expect(providers).toHaveLength(0);
-    await controller.start();
+    await avatar.start();
     expect(providers).toHaveLength(1);
   });
 
   it('start while reconnecting keeps the session instead of creating a second one', async () => {
-    const { controller, providers, transports } = setup();
-    await controller.start();
+    const { avatar, providers, transports } = setup();
+    await avatar.start();
     transports[0]!.emit('reconnecting');
-    expect(controller.state).toBe('reconnecting');
-    await controller.start();
+    expect(avatar.state).toBe('reconnecting');
+    await avatar.start();
     expect(providers).toHaveLength(1);
     expect(providers[0]!.count('stop')).toBe(0);
   });
 
   it('stop while connecting stops the created session; the next start makes a new one', async () => {
-    const { controller, providers } = setup({}, new Promise(() => undefined));
-    const started = controller.start().catch((error: unknown) => error);
+    const { avatar, providers } = setup({}, new Promise(() => undefined));
+    const started = avatar.start().catch((error: unknown) => error);
     await settle();
-    expect(controller.state).toBe('connecting');
-    await controller.stop();
+    expect(avatar.state).toBe('connecting');
+    await avatar.stop();
     expect(await started).toMatchObject({ code: 'aborted' });
     expect(providers[0]!.count('stop')).toBe(1);
-    await controller.start();
-    expect(controller.session!.sessionId).toBe('session-2');
+    await avatar.start();
+    expect(avatar.sessionId).toBe('session-2');
   });
 
   it('a start right after stop() waits for the closing session before creating the next', async () => {
-    const { controller, providers } = setup();
-    await controller.start();
-    const stopped = controller.stop();
-    const restarted = controller.start();
+    const { avatar, providers } = setup();
+    await avatar.start();
+    const stopped = avatar.stop();
+    const restarted = avatar.start();
     await Promise.all([stopped, restarted]);
     expect(providers[0]!.count('stop')).toBe(1);
-    expect(controller.state).toBe('connected');
-    expect(controller.session!.sessionId).toBe('session-2');
+    expect(avatar.state).toBe('connected');
+    expect(avatar.sessionId).toBe('session-2');
   });
 
   it('speak before the first start is a typed not_started error', () => {
-    const { controller } = setup();
-    expect(() => controller.speak('Hello')).toThrow(expect.objectContaining({ code: 'not_started' }));
+    const { avatar } = setup();
+    expect(() => avatar.speak('Hello')).toThrow(expect.objectContaining({ code: 'not_started' }));
   });
 
   it('an option out of range fails the start with invalid_parameter and leaves the state as it was', async () => {
-    const { controller } = setup({ idleTimeoutSeconds: 5 });
-    await expect(controller.start()).rejects.toMatchObject({ code: 'invalid_parameter' });
-    expect(controller.state).toBe('idle');
+    const { avatar } = setup({ idleTimeoutSeconds: 5 });
+    await expect(avatar.start()).rejects.toMatchObject({ code: 'invalid_parameter' });
+    expect(avatar.state).toBe('idle');
   });
 
-  it('a credit meter on the controller follows each session afresh', async () => {
-    const { controller, clock } = setup();
-    const meter = new CreditMeter(controller, { clock, maxCredits: 1 });
-    await controller.start();
+  it('a credit meter on the avatar follows each session afresh', async () => {
+    const { avatar, clock } = setup();
+    const meter = new CreditMeter(avatar, { clock, maxCredits: 1 });
+    await avatar.start();
     await clock.advance(60_000);
     expect(meter.reading().elapsedSeconds).toBe(60);
-    await controller.stop();
-    await controller.start();
+    await avatar.stop();
+    await avatar.start();
     await clock.advance(10_000);
     expect(meter.reading()).toMatchObject({ elapsedSeconds: 10, running: true });
   });
@@ -139,14 +137,14 @@ describe('AvatarController', () => {
       page.hidden = hidden;
       page.dispatchEvent(new Event('visibilitychange'));
     };
-    const { controller, clock, providers } = setup({
+    const { avatar, clock, providers } = setup({
       pageVisibility: page,
       endWhenHiddenSeconds: 30,
       restartWhenVisible: true,
     });
     const ends: string[] = [];
-    controller.on('ended', ({ reason }) => ends.push(reason));
-    await controller.start();
+    avatar.on('ended', ({ reason }) => ends.push(reason));
+    await avatar.start();
     setHidden(true);
     await clock.advance(20_000);
     setHidden(false); // back in time: nothing happens
@@ -158,17 +156,17 @@ describe('AvatarController', () => {
     expect(providers[0]!.count('stop')).toBe(1);
     setHidden(false);
     await settle();
-    expect(controller.state).toBe('connected');
+    expect(avatar.state).toBe('connected');
     expect(providers).toHaveLength(2);
   });
 
   it('leaves a hidden page alone when endWhenHiddenSeconds is not set', async () => {
     const page = Object.assign(new EventTarget(), { hidden: false });
-    const { controller, clock } = setup({ pageVisibility: page });
-    await controller.start();
+    const { avatar, clock } = setup({ pageVisibility: page });
+    await avatar.start();
     page.hidden = true;
     page.dispatchEvent(new Event('visibilitychange'));
     await clock.advance(300_000);
-    expect(controller.state).toBe('connected');
+    expect(avatar.state).toBe('connected');
   });
 });

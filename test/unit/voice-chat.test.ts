@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AvatarSession, type AvatarSessionOptions } from '../../src/session/session.js';
+import { SessionEngine } from '../../src/session/session-engine.js';
+import type { SessionOptions } from '../../src/session/session-options.js';
 import type { ConversationState, TurnLatency } from '../../src/voice/conversation.js';
 import { type MicrophoneEnvironment, toMicrophoneError } from '../../src/voice/microphone.js';
 import { FakeClock, settle } from './fakes/clock.js';
@@ -37,13 +38,13 @@ function microphones(secure = true) {
   return { environment, opened };
 }
 
-async function connected(options: Partial<AvatarSessionOptions> = {}) {
+async function connected(options: Partial<SessionOptions> = {}) {
   const clock = new FakeClock();
   const provider = new FakeProvider();
   const transport = new FakeTransport();
   const mics = microphones();
   let onLoud: (() => void) | undefined;
-  const session = new AvatarSession({
+  const session = new SessionEngine({
     token: async () => 'token',
     provider: () => provider,
     transport: async () => transport,
@@ -65,10 +66,10 @@ async function connected(options: Partial<AvatarSessionOptions> = {}) {
 describe('voice chat', () => {
   it('publishes the microphone in the session’s own room, listens, and releases it on stop', async () => {
     const { session, transport, provider, mics } = await connected();
-    await session.startVoiceChat();
+    await session.voice.start();
     expect(transport.microphone).toBe(mics.opened[0]);
     expect(provider.calls).toContain('start_listening session-1');
-    await session.stopVoiceChat();
+    await session.voice.stop();
     expect(mics.opened[0]!.readyState).toBe('ended');
     expect(session.state).toBe('connected');
     expect(provider.calls).toContain('stop_listening session-1');
@@ -77,11 +78,11 @@ describe('voice chat', () => {
   it('stopping the session always releases the microphone', async () => {
     for (const mode of ['conversational', 'push-to-talk'] as const) {
       const { session, mics } = await connected();
-      await session.startVoiceChat({ mode });
-      await session.startPushToTalk();
+      await session.voice.start({ mode });
+      await session.voice.setTalking(true);
       await session.stop();
       expect(mics.opened.every((track) => track.readyState === 'ended')).toBe(true);
-      expect(session.conversationState).toBe('idle');
+      expect(session.voice.conversationState).toBe('idle');
     }
   });
 
@@ -89,7 +90,7 @@ describe('voice chat', () => {
     const { session, clock, provider, transport, states, loud } = await connected();
     const latencies: TurnLatency[] = [];
     session.on('turnLatency', (latency) => latencies.push(latency));
-    await session.startVoiceChat();
+    await session.voice.start();
     provider.voiceEvents!('user_start');
     await clock.advance(1500);
     provider.voiceEvents!('user_stop');
@@ -109,12 +110,12 @@ describe('voice chat', () => {
     await clock.advance(1000);
     transport.avatarSays({ type: 'avatar_stop_talking', task_id: 'a1' });
     expect(states).toEqual(['listening', 'user_speaking', 'thinking', 'avatar_speaking', 'listening']);
-    expect(session.transcript.map(({ role, text }) => ({ role, text }))).toEqual([
+    expect(session.voice.transcript.map(({ role, text }) => ({ role, text }))).toEqual([
       { role: 'user', text: 'What are your opening hours?' },
       { role: 'avatar', text: 'We open at nine.' },
     ]);
     expect(
-      session.transcript.every((turn) => turn.endedAt !== undefined && turn.endedAt >= turn.startedAt),
+      session.voice.transcript.every((turn) => turn.endedAt !== undefined && turn.endedAt >= turn.startedAt),
     ).toBe(true);
     expect(latencies).toHaveLength(1);
     expect(latencies[0]).toMatchObject({ toTranscriptMs: 300, toAvatarStartMs: 800, toFirstAudioMs: 920 });
@@ -124,7 +125,7 @@ describe('voice chat', () => {
     const { session, transport, provider } = await connected();
     const speech: [string, boolean][] = [];
     session.on('userSpeech', (text, final) => speech.push([text, final]));
-    await session.startVoiceChat();
+    await session.voice.start();
     provider.voiceEvents!('user_start');
     transport.avatarSays({
       type: 'user_talking_message',
@@ -139,34 +140,36 @@ describe('voice chat', () => {
       ['What are your opening hours on Saturday?', false],
       ['What are your opening hours on Saturday?', true],
     ]);
-    expect(session.transcript.map(({ text }) => text)).toEqual(['What are your opening hours on Saturday?']);
+    expect(session.voice.transcript.map(({ text }) => text)).toEqual([
+      'What are your opening hours on Saturday?',
+    ]);
   });
 
   it('the user speaking over the avatar (barge-in) starts a new turn and ends the avatar’s', async () => {
     const { session, transport, provider, states } = await connected();
-    await session.startVoiceChat();
+    await session.voice.start();
     transport.avatarSays({ type: 'avatar_start_talking', task_id: 'a1' });
     transport.avatarSays({ type: 'avatar_talking_message', task_id: 'a1', message: 'We open at' });
     provider.voiceEvents!('user_start');
     transport.avatarSays({ type: 'avatar_stop_talking', task_id: 'a1' });
     expect(states).toEqual(['listening', 'avatar_speaking', 'user_speaking']);
-    expect(session.transcript).toEqual([
+    expect(session.voice.transcript).toEqual([
       expect.objectContaining({ role: 'avatar', text: 'We open at', endedAt: expect.any(Number) }),
     ]);
     transport.avatarSays({ type: 'user_talking_message', task_id: 'u2', message: 'Sorry, Sunday?' });
     provider.voiceEvents!('user_stop');
     transport.avatarSays({ type: 'user_end_message', task_id: 'u2' });
-    expect(session.transcript.map(({ role }) => role)).toEqual(['avatar', 'user']);
-    expect(session.conversationState).toBe('thinking');
+    expect(session.voice.transcript.map(({ role }) => role)).toEqual(['avatar', 'user']);
+    expect(session.voice.conversationState).toBe('thinking');
   });
 
   it('push-to-talk: the microphone sends nothing while the key is up, and the key sends the contract’s messages', async () => {
     const { session, transport, states } = await connected();
-    await session.startVoiceChat({ mode: 'push-to-talk' });
+    await session.voice.start({ mode: 'push-to-talk' });
     expect(transport.microphoneMuted).toBe(true);
-    await session.startPushToTalk();
+    await session.voice.setTalking(true);
     expect(transport.microphoneMuted).toBe(false);
-    await session.stopPushToTalk();
+    await session.voice.setTalking(false);
     expect(transport.microphoneMuted).toBe(true);
     expect(transport.sent).toEqual(['"push_to_talk:start"', '"push_to_talk:stop"']);
     expect(states).toEqual(['listening', 'user_speaking', 'thinking']);
@@ -174,11 +177,11 @@ describe('voice chat', () => {
 
   it('mute and unmute keep voice chat on', async () => {
     const { session, transport } = await connected();
-    await session.startVoiceChat({ muted: true });
+    await session.voice.start({ muted: true });
     expect(transport.microphoneMuted).toBe(true);
-    await session.unmute();
+    await session.voice.setMuted(false);
     expect(transport.microphoneMuted).toBe(false);
-    await session.mute();
+    await session.voice.setMuted(true);
     expect(transport.microphoneMuted).toBe(true);
   });
 
@@ -186,7 +189,7 @@ describe('voice chat', () => {
     const { session, transport, mics } = await connected();
     const changes: unknown[] = [];
     session.on('microphoneChanged', (change) => changes.push(change));
-    await session.startVoiceChat({ deviceId: 'usb-headset' });
+    await session.voice.start({ deviceId: 'usb-headset' });
     mics.opened[0]!.unplug();
     await settle();
     expect(mics.opened.map((track) => track.deviceId)).toEqual(['usb-headset', 'default']);
@@ -195,8 +198,8 @@ describe('voice chat', () => {
   });
 
   it('needs a connected session', async () => {
-    const session = new AvatarSession({ token: async () => 'token' });
-    await expect(session.startVoiceChat()).rejects.toMatchObject({ code: 'not_started' });
+    const session = new SessionEngine({ token: async () => 'token' });
+    await expect(session.voice.start()).rejects.toMatchObject({ code: 'not_started' });
   });
 });
 
@@ -215,7 +218,7 @@ describe('microphone errors', () => {
   it('an http page other than localhost is told why, before the browser is asked', async () => {
     const { environment, opened } = microphones(false);
     const { session } = await connected({ microphoneEnvironment: environment });
-    const error = await session.startVoiceChat().catch((caught: unknown) => caught);
+    const error = await session.voice.start().catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'microphone', reason: 'insecure_context' });
     expect((error as Error).message).toContain('http://shop.example is served over http');
     expect(opened).toEqual([]);

@@ -1,0 +1,115 @@
+/**
+ * The steps of a session's connect that stand on their own: the `streaming.new` request and its
+ * bound, telling the token's issuer which session its token created, the transport's loading, and
+ * naming a failed start.
+ */
+import type { NewSessionRequest } from '../api/schemas.js';
+import { MediaError, StreamingAvatarError, TimeoutError } from '../errors.js';
+import { untilAborted } from '../internal/abort.js';
+import type { Clock } from '../internal/clock.js';
+import type { CreatedSession, StreamingProvider } from '../provider.js';
+import type { SessionTokenProvider } from '../tokens.js';
+import { stopWithRetries } from './server-stop.js';
+import type { AvatarTransport } from './transport.js';
+
+/** `promise`, or a {@link TimeoutError} naming `what` after `timeoutMs` milliseconds of `clock` time. */
+export function withTimeout<T>(
+  promise: Promise<T>,
+  timeoutMs: number,
+  what: string,
+  clock: Clock,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = clock.setTimeout(
+      () => reject(new TimeoutError(`${what} (${timeoutMs} ms).`, timeoutMs)),
+      timeoutMs,
+    );
+    promise.then(resolve, reject).finally(() => clock.clearTimeout(timer));
+  });
+}
+
+/** How `streaming.new` is asked and bounded. */
+export interface CreateSessionOptions {
+  clock: Clock;
+  /** Give up waiting after this many milliseconds. */
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** Whether the page is going away (a late session is then stopped with a request that survives it). */
+  pageHidden: () => boolean;
+  log: ((message: string) => void) | undefined;
+}
+
+/**
+ * `streaming.new`, bounded by `timeoutMs` and by `signal`. Once asked, the server may create the
+ * session whatever happens here, and only its id lets us stop it: so the request is never
+ * abandoned, and a session that arrives after the start gave up is stopped at once.
+ * @throws {TimeoutError} after `timeoutMs`; the signal's reason when it aborts first.
+ */
+export async function createSession(
+  provider: StreamingProvider,
+  request: NewSessionRequest,
+  options: CreateSessionOptions,
+): Promise<CreatedSession> {
+  const { clock, timeoutMs, signal } = options;
+  const creating = provider.newSession(request);
+  try {
+    return await untilAborted(
+      withTimeout(creating, timeoutMs, 'streaming.new did not answer in time', clock),
+      signal,
+    );
+  } catch (error) {
+    creating.then(
+      (late) => {
+        options.log?.(`session ${late.sessionId}: created after the start gave up; stopping it`);
+        if (options.pageHidden()) provider.stopSessionOnUnload(late.sessionId);
+        else
+          stopWithRetries(late.sessionId, () => provider.stopSession(late.sessionId), clock).catch(
+            () => undefined,
+          );
+      },
+      () => undefined,
+    );
+    throw error;
+  }
+}
+
+/** Tells the token's issuer which session its token created; never holds up the start. */
+export function reportSession(
+  tokens: SessionTokenProvider,
+  sessionId: string,
+  token: string,
+  log: ((message: string) => void) | undefined,
+): void {
+  const report = tokens.reportSession;
+  if (!report) return;
+  Promise.resolve()
+    .then(() => report(sessionId, token))
+    .catch((error: unknown) =>
+      log?.(`session ${sessionId}: could not report it to the token endpoint: ${String(error)}`),
+    );
+}
+
+/** The toolkit's transport on livekit-client, loaded on first use (the module loads once). */
+export function loadLiveKitTransport(): Promise<typeof import('./livekit-transport.js')> {
+  return import('./livekit-transport.js');
+}
+
+/** A LiveKit room, the default transport. */
+export async function defaultTransport(): Promise<AvatarTransport> {
+  const { LiveKitTransport } = await loadLiveKitTransport();
+  return LiveKitTransport.create();
+}
+
+/**
+ * Loads livekit-client and the toolkit's transport on it ahead of a session's start. Never
+ * rejects: a failed load shows when a session starts.
+ */
+export async function preloadTransport(): Promise<void> {
+  await loadLiveKitTransport().catch(() => undefined);
+}
+
+/** What a start failed with, as the toolkit's error. */
+export function toToolkitError(cause: unknown): StreamingAvatarError {
+  if (cause instanceof StreamingAvatarError) return cause;
+  return new MediaError(`The session failed to start: ${String(cause)}`, { cause });
+}

@@ -1,0 +1,52 @@
+/** The events of one session engine; the avatar emits them for its current session. */
+import type { StopFailedError } from '../errors.js';
+import type { UtteranceEvents } from '../tasks/task-queue.js';
+import type { ConnectPhase, Remaining, SessionEnd, SessionState } from '../vocabulary.js';
+import type { ConversationEvents } from '../voice/conversation.js';
+import type { MicrophoneChange } from '../voice/voice-chat.js';
+import type { AvatarEvent } from './avatar-events.js';
+import type { ConnectionStats } from './transport.js';
+
+/** Events of a session, beside the utterance events of its task queue and its voice conversation. */
+export interface SessionEvents extends UtteranceEvents, ConversationEvents {
+  /** The microphone in use went away (unplugged); voice chat fell back to the system's default. */
+  microphoneChanged: (change: MicrophoneChange) => void;
+  /** Every state change, after it happened. */
+  stateChanged: (state: SessionState, previous: SessionState) => void;
+  /** A connecting session moved on to `phase`. */
+  phase: (phase: ConnectPhase) => void;
+  /** The avatar's video and audio are subscribed; attach `media` to a `<video>`. */
+  ready: (media: MediaStream) => void;
+  /** An event the avatar sent on the data channel. */
+  avatarEvent: (event: AvatarEvent) => void;
+  /** A data packet with a `type` this toolkit does not know, passed through. */
+  unknownEvent: (type: string, value: Record<string, unknown>) => void;
+  /** A data packet that could not be read. */
+  malformedEvent: (reason: string, text: string) => void;
+  /** The room connection dropped; LiveKit is trying to get it back. */
+  reconnecting: () => void;
+  /** The room connection is back after `reconnecting`. */
+  reconnected: () => void;
+  /** Emitted once per reason when the session will end by itself in `remaining.seconds` seconds or fewer. */
+  expiring: (remaining: Remaining) => void;
+  /** The session is over (state `closed` or `failed`). */
+  ended: (end: SessionEnd) => void;
+  /**
+   * The avatar's connection changed grade (LiveKit's `excellent`/`good`/`poor`/`lost`; `poor` and
+   * `lost` come before a reconnect), or a new measurement of its video arrived (about every 2 s).
+   */
+  connectionQuality: (stats: ConnectionStats) => void;
+  /** The browser allowed or blocked audio; when blocked, call `startAudio()` from a click. */
+  audioPlaybackChanged: (canPlayback: boolean) => void;
+  /**
+   * A keep-alive failed; it is tried again with backoff (2 s, 4 s, … up to a quarter of the idle
+   * timeout). A session-state answer (closed, not found) ends the session with `server_closed`.
+   */
+  keepAliveFailed: (error: unknown) => void;
+  /**
+   * `streaming.stop` failed, so the server may still bill. The session stays `closing` (and the
+   * credit meter keeps counting) while it retries with backoff; `ended` follows once the server
+   * confirms or the retries run out.
+   */
+  stopFailed: (error: StopFailedError) => void;
+}

@@ -1,0 +1,146 @@
+/**
+ * Voice chat on one session: the microphone, push-to-talk, and the conversation and transcript it
+ * feeds. The session gives it the room once connected.
+ */
+import { StreamingAvatarError } from '../errors.js';
+import type { Clock } from '../internal/clock.js';
+import type { EventSink } from '../internal/events.js';
+import type { StreamingProvider } from '../provider.js';
+import { watchAudioEnergy } from '../voice/audio-energy.js';
+import {
+  Conversation,
+  type ConversationEvents,
+  type ConversationState,
+  type TranscriptTurn,
+} from '../voice/conversation.js';
+import { type MicrophoneEnvironment, pageMicrophoneEnvironment } from '../voice/microphone.js';
+import {
+  type AudioEnergyWatcher,
+  type MicrophoneChange,
+  VoiceChat,
+  type VoiceChatOptions,
+} from '../voice/voice-chat.js';
+import type { AvatarEvent } from './avatar-events.js';
+import type { AvatarTransport } from './transport.js';
+
+/** The connected session voice chat talks in. */
+export interface VoiceRoom {
+  sessionId: string;
+  provider: StreamingProvider;
+  transport: AvatarTransport;
+  media: MediaStream | undefined;
+}
+
+/** The events voice chat emits. */
+export interface SessionVoiceEvents extends ConversationEvents {
+  microphoneChanged: (change: MicrophoneChange) => void;
+}
+
+/** Where voice chat gets its microphone and hears the avatar. */
+export interface SessionVoiceOptions {
+  microphoneEnvironment?: MicrophoneEnvironment | undefined;
+  watchAudioEnergy?: AudioEnergyWatcher | undefined;
+  log?: ((message: string) => void) | undefined;
+}
+
+/** Voice chat and the conversation of one session. */
+export class SessionVoice {
+  private readonly conversation: Conversation;
+  private voiceChat: VoiceChat | undefined;
+
+  /** @param room The connected session's room, or undefined while it is not connected. */
+  constructor(
+    private readonly events: EventSink<SessionVoiceEvents>,
+    clock: Clock,
+    private readonly options: SessionVoiceOptions,
+    private readonly room: () => VoiceRoom | undefined,
+  ) {
+    this.conversation = new Conversation(events, clock);
+  }
+
+  /** Where the voice conversation is: `idle` without voice chat, then `listening`, `user_speaking`, … */
+  get conversationState(): ConversationState {
+    return this.conversation.state;
+  }
+
+  /** Both sides' turns of the voice conversation, in order (kept after voice chat stops). */
+  get transcript(): readonly TranscriptTurn[] {
+    return this.conversation.transcript;
+  }
+
+  /** The microphone track voice chat sends, while it runs (to show its level, say). */
+  get microphone(): MediaStreamTrack | undefined {
+    return this.voiceChat?.microphone;
+  }
+
+  /** An avatar event of the session's room (its answers, the user's words). */
+  handleAvatarEvent(event: AvatarEvent): void {
+    this.voiceChat?.handleAvatarEvent(event);
+  }
+
+  /** A turn event: the user started or stopped speaking. */
+  handleVoiceEvent(eventType: 'user_start' | 'user_stop'): void {
+    this.voiceChat?.handleVoiceEvent(eventType);
+  }
+
+  /**
+   * Starts voice chat: opens the microphone (echo cancellation, noise suppression, auto gain),
+   * publishes it in the session's room and puts the avatar in its listening pose. In
+   * `push-to-talk` mode the microphone sends nothing until `startPushToTalk()`. A voice chat
+   * already running is stopped first.
+   * @throws {StreamingAvatarError} `not_started` unless the session is connected.
+   * @throws {MicrophoneError} (`microphone`) why the microphone could not be opened: `denied`,
+   *   `missing`, `busy`, `insecure_context`, `unsupported`.
+   */
+  async start(options: VoiceChatOptions = {}): Promise<void> {
+    const room = this.room();
+    if (!room) {
+      throw new StreamingAvatarError(
+        'not_started',
+        'Voice chat needs a connected session: start the avatar first.',
+      );
+    }
+    await this.stop();
+    const voiceChat = new VoiceChat(
+      {
+        ...room,
+        conversation: this.conversation,
+        environment: this.options.microphoneEnvironment ?? pageMicrophoneEnvironment(),
+        watchEnergy: this.options.watchAudioEnergy ?? watchAudioEnergy,
+        onMicrophoneChanged: (change) => this.events.emit('microphoneChanged', change),
+        log: (message) => this.options.log?.(`session ${room.sessionId}: ${message}`),
+      },
+      options.mode ?? 'conversational',
+    );
+    this.voiceChat = voiceChat;
+    try {
+      await voiceChat.start(options);
+    } catch (error) {
+      this.voiceChat = undefined;
+      await voiceChat.stop();
+      throw error;
+    }
+  }
+
+  /** Stops voice chat and releases the microphone; the session goes on. Idempotent. */
+  async stop(): Promise<void> {
+    const voiceChat = this.voiceChat;
+    this.voiceChat = undefined;
+    await voiceChat?.stop();
+  }
+
+  /** Mutes (`true`) or unmutes the microphone; voice chat goes on. */
+  async setMuted(muted: boolean): Promise<void> {
+    await this.voiceChat?.setMuted(muted);
+  }
+
+  /** Switches voice chat to another microphone. @throws {MicrophoneError} */
+  async setMicrophone(deviceId: string | undefined): Promise<void> {
+    await this.voiceChat?.setMicrophone(deviceId);
+  }
+
+  /** Push-to-talk: the user holds the talk key (`true`: sends `"push_to_talk:start"`, opens the microphone) or let go. */
+  async setTalking(talking: boolean): Promise<void> {
+    await (talking ? this.voiceChat?.startTalking() : this.voiceChat?.stopTalking());
+  }
+}
