@@ -121,7 +121,7 @@ export type {
   Utterance,
   UtteranceEvents,
   UtteranceStatus,
-} from './tasks/task-queue.js';
+} from './tasks/utterance.js';
 export { type FromEndpointOptions, fromEndpoint, type SessionTokenProvider } from './tokens.js';
 export { type UnsafeFromApiKeyOptions, unsafeFromApiKey } from './unsafe-api-key.js';
 export type {

@@ -8,7 +8,7 @@ import type { SessionEngine } from './session/session-engine.js';
 import type { SessionEvents } from './session/session-events.js';
 import type { SessionOptions } from './session/session-options.js';
 import type { ConnectionStats } from './session/transport.js';
-import type { SpeakOptions, Utterance } from './tasks/task-queue.js';
+import type { SpeakOptions, Utterance } from './tasks/utterance.js';
 import type { AvatarState, ConnectPhase, EndReason, SessionEnd } from './vocabulary.js';
 import type { ConversationState, TranscriptTurn } from './voice/conversation.js';
 import type { VoiceChatOptions } from './voice/voice-chat.js';
@@ -180,7 +180,7 @@ export class StreamingAvatar extends EventEmitter<StreamingAvatarEvents> {
     if (!this.currentSession) {
       throw new StreamingAvatarError('not_started', 'Start the avatar before sending it audio.');
     }
-    await this.currentSession.speakAudio(pcm, options);
+    await this.currentSession.audio.speak(pcm, options);
   }
 
   /** Stops the current speech and settles every queued utterance as interrupted. */

@@ -19,8 +19,7 @@ import { StreamingAvatar, type StreamingAvatarOptions } from '../../src/streamin
 import { AVATAR_CONNECTED_EVENT, AvatarErrorEvent, AvatarReadyEvent } from '../events.js';
 import { LocalizedElement } from '../localize/localized-element.js';
 import { AvatarBinding, connectionQualityOf } from './avatar-binding.js';
-import type { ChromaKey } from './chroma-key.js';
-import type { Rgb } from './keying.js';
+import { KeyedVideo } from './keyed-video.js';
 import { styles } from './streaming-avatar.styles.js';
 import { VoiceControls } from './voice-controls.js';
 
@@ -154,13 +153,11 @@ export class StreamingAvatarElement extends LocalizedElement {
 
   @state() private error: StreamingAvatarError | undefined;
   @state() private audioBlocked = false;
-  /** Counts the keyed canvases made: a canvas a worker drew on cannot be drawn on again. */
-  @state() private canvasGeneration = 0;
 
   @query('video') private video!: HTMLVideoElement;
   @query('canvas') private canvas: HTMLCanvasElement | undefined;
 
-  private chromaKey: ChromaKey | undefined;
+  private readonly keyedVideo = new KeyedVideo(this, () => ({ video: this.video, canvas: this.canvas }));
   /** The media the video shows, to notice a new session's. */
   private shownMedia: MediaStream | undefined;
   private readonly voiceControls = new VoiceControls(this);
@@ -170,7 +167,6 @@ export class StreamingAvatarElement extends LocalizedElement {
   constructor() {
     super();
     new AvatarBinding(this, this.avatar);
-    this.avatar.on('ended', () => this.chromaKey?.stop());
   }
 
   /**
@@ -199,7 +195,6 @@ export class StreamingAvatarElement extends LocalizedElement {
     super.disconnectedCallback();
     // A failed stop is shown by the session's own events; nothing is left to render it here.
     this.avatar.stop().catch(() => undefined);
-    this.closeChromaKey();
   }
 
   /**
@@ -349,8 +344,6 @@ export class StreamingAvatarElement extends LocalizedElement {
     this.shownMedia = media;
     if (newMedia && media) void this.play(media);
     if (changed.has('muted') && this.video) this.video.muted = this.muted || this.audioBlocked;
-    if (newMedia || ['background', 'keyColor', 'canvasGeneration'].some((name) => changed.has(name)))
-      void this.updateChromaKey();
   }
 
   private async play(media: MediaStream): Promise<void> {
@@ -373,28 +366,6 @@ export class StreamingAvatarElement extends LocalizedElement {
     this.audioBlocked = false;
     this.video.muted = this.muted;
     await Promise.all([this.video.play().catch(() => undefined), this.avatar.startAudio()]);
-  }
-
-  private async updateChromaKey(): Promise<void> {
-    const wanted = () =>
-      this.background === 'chroma-key' && this.avatar.media !== undefined && this.isConnected;
-    if (!wanted()) {
-      this.closeChromaKey();
-      return;
-    }
-    // Loaded with the first keyed video only: pages without a chroma key never download it.
-    const { createChromaKey } = await import('./chroma-key.js');
-    if (!wanted() || !this.canvas) return;
-    this.chromaKey ??= createChromaKey(this.video, this.canvas);
-    this.chromaKey.setKeyColor(parseHexColor(this.keyColor));
-    this.chromaKey.start();
-  }
-
-  private closeChromaKey(): void {
-    if (!this.chromaKey) return;
-    this.chromaKey.close();
-    this.chromaKey = undefined;
-    this.canvasGeneration += 1;
   }
 
   /** A pointer over, or focus on, a start button: the code a start needs loads before the click. */
@@ -463,7 +434,7 @@ export class StreamingAvatarElement extends LocalizedElement {
       <div part="stage">
         ${live ? nothing : html`<slot name="poster"></slot>`}
         <video part="video" class=${keyedVideo ? 'keyed' : ''} playsinline autoplay ?muted=${this.muted}></video>
-        ${keyedVideo ? keyed(this.canvasGeneration, html`<canvas part="canvas" aria-hidden="true"></canvas>`) : nothing}
+        ${keyedVideo ? keyed(this.keyedVideo.canvasGeneration, html`<canvas part="canvas" aria-hidden="true"></canvas>`) : nothing}
       </div>
       ${this.renderOverlay()}
       ${connection && connection.quality !== 'unknown' ? this.renderConnection(connection) : nothing}
@@ -475,12 +446,6 @@ export class StreamingAvatarElement extends LocalizedElement {
       }
     `;
   }
-}
-
-function parseHexColor(value: string | undefined): Rgb | undefined {
-  const match = value?.trim().match(/^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i);
-  if (!match) return undefined;
-  return [Number.parseInt(match[1]!, 16), Number.parseInt(match[2]!, 16), Number.parseInt(match[3]!, 16)];
 }
 
 declare global {

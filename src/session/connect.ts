@@ -10,6 +10,7 @@ import type { Clock } from '../internal/clock.js';
 import type { CreatedSession, StreamingProvider } from '../provider.js';
 import type { SessionTokenProvider } from '../tokens.js';
 import { stopWithRetries } from './server-stop.js';
+import type { SessionOptions } from './session-options.js';
 import type { AvatarTransport } from './transport.js';
 
 /** `promise`, or a {@link TimeoutError} naming `what` after `timeoutMs` milliseconds of `clock` time. */
@@ -71,6 +72,21 @@ export async function createSession(
     );
     throw error;
   }
+}
+
+/** The `streaming.new` request for a session with `options` (defaults: 360p, H264, contract doc). */
+export function newSessionRequest(options: SessionOptions, idleTimeoutSeconds: number): NewSessionRequest {
+  return {
+    ...(options.avatarId === undefined ? {} : { avatar_id: options.avatarId }),
+    quality: options.quality ?? 'low',
+    ...(options.voice === undefined ? {} : { voice: options.voice }),
+    ...(options.language === undefined ? {} : { language: options.language }),
+    ...(options.knowledgeBaseId === undefined ? {} : { knowledge_base_id: options.knowledgeBaseId }),
+    ...(options.knowledgeBase === undefined ? {} : { knowledge_base: options.knowledgeBase }),
+    version: 'v2',
+    video_encoding: options.videoEncoding ?? 'H264',
+    activity_idle_timeout: idleTimeoutSeconds,
+  };
 }
 
 /** Tells the token's issuer which session its token created; never holds up the start. */

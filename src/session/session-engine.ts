@@ -1,25 +1,21 @@
 import { EventEmitter } from 'eventemitter3';
-import type { NewSessionRequest, TaskType } from '../api/schemas.js';
+import type { TaskType } from '../api/schemas.js';
 import type { RatePlan } from '../credits/rate-plans.js';
-import {
-  AbortError,
-  InvalidOptionError,
-  MediaError,
-  StopFailedError,
-  StreamingAvatarError,
-} from '../errors.js';
+import { AbortError, MediaError, StopFailedError, StreamingAvatarError } from '../errors.js';
 import { untilAborted } from '../internal/abort.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import type { EventSink } from '../internal/events.js';
 import { IDLE_TIMEOUT_SECONDS } from '../limits.js';
 import type { ProviderPacket, RoomAccess, StreamingProvider } from '../provider.js';
 import { heygenProvider } from '../providers/heygen.js';
-import { type SpeakOptions, TaskQueue, type Utterance } from '../tasks/task-queue.js';
+import { TaskQueue } from '../tasks/task-queue.js';
+import type { SpeakOptions, Utterance } from '../tasks/utterance.js';
 import type { ConnectPhase, EndReason, Remaining, SessionEnd, SessionState } from '../vocabulary.js';
 import {
   createSession,
   defaultTransport,
   loadLiveKitTransport,
+  newSessionRequest,
   reportSession,
   toToolkitError,
   withTimeout,
@@ -30,6 +26,7 @@ export { preloadTransport } from './connect.js';
 
 import { listenForPageHide } from './page-lifecycle.js';
 import { stopWithRetries } from './server-stop.js';
+import { SessionAudio } from './session-audio.js';
 import type { SessionEvents } from './session-events.js';
 import { type SessionOptions, validateSessionOptions } from './session-options.js';
 import { SessionVoice } from './session-voice.js';
@@ -50,6 +47,8 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
   private readonly queue: TaskQueue;
   /** Voice chat on this session, and its conversation and transcript. */
   readonly voice: SessionVoice;
+  /** Audio the page brings (LiveAvatar LITE). */
+  readonly audio: SessionAudio;
   private readonly abort = new AbortController();
   private provider: StreamingProvider | undefined;
   private transport: AvatarTransport | undefined;
@@ -66,8 +65,6 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
   private currentEndedAt: number | undefined;
   private currentDurationLimit: number | undefined;
   private currentMedia: MediaStream | undefined;
-  /** Calls of `speakAudio` not yet settled. */
-  private audioInFlight = 0;
   private currentEnd: SessionEnd | undefined;
   private currentConnection: ConnectionStats | undefined;
 
@@ -85,12 +82,14 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
     validateSessionOptions(options);
     this.options = options;
     this.clock = options.clock ?? systemClock;
-    this.queue = new TaskQueue(this.events, this.clock, () => (this.audioInFlight > 0 ? 'audio' : 'voice'));
-    this.voice = new SessionVoice(this.events, this.clock, options, () => {
+    this.queue = new TaskQueue(this.events, this.clock, () => (this.audio.speaking ? 'audio' : 'voice'));
+    const room = () => {
       const { transport, provider, sessionId } = this;
       if (this.currentState !== 'connected' || !transport || !provider || !sessionId) return undefined;
       return { sessionId, provider, transport, media: this.currentMedia };
-    });
+    };
+    this.voice = new SessionVoice(this.events, this.clock, options, room);
+    this.audio = new SessionAudio(room, () => this.liveness.noteActivity());
     this.liveness = new Liveness({
       clock: this.clock,
       idleTimeoutSeconds: this.idleTimeoutSeconds,
@@ -205,49 +204,9 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
     return this.queue.speak(text, options);
   }
 
-  /**
-   * Speaks audio you bring (LiveAvatar LITE): 16-bit mono `pcm` (an `Int16Array`, or its bytes,
-   * little-endian) at `sampleRate` samples per second; resampled to the provider's rate and sent
-   * in about one-second frames. Resolves once it was spoken to the end.
-   * @throws {StreamingAvatarError} `not_started` before the session is connected; `configuration`
-   *   when the provider speaks only text (HeyGen, LiveAvatar FULL: use `speak()`);
-   *   {@link InvalidOptionError} for a `sampleRate` that is not a positive number;
-   *   `interrupted` when `interrupt()` (or newer audio) cuts it.
-   */
-  async speakAudio(pcm: Int16Array | ArrayBuffer, options: { sampleRate: number }): Promise<void> {
-    const { provider, sessionId } = this;
-    if (this.currentState !== 'connected' || !provider || !sessionId) {
-      throw new StreamingAvatarError(
-        'not_started',
-        'speakAudio needs a connected session: start the avatar first.',
-      );
-    }
-    if (!provider.sendAudio) {
-      throw new StreamingAvatarError(
-        'configuration',
-        'speakAudio needs LiveAvatar LITE (provider: liveAvatar({ mode: "lite" })); this provider speaks text: use speak().',
-      );
-    }
-    if (!(options.sampleRate > 0) || !Number.isFinite(options.sampleRate)) {
-      throw new InvalidOptionError('sampleRate', 'samples per second, above 0', options.sampleRate);
-    }
-    const samples =
-      pcm instanceof Int16Array ? pcm : new Int16Array(pcm.slice(0, pcm.byteLength - (pcm.byteLength % 2)));
-    this.liveness.noteActivity();
-    this.audioInFlight += 1;
-    try {
-      await provider.sendAudio(sessionId, samples, options.sampleRate);
-    } finally {
-      this.audioInFlight -= 1;
-      this.liveness.noteActivity();
-    }
-  }
-
   /** Stops the current speech (text or audio) and settles every queued utterance as interrupted. */
   async interrupt(): Promise<void> {
-    const { provider, sessionId } = this;
-    const audio = this.audioInFlight > 0 && provider && sessionId ? provider.interrupt(sessionId) : undefined;
-    await Promise.all([this.queue.interrupt(), audio]);
+    await Promise.all([this.queue.interrupt(), this.audio.interrupt()]);
   }
 
   /** Removes one utterance by id; returns whether it was found. */
@@ -258,11 +217,6 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
   /** Utterances queued or being spoken, in order. */
   get utterances(): readonly Utterance[] {
     return this.queue.utterances;
-  }
-
-  /** Resolves when nothing is queued or being spoken; at once when that is already so. */
-  onIdle(): Promise<void> {
-    return this.queue.onIdle();
   }
 
   /** Unblocks audio playback; call it from a user gesture. */
@@ -304,13 +258,17 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
       provider.listen?.((packet) => this.handlePacket(packet));
 
       this.setPhase('new');
-      const created = await createSession(provider, this.newSessionRequest(), {
-        clock: this.clock,
-        timeoutMs: this.options.newSessionTimeoutMs ?? 15_000,
-        signal,
-        pageHidden: () => this.pageHidden,
-        log: this.options.log,
-      });
+      const created = await createSession(
+        provider,
+        newSessionRequest(this.options, this.idleTimeoutSeconds),
+        {
+          clock: this.clock,
+          timeoutMs: this.options.newSessionTimeoutMs ?? 15_000,
+          signal,
+          pageHidden: () => this.pageHidden,
+          log: this.options.log,
+        },
+      );
       this.currentSessionId = created.sessionId;
       this.sessionToken = token;
       reportSession(this.options.token, created.sessionId, token, this.options.log);
@@ -371,21 +329,6 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
       await this.stopPromise.catch(() => undefined);
       throw error;
     }
-  }
-
-  private newSessionRequest(): NewSessionRequest {
-    const { options } = this;
-    return {
-      ...(options.avatarId === undefined ? {} : { avatar_id: options.avatarId }),
-      quality: options.quality ?? 'low',
-      ...(options.voice === undefined ? {} : { voice: options.voice }),
-      ...(options.language === undefined ? {} : { language: options.language }),
-      ...(options.knowledgeBaseId === undefined ? {} : { knowledge_base_id: options.knowledgeBaseId }),
-      ...(options.knowledgeBase === undefined ? {} : { knowledge_base: options.knowledgeBase }),
-      version: 'v2',
-      video_encoding: options.videoEncoding ?? 'H264',
-      activity_idle_timeout: this.idleTimeoutSeconds,
-    };
   }
 
   private taskSender(provider: StreamingProvider, sessionId: string) {

@@ -1,6 +1,6 @@
 /** The events of one session engine; the avatar emits them for its current session. */
 import type { StopFailedError } from '../errors.js';
-import type { UtteranceEvents } from '../tasks/task-queue.js';
+import type { UtteranceEvents } from '../tasks/utterance.js';
 import type { ConnectPhase, Remaining, SessionEnd, SessionState } from '../vocabulary.js';
 import type { ConversationEvents } from '../voice/conversation.js';
 import type { MicrophoneChange } from '../voice/voice-chat.js';

@@ -23,8 +23,8 @@ import {
 import type { AvatarEvent } from './avatar-events.js';
 import type { AvatarTransport } from './transport.js';
 
-/** The connected session voice chat talks in. */
-export interface VoiceRoom {
+/** A connected session: its id, provider, room and the avatar's media. */
+export interface SessionRoom {
   sessionId: string;
   provider: StreamingProvider;
   transport: AvatarTransport;
@@ -53,7 +53,7 @@ export class SessionVoice {
     private readonly events: EventSink<SessionVoiceEvents>,
     clock: Clock,
     private readonly options: SessionVoiceOptions,
-    private readonly room: () => VoiceRoom | undefined,
+    private readonly room: () => SessionRoom | undefined,
   ) {
     this.conversation = new Conversation(events, clock);
   }

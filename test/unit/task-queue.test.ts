@@ -2,7 +2,8 @@ import { EventEmitter } from 'eventemitter3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StreamingAvatarError, UtteranceError } from '../../src/errors.js';
-import { TaskQueue, type TaskSender, type UtteranceEvents } from '../../src/tasks/task-queue.js';
+import { TaskQueue } from '../../src/tasks/task-queue.js';
+import type { TaskSender, UtteranceEvents } from '../../src/tasks/utterance.js';
 import { FakeClock, settle } from './fakes/clock.js';
 
 /** A server stand-in: records tasks and interrupts; the test plays the avatar's events. */
