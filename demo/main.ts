@@ -50,6 +50,7 @@ providerPicker.addEventListener('change', () => {
         : '/api/avatar-token';
   avatar.apiBase = liveAvatar ? '/liveavatar' : '/heygen';
   picker.disabled = liveAvatar;
+  avatar.avatarId = liveAvatar ? undefined : picker.value;
   // LITE speaks only the audio the page sends: no questions for an LLM, no voice chat.
   for (const id of ['ask', 'talk', 'hold-to-talk']) byId(id).disabled = choice === 'liveavatar-lite';
   // LiveAvatar bills each begun minute at the start: 2 credits (FULL) or 1 (LITE), contract §8.

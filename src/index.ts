@@ -86,6 +86,7 @@ export {
 } from './limits.js';
 export type {
   CreatedSession,
+  ProviderChecked,
   ProviderFactory,
   ProviderPacket,
   RoomAccess,

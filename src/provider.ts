@@ -116,5 +116,22 @@ export interface StreamingProvider {
   sendAudio?(sessionId: string, pcm: Int16Array, sampleRate: number): Promise<void>;
 }
 
+/** The session options a provider may be unable to honour (the page's choice of avatar and persona). */
+export interface ProviderChecked {
+  avatarId?: string | undefined;
+  voice?: object | undefined;
+  language?: string | undefined;
+  knowledgeBaseId?: string | undefined;
+  knowledgeBase?: string | undefined;
+}
+
 /** Builds a provider for one session token; may load the provider's code first. */
-export type ProviderFactory = (sessionToken: string) => StreamingProvider | Promise<StreamingProvider>;
+export interface ProviderFactory {
+  (sessionToken: string): StreamingProvider | Promise<StreamingProvider>;
+  /**
+   * Refuses, at the start before any session token is fetched, an option this provider cannot
+   * honour; may load the check first.
+   * @throws {StreamingAvatarError} `configuration`, naming the option and saying why.
+   */
+  checkOptions?(options: ProviderChecked): void | Promise<void>;
+}

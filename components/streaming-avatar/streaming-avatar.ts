@@ -325,10 +325,15 @@ export class StreamingAvatarElement extends LocalizedElement {
   /** LiveAvatar's provider, loaded with the session machinery on the first start, not with the page. */
   private liveAvatarProvider(): ProviderFactory {
     const baseUrl = this.apiBase || undefined;
-    return async (sessionToken) => {
+    const factory: ProviderFactory = async (sessionToken) => {
       const { liveAvatar } = await import('../../src/providers/liveavatar.js');
       return liveAvatar({ baseUrl })(sessionToken);
     };
+    factory.checkOptions = async (options) => {
+      const { refuseServerChosenOptions } = await import('../../src/providers/liveavatar-options.js');
+      refuseServerChosenOptions(options);
+    };
+    return factory;
   }
 
   /** Shows `error` over the stage and fires `avatar-error`; returns it. @internal */

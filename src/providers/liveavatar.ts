@@ -6,6 +6,7 @@
  */
 import { StreamingAvatarError } from '../errors.js';
 import type { ProviderFactory } from '../provider.js';
+import { refuseServerChosenOptions } from './liveavatar-options.js';
 
 import type { LiveAvatarProviderOptions } from './liveavatar-token.js';
 
@@ -15,10 +16,11 @@ export type { LiveAvatarProviderOptions };
  * LiveAvatar as the session's provider: `new SessionEngine({ provider: liveAvatar(), token })`,
  * where the token endpoint is `createLiveAvatarTokenHandler` on your server.
  * @throws {StreamingAvatarError} `configuration` at the start, when `mode` differs from the
- * session token's, or the token is not LiveAvatar's.
+ * session token's, the token is not LiveAvatar's, or the page sets what the server chooses
+ * (`avatarId`, `voice`, `language`, `knowledgeBaseId`, `knowledgeBase`).
  */
 export function liveAvatar(options: LiveAvatarProviderOptions = {}): ProviderFactory {
-  return async (sessionToken) => {
+  const factory: ProviderFactory = async (sessionToken) => {
     const { readSessionToken } = await import('./liveavatar-token.js');
     const claims = readSessionToken(sessionToken);
     const mode = claims.mode === 'LITE' ? 'lite' : 'full';
@@ -35,4 +37,6 @@ export function liveAvatar(options: LiveAvatarProviderOptions = {}): ProviderFac
     const { liveAvatarFullProvider } = await import('./liveavatar-full.js');
     return liveAvatarFullProvider(sessionToken, claims, options);
   };
+  factory.checkOptions = refuseServerChosenOptions;
+  return factory;
 }

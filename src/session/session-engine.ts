@@ -172,9 +172,7 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
   start(): Promise<void> {
     if (!this.startPromise) {
       if (this.currentState !== 'idle') {
-        return Promise.reject(
-          new StreamingAvatarError('session_closed', 'This session has ended; create a new SessionEngine.'),
-        );
+        return Promise.reject(new StreamingAvatarError('session_closed', 'This session has ended.'));
       }
       this.startPromise = this.connect();
     }
@@ -248,6 +246,7 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
     // livekit-client downloads (on the first start) while the token and the session are asked for.
     if (!this.options.transport) loadLiveKitTransport().catch(() => undefined);
     try {
+      await untilAborted(Promise.resolve(this.options.provider?.checkOptions?.(this.options)), signal);
       this.setPhase('token');
       // Every step gives way to stop() at once, also when what it awaits ignores the signal.
       const token = await untilAborted(this.options.token(signal), signal);

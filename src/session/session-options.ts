@@ -56,21 +56,11 @@ export interface SessionOptions {
   log?: ((message: string) => void) | undefined;
 }
 
-/** The options of `SessionEngine` that are checked at construction (numbers in seconds or milliseconds). */
-export interface CheckedSessionOptions {
-  idleTimeoutSeconds?: number | undefined;
-  quality?: string | undefined;
-  videoEncoding?: string | undefined;
-  expiringWarningSeconds?: number | undefined;
-  mediaTimeoutMs?: number | undefined;
-  newSessionTimeoutMs?: number | undefined;
-}
-
 /**
- * Checks the options of an `SessionEngine` at construction.
+ * Checks the options of a session at construction.
  * @throws {InvalidOptionError} naming the first option out of range.
  */
-export function validateSessionOptions(options: CheckedSessionOptions): void {
+export function validateSessionOptions(options: SessionOptions): void {
   checkNumberOption('idleTimeoutSeconds', options.idleTimeoutSeconds, {
     min: IDLE_TIMEOUT_SECONDS.min,
     max: IDLE_TIMEOUT_SECONDS.max,

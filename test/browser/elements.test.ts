@@ -247,6 +247,21 @@ describe('<streaming-avatar>', () => {
     await expectAccessible(host);
   });
 
+  it('with provider="liveavatar", an avatar-id is refused with a readable configuration error, not ignored', async () => {
+    const host = mount(
+      '<streaming-avatar token-url="/token" provider="liveavatar" avatar-id="Wayne_20240711"></streaming-avatar>',
+    );
+    const avatar = avatarIn(host);
+    const errors: string[] = [];
+    host.addEventListener('avatar-error', (event) => errors.push(event.error.code));
+    const failure = (await avatar.start().catch((error: unknown) => error)) as { code: string };
+    expect(failure.code).to.equal('configuration');
+    await avatar.updateComplete;
+    expect(avatar.shadowRoot!.querySelector('[part="error-message"]')!.textContent).to.contain('avatarId');
+    expect(errors).to.deep.equal(['configuration']);
+    expect(avatar.state).to.equal('failed');
+  });
+
   it('says why the session ended', async () => {
     const backend = fakeBackend();
     const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');

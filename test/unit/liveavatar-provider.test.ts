@@ -10,6 +10,7 @@ import {
   parseAgentResponse,
 } from '../../src/providers/liveavatar-full.js';
 import { readSessionToken } from '../../src/providers/liveavatar-token.js';
+import { StreamingAvatar, type StreamingAvatarOptions } from '../../src/streaming-avatar.js';
 
 const liveAvatarFullProvider = (token: string, options: Parameters<typeof fullProvider>[2]) =>
   fullProvider(token, readSessionToken(token), options);
@@ -170,6 +171,38 @@ describe('LiveAvatar: tokens and errors', () => {
     await expect(Promise.resolve(liveAvatar({ mode: 'lite' })(FULL_TOKEN))).rejects.toMatchObject({
       code: 'configuration',
     });
+  });
+
+  it('refuses what the server chooses (avatar, voice, language, knowledge) before any token is fetched', async () => {
+    let tokensFetched = 0;
+    const token = async () => {
+      tokensFetched += 1;
+      return FULL_TOKEN;
+    };
+    const cases: [Partial<StreamingAvatarOptions>, string][] = [
+      [
+        { avatarId: 'Wayne_20240711' },
+        "avatarId is chosen by your server's token handler (session.avatarId)",
+      ],
+      [
+        { voice: { voice_id: 'v' } },
+        "voice is chosen by your server's token handler (session.avatarPersona.voiceId)",
+      ],
+      [{ language: 'de' }, 'session.avatarPersona.language'],
+      [{ knowledgeBaseId: 'kb' }, 'session.avatarPersona.contextId'],
+    ];
+    for (const [options, message] of cases) {
+      const avatar = new StreamingAvatar({
+        token,
+        provider: liveAvatar(),
+        pageLifecycle: new EventTarget(),
+        ...options,
+      });
+      const failure = await avatar.start().catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code: 'configuration' });
+      expect((failure as Error).message).toContain(message);
+    }
+    expect(tokensFetched).toBe(0);
   });
 
   it('maps the contract’s error answers onto typed errors', () => {
