@@ -9,7 +9,7 @@ export default defineConfig({
   server: {
     host: '127.0.0.1',
     port: 5173,
-    // The pages use api-base="/heygen": the dev server forwards it to the emulator (npm start sets the URL).
+    // The pages use base-url="/heygen": the dev server forwards it to the emulator (npm start sets the URL).
     proxy: process.env.AVATAR_EMULATOR_URL
       ? {
           '/heygen': {

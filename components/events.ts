@@ -18,7 +18,7 @@ const init = { bubbles: true, composed: true } as const;
  * Fired (bubbling, composed) by each `<streaming-avatar>` as it connects, so companion elements
  * whose target appears later find it.
  */
-export const AVATAR_CONNECTED_EVENT = 'streaming-avatar-connected';
+export const AVATAR_CONNECTED_EVENT = 'avatar-connected';
 
 /** The avatar's state changed (`idle`, `loading`, `connecting`, `connected`, …). */
 export class AvatarStateChangeEvent extends Event {

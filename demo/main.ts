@@ -48,7 +48,7 @@ providerPicker.addEventListener('change', () => {
       : liveAvatar
         ? '/api/liveavatar-token'
         : '/api/avatar-token';
-  avatar.apiBase = liveAvatar ? '/liveavatar' : '/heygen';
+  avatar.baseUrl = liveAvatar ? '/liveavatar' : '/heygen';
   picker.disabled = liveAvatar;
   avatar.avatarId = liveAvatar ? undefined : picker.value;
   // LITE speaks only the audio the page sends: no questions for an LLM, no voice chat.

@@ -42,7 +42,7 @@ try {
   const tab = await browser.newPage({ viewport: { width: 720, height: 520 } });
   await tab.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
   const avatar = tab.locator('streaming-avatar');
-  await avatar.evaluate((element, apiBase) => element.setAttribute('api-base', apiBase), emulator.apiUrl);
+  await avatar.evaluate((element, baseUrl) => element.setAttribute('base-url', baseUrl), emulator.apiUrl);
   await avatar.locator('[part="start"]').click();
   await tab.waitForFunction(
     () => document.querySelector('streaming-avatar')?.getAttribute('state') === 'connected',

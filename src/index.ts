@@ -95,7 +95,7 @@ export type {
   StartedSession,
   StreamingProvider,
 } from './provider.js';
-export { type HeyGenProviderOptions, heygenProvider } from './providers/heygen.js';
+export { type HeyGenProviderOptions, heygen } from './providers/heygen.js';
 export { type LiveAvatarProviderOptions, liveAvatar } from './providers/liveavatar.js';
 export type { AvatarEvent, AvatarEventType, ParsedPacket } from './session/avatar-events.js';
 export type { SessionEvents } from './session/session-events.js';
@@ -123,7 +123,7 @@ export type {
   UtteranceEvents,
   UtteranceStatus,
 } from './tasks/utterance.js';
-export { type FromEndpointOptions, fromEndpoint, type SessionTokenProvider } from './tokens.js';
+export { type FromEndpointOptions, fromEndpoint, type SessionTokenSource } from './tokens.js';
 export { type UnsafeFromApiKeyOptions, unsafeFromApiKey } from './unsafe-api-key.js';
 export type {
   AvatarState,

@@ -13,15 +13,6 @@ export const MAX_REPEAT_TEXT_CHARS = 1000;
  */
 export const IDLE_TIMEOUT_SECONDS = { min: 30, max: 3600, default: 120 } as const;
 
-/**
- * Limits per kind of key (seed 002): trial tokens get 3 concurrent sessions of at most 10 minutes
- * (600 seconds) and 300 streaming minutes a month; API tokens up to 100 concurrent sessions.
- */
-export const KEY_TIER_LIMITS = {
-  trial: { concurrentSessions: 3, sessionDurationSeconds: 600, monthlyStreamingMinutes: 300 },
-  api: { concurrentSessions: 100 },
-} as const;
-
 /** A video quality preset of `streaming.new` (contract doc): frame size in pixels and bitrate in kbit/s. */
 export interface QualityPreset {
   readonly width: number;
@@ -38,9 +29,6 @@ export const QUALITY_PRESETS = {
 
 /** The quality names `streaming.new` accepts. */
 export type Quality = keyof typeof QUALITY_PRESETS;
-
-/** Frames per second of the avatar's video output (contract doc / emulator). */
-export const AVATAR_FRAME_RATE = 25;
 
 /** The LiveKit participant identity the avatar joins the room with (contract doc). */
 export const AVATAR_IDENTITY = 'heygen';

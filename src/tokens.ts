@@ -17,7 +17,7 @@ import { InvalidResponseError, NetworkError } from './errors.js';
  * Returns a fresh session token for one session. Session tokens are single-use (contract doc):
  * the provider is called once per session start.
  */
-export interface SessionTokenProvider {
+export interface SessionTokenSource {
   (signal: AbortSignal): Promise<string>;
   /**
    * Tells the token's issuer which session the token created, so the backend knows its own
@@ -52,7 +52,7 @@ export interface FromEndpointOptions {
  *   (`authentication` for 401/403, `rate_limited` for 429, `token_endpoint` for the rest).
  * @throws {InvalidResponseError} when the answer has no string `token`.
  */
-export function fromEndpoint(url: string, options: FromEndpointOptions = {}): SessionTokenProvider {
+export function fromEndpoint(url: string, options: FromEndpointOptions = {}): SessionTokenSource {
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   /** POSTs `body` and reads the JSON answer; an error status throws the endpoint's error. */
   const post = async (body: object, init: RequestInit = {}): Promise<unknown> => {

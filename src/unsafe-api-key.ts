@@ -1,5 +1,5 @@
 import { StreamingApiClient } from './api/client.js';
-import type { SessionTokenProvider } from './tokens.js';
+import type { SessionTokenSource } from './tokens.js';
 
 /** Options of {@link unsafeFromApiKey}. */
 export interface UnsafeFromApiKeyOptions {
@@ -14,10 +14,7 @@ export interface UnsafeFromApiKeyOptions {
  * Creates session tokens straight from an API key. **Local development only**: in a browser the
  * key is visible to anyone who opens the page. Warns on every use.
  */
-export function unsafeFromApiKey(
-  apiKey: string,
-  options: UnsafeFromApiKeyOptions = {},
-): SessionTokenProvider {
+export function unsafeFromApiKey(apiKey: string, options: UnsafeFromApiKeyOptions = {}): SessionTokenSource {
   const warn = options.warn ?? ((message) => console.warn(message));
   const client = new StreamingApiClient({
     credentials: { apiKey },

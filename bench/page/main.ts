@@ -39,9 +39,9 @@ const LOUD = 0.02;
 const SILENT = 0.005;
 const video = document.querySelector<HTMLVideoElement>('#video')!;
 
-function redirectVoiceChatSocket(apiBase: string): void {
+function redirectVoiceChatSocket(baseUrl: string): void {
   const NativeWebSocket = window.WebSocket;
-  const target = new URL(apiBase);
+  const target = new URL(baseUrl);
   window.WebSocket = class extends NativeWebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
       const parsed = new URL(url);
@@ -144,10 +144,10 @@ async function timeRun(client: BenchClient): Promise<RunFigures> {
   };
 }
 
-function runOurs(apiBase: string, avatarId: string): Promise<RunFigures> {
+function runOurs(baseUrl: string, avatarId: string): Promise<RunFigures> {
   const session = new SessionEngine({
     token: fromEndpoint('/api/avatar-token'),
-    apiBaseUrl: apiBase,
+    baseUrl: baseUrl,
     avatarId,
   });
   return timeRun({
@@ -172,7 +172,7 @@ function runOurs(apiBase: string, avatarId: string): Promise<RunFigures> {
   });
 }
 
-function runOfficial(apiBase: string, avatarId: string): Promise<RunFigures> {
+function runOfficial(baseUrl: string, avatarId: string): Promise<RunFigures> {
   let avatar: StreamingAvatar;
   return timeRun({
     async start(t0) {
@@ -180,7 +180,7 @@ function runOfficial(apiBase: string, avatarId: string): Promise<RunFigures> {
         token: string;
       };
       const phases: Record<string, number> = { new: performance.now() - t0 };
-      avatar = new StreamingAvatar({ token, basePath: apiBase });
+      avatar = new StreamingAvatar({ token, basePath: baseUrl });
       const stream = new Promise<MediaStream>((resolve) =>
         avatar.on(StreamingEvents.STREAM_READY, (event: CustomEvent<MediaStream>) => resolve(event.detail)),
       );
@@ -237,10 +237,10 @@ let renderRun: (() => Promise<RenderRunFigures>) | undefined;
  * Starts a session at `quality`, plays it and keys it on the chosen path; resolves once frames
  * flow and the key has drawn (so start-up is not measured). `renderStop()` ends the measurement.
  */
-async function renderStart(apiBase: string, avatarId: string, path: KeyPath, quality: 'low' | 'high') {
+async function renderStart(baseUrl: string, avatarId: string, path: KeyPath, quality: 'low' | 'high') {
   const session = new SessionEngine({
     token: fromEndpoint('/api/avatar-token'),
-    apiBaseUrl: apiBase,
+    baseUrl: baseUrl,
     avatarId,
     quality,
   });
@@ -314,12 +314,12 @@ let growth:
   | undefined;
 
 /** The long-session run: `<streaming-avatar>` and `<avatar-captions>` speaking one utterance after another. */
-async function growthStart(apiBase: string, avatarId: string, maxCues: number): Promise<void> {
+async function growthStart(baseUrl: string, avatarId: string, maxCues: number): Promise<void> {
   const holder = document.createElement('div');
   const avatar = new StreamingAvatarElement();
   avatar.id = 'growth';
   avatar.tokenUrl = '/api/avatar-token';
-  avatar.apiBase = apiBase;
+  avatar.baseUrl = baseUrl;
   avatar.avatarId = avatarId;
   const captions = new AvatarCaptionsElement();
   captions.for = 'growth';
@@ -437,10 +437,10 @@ async function timeVoiceTurn(client: VoiceBenchClient): Promise<VoiceTurnFigures
   }
 }
 
-function voiceTurnOurs(apiBase: string, avatarId: string): Promise<VoiceTurnFigures> {
+function voiceTurnOurs(baseUrl: string, avatarId: string): Promise<VoiceTurnFigures> {
   const session = new SessionEngine({
     token: fromEndpoint('/api/avatar-token'),
-    apiBaseUrl: apiBase,
+    baseUrl: baseUrl,
     avatarId,
   });
   return timeVoiceTurn({
@@ -455,14 +455,14 @@ function voiceTurnOurs(apiBase: string, avatarId: string): Promise<VoiceTurnFigu
   });
 }
 
-function voiceTurnOfficial(apiBase: string, avatarId: string): Promise<VoiceTurnFigures> {
+function voiceTurnOfficial(baseUrl: string, avatarId: string): Promise<VoiceTurnFigures> {
   let avatar: StreamingAvatar;
   return timeVoiceTurn({
     async start() {
       const { token } = (await (await fetch('/api/avatar-token', { method: 'POST' })).json()) as {
         token: string;
       };
-      avatar = new StreamingAvatar({ token, basePath: apiBase });
+      avatar = new StreamingAvatar({ token, basePath: baseUrl });
       const stream = new Promise<MediaStream>((resolve) =>
         avatar.on(StreamingEvents.STREAM_READY, (event: CustomEvent<MediaStream>) => resolve(event.detail)),
       );

@@ -9,7 +9,7 @@ import type {
   ConversationState,
   ProviderFactory,
   Quality,
-  SessionTokenProvider,
+  SessionTokenSource,
   SpeakOptions,
   Utterance,
   VoiceChatOptions,
@@ -83,7 +83,7 @@ export class StreamingAvatarElement extends LocalizedElement {
    * The provider's API base URL; defaults to HeyGen's, or LiveAvatar's with `provider="liveavatar"`
    * (point it at the emulator in development).
    */
-  @property({ attribute: 'api-base' }) apiBase: string | undefined;
+  @property({ attribute: 'base-url' }) baseUrl: string | undefined;
 
   /**
    * `heygen` (default, the Streaming API) or `liveavatar` (FULL or LITE, as the session token
@@ -294,7 +294,7 @@ export class StreamingAvatarElement extends LocalizedElement {
     return {
       token: this.endpointToken(this.tokenUrl),
       quality: this.quality,
-      apiBaseUrl: this.apiBase || undefined,
+      baseUrl: this.baseUrl || undefined,
       ...(this.provider === 'liveavatar' ? { provider: this.liveAvatarProvider() } : {}),
       avatarId: this.avatarId || undefined,
       voice: this.voiceId ? { voice_id: this.voiceId } : undefined,
@@ -311,7 +311,7 @@ export class StreamingAvatarElement extends LocalizedElement {
    * The client of the page's token endpoint (`fromEndpoint`), loaded on the first start beside the
    * session machinery rather than with the page.
    */
-  private endpointToken(url: string): SessionTokenProvider {
+  private endpointToken(url: string): SessionTokenSource {
     const client = () => this.loadTokenClient().then(({ fromEndpoint }) => fromEndpoint(url));
     return Object.assign((signal: AbortSignal) => client().then((provide) => provide(signal)), {
       reportSession: (sessionId: string, token: string) =>
@@ -324,7 +324,7 @@ export class StreamingAvatarElement extends LocalizedElement {
 
   /** LiveAvatar's provider, loaded with the session machinery on the first start, not with the page. */
   private liveAvatarProvider(): ProviderFactory {
-    const baseUrl = this.apiBase || undefined;
+    const baseUrl = this.baseUrl || undefined;
     const factory: ProviderFactory = async (sessionToken) => {
       const { liveAvatar } = await import('../../src/providers/liveavatar.js');
       return liveAvatar({ baseUrl })(sessionToken);

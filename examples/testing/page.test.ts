@@ -60,7 +60,7 @@ it('starts the avatar and hears it speak', async () => {
   await page.goto(pageUrl);
   const avatar = page.locator('streaming-avatar');
   // The page talks to HeyGen unless told otherwise; in the test, to the emulator.
-  await avatar.evaluate((element, apiBase) => element.setAttribute('api-base', apiBase), emulator.apiUrl);
+  await avatar.evaluate((element, baseUrl) => element.setAttribute('base-url', baseUrl), emulator.apiUrl);
   await avatar.locator('[part="start"]').click();
   await expect.poll(() => avatar.getAttribute('state'), { timeout: 60_000 }).toBe('connected');
 

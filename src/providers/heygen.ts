@@ -5,7 +5,7 @@ import { AVATAR_IDENTITY } from '../limits.js';
 import type { ProviderFactory, RoomChannel, StreamingProvider } from '../provider.js';
 import { parseAvatarPacket } from '../session/avatar-events.js';
 
-/** Options of {@link heygenProvider}. */
+/** Options of {@link heygen}. */
 export interface HeyGenProviderOptions {
   /** API base URL (default HeyGen's; the emulator's in tests and the demo). */
   baseUrl?: string | undefined;
@@ -14,7 +14,7 @@ export interface HeyGenProviderOptions {
 }
 
 /** The HeyGen Streaming API as a {@link StreamingProvider}; the default provider. */
-export function heygenProvider(options: HeyGenProviderOptions = {}): ProviderFactory {
+export function heygen(options: HeyGenProviderOptions = {}): ProviderFactory {
   return (sessionToken): StreamingProvider => {
     const client = new StreamingSessionClient({ credentials: { sessionToken }, ...options });
     let room: RoomChannel | undefined;

@@ -8,7 +8,7 @@ import { MediaError, StreamingAvatarError, TimeoutError } from '../errors.js';
 import { untilAborted } from '../internal/abort.js';
 import type { Clock } from '../internal/clock.js';
 import type { CreatedSession, StreamingProvider } from '../provider.js';
-import type { SessionTokenProvider } from '../tokens.js';
+import type { SessionTokenSource } from '../tokens.js';
 import { stopWithRetries } from './server-stop.js';
 import type { SessionOptions } from './session-options.js';
 import type { AvatarTransport } from './transport.js';
@@ -91,7 +91,7 @@ export function newSessionRequest(options: SessionOptions, idleTimeoutSeconds: n
 
 /** Tells the token's issuer which session its token created; never holds up the start. */
 export function reportSession(
-  tokens: SessionTokenProvider,
+  tokens: SessionTokenSource,
   sessionId: string,
   token: string,
   log: ((message: string) => void) | undefined,

@@ -7,7 +7,7 @@ import { type Clock, systemClock } from '../internal/clock.js';
 import type { EventSink } from '../internal/events.js';
 import { IDLE_TIMEOUT_SECONDS } from '../limits.js';
 import type { ProviderPacket, RoomAccess, StreamingProvider } from '../provider.js';
-import { heygenProvider } from '../providers/heygen.js';
+import { heygen } from '../providers/heygen.js';
 import { TaskQueue } from '../tasks/task-queue.js';
 import type { SpeakOptions, Utterance } from '../tasks/utterance.js';
 import type { ConnectPhase, EndReason, Remaining, SessionEnd, SessionState } from '../vocabulary.js';
@@ -251,7 +251,7 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
       // Every step gives way to stop() at once, also when what it awaits ignores the signal.
       const token = await untilAborted(this.options.token(signal), signal);
       this.throwIfStopped();
-      const factory = this.options.provider ?? heygenProvider({ baseUrl: this.options.apiBaseUrl });
+      const factory = this.options.provider ?? heygen({ baseUrl: this.options.baseUrl });
       const provider = await untilAborted(Promise.resolve(factory(token)), signal);
       this.provider = provider;
       provider.listen?.((packet) => this.handlePacket(packet));

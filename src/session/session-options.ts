@@ -3,7 +3,7 @@ import type { Clock } from '../internal/clock.js';
 import { checkEnumOption, checkNumberOption } from '../internal/validate.js';
 import { IDLE_TIMEOUT_SECONDS, QUALITY_PRESETS, type Quality } from '../limits.js';
 import type { ProviderFactory } from '../provider.js';
-import type { SessionTokenProvider } from '../tokens.js';
+import type { SessionTokenSource } from '../tokens.js';
 import type { MicrophoneEnvironment } from '../voice/microphone.js';
 import type { AudioEnergyWatcher } from '../voice/voice-chat.js';
 import type { TransportFactory } from './transport.js';
@@ -11,7 +11,7 @@ import type { TransportFactory } from './transport.js';
 /** Options of each session (the avatar's options, less how it watches the page). */
 export interface SessionOptions {
   /** Where session tokens come from: `fromEndpoint('/api/avatar-token')` in a page. */
-  token: SessionTokenProvider;
+  token: SessionTokenSource;
   avatarId?: string | undefined;
   /** Default `low` (360p). */
   quality?: Quality | undefined;
@@ -25,7 +25,7 @@ export interface SessionOptions {
   /** Default `H264` (iOS 18 Safari fails on VP8; contract doc Decision). */
   videoEncoding?: VideoEncoding | undefined;
   /** Streaming API base URL (default HeyGen's); ignored when `provider` is given. */
-  apiBaseUrl?: string | undefined;
+  baseUrl?: string | undefined;
   provider?: ProviderFactory | undefined;
   /** Default: a LiveKit room, loaded on first start. */
   transport?: TransportFactory | undefined;

@@ -6,7 +6,7 @@
  */
 import { StreamingApiClient } from '../../src/api/client.js';
 import { CreditMeter } from '../../src/credits/credit-meter.js';
-import { heygenProvider } from '../../src/providers/heygen.js';
+import { heygen } from '../../src/providers/heygen.js';
 import { SessionEngine } from '../../src/session/session-engine.js';
 import type { SessionOptions } from '../../src/session/session-options.js';
 import { type RunningEmulator, startEmulatorProcess } from '../emulator/emulator-process.js';
@@ -44,7 +44,7 @@ async function world(options: Partial<SessionOptions> = {}, tamper: Tamper = () 
   });
   const session = new SessionEngine({
     token: (signal) => keyClient.createSessionToken({ signal }),
-    provider: heygenProvider({ baseUrl: emulator.apiUrl, fetch }),
+    provider: heygen({ baseUrl: emulator.apiUrl, fetch }),
     transport: async () => transport,
     pageLifecycle: new EventTarget(),
     ...options,

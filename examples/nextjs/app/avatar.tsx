@@ -5,7 +5,7 @@ import type { StreamingAvatarElement } from 'streaming-avatar-kit/components';
 import { AvatarCaptions, StreamingAvatar, useAvatar } from 'streaming-avatar-kit/react';
 
 /** The avatar: rendered as its tag on the server, brought to life in the browser. */
-export function Avatar({ apiBase }: { apiBase: string | undefined }) {
+export function Avatar({ baseUrl }: { baseUrl: string | undefined }) {
   const avatar = useRef<StreamingAvatarElement>(null);
   const { state } = useAvatar(avatar);
   const [spoken, setSpoken] = useState(0);
@@ -15,7 +15,7 @@ export function Avatar({ apiBase }: { apiBase: string | undefined }) {
         ref={avatar}
         id="avatar"
         tokenUrl="/api/avatar-token"
-        apiBase={apiBase}
+        baseUrl={baseUrl}
         quality="low"
         onAvatarSpeakingEnd={() => setSpoken((count) => count + 1)}
       />

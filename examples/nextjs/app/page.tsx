@@ -7,7 +7,7 @@ export default function Home() {
   return (
     <main>
       <h1>Streaming avatar · Next.js</h1>
-      <Avatar apiBase={process.env.AVATAR_API_BASE} />
+      <Avatar baseUrl={process.env.AVATAR_API_BASE} />
     </main>
   );
 }

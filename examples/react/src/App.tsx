@@ -15,7 +15,7 @@ export function App() {
         ref={avatar}
         id="avatar"
         tokenUrl="/api/avatar-token"
-        apiBase={import.meta.env.VITE_AVATAR_API_BASE}
+        baseUrl={import.meta.env.VITE_AVATAR_API_BASE}
         quality="low"
         onAvatarSpeakingEnd={() => setSpoken((count) => count + 1)}
       />
