@@ -56,6 +56,8 @@ export interface ApiState {
   rateLimitPerSecond: number | undefined;
   /** Overrides the tier's session length cap, in seconds. */
   sessionDurationLimitSeconds: number | undefined;
+  /** How many times faster than real time sessions' timers and billed time run. */
+  timeScale: number;
   log: (line: string) => void;
 }
 
@@ -303,6 +305,7 @@ export class StreamingApi {
       durationLimitSeconds: this.state.sessionDurationLimitSeconds ?? account.limits.sessionSeconds,
       videoCodec: encoding,
       dialect: heygenDialect,
+      timeScale: this.state.timeScale,
     };
   }
 

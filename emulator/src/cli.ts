@@ -25,6 +25,8 @@ Options:
   --faults                enable the /_emulator/ control endpoints (fault injection, ledger, sessions)
   --rate-limit N          answer 429 with Retry-After past N requests per second per key (default off)
   --session-duration N    cap sessions at N seconds (default: the key tier's; trial 600)
+  --time-scale N          run HeyGen sessions' idle timeout, duration limit and billing N times
+                          faster than real time (default 1; for tests)
   --keys FILE             JSON {"<api key>": {"tier": "trial"|"api", "credits": N}} (default below)
   --liveavatar-keys FILE  JSON {"<LiveAvatar api key>": <credits>} (default below)
   --allow-origin ORIGIN   also serve pages of ORIGIN (repeatable; default: 127.0.0.1 and localhost only)
@@ -53,6 +55,7 @@ const { values } = parseArgs({
     faults: { type: 'boolean', default: false },
     'rate-limit': { type: 'string' },
     'session-duration': { type: 'string' },
+    'time-scale': { type: 'string' },
     keys: { type: 'string' },
     'liveavatar-keys': { type: 'string' },
     'allow-origin': { type: 'string', multiple: true, default: [] },
@@ -84,6 +87,9 @@ const emulator = await serveEmulator({
   ...(values['session-duration'] === undefined
     ? {}
     : { sessionDurationSeconds: whole(values['session-duration'], '--session-duration') }),
+  ...(values['time-scale'] === undefined
+    ? {}
+    : { timeScale: positive(values['time-scale'], '--time-scale') }),
   ...(values.keys === undefined ? {} : { keys: jsonFile<Record<string, KeyConfig>>(values.keys, '--keys') }),
   ...(values['liveavatar-keys'] === undefined
     ? {}
@@ -107,6 +113,15 @@ function whole(value: string | undefined, flag: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 0) {
     console.error(`${flag} takes a whole number, not ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return number;
+}
+
+function positive(value: string, flag: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) {
+    console.error(`${flag} takes a number above 0, not ${JSON.stringify(value)}`);
     process.exit(2);
   }
   return number;

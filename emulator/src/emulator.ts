@@ -63,6 +63,7 @@ export async function serveEmulator(options: ServeOptions = {}): Promise<ServedE
     faults,
     rateLimitPerSecond: options.rateLimitPerSecond,
     sessionDurationLimitSeconds: options.sessionDurationSeconds,
+    timeScale: options.timeScale ?? 1,
     log,
   });
   const allowedOrigins = options.allowedOrigins ?? [];

@@ -32,6 +32,12 @@ export interface StartEmulatorOptions {
   rateLimitPerSecond?: number;
   /** Session length cap in seconds, overriding the key tier's (trial keys: 600 s). */
   sessionDurationSeconds?: number;
+  /**
+   * How many times faster than real time HeyGen sessions' clocks run (default 1): their idle
+   * timeout, duration limit and billed time. At 10, a 30-second idle timeout ends a session after
+   * 3 real seconds, billed as 30 seconds. For tests of timeouts without waiting them out.
+   */
+  timeScale?: number;
   /** HeyGen API keys with their tier and starting credits (default {@link DEFAULT_KEYS}). */
   keys?: Record<string, KeyConfig>;
   /** LiveAvatar API keys with their starting credits (default {@link DEFAULT_LIVEAVATAR_KEYS}). */
@@ -101,6 +107,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     ...(options.sessionDurationSeconds === undefined
       ? []
       : ['--session-duration', String(options.sessionDurationSeconds)]),
+    ...(options.timeScale === undefined ? [] : ['--time-scale', String(options.timeScale)]),
     ...(options.allowedOrigins ?? []).flatMap((origin) => ['--allow-origin', origin]),
     ...jsonFileFlag('--keys', join(config, 'keys.json'), options.keys),
     ...jsonFileFlag('--liveavatar-keys', join(config, 'liveavatar-keys.json'), options.liveAvatarKeys),

@@ -29,6 +29,8 @@ export interface SessionSettings {
   dialect: EventDialect;
   /** The session's id, when the API chose it (LiveAvatar's are UUIDs); a new hex id otherwise. */
   sessionId?: string;
+  /** How many times faster than real time the idle timeout, duration limit and billed time run (default 1). */
+  timeScale?: number;
 }
 
 /** What a session's time is billed to. */
@@ -83,7 +85,11 @@ export class EmulatedSession<A extends Ledger = Account> {
   /** Seconds streamed so far (start to now, or to the end). */
   get streamedSeconds(): number {
     if (this.startedAt === undefined) return 0;
-    return ((this.endedAt ?? Date.now()) - this.startedAt) / 1000;
+    return (((this.endedAt ?? Date.now()) - this.startedAt) / 1000) * this.timeScale;
+  }
+
+  private get timeScale(): number {
+    return this.settings.timeScale ?? 1;
   }
 
   get active(): boolean {
@@ -111,7 +117,7 @@ export class EmulatedSession<A extends Ledger = Account> {
     this.startedAt = Date.now();
     this.durationTimer = setTimeout(
       () => void this.close('duration_limit'),
-      this.settings.durationLimitSeconds * 1000,
+      (this.settings.durationLimitSeconds * 1000) / this.timeScale,
     );
     this.touch();
     this.log(
@@ -252,7 +258,7 @@ export class EmulatedSession<A extends Ledger = Account> {
     if (!this.active) return;
     this.idleTimer = setTimeout(
       () => void this.close('idle_timeout'),
-      this.settings.idleTimeoutSeconds * 1000,
+      (this.settings.idleTimeoutSeconds * 1000) / this.timeScale,
     );
   }
 
