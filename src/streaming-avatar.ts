@@ -85,7 +85,7 @@ export class StreamingAvatar extends EventEmitter<StreamingAvatarEvents> {
 
   /** The utterances queued or being spoken, in order. */
   get utterances(): readonly Utterance[] {
-    return this.currentSession?.utterances ?? [];
+    return this.currentSession?.queue.utterances ?? [];
   }
 
   /** The connect step under way while `connecting`. */
@@ -147,7 +147,9 @@ export class StreamingAvatar extends EventEmitter<StreamingAvatarEvents> {
    * Stops in any state: cancels a start still loading (back to `idle` or the last session's
    * end), and stops the current session (billing stops). Idempotent.
    * @param reason Recorded as the end reason (default `user`).
-   * @throws {StopFailedError} when the server could not be told to stop (see `SessionEngine.stop`).
+   * @throws {StopFailedError} when the server could not be told to stop after every retry (about a
+   *   minute, `stopFailed` reporting each failure); the session has then ended here, and its idle
+   *   timeout ends it at the server.
    */
   stop(reason: EndReason = 'user'): Promise<void> {
     if (this.attempt && !this.attempt.signal.aborted) {
@@ -159,22 +161,26 @@ export class StreamingAvatar extends EventEmitter<StreamingAvatarEvents> {
   }
 
   /**
-   * Queues text for the avatar to say (see `SessionEngine.speak`); text said while connecting is
-   * sent once connected.
+   * Queues text for the avatar to say; text said while connecting is sent once connected. `repeat`
+   * text of any length is split into ≤1,000-character tasks on sentence boundaries (seed 000);
+   * `talk` has the provider's model answer it. The utterance's `done` always settles.
    * @throws {StreamingAvatarError} `not_started` before the first start has created a session.
    */
   speak(text: string, options: SpeakOptions = {}): Utterance {
     if (!this.currentSession) {
       throw new StreamingAvatarError('not_started', 'Start the avatar before asking it to speak.');
     }
-    return this.currentSession.speak(text, options);
+    return this.currentSession.queue.speak(text, options);
   }
 
   /**
-   * Speaks audio you bring (LiveAvatar LITE): see `SessionEngine.speakAudio`. 16-bit mono `pcm`
-   * at `sampleRate` samples per second; resolves once spoken.
-   * @throws {StreamingAvatarError} `not_started` without a session; `configuration` when the
-   *   provider speaks only text; `interrupted` when cut.
+   * Speaks audio you bring (LiveAvatar LITE): 16-bit mono `pcm` (an `Int16Array`, or its bytes,
+   * little-endian) at `sampleRate` samples per second, resampled to the provider's rate and sent in
+   * about one-second frames. Resolves once it was spoken to the end.
+   * @throws {StreamingAvatarError} `not_started` without a connected session; `configuration` when
+   *   the provider speaks only text (HeyGen, LiveAvatar FULL: use `speak()`); `interrupted` when
+   *   `interrupt()` (or newer audio) cuts it.
+   * @throws {InvalidOptionError} for a `sampleRate` that is not a positive number.
    */
   async speakAudio(pcm: Int16Array | ArrayBuffer, options: { sampleRate: number }): Promise<void> {
     if (!this.currentSession) {
@@ -190,7 +196,7 @@ export class StreamingAvatar extends EventEmitter<StreamingAvatarEvents> {
 
   /** Removes one utterance by id; returns whether it was found. */
   async cancel(utteranceId: string): Promise<boolean> {
-    return (await this.currentSession?.cancel(utteranceId)) ?? false;
+    return (await this.currentSession?.queue.cancel(utteranceId)) ?? false;
   }
 
   /** Unblocks audio playback; call it from a user gesture. */
@@ -214,9 +220,13 @@ export class StreamingAvatar extends EventEmitter<StreamingAvatarEvents> {
   }
 
   /**
-   * Starts voice chat on the connected session (see `SessionEngine.startVoiceChat`).
+   * Starts voice chat: opens the microphone (echo cancellation, noise suppression, auto gain),
+   * publishes it in the session's room and puts the avatar in its listening pose. In
+   * `push-to-talk` mode the microphone sends nothing until `startPushToTalk()`. A voice chat
+   * already running is stopped first.
    * @throws {StreamingAvatarError} `not_started` without a connected session.
-   * @throws {MicrophoneError} why the microphone could not be opened.
+   * @throws {MicrophoneError} (`microphone`) why the microphone could not be opened: `denied`,
+   *   `missing`, `busy`, `insecure_context`, `unsupported`.
    */
   async startVoiceChat(options: VoiceChatOptions = {}): Promise<void> {
     if (!this.currentSession) {

@@ -164,7 +164,7 @@ function runOurs(baseUrl: string, avatarId: string): Promise<RunFigures> {
       const talking = new Promise<void>((resolve) =>
         session.on('avatarEvent', (event) => event.type === 'avatar_start_talking' && resolve()),
       );
-      const { done } = session.speak(text);
+      const { done } = session.queue.speak(text);
       return { talking, settled: done.catch(() => undefined) };
     },
     interrupt: () => session.interrupt(),

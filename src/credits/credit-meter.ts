@@ -13,8 +13,8 @@ import {
 } from './rate-plans.js';
 
 /**
- * What the meter reads off: an `SessionEngine`, or an `StreamingAvatar`, whose sessions it then
- * follows one after another (each new `connecting` starts a fresh reading).
+ * What the meter reads off: a `StreamingAvatar`, whose sessions it follows one after another
+ * (each new `connecting` starts a fresh reading).
  */
 export interface MeteredSession {
   /** When billing started, in milliseconds since the epoch. */

@@ -9,7 +9,6 @@ import { IDLE_TIMEOUT_SECONDS } from '../limits.js';
 import type { ProviderPacket, RoomAccess, StreamingProvider } from '../provider.js';
 import { heygen } from '../providers/heygen.js';
 import { TaskQueue } from '../tasks/task-queue.js';
-import type { SpeakOptions, Utterance } from '../tasks/utterance.js';
 import type { ConnectPhase, EndReason, Remaining, SessionEnd, SessionState } from '../vocabulary.js';
 import {
   createSession,
@@ -44,7 +43,8 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
   private currentPhase: ConnectPhase | undefined;
   private readonly options: SessionOptions;
   private readonly clock: Clock;
-  private readonly queue: TaskQueue;
+  /** The utterances this session speaks, in order. */
+  readonly queue: TaskQueue;
   /** Voice chat on this session, and its conversation and transcript. */
   readonly voice: SessionVoice;
   /** Audio the page brings (LiveAvatar LITE). */
@@ -194,27 +194,9 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
     return this.stopPromise;
   }
 
-  /**
-   * Queues text for the avatar to say; pieces go out once connected. `repeat` text of any length
-   * is split into ≤1,000-character tasks on sentence boundaries (seed 000).
-   */
-  speak(text: string, options: SpeakOptions = {}): Utterance {
-    return this.queue.speak(text, options);
-  }
-
   /** Stops the current speech (text or audio) and settles every queued utterance as interrupted. */
   async interrupt(): Promise<void> {
     await Promise.all([this.queue.interrupt(), this.audio.interrupt()]);
-  }
-
-  /** Removes one utterance by id; returns whether it was found. */
-  cancel(utteranceId: string): Promise<boolean> {
-    return this.queue.cancel(utteranceId);
-  }
-
-  /** Utterances queued or being spoken, in order. */
-  get utterances(): readonly Utterance[] {
-    return this.queue.utterances;
   }
 
   /** Unblocks audio playback; call it from a user gesture. */

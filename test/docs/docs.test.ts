@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const GUIDES = ['getting-started', 'frameworks', 'theming', 'server', 'emulator', 'errors'];
+const GUIDES = ['getting-started', 'frameworks', 'theming', 'server', 'emulator', 'errors', 'glossary'];
 
 async function typedoc(args: string[] = []) {
   try {

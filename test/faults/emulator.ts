@@ -70,7 +70,7 @@ async function world(options: Partial<SessionOptions> = {}, tamper: Tamper = () 
 async function fullRun(parts: Awaited<ReturnType<typeof world>>): Promise<void> {
   const started = parts.tracker.track(parts.session.start());
   await started.catch(() => undefined);
-  const utterance = parts.session.speak('Hello from the fault matrix.');
+  const utterance = parts.session.queue.speak('Hello from the fault matrix.');
   parts.tracker.track(utterance.done);
   await pause(300);
   parts.tracker.track(parts.session.interrupt()).catch(() => undefined);

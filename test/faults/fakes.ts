@@ -197,12 +197,12 @@ const scenarios: Scenario[] = [
       const parts = world();
       await parts.tracker.track(parts.session.start());
       parts.provider.failInterrupt = serverError();
-      const utterances = Array.from({ length: 20 }, (_, i) => parts.session.speak(`Sentence ${i}.`));
+      const utterances = Array.from({ length: 20 }, (_, i) => parts.session.queue.speak(`Sentence ${i}.`));
       for (const utterance of utterances) parts.tracker.track(utterance.done);
       await settle();
       parts.transport.avatarSays({ type: 'avatar_start_talking', task_id: 'task-1' });
       await settle();
-      parts.tracker.track(parts.session.cancel(utterances[0]!.id));
+      parts.tracker.track(parts.session.queue.cancel(utterances[0]!.id));
       parts.tracker.track(parts.session.interrupt());
       await settle();
       parts.tracker.track(parts.session.stop());
@@ -228,7 +228,7 @@ const scenarios: Scenario[] = [
     async run() {
       const parts = world();
       await parts.tracker.track(parts.session.start());
-      parts.tracker.track(parts.session.speak('Still talking.').done);
+      parts.tracker.track(parts.session.queue.speak('Still talking.').done);
       parts.transport.emit('disconnected', 'network');
       return parts.outcome();
     },
@@ -249,7 +249,7 @@ const scenarios: Scenario[] = [
       await parts.tracker.track(parts.session.start());
       const long = 'This sentence is long enough to need a second piece. '.repeat(30).trim();
       for (const text of [long, 'One.', 'Two.', 'Three.', 'Four.'])
-        parts.tracker.track(parts.session.speak(text).done);
+        parts.tracker.track(parts.session.queue.speak(text).done);
       // The avatar speaks each task as it is sent; the first task's stop event never arrives, and
       // its watchdog runs out (12 s) while the short utterances still wait.
       for (let played = 1; played <= 6; played++) {
@@ -285,10 +285,10 @@ const scenarios: Scenario[] = [
     async run() {
       const parts = world();
       await parts.tracker.track(parts.session.start());
-      parts.tracker.track(parts.session.speak('Nobody answers this.').done);
+      parts.tracker.track(parts.session.queue.speak('Nobody answers this.').done);
       await parts.clock.advance(60_000);
       await parts.tracker.track(parts.session.stop());
-      parts.tracker.track(parts.session.speak('Too late.').done);
+      parts.tracker.track(parts.session.queue.speak('Too late.').done);
       return parts.outcome();
     },
   },

@@ -157,7 +157,7 @@ describe('SessionEngine stop in every state', () => {
   it('connected: stops once however often it is called, and interrupts the queue', async () => {
     const { session, provider, ends } = setup();
     await session.start();
-    const utterance = session.speak('Hello.');
+    const utterance = session.queue.speak('Hello.');
     const stops = [session.stop(), session.stop(), session.stop('budget_exhausted')];
     expect(new Set(stops).size).toBe(1);
     await Promise.all(stops);
@@ -235,7 +235,7 @@ describe('SessionEngine keep-alive and countdowns', () => {
     const { session, clock, provider } = setup({ idleTimeoutSeconds: 120 });
     await session.start();
     await clock.advance(20_000);
-    session.speak('Hello.');
+    session.queue.speak('Hello.');
     await clock.advance(20_000);
     expect(provider.count('keep_alive')).toBe(0);
   });
@@ -358,7 +358,7 @@ describe('SessionEngine room events', () => {
 
   it('speaks through the provider once connected and settles on the avatar events', async () => {
     const { session, transport, provider } = setup();
-    const utterance = session.speak('Hello there.');
+    const utterance = session.queue.speak('Hello there.');
     await session.start();
     await settle();
     expect(provider.calls).toContain('task Hello there.');
@@ -527,12 +527,14 @@ describe('SessionEngine leaves nothing billing', () => {
   it('speak() after stop or after a failed start settles at once with session_closed', async () => {
     const stopped = setup();
     await stopped.session.stop();
-    await expect(stopped.session.speak('Hello?').done).rejects.toMatchObject({ code: 'session_closed' });
+    await expect(stopped.session.queue.speak('Hello?').done).rejects.toMatchObject({
+      code: 'session_closed',
+    });
 
     const failed = setup();
     failed.provider.failStart = new AuthenticationError('bad token', { status: 401 });
     await failed.session.start().catch(() => undefined);
-    await expect(failed.session.speak('Hello?').done).rejects.toMatchObject({ code: 'session_closed' });
+    await expect(failed.session.queue.speak('Hello?').done).rejects.toMatchObject({ code: 'session_closed' });
   });
 
   it.each([
