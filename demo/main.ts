@@ -1,6 +1,6 @@
 /** The demo page: drives the elements through their public API only. */
 import '../components/index.js';
-import type { Avatar } from '../src/index.js';
+import type { AvatarInfo } from '../src/index.js';
 
 const avatar = document.querySelector('streaming-avatar')!;
 const meter = document.querySelector('avatar-credit-meter')!;
@@ -29,7 +29,7 @@ function guard(action: () => unknown): void {
 async function loadAvatars(): Promise<void> {
   const response = await fetch('/api/avatars');
   if (!response.ok) return note('could not list avatars');
-  const avatars = (await response.json()) as Avatar[];
+  const avatars = (await response.json()) as AvatarInfo[];
   picker.replaceChildren(
     ...avatars.map((entry) => new Option(entry.pose_name ?? entry.avatar_id, entry.avatar_id)),
   );

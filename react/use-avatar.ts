@@ -5,8 +5,8 @@
  */
 import { type RefObject, useEffect, useState } from 'react';
 import type { StreamingAvatarElement } from '../components/index.js';
+import type { Avatar } from '../src/avatar.js';
 import { CreditMeter, type CreditMeterOptions, type MeterReading } from '../src/credits/credit-meter.js';
-import type { StreamingAvatar } from '../src/streaming-avatar.js';
 import type { AvatarState } from '../src/vocabulary.js';
 import type { ConversationState, TranscriptTurn } from '../src/voice/conversation.js';
 
@@ -21,7 +21,7 @@ export interface AvatarSnapshot {
   /** The credit meter's latest reading (once a second while a session runs), before the first start undefined. */
   meter: MeterReading | undefined;
   /** The element's avatar, for commands (`start()`, `speak()`, `stop()`), once the element is mounted. */
-  avatar: StreamingAvatar | undefined;
+  avatar: Avatar | undefined;
 }
 
 /** Options of {@link useAvatar}: the credit meter's (its rate plan, budget, price per credit). */
@@ -36,7 +36,7 @@ const INITIAL: AvatarSnapshot = {
 };
 
 /**
- * Follows the `<streaming-avatar>` (or `StreamingAvatar` component) that `ref` points at when the
+ * Follows the `<streaming-avatar>` (or `Avatar` component) that `ref` points at when the
  * calling component mounts; `options` are read then too.
  * @throws {InvalidOptionError} (`invalid_parameter`) when a meter option is out of range (see {@link CreditMeter}).
  */

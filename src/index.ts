@@ -33,7 +33,7 @@ export {
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './api/retry.js';
 export type {
   ActiveSession,
-  Avatar,
+  AvatarInfo,
   KnowledgeBase,
   NewSession,
   NewSessionRequest,
@@ -45,6 +45,12 @@ export type {
   VideoEncoding,
   VoiceSettings,
 } from './api/schemas.js';
+export {
+  Avatar,
+  type AvatarEvents,
+  type AvatarOptions,
+  type PageVisibility,
+} from './avatar.js';
 export type { Clock } from './clock.js';
 export {
   CreditMeter,
@@ -108,12 +114,6 @@ export type {
   TransportEvents,
   TransportFactory,
 } from './session/transport.js';
-export {
-  type PageVisibility,
-  StreamingAvatar,
-  type StreamingAvatarEvents,
-  type StreamingAvatarOptions,
-} from './streaming-avatar.js';
 export { type ChunkTextOptions, chunkText } from './tasks/chunk-text.js';
 export type {
   SpeakOptions,

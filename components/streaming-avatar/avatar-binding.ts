@@ -4,9 +4,9 @@
  * events. The element keeps no copy of the avatar's state.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { Avatar } from '../../src/avatar.js';
 import type { StreamingAvatarError } from '../../src/errors.js';
 import type { ConnectionQuality } from '../../src/session/transport.js';
-import type { StreamingAvatar } from '../../src/streaming-avatar.js';
 import {
   AvatarConversationStateChangeEvent,
   AvatarEndedEvent,
@@ -29,7 +29,7 @@ export interface AvatarBindingHost extends ReactiveControllerHost, HTMLElement {
 export class AvatarBinding implements ReactiveController {
   constructor(
     private readonly host: AvatarBindingHost,
-    private readonly avatar: StreamingAvatar,
+    private readonly avatar: Avatar,
   ) {
     host.addController(this);
     const update = () => host.requestUpdate();
@@ -73,7 +73,7 @@ export class AvatarBinding implements ReactiveController {
 }
 
 /** The avatar connection's grade while its session is live. */
-export function connectionQualityOf(avatar: StreamingAvatar): ConnectionQuality | undefined {
+export function connectionQualityOf(avatar: Avatar): ConnectionQuality | undefined {
   const live = avatar.state === 'connected' || avatar.state === 'reconnecting';
   return live ? avatar.connectionQuality?.quality : undefined;
 }

@@ -4,13 +4,13 @@
  * it when the element leaves the page. The key's code loads with the first keyed video.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { StreamingAvatar } from '../../src/streaming-avatar.js';
+import type { Avatar } from '../../src/avatar.js';
 import type { ChromaKey } from './chroma-key.js';
 import type { Rgb } from './keying.js';
 
 /** What the key needs from its element. */
 export interface KeyedVideoHost extends ReactiveControllerHost {
-  readonly avatar: StreamingAvatar;
+  readonly avatar: Avatar;
   readonly background: 'none' | 'chroma-key';
   /** `#rrggbb`; unset: sampled from the frame's border. */
   readonly keyColor: string | undefined;

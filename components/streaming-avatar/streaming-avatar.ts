@@ -1,6 +1,7 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
+import { Avatar, type AvatarOptions } from '../../src/avatar.js';
 import { StreamingAvatarError } from '../../src/errors.js';
 import type {
   AvatarState,
@@ -15,7 +16,6 @@ import type {
   VoiceChatOptions,
 } from '../../src/index.js';
 import { lazy } from '../../src/internal/lazy.js';
-import { StreamingAvatar, type StreamingAvatarOptions } from '../../src/streaming-avatar.js';
 import { AVATAR_CONNECTED_EVENT, AvatarErrorEvent, AvatarReadyEvent } from '../events.js';
 import { LocalizedElement } from '../localize/localized-element.js';
 import { AvatarBinding, connectionQualityOf } from './avatar-binding.js';
@@ -143,13 +143,13 @@ export class StreamingAvatarElement extends LocalizedElement {
    * Options the attributes do not cover (voice rate, `keepAlive`, `mediaTimeoutMs`, a provider,
    * transport or clock for tests), applied over them at each start.
    */
-  @property({ attribute: false }) sessionOptions: Partial<StreamingAvatarOptions> = {};
+  @property({ attribute: false }) sessionOptions: Partial<AvatarOptions> = {};
 
   /**
    * The avatar, one object for as long as the element lives: its events span every session, so
    * listeners attach once. The element renders it and forwards intent to it.
    */
-  readonly avatar = new StreamingAvatar(() => this.buildOptions());
+  readonly avatar = new Avatar(() => this.buildOptions());
 
   @state() private error: StreamingAvatarError | undefined;
   @state() private audioBlocked = false;
@@ -263,7 +263,7 @@ export class StreamingAvatarElement extends LocalizedElement {
   }
 
   /**
-   * Starts voice chat (see `StreamingAvatar.startVoiceChat`); a failure is also shown.
+   * Starts voice chat (see `Avatar.startVoiceChat`); a failure is also shown.
    * @throws {MicrophoneError} why the microphone could not be opened.
    */
   async startVoiceChat(options: VoiceChatOptions = {}): Promise<void> {

@@ -3,15 +3,15 @@
  * talk), the live input level and the microphone picker. A Lit reactive controller of the element.
  */
 import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
+import type { Avatar } from '../../src/avatar.js';
 import { StreamingAvatarError } from '../../src/errors.js';
-import type { StreamingAvatar } from '../../src/streaming-avatar.js';
 import type { VoiceChatMode, VoiceChatOptions } from '../../src/voice/voice-chat.js';
 import type { LocalizedElement } from '../localize/localized-element.js';
 import { MicrophoneLevel } from './microphone-level.js';
 
 /** What the controls need from their element. */
 export interface VoiceControlsHost extends ReactiveControllerHost, Pick<LocalizedElement, 'term'> {
-  readonly avatar: StreamingAvatar;
+  readonly avatar: Avatar;
   /** The button's mode; no controls when undefined. */
   readonly voiceChat: VoiceChatMode | undefined;
   startVoiceChat(options?: VoiceChatOptions): Promise<void>;
@@ -28,7 +28,7 @@ export class VoiceControls implements ReactiveController {
   private microphones: MediaDeviceInfo[] = [];
   private microphoneLevel: MicrophoneLevel | undefined;
 
-  private readonly avatar: StreamingAvatar;
+  private readonly avatar: Avatar;
 
   constructor(private readonly host: VoiceControlsHost) {
     host.addController(this);

@@ -8,7 +8,7 @@ import { StreamingAvatarError } from '../errors.js';
 import { type CallOptions, check } from './http.js';
 import {
   type ActiveSession,
-  type Avatar,
+  type AvatarInfo,
   activeSessionListSchema,
   avatarListSchema,
   createTokenResponseSchema,
@@ -142,7 +142,7 @@ export class StreamingApiClient extends StreamingSessionClient {
   }
 
   /** The avatars this account may stream (`GET /v1/streaming/avatar.list`). */
-  listAvatars(options: CallOptions = {}): Promise<Avatar[]> {
+  listAvatars(options: CallOptions = {}): Promise<AvatarInfo[]> {
     return this.request(
       { method: 'GET', path: '/v1/streaming/avatar.list', schema: avatarListSchema, idempotent: true },
       options,

@@ -179,7 +179,7 @@ export type SessionHistoryEntry = z.infer<typeof sessionHistoryEntrySchema>;
 /** One page of `GET /v2/streaming.list`: `total`, `page`, `page_size`, `next_pagination_token`, `sessions`. */
 export type SessionHistoryPage = z.infer<typeof sessionHistoryPageSchema>;
 /** One avatar of `GET /v1/streaming/avatar.list`: `avatar_id`, `default_voice`, `normal_preview` (image URL), `status`. */
-export type Avatar = z.infer<typeof avatarSchema>;
+export type AvatarInfo = z.infer<typeof avatarSchema>;
 /** One knowledge base: `id`, `name`, `opening`, `prompt`, `created_at` (unix seconds). */
 export type KnowledgeBase = z.infer<typeof knowledgeBaseSchema>;
 /** `H264` (default: iOS 18 Safari fails on VP8, contract Decision) or `VP8`. */

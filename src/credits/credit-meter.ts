@@ -13,7 +13,7 @@ import {
 } from './rate-plans.js';
 
 /**
- * What the meter reads off: a `StreamingAvatar`, whose sessions it follows one after another
+ * What the meter reads off: a `Avatar`, whose sessions it follows one after another
  * (each new `connecting` starts a fresh reading).
  */
 export interface MeteredSession {

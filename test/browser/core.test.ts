@@ -1,5 +1,5 @@
 import { expect } from '@esm-bundle/chai';
-import { chunkText, StreamingAvatar } from '../../src/index.js';
+import { Avatar, chunkText } from '../../src/index.js';
 import { FakeProvider, FakeTransport } from '../unit/fakes/session-parts.js';
 
 describe('core in Chromium', () => {
@@ -13,7 +13,7 @@ describe('core in Chromium', () => {
 
   it('stops a connected session when the page fires pagehide', async () => {
     const provider = new FakeProvider();
-    const session = new StreamingAvatar({
+    const session = new Avatar({
       token: async () => 'token',
       provider: () => provider,
       transport: async () => new FakeTransport(),
@@ -38,7 +38,7 @@ describe('core in Chromium', () => {
     expect(loaded(), 'the transport before any start').to.equal(false);
     let tokenAsked!: () => void;
     const asked = new Promise<void>((resolve) => (tokenAsked = resolve));
-    const session = new StreamingAvatar({
+    const session = new Avatar({
       token: (signal) =>
         new Promise((_resolve, reject) => {
           tokenAsked();

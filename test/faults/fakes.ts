@@ -5,11 +5,11 @@
  */
 
 import { InvalidParameterError, ServerError, SessionClosedError } from '../../src/api/errors.js';
+import { Avatar } from '../../src/avatar.js';
 import { CreditMeter } from '../../src/credits/credit-meter.js';
 import { MediaError } from '../../src/errors.js';
 import { SessionEngine } from '../../src/session/session-engine.js';
 import type { SessionOptions } from '../../src/session/session-options.js';
-import { StreamingAvatar } from '../../src/streaming-avatar.js';
 import type { ConnectPhase } from '../../src/vocabulary.js';
 import { FakeClock, settle } from '../unit/fakes/clock.js';
 import { FakeProvider, FakeTransport, gate } from '../unit/fakes/session-parts.js';
@@ -121,7 +121,7 @@ const scenarios: Scenario[] = [
       const clock = new FakeClock();
       const tracker = new PromiseTracker();
       let sessions = 0;
-      const avatar = new StreamingAvatar({
+      const avatar = new Avatar({
         token: async () => 'token',
         clock,
         pageLifecycle: new EventTarget(),

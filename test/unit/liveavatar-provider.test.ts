@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { liveAvatarError } from '../../src/api/liveavatar-client.js';
+import { Avatar, type AvatarOptions } from '../../src/avatar.js';
 import { StreamingAvatarError } from '../../src/errors.js';
 import type { RoomChannel } from '../../src/provider.js';
 import { liveAvatar } from '../../src/providers/liveavatar.js';
@@ -10,7 +11,6 @@ import {
   parseAgentResponse,
 } from '../../src/providers/liveavatar-full.js';
 import { readSessionToken } from '../../src/providers/liveavatar-token.js';
-import { StreamingAvatar, type StreamingAvatarOptions } from '../../src/streaming-avatar.js';
 
 const liveAvatarFullProvider = (token: string, options: Parameters<typeof fullProvider>[2]) =>
   fullProvider(token, readSessionToken(token), options);
@@ -179,7 +179,7 @@ describe('LiveAvatar: tokens and errors', () => {
       tokensFetched += 1;
       return FULL_TOKEN;
     };
-    const cases: [Partial<StreamingAvatarOptions>, string][] = [
+    const cases: [Partial<AvatarOptions>, string][] = [
       [
         { avatarId: 'Wayne_20240711' },
         "avatarId is chosen by your server's token handler (session.avatarId)",
@@ -192,7 +192,7 @@ describe('LiveAvatar: tokens and errors', () => {
       [{ knowledgeBaseId: 'kb' }, 'session.avatarPersona.contextId'],
     ];
     for (const [options, message] of cases) {
-      const avatar = new StreamingAvatar({
+      const avatar = new Avatar({
         token,
         provider: liveAvatar(),
         pageLifecycle: new EventTarget(),

@@ -13,8 +13,8 @@ import type { AvatarState, ConnectPhase, EndReason, SessionEnd } from './vocabul
 import type { ConversationState, TranscriptTurn } from './voice/conversation.js';
 import type { VoiceChatOptions } from './voice/voice-chat.js';
 
-/** Events of a {@link StreamingAvatar}: its current session's events, one emitter across sessions. */
-export interface StreamingAvatarEvents extends Omit<SessionEvents, 'stateChanged'> {
+/** Events of a {@link Avatar}: its current session's events, one emitter across sessions. */
+export interface AvatarEvents extends Omit<SessionEvents, 'stateChanged'> {
   /** Every state change, after it happened, whichever session caused it. */
   stateChanged: (state: AvatarState, previous: AvatarState) => void;
 }
@@ -24,8 +24,8 @@ export interface PageVisibility extends EventTarget {
   readonly hidden: boolean;
 }
 
-/** Options of {@link StreamingAvatar}: those of each session, plus how it follows the page. */
-export interface StreamingAvatarOptions extends SessionOptions {
+/** Options of {@link Avatar}: those of each session, plus how it follows the page. */
+export interface AvatarOptions extends SessionOptions {
   /**
    * End the session once the page has been hidden (another tab, a minimised window) for this many
    * seconds, with end reason `page_hidden`, so nobody pays for an avatar talking to a hidden tab.
@@ -46,7 +46,7 @@ export interface StreamingAvatarOptions extends SessionOptions {
  * The session machinery loads on the first `start()` (state `loading`), so a page that never
  * starts an avatar never downloads it.
  */
-export class StreamingAvatar extends EventEmitter<StreamingAvatarEvents> {
+export class Avatar extends EventEmitter<AvatarEvents> {
   private currentState: AvatarState = 'idle';
   private currentSession: SessionEngine | undefined;
   private startPromise: Promise<void> | undefined;
@@ -61,7 +61,7 @@ export class StreamingAvatar extends EventEmitter<StreamingAvatarEvents> {
    * @param options The session options, or a function read at each start (so a page can change
    *   the avatar or voice between sessions).
    */
-  constructor(private readonly options: StreamingAvatarOptions | (() => StreamingAvatarOptions)) {
+  constructor(private readonly options: AvatarOptions | (() => AvatarOptions)) {
     super();
   }
 
@@ -319,11 +319,11 @@ export class StreamingAvatar extends EventEmitter<StreamingAvatarEvents> {
     await session.start();
   }
 
-  private readOptions(): StreamingAvatarOptions {
+  private readOptions(): AvatarOptions {
     return typeof this.options === 'function' ? this.options() : this.options;
   }
 
-  private watchVisibility(options: StreamingAvatarOptions): void {
+  private watchVisibility(options: AvatarOptions): void {
     const visibility = options.pageVisibility ?? globalThis.document;
     if (!visibility || visibility === this.watchedVisibility) return;
     this.watchedVisibility?.removeEventListener('visibilitychange', this.handleVisibility);

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { Avatar, type AvatarOptions } from '../../src/avatar.js';
 import { CreditMeter } from '../../src/credits/credit-meter.js';
-import { StreamingAvatar, type StreamingAvatarOptions } from '../../src/streaming-avatar.js';
 import { FakeClock, settle } from './fakes/clock.js';
 import { FakeProvider, FakeTransport, gate } from './fakes/session-parts.js';
 
 /** An avatar whose sessions run on fakes; each start gets a fresh provider and transport. */
-function setup(options: Partial<StreamingAvatarOptions> = {}, holdFirstMedia?: Promise<void>) {
+function setup(options: Partial<AvatarOptions> = {}, holdFirstMedia?: Promise<void>) {
   const clock = new FakeClock();
   const providers: FakeProvider[] = [];
   const transports: FakeTransport[] = [];
-  const avatar = new StreamingAvatar({
+  const avatar = new Avatar({
     token: async () => 'token',
     clock,
     pageLifecycle: new EventTarget(),
@@ -32,7 +32,7 @@ function setup(options: Partial<StreamingAvatarOptions> = {}, holdFirstMedia?: P
   return { avatar, clock, providers, transports, states };
 }
 
-describe('StreamingAvatar', () => {
+describe('Avatar', () => {
   it('loads, connects, and passes every session’s events through one emitter', async () => {
     const { avatar, states, transports } = setup();
     const ready: string[] = [];
