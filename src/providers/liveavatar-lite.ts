@@ -4,6 +4,7 @@
  * nothing is sent before it reports `connected`, and it rejects — never hangs — when it closes or
  * errs first. Text cannot be spoken here: `speak()` fails with a `configuration` error.
  */
+
 import { LiveAvatarApiClient } from '../api/liveavatar-client.js';
 import { RATE_PLANS } from '../credits/rate-plans.js';
 import {
@@ -13,6 +14,7 @@ import {
   TimeoutError,
   UtteranceError,
 } from '../errors.js';
+import { sleep, systemClock } from '../internal/clock.js';
 import { AVATAR_IDENTITY } from '../limits.js';
 import type { ProviderPacket, StreamingProvider } from '../provider.js';
 import type { LiveAvatarProviderOptions, LiveAvatarTokenClaims } from './liveavatar-token.js';
@@ -45,6 +47,8 @@ export function liveAvatarLiteProvider(
   claims: LiveAvatarTokenClaims,
   options: LiveAvatarProviderOptions,
 ): StreamingProvider {
+  // A monotonic clock by default: pacing must not jump with the wall clock.
+  const clock = options.clock ?? systemClock;
   const client = new LiveAvatarApiClient({
     credentials: { sessionToken },
     baseUrl: options.baseUrl,
@@ -224,24 +228,23 @@ export function liveAvatarLiteProvider(
       const speech = current!;
       // Twice the audio's length plus the grace: the avatar's end event stopped coming.
       const timeoutMs = (samples.length / LITE_SAMPLE_RATE) * 2000 + SPEECH_GRACE_MS;
-      const watchdog = setTimeout(() => {
+      const watchdog = clock.setTimeout(() => {
         if (current === speech)
           endSpeech(
             new TimeoutError(`The speech was not reported spoken within ${timeoutMs} ms.`, timeoutMs),
           );
       }, timeoutMs);
       // Settled while frames are still being paced out: the caller gets it when it awaits.
-      done.catch(() => undefined).finally(() => clearTimeout(watchdog));
-      // A monotonic clock: pacing must not jump with the wall clock.
-      const startedAt = performance.now();
+      done.catch(() => undefined).finally(() => clock.clearTimeout(watchdog));
+      const startedAt = clock.now();
       let sentMs = 0;
       try {
         for (let at = 0; at < samples.length && !speech.cancelled; ) {
           const size = at === 0 ? FIRST_FRAME_SAMPLES : FRAME_SAMPLES;
           const frame = samples.subarray(at, at + size);
           // Keep about a second ahead of what the avatar is playing: an interrupt leaves little unsent audio.
-          const waitMs = startedAt + sentMs - SEND_AHEAD_MS - performance.now();
-          if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+          const waitMs = startedAt + sentMs - SEND_AHEAD_MS - clock.now();
+          if (waitMs > 0) await sleep(waitMs, clock);
           if (speech.cancelled) break;
           send({ type: 'agent.speak', event_id: eventId, audio: toBase64(frame) });
           sentMs += (frame.length / LITE_SAMPLE_RATE) * 1000;

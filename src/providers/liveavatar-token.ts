@@ -1,4 +1,5 @@
 /** LiveAvatar's session token, as the client reads it (`liveavatar-api.md` §1). */
+import type { Clock } from '../clock.js';
 import { StreamingAvatarError } from '../errors.js';
 
 /** What the session token says (contract §1: a JWT the client reads, never trusts for more). */
@@ -48,4 +49,6 @@ export interface LiveAvatarProviderOptions {
   baseUrl?: string | undefined;
   /** The `fetch` to call with (default the global one; for tests and proxies). */
   fetch?: typeof fetch | undefined;
+  /** Times LITE's audio frames and its speech watchdog (default the real, monotonic clock; for tests). */
+  clock?: Clock | undefined;
 }

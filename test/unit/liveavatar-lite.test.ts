@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ProviderPacket } from '../../src/provider.js';
 import { liveAvatarLiteProvider, resample, toBase64 } from '../../src/providers/liveavatar-lite.js';
 import { readSessionToken } from '../../src/providers/liveavatar-token.js';
+import { FakeClock } from './fakes/clock.js';
 
 /** A LITE session token (the payload is all the client reads). */
 const TOKEN = `h.${Buffer.from(
@@ -53,10 +54,11 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
-async function connected() {
+async function connected(clock?: FakeClock) {
   const provider = liveAvatarLiteProvider(TOKEN, readSessionToken(TOKEN), {
     baseUrl: 'http://la.test',
     fetch: fetchStub,
+    clock,
   });
   const packets: ProviderPacket[] = [];
   provider.listen?.((packet) => packets.push(packet));
@@ -108,7 +110,8 @@ describe('LiveAvatar LITE provider', () => {
   });
 
   it('interrupt stops the frames not yet sent and settles the speech as interrupted', async () => {
-    const { provider, socket } = await connected();
+    const clock = new FakeClock();
+    const { provider, socket } = await connected(clock);
     const pcm = new Int16Array(24_000 * 6).fill(1000);
     const speaking = provider.sendAudio!('lite-1', pcm, 24_000).catch(
       (error: { code: string }) => error.code,
@@ -119,8 +122,9 @@ describe('LiveAvatar LITE provider', () => {
     await provider.interrupt('lite-1');
     const eventId = socket.sent[0]!.event_id;
     socket.serverSays({ type: 'agent.speak_interrupted', event_id: eventId, task: { id: 't' } });
+    // The six seconds the frames would have taken: none of them goes out.
+    await clock.advance(6000);
     expect(await speaking).toBe('interrupted');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(socket.sent.map((frame) => frame.type)).toEqual(['agent.speak', 'agent.speak', 'agent.interrupt']);
   });
 
