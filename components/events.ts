@@ -61,12 +61,12 @@ export class AvatarSpeakingEndEvent extends Event {
 }
 
 /** The next words the avatar is speaking (caption text), for task `taskId`. */
-export class AvatarTalkingMessageEvent extends Event {
+export class AvatarSpeechTextEvent extends Event {
   constructor(
-    readonly message: string,
+    readonly text: string,
     readonly taskId: string,
   ) {
-    super('avatar-talking-message', init);
+    super('avatar-speech-text', init);
   }
 }
 
@@ -130,7 +130,7 @@ declare global {
     'avatar-ready': AvatarReadyEvent;
     'avatar-speaking-start': AvatarSpeakingStartEvent;
     'avatar-speaking-end': AvatarSpeakingEndEvent;
-    'avatar-talking-message': AvatarTalkingMessageEvent;
+    'avatar-speech-text': AvatarSpeechTextEvent;
     'avatar-expiring': AvatarExpiringEvent;
     'avatar-ended': AvatarEndedEvent;
     'avatar-error': AvatarErrorEvent;

@@ -14,8 +14,8 @@ export {
   AvatarReadyEvent,
   AvatarSpeakingEndEvent,
   AvatarSpeakingStartEvent,
+  AvatarSpeechTextEvent,
   AvatarStateChangeEvent,
-  AvatarTalkingMessageEvent,
   AvatarTurnLatencyEvent,
   AvatarUserSpeechEvent,
 } from './events.js';

@@ -1,7 +1,7 @@
 import { html, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { watchAvatar } from '../avatar-target.js';
-import type { AvatarTalkingMessageEvent, AvatarUserSpeechEvent } from '../events.js';
+import type { AvatarSpeechTextEvent, AvatarUserSpeechEvent } from '../events.js';
 import { LocalizedElement } from '../localize/localized-element.js';
 import type { StreamingAvatarElement } from '../streaming-avatar/streaming-avatar.js';
 import { styles } from './captions.styles.js';
@@ -67,7 +67,7 @@ export class AvatarCaptionsElement extends LocalizedElement {
     super.connectedCallback();
     this.stopWatching = watchAvatar(this, this.for, (target) => {
       this.target = target;
-      target.addEventListener('avatar-talking-message', this.handleMessage);
+      target.addEventListener('avatar-speech-text', this.handleSpeechText);
       target.addEventListener('avatar-user-speech', this.handleUserSpeech);
     });
   }
@@ -75,7 +75,7 @@ export class AvatarCaptionsElement extends LocalizedElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.stopWatching?.();
-    this.target?.removeEventListener('avatar-talking-message', this.handleMessage);
+    this.target?.removeEventListener('avatar-speech-text', this.handleSpeechText);
     this.target?.removeEventListener('avatar-user-speech', this.handleUserSpeech);
     this.target = undefined;
   }
@@ -106,13 +106,13 @@ export class AvatarCaptionsElement extends LocalizedElement {
     return now - this.originMs;
   }
 
-  private readonly handleMessage = (event: AvatarTalkingMessageEvent): void => {
+  private readonly handleSpeechText = (event: AvatarSpeechTextEvent): void => {
     const at = this.elapsedMs();
     const last = this.cues.at(-1);
     if (last && last.role === 'avatar' && last.taskId === event.taskId) {
-      this.cues = [...this.cues.slice(0, -1), { ...last, text: last.text + event.message, endMs: at }];
+      this.cues = [...this.cues.slice(0, -1), { ...last, text: last.text + event.text, endMs: at }];
     } else {
-      this.keep({ role: 'avatar', taskId: event.taskId, text: event.message, startMs: at, endMs: at });
+      this.keep({ role: 'avatar', taskId: event.taskId, text: event.text, startMs: at, endMs: at });
     }
   };
 

@@ -13,8 +13,8 @@ import {
   AvatarExpiringEvent,
   AvatarSpeakingEndEvent,
   AvatarSpeakingStartEvent,
+  AvatarSpeechTextEvent,
   AvatarStateChangeEvent,
-  AvatarTalkingMessageEvent,
   AvatarTurnLatencyEvent,
   AvatarUserSpeechEvent,
 } from '../events.js';
@@ -53,7 +53,7 @@ export class AvatarBinding implements ReactiveController {
     );
     avatar.on('avatarEvent', (event) => {
       if (event.type === 'avatar_talking_message')
-        fire(new AvatarTalkingMessageEvent(event.message, event.task_id));
+        fire(new AvatarSpeechTextEvent(event.message, event.task_id));
     });
     avatar.on('expiring', ({ seconds, reason }) => fire(new AvatarExpiringEvent(seconds, reason)));
     avatar.on('userSpeech', (text, final) => fire(new AvatarUserSpeechEvent(text, final)));

@@ -63,7 +63,7 @@ import { VoiceControls } from './voice-controls.js';
  * @fires {AvatarReadyEvent} avatar-ready - The first frame is on screen.
  * @fires {AvatarSpeakingStartEvent} avatar-speaking-start - The avatar started speaking: an utterance, a `talk` or voice answer, or audio (`speech.source`).
  * @fires {AvatarSpeakingEndEvent} avatar-speaking-end - The avatar stopped speaking: to the end, or `interrupted`.
- * @fires {AvatarTalkingMessageEvent} avatar-talking-message - The next words being spoken (caption text).
+ * @fires {AvatarSpeechTextEvent} avatar-speech-text - The next words being spoken (caption text).
  * @fires {AvatarExpiringEvent} avatar-expiring - The session ends soon (`seconds` left, `reason`).
  * @fires {AvatarEndedEvent} avatar-ended - The session ended (`reason`).
  * @fires {AvatarErrorEvent} avatar-error - Something failed (`error`, typed, with a `code`).

@@ -6,7 +6,7 @@ import {
   type AvatarCaptionsElement,
   type AvatarCreditMeterElement,
   AvatarErrorEvent,
-  AvatarTalkingMessageEvent,
+  AvatarSpeechTextEvent,
   AvatarUserSpeechEvent,
   type StreamingAvatarElement,
 } from '../../components/index.js';
@@ -604,7 +604,7 @@ describe('voice chat in <streaming-avatar>', () => {
   it('captions label both sides and export them as WebVTT voice spans, escaped', async () => {
     const { avatar, captions, lines } = await captionedAvatar();
     avatar.dispatchEvent(new AvatarUserSpeechEvent('Is A <b> & B --> C?', true));
-    avatar.dispatchEvent(new AvatarTalkingMessageEvent('Yes.', 'task-1'));
+    avatar.dispatchEvent(new AvatarSpeechTextEvent('Yes.', 'task-1'));
     await captions.updateComplete;
     expect(lines()).to.deep.equal(['You: Is A <b> & B --> C?', 'Avatar: Yes.']);
     const vtt = captions.toWebVTT();
@@ -615,10 +615,10 @@ describe('voice chat in <streaming-avatar>', () => {
 
   it('keeps at most max-cues lines, the newest, in the transcript and its WebVTT', async () => {
     const { avatar, captions, lines } = await captionedAvatar('max-cues="2"');
-    avatar.dispatchEvent(new AvatarTalkingMessageEvent('One.', 'task-1'));
+    avatar.dispatchEvent(new AvatarSpeechTextEvent('One.', 'task-1'));
     avatar.dispatchEvent(new AvatarUserSpeechEvent('Two?', true));
-    avatar.dispatchEvent(new AvatarTalkingMessageEvent('Three', 'task-2'));
-    avatar.dispatchEvent(new AvatarTalkingMessageEvent(' words.', 'task-2'));
+    avatar.dispatchEvent(new AvatarSpeechTextEvent('Three', 'task-2'));
+    avatar.dispatchEvent(new AvatarSpeechTextEvent(' words.', 'task-2'));
     await captions.updateComplete;
     expect(captions.transcript.map((cue) => cue.text)).to.deep.equal(['Two?', 'Three words.']);
     expect(lines()).to.deep.equal(['You: Two?', 'Avatar: Three words.']);
