@@ -16,7 +16,7 @@ export interface AvatarSnapshot {
   state: AvatarState;
   /** The voice conversation's state (`idle` without voice chat). */
   conversationState: ConversationState;
-  /** The current session's voice transcript, both sides, in order. */
+  /** The voice transcript, both sides, in order, across the avatar's sessions. */
   transcript: readonly TranscriptTurn[];
   /** The credit meter's latest reading (once a second while a session runs), before the first start undefined. */
   meter: MeterReading | undefined;

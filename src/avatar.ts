@@ -4,7 +4,7 @@ import { AbortError, StreamingAvatarError } from './errors.js';
 import { type Clock, systemClock } from './internal/clock.js';
 import { lazy } from './internal/lazy.js';
 import { checkNumberOption } from './internal/validate.js';
-import type { SessionEngine } from './session/session-engine.js';
+import type { LastingParts, SessionEngine } from './session/session-engine.js';
 import type { SessionEvents } from './session/session-events.js';
 import type { SessionOptions } from './session/session-options.js';
 import type { ConnectionStats } from './session/transport.js';
@@ -49,6 +49,8 @@ export interface AvatarOptions extends SessionOptions {
 export class Avatar extends EventEmitter<AvatarEvents> {
   private currentState: AvatarState = 'idle';
   private currentSession: SessionEngine | undefined;
+  /** The utterances and the voice conversation, which outlive each session; made on the first start. */
+  private lasting: LastingParts | undefined;
   private startPromise: Promise<void> | undefined;
   /** The start under way; aborted by `stop()`. A stale start never overwrites a newer one. */
   private attempt: AbortController | undefined;
@@ -204,12 +206,12 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     await this.currentSession?.startAudio();
   }
 
-  /** The current session's voice conversation state (`idle` without one). */
+  /** The voice conversation's state (`idle` without voice chat). */
   get conversationState(): ConversationState {
     return this.currentSession?.voice.conversationState ?? 'idle';
   }
 
-  /** The current session's voice transcript, both sides, in order. */
+  /** The voice transcript, both sides, in order, across this avatar's sessions. */
   get transcript(): readonly TranscriptTurn[] {
     return this.currentSession?.voice.transcript ?? [];
   }
@@ -300,15 +302,20 @@ export class Avatar extends EventEmitter<AvatarEvents> {
         min: 0,
         expected: 'a number of seconds of 0 or more',
       });
-      session = new module.SessionEngine(options, {
-        // The session's events come out of this one emitter while it is the current session.
-        emit: (event, ...args) => {
-          if (this.currentSession !== session) return false;
-          if (event !== 'stateChanged') return this.emit(event, ...args);
-          this.setState(session.state);
-          return true;
+      this.lasting ??= module.lastingParts(this, options.clock ?? systemClock);
+      session = new module.SessionEngine(
+        options,
+        {
+          // The session's events come out of this one emitter while it is the current session.
+          emit: (event, ...args) => {
+            if (this.currentSession !== session) return false;
+            if (event !== 'stateChanged') return this.emit(event, ...args);
+            this.setState(session.state);
+            return true;
+          },
         },
-      });
+        this.lasting,
+      );
       this.watchVisibility(options);
       if (this.watchedVisibility?.hidden && !this.hiddenTimer) this.handleVisibility();
     } catch (error) {

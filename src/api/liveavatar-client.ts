@@ -82,15 +82,18 @@ export interface LiveAvatarApiClientOptions {
 }
 
 /**
+ * The LiveAvatar API calls one session makes with its session token, in a page: start,
+ * keep-alive, stop (contract `liveavatar-api.md`).
+ *
  * Every method throws a `StreamingAvatarError`: an {@link ApiError} subclass for an error answer
  * (401/403 `authentication`, 404 `session_not_found` or `avatar_not_found`, 422
  * `invalid_parameter` naming the field, 402 `budget_exhausted`, 429 `rate_limited`),
  * `invalid_response` when an answer does not match the contract, or `network`, `timeout`,
  * `aborted`.
  */
-export class LiveAvatarApiClient {
+export class LiveAvatarSessionClient {
   readonly baseUrl: string;
-  private readonly http: HttpCaller;
+  protected readonly http: HttpCaller;
   private readonly fetchFn: typeof fetch;
 
   constructor(private readonly options: LiveAvatarApiClientOptions) {
@@ -105,21 +108,6 @@ export class LiveAvatarApiClient {
       retryPolicy: { ...DEFAULT_RETRY_POLICY, ...options.retry },
       headers: () => this.headers(),
       reader: { error: liveAvatarError },
-    });
-  }
-
-  /**
-   * Creates a session and its single-use session token (`POST /v1/sessions/token`, API key).
-   * `request` is the contract's body (§2). Never retried on 5xx or network errors: each try could
-   * create a session.
-   */
-  createSessionToken(
-    request: Record<string, unknown>,
-    options: CallOptions = {},
-  ): Promise<LiveAvatarSessionToken> {
-    const avatarId = typeof request.avatar_id === 'string' ? request.avatar_id : undefined;
-    return this.call('POST', '/v1/sessions/token', request, false, tokenSchema, options, {
-      ...(avatarId === undefined ? {} : { avatarId }),
     });
   }
 
@@ -161,25 +149,11 @@ export class LiveAvatarApiClient {
     }).catch(() => undefined);
   }
 
-  /** One page of the key's sessions (`GET /v1/sessions`, API key): running ones, or ended ones. */
-  listSessions(
-    type: 'active' | 'historic',
-    page = 1,
-    options: CallOptions = {},
-  ): Promise<{ count: number; results: LiveAvatarSessionSummary[] }> {
-    return this.http.call(
-      { method: 'GET', path: '/v1/sessions', query: { type, page, page_size: 100 }, idempotent: true },
-      options,
-      (body, _response, context) =>
-        check(context.endpoint ?? '', sessionListSchema, readData(body, context), 'data'),
-    );
-  }
-
   private sessionBody(sessionId: string | undefined): Record<string, unknown> | undefined {
     return sessionId === undefined ? undefined : { session_id: sessionId };
   }
 
-  private call<T>(
+  protected call<T>(
     method: 'POST' | 'GET',
     path: string,
     body: object | undefined,
@@ -204,6 +178,41 @@ export class LiveAvatarApiClient {
         ? { 'x-api-key': credentials.apiKey }
         : { authorization: `Bearer ${credentials.sessionToken}` }),
     };
+  }
+}
+
+/**
+ * The LiveAvatar API with an API key, on a server: the session's calls
+ * ({@link LiveAvatarSessionClient}) plus creating sessions with their tokens and listing them.
+ */
+export class LiveAvatarApiClient extends LiveAvatarSessionClient {
+  /**
+   * Creates a session and its single-use session token (`POST /v1/sessions/token`, API key).
+   * `request` is the contract's body (§2). Never retried on 5xx or network errors: each try could
+   * create a session.
+   */
+  createSessionToken(
+    request: Record<string, unknown>,
+    options: CallOptions = {},
+  ): Promise<LiveAvatarSessionToken> {
+    const avatarId = typeof request.avatar_id === 'string' ? request.avatar_id : undefined;
+    return this.call('POST', '/v1/sessions/token', request, false, tokenSchema, options, {
+      ...(avatarId === undefined ? {} : { avatarId }),
+    });
+  }
+
+  /** One page of the key's sessions (`GET /v1/sessions`, API key): running ones, or ended ones. */
+  listSessions(
+    type: 'active' | 'historic',
+    page = 1,
+    options: CallOptions = {},
+  ): Promise<{ count: number; results: LiveAvatarSessionSummary[] }> {
+    return this.http.call(
+      { method: 'GET', path: '/v1/sessions', query: { type, page, page_size: 100 }, idempotent: true },
+      options,
+      (body, _response, context) =>
+        check(context.endpoint ?? '', sessionListSchema, readData(body, context), 'data'),
+    );
   }
 }
 

@@ -3,7 +3,7 @@
  * as JSON on the room's `agent-control` topic; events from `agent-response`, turned into the
  * toolkit's event model with `source_event_id` naming the utterance.
  */
-import { LiveAvatarApiClient } from '../api/liveavatar-client.js';
+import { LiveAvatarSessionClient } from '../api/liveavatar-client.js';
 import { RATE_PLANS } from '../credits/rate-plans.js';
 import { StreamingAvatarError } from '../errors.js';
 import { AVATAR_IDENTITY } from '../limits.js';
@@ -33,7 +33,7 @@ export function liveAvatarFullProvider(
   claims: LiveAvatarTokenClaims,
   options: LiveAvatarProviderOptions,
 ): StreamingProvider {
-  const client = new LiveAvatarApiClient({
+  const client = new LiveAvatarSessionClient({
     credentials: { sessionToken },
     baseUrl: options.baseUrl,
     fetch: options.fetch,

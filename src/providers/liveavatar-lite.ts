@@ -5,7 +5,7 @@
  * errs first. Text cannot be spoken here: `speak()` fails with a `configuration` error.
  */
 
-import { LiveAvatarApiClient } from '../api/liveavatar-client.js';
+import { LiveAvatarSessionClient } from '../api/liveavatar-client.js';
 import { RATE_PLANS } from '../credits/rate-plans.js';
 import {
   AbortError,
@@ -49,7 +49,7 @@ export function liveAvatarLiteProvider(
 ): StreamingProvider {
   // A monotonic clock by default: pacing must not jump with the wall clock.
   const clock = options.clock ?? systemClock;
-  const client = new LiveAvatarApiClient({
+  const client = new LiveAvatarSessionClient({
     credentials: { sessionToken },
     baseUrl: options.baseUrl,
     fetch: options.fetch,

@@ -9,7 +9,9 @@ import { IDLE_TIMEOUT_SECONDS } from '../limits.js';
 import type { ProviderPacket, RoomAccess, StreamingProvider } from '../provider.js';
 import { heygen } from '../providers/heygen.js';
 import { TaskQueue } from '../tasks/task-queue.js';
+import type { UtteranceEvents } from '../tasks/utterance.js';
 import type { ConnectPhase, EndReason, Remaining, SessionEnd, SessionState } from '../vocabulary.js';
+import { Conversation, type ConversationEvents } from '../voice/conversation.js';
 import {
   createSession,
   defaultTransport,
@@ -22,6 +24,20 @@ import {
 import { Liveness } from './liveness.js';
 
 export { preloadTransport } from './connect.js';
+
+/** What outlives one session: the utterances and the voice conversation, owned by the avatar. */
+export interface LastingParts {
+  queue: TaskQueue;
+  conversation: Conversation;
+}
+
+/** The avatar's queue and conversation, emitting into `events`. */
+export function lastingParts(
+  events: EventSink<UtteranceEvents & ConversationEvents>,
+  clock: Clock,
+): LastingParts {
+  return { queue: new TaskQueue(events, clock), conversation: new Conversation(events, clock) };
+}
 
 import { listenForPageHide } from './page-lifecycle.js';
 import { stopWithRetries } from './server-stop.js';
@@ -73,22 +89,27 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
 
   /**
    * @param events Where the session's events go instead of its own emitter (the avatar's).
+   * @param parts The avatar's queue and conversation, which outlive this session (default: this
+   *   session's own).
    * @throws {InvalidOptionError} (`invalid_parameter`) when an option is out of range, e.g. an
    *   idle timeout outside 30–3600 seconds.
    */
-  constructor(options: SessionOptions, events?: EventSink<SessionEvents>) {
+  constructor(options: SessionOptions, events?: EventSink<SessionEvents>, parts?: LastingParts) {
     super();
     this.events = events ?? this;
     validateSessionOptions(options);
     this.options = options;
     this.clock = options.clock ?? systemClock;
-    this.queue = new TaskQueue(this.events, this.clock, () => (this.audio.speaking ? 'audio' : 'voice'));
+    const lasting = parts ?? lastingParts(this.events, this.clock);
+    this.queue = lasting.queue;
+    this.queue.reopen();
+    this.queue.otherSpeechSource = () => (this.audio.speaking ? 'audio' : 'voice');
     const room = () => {
       const { transport, provider, sessionId } = this;
       if (this.currentState !== 'connected' || !transport || !provider || !sessionId) return undefined;
       return { sessionId, provider, transport, media: this.currentMedia };
     };
-    this.voice = new SessionVoice(this.events, this.clock, options, room);
+    this.voice = new SessionVoice(this.events, lasting.conversation, options, room);
     this.audio = new SessionAudio(room, () => this.liveness.noteActivity());
     this.liveness = new Liveness({
       clock: this.clock,

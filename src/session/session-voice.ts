@@ -3,15 +3,14 @@
  * feeds. The session gives it the room once connected.
  */
 import { StreamingAvatarError } from '../errors.js';
-import type { Clock } from '../internal/clock.js';
 import type { EventSink } from '../internal/events.js';
 import type { StreamingProvider } from '../provider.js';
 import { watchAudioEnergy } from '../voice/audio-energy.js';
-import {
+import type {
   Conversation,
-  type ConversationEvents,
-  type ConversationState,
-  type TranscriptTurn,
+  ConversationEvents,
+  ConversationState,
+  TranscriptTurn,
 } from '../voice/conversation.js';
 import { type MicrophoneEnvironment, pageMicrophoneEnvironment } from '../voice/microphone.js';
 import {
@@ -45,18 +44,18 @@ export interface SessionVoiceOptions {
 
 /** Voice chat and the conversation of one session. */
 export class SessionVoice {
-  private readonly conversation: Conversation;
   private voiceChat: VoiceChat | undefined;
 
-  /** @param room The connected session's room, or undefined while it is not connected. */
+  /**
+   * @param conversation The avatar's conversation, which voice chat on each session feeds.
+   * @param room The connected session's room, or undefined while it is not connected.
+   */
   constructor(
     private readonly events: EventSink<SessionVoiceEvents>,
-    clock: Clock,
+    private readonly conversation: Conversation,
     private readonly options: SessionVoiceOptions,
     private readonly room: () => SessionRoom | undefined,
-  ) {
-    this.conversation = new Conversation(events, clock);
-  }
+  ) {}
 
   /** Where the voice conversation is: `idle` without voice chat, then `listening`, `user_speaking`, … */
   get conversationState(): ConversationState {

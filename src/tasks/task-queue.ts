@@ -58,16 +58,16 @@ export class TaskQueue {
   private closedWith: StreamingAvatarError | undefined;
   /** Speech of tasks the page did not queue (voice answers, audio), by task id. */
   private readonly otherSpeech = new Map<string, Speech>();
+  /** What speech of a task the page did not queue is (the session sets it: `audio` while it sends audio). */
+  otherSpeechSource: () => SpeechSource = () => 'voice';
 
   /**
-   * @param events Where the utterance events go (the session's emitter).
+   * @param events Where the utterance events go (the avatar's emitter).
    * @param clock Times the watchdog of each piece.
-   * @param otherSpeechSource What speech of a task the page did not queue is (default `voice`).
    */
   constructor(
     private readonly events: EventSink<UtteranceEvents>,
     private readonly clock: Clock = systemClock,
-    private readonly otherSpeechSource: () => SpeechSource = () => 'voice',
   ) {}
 
   /** Queues `text`; pieces go out once a session is attached. */
@@ -87,6 +87,11 @@ export class TaskQueue {
     this.entries.push(entry);
     this.pump();
     return entry;
+  }
+
+  /** A new session will speak the utterances: `speak()` queues again after `close()`. */
+  reopen(): void {
+    this.closedWith = undefined;
   }
 
   /** Starts sending through `sender` (the session is connected). */

@@ -108,6 +108,23 @@ describe('Avatar', () => {
     expect(avatar.sessionId).toBe('session-2');
   });
 
+  it('the utterances outlive a session: after an end, speak() fails typed; the next session speaks on, ids unique', async () => {
+    const { avatar, providers } = setup();
+    const queued: string[] = [];
+    avatar.on('utteranceQueued', (utterance) => queued.push(utterance.id));
+    await avatar.start();
+    const first = avatar.speak('Before the end.');
+    await avatar.stop();
+    await expect(first.done).rejects.toMatchObject({ code: 'interrupted' });
+    await expect(avatar.speak('Between sessions.').done).rejects.toMatchObject({ code: 'session_closed' });
+    await avatar.start();
+    const next = avatar.speak('On the next session.');
+    await settle();
+    expect(providers[1]!.calls).toContain('task On the next session.');
+    expect(next.status).toBe('queued');
+    expect(queued).toEqual(['utterance-1', 'utterance-2', 'utterance-3']);
+  });
+
   it('speak before the first start is a typed not_started error', () => {
     const { avatar } = setup();
     expect(() => avatar.speak('Hello')).toThrow(expect.objectContaining({ code: 'not_started' }));

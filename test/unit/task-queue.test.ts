@@ -391,7 +391,8 @@ describe('TaskQueue when the server fails', () => {
       seen.push(`end ${speech.source} ${speech.taskId}${interrupted ? ' interrupted' : ''}`),
     );
     let audio = false;
-    const queue = new TaskQueue(emitter, undefined, () => (audio ? 'audio' : 'voice'));
+    const queue = new TaskQueue(emitter);
+    queue.otherSpeechSource = () => (audio ? 'audio' : 'voice');
     queue.attach(server.sender);
 
     const long = queue.speak(longText);
