@@ -10,7 +10,6 @@ import type {
   ConversationState,
   ProviderFactory,
   Quality,
-  SessionTokenSource,
   SpeakOptions,
   Utterance,
   VoiceChatOptions,
@@ -19,6 +18,7 @@ import { lazy } from '../../src/internal/lazy.js';
 import { AVATAR_CONNECTED_EVENT, AvatarErrorEvent, AvatarReadyEvent } from '../events.js';
 import { LocalizedElement } from '../localize/localized-element.js';
 import { AvatarBinding, connectionQualityOf } from './avatar-binding.js';
+import { lazyEndpointToken } from './endpoint-token.js';
 import { KeyedVideo } from './keyed-video.js';
 import { styles } from './streaming-avatar.styles.js';
 import { VoiceControls } from './voice-controls.js';
@@ -163,6 +163,7 @@ export class StreamingAvatarElement extends LocalizedElement {
   private readonly voiceControls = new VoiceControls(this);
   /** The client of the page's token endpoint, loaded on the first start (or when a start button is pointed at). */
   private readonly loadTokenClient = lazy(() => import('../../src/tokens.js'));
+  private readonly tokens = lazyEndpointToken(this.loadTokenClient);
 
   constructor() {
     super();
@@ -292,7 +293,7 @@ export class StreamingAvatarElement extends LocalizedElement {
 
   private buildOptions() {
     return {
-      token: this.endpointToken(this.tokenUrl),
+      token: this.tokens(this.tokenUrl),
       quality: this.quality,
       baseUrl: this.baseUrl || undefined,
       ...(this.provider === 'liveavatar' ? { provider: this.liveAvatarProvider() } : {}),
@@ -305,21 +306,6 @@ export class StreamingAvatarElement extends LocalizedElement {
       restartWhenVisible: this.restartWhenVisible,
       ...this.sessionOptions,
     };
-  }
-
-  /**
-   * The client of the page's token endpoint (`fromEndpoint`), loaded on the first start beside the
-   * session machinery rather than with the page.
-   */
-  private endpointToken(url: string): SessionTokenSource {
-    const client = () => this.loadTokenClient().then(({ fromEndpoint }) => fromEndpoint(url));
-    return Object.assign((signal: AbortSignal) => client().then((provide) => provide(signal)), {
-      reportSession: (sessionId: string, token: string) =>
-        client().then((provider) => provider.reportSession?.(sessionId, token)),
-      // Loaded by then (the session started with it): the request goes out before the page is gone.
-      endSessionOnUnload: (sessionId: string, token: string) =>
-        void client().then((provider) => provider.endSessionOnUnload?.(sessionId, token)),
-    });
   }
 
   /** LiveAvatar's provider, loaded with the session machinery on the first start, not with the page. */

@@ -8,10 +8,8 @@ import type { EventSink } from '../internal/events.js';
 import { IDLE_TIMEOUT_SECONDS } from '../limits.js';
 import type { ProviderPacket, RoomAccess, StreamingProvider } from '../provider.js';
 import { heygen } from '../providers/heygen.js';
-import { TaskQueue } from '../tasks/task-queue.js';
-import type { UtteranceEvents } from '../tasks/utterance.js';
+import type { TaskQueue } from '../tasks/task-queue.js';
 import type { ConnectPhase, EndReason, Remaining, SessionEnd, SessionState } from '../vocabulary.js';
-import { Conversation, type ConversationEvents } from '../voice/conversation.js';
 import {
   createSession,
   defaultTransport,
@@ -21,23 +19,11 @@ import {
   toToolkitError,
   withTimeout,
 } from './connect.js';
+import { type LastingParts, lastingParts } from './lasting-parts.js';
 import { Liveness } from './liveness.js';
 
 export { preloadTransport } from './connect.js';
-
-/** What outlives one session: the utterances and the voice conversation, owned by the avatar. */
-export interface LastingParts {
-  queue: TaskQueue;
-  conversation: Conversation;
-}
-
-/** The avatar's queue and conversation, emitting into `events`. */
-export function lastingParts(
-  events: EventSink<UtteranceEvents & ConversationEvents>,
-  clock: Clock,
-): LastingParts {
-  return { queue: new TaskQueue(events, clock), conversation: new Conversation(events, clock) };
-}
+export { lastingParts } from './lasting-parts.js';
 
 import { listenForPageHide } from './page-lifecycle.js';
 import { stopWithRetries } from './server-stop.js';
@@ -133,10 +119,7 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
     return this.currentStartedAt;
   }
 
-  /**
-   * When the session ended, in milliseconds since the epoch: the server confirmed the stop (or
-   * the session never started). Billing runs until then.
-   */
+  /** When the session ended (the server confirmed the stop), in milliseconds since the epoch. */
   get endedAt(): number | undefined {
     return this.currentEndedAt;
   }
