@@ -33,7 +33,8 @@ async function loadAvatars(): Promise<void> {
   picker.replaceChildren(
     ...avatars.map((entry) => new Option(entry.pose_name ?? entry.avatar_id, entry.avatar_id)),
   );
-  avatar.avatarId = picker.value;
+  // LiveAvatar's server picks the avatar: the list may arrive after the user switched to it.
+  if (providerPicker.value === 'heygen') avatar.avatarId = picker.value;
 }
 
 const providerPicker = document.querySelector<HTMLSelectElement>('#provider-picker')!;
