@@ -219,7 +219,10 @@ export function guardedTokenEndpoint(
 }
 
 /** The request's JSON object (`{}` when empty), or the refusal to send. */
-async function readJsonBody(request: Request, maxBytes: number): Promise<Record<string, unknown> | Response> {
+export async function readJsonBody(
+  request: Request,
+  maxBytes: number,
+): Promise<Record<string, unknown> | Response> {
   if (Number(request.headers.get('content-length') ?? 0) > maxBytes) return tooLarge(maxBytes);
   const decoder = new TextDecoder();
   let text = '';
@@ -280,7 +283,7 @@ const STATUS_BY_ERROR_CODE: Partial<Record<ErrorCode, number>> = {
   rate_limited: 429,
 };
 
-function errorResponse(error: unknown): Response {
+export function errorResponse(error: unknown): Response {
   if (error instanceof StoreUnavailableError) {
     return refuse(503, 'The token store is not answering; try again shortly.', { 'retry-after': '1' });
   }

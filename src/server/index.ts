@@ -27,6 +27,12 @@ import {
 import { memoryStore } from './store.js';
 
 export type { LiveAvatarSessionSummary } from '../api/liveavatar-client.js';
+export {
+  type ChatCompletionsHandlerOptions,
+  type ChatMessage,
+  createChatCompletionsHandler,
+  type RespondContext,
+} from './chat-completions.js';
 export type { RequestInfo, TokenEndpointGuards, TokenEndpointWithSessions } from './guard.js';
 export {
   createLiveAvatarTokenHandler,

@@ -1,7 +1,8 @@
 /**
  * Serves a Fetch-API handler from Node's `http` (and Connect, Express or Vite middleware). The
  * body streams into the `Request` (so the handler's body limit holds before anything is
- * buffered), and no request, however malformed, can throw out of the listener.
+ * buffered), a streamed answer goes out as it comes, a client that goes away aborts the
+ * request's signal, and no request, however malformed, can throw out of the listener.
  */
 import { Readable } from 'node:stream';
 import type { RequestInfo } from './guard.js';
@@ -22,6 +23,12 @@ export interface NodeResponseLike {
   end(body?: Uint8Array | string): unknown;
   /** Whether the headers went out already (then the answer is left alone). */
   readonly headersSent?: boolean;
+  /** Sends part of the body (a streamed answer goes out piece by piece when present). */
+  write?(chunk: Uint8Array): unknown;
+  /** Follows the connection's end: a client gone before the answer ended aborts the request. */
+  once?(event: 'close', listener: () => void): unknown;
+  /** Whether the whole answer was sent. */
+  readonly writableFinished?: boolean;
 }
 
 /**
@@ -32,8 +39,13 @@ export interface NodeResponseLike {
 export function toNodeListener(handler: (request: Request, info: RequestInfo) => Promise<Response>) {
   return async (incoming: NodeRequestLike, outgoing: NodeResponseLike): Promise<void> => {
     let response: Response;
+    // The client going away before the answer ended aborts the request's signal.
+    const gone = new AbortController();
+    outgoing.once?.('close', () => {
+      if (!outgoing.writableFinished) gone.abort(new DOMException('The client went away.', 'AbortError'));
+    });
     try {
-      const request = toRequest(incoming);
+      const request = toRequest(incoming, gone.signal);
       response = request
         ? await handler(request, { remoteAddress: incoming.socket?.remoteAddress })
         : Response.json({ code: 400, message: 'Malformed request.' }, { status: 400 });
@@ -45,12 +57,30 @@ export function toNodeListener(handler: (request: Request, info: RequestInfo) =>
     // The rest of a refused body is not worth reading: close the connection instead.
     if (response.status === 413) headers.connection = 'close';
     outgoing.writeHead(response.status, headers);
-    outgoing.end(new Uint8Array(await response.arrayBuffer().catch(() => new ArrayBuffer(0))));
+    if (!response.body || !outgoing.write) {
+      outgoing.end(new Uint8Array(await response.arrayBuffer().catch(() => new ArrayBuffer(0))));
+      return;
+    }
+    const reader = response.body.getReader();
+    gone.signal.addEventListener(
+      'abort',
+      () => void reader.cancel(gone.signal.reason).catch(() => undefined),
+    );
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        outgoing.write(value);
+      }
+    } catch {
+      // The answer's stream failed or was cancelled: end what was sent.
+    }
+    outgoing.end();
   };
 }
 
 /** The `Request` for a Node request, or undefined when its URL or headers are not valid. */
-function toRequest(incoming: NodeRequestLike): Request | undefined {
+function toRequest(incoming: NodeRequestLike, signal: AbortSignal): Request | undefined {
   try {
     const headers = new Headers();
     for (const [name, value] of Object.entries(incoming.headers)) {
@@ -58,9 +88,9 @@ function toRequest(incoming: NodeRequestLike): Request | undefined {
     }
     const method = incoming.method ?? 'GET';
     const url = new URL(incoming.url ?? '/', `http://${headers.get('host') ?? '127.0.0.1'}`);
-    if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });
+    if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers, signal });
     const body = Readable.toWeb(Readable.from(incoming)) as ReadableStream<Uint8Array>;
-    return new Request(url, { method, headers, body, duplex: 'half' } as RequestInit);
+    return new Request(url, { method, headers, body, duplex: 'half', signal } as RequestInit);
   } catch {
     return undefined;
   }
