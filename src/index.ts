@@ -51,6 +51,7 @@ export {
   type AvatarOptions,
   type PageVisibility,
 } from './avatar.js';
+export { chatCompletionText } from './chat-completion-text.js';
 export type { Clock } from './clock.js';
 export {
   CreditMeter,

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { chatCompletionText } from '../../src/chat-completion-text.js';
 import { InvalidOptionError } from '../../src/errors.js';
 import {
   type ChatCompletionsHandlerOptions,
@@ -98,6 +99,17 @@ describe('createChatCompletionsHandler', () => {
     expect(JSON.parse(rest[1]!).choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
     expect(rest[2]).toBe('[DONE]');
     expect(seen).toEqual([conversation]);
+  });
+
+  it('is read by chatCompletionText as any compatible stream is: a model behind a model', async () => {
+    const url = await serve({
+      async *respond() {
+        yield* ['Nine ', 'to ', 'five.'];
+      },
+    });
+    const pieces: string[] = [];
+    for await (const piece of chatCompletionText(await ask(url))) pieces.push(piece);
+    expect(pieces).toEqual(['Nine ', 'to ', 'five.']);
   });
 
   it('answers one chat.completion without stream: true, and reads content given as text parts', async () => {
