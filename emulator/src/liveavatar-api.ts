@@ -5,6 +5,7 @@
  * (`code: 1000`), FastAPI-style 422s and CORS with credentials. FULL sessions run the same avatar
  * as HeyGen's, speaking LiveAvatar's dialect in the room.
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -20,7 +21,9 @@ import {
 } from './dialect.js';
 import type { Faults } from './faults.js';
 import { readJson, requestUrl } from './http.js';
+import { LiveAvatarError, type ValidationIssue } from './liveavatar-errors.js';
 import { LiteSocket, MAX_FRAME_BYTES } from './liveavatar-lite.js';
+import { LlmSettings } from './liveavatar-llm.js';
 import type { MediaBackend } from './media.js';
 import { type CloseReason, EmulatedSession, type Ledger } from './sessions.js';
 
@@ -63,6 +66,8 @@ type Mode = 'FULL' | 'LITE';
 /** One key's credit balance: granted, less what closed and running sessions were charged. */
 class LiveAvatarAccount {
   closedCharges = 0;
+  /** Its secrets and LLM configurations (contract §10). */
+  readonly llm = new LlmSettings();
   constructor(readonly grantedCredits: number) {}
 }
 
@@ -113,22 +118,6 @@ interface LiveAvatarSession {
 }
 
 /** A FastAPI validation error (422): where, what, and its type. */
-interface ValidationIssue {
-  loc: (string | number)[];
-  msg: string;
-  type: string;
-}
-
-class LiveAvatarError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly detail?: ValidationIssue[],
-  ) {
-    super(message);
-  }
-}
-
 interface Request {
   /** `ws://127.0.0.1:<port>`, as the caller reached the emulator. */
   wsOrigin: string;
@@ -249,6 +238,11 @@ export class LiveAvatarApi {
       return ok({ credits_left: this.creditsLeft(account).toFixed(2) });
     }
     if (path === '/v1/contexts' || path.startsWith('/v1/contexts/')) return ok(this.contextRoute(request));
+    if (method === 'POST' && path === '/v1/secrets')
+      return ok(this.account(request).llm.createSecret(request.body));
+    // Contract §10 Decision: the guide's underscore and the reference's hyphen both.
+    const llm = path.match(/^\/v1\/llm[_-]configurations(\/.*)?$/);
+    if (llm) return ok(this.account(request).llm.route(method, llm[1] ?? '', request.body));
     throw new LiveAvatarError(404, `No endpoint ${method} ${path}.`);
   }
 
@@ -316,7 +310,15 @@ export class LiveAvatarApi {
           type: 'too_long',
         });
     }
+    const llmConfiguration = body.llm_configuration_id;
+    if (llmConfiguration !== undefined && typeof llmConfiguration !== 'string')
+      issues.push({
+        loc: ['body', 'llm_configuration_id'],
+        msg: 'Input should be a valid string',
+        type: 'string_type',
+      });
     if (issues.length > 0) throw new LiveAvatarError(422, 'Validation error', issues);
+    if (typeof llmConfiguration === 'string') account.llm.configuration(llmConfiguration);
     if (!AVATARS.some((avatar) => avatar.id === avatarId))
       throw new LiveAvatarError(404, `Avatar ${String(avatarId)} not found.`);
     if (sandbox === true && avatarId !== SANDBOX_AVATAR_ID)

@@ -42,6 +42,11 @@ export interface LiveAvatarSessionSettings {
   /** The session's length cap in seconds (LiveAvatar's default is about 1,200). */
   maxSessionDuration?: number | undefined;
   interactivityType?: 'CONVERSATIONAL' | 'PUSH_TO_TALK' | undefined;
+  /**
+   * FULL: answer with your own model: the LLM configuration (contract §10) that points LiveAvatar
+   * at your `createChatCompletionsHandler` endpoint (`llm_configuration_id`).
+   */
+  llm?: { configurationId: string } | undefined;
   videoSettings?:
     | { quality?: 'very_high' | 'high' | 'medium' | 'low'; encoding?: 'VP8' | 'H264' }
     | undefined;
@@ -159,6 +164,7 @@ function tokenRequest(settings: LiveAvatarSessionSettings): Record<string, unkno
     ...(settings.interactivityType === undefined ? {} : { interactivity_type: settings.interactivityType }),
     ...(settings.videoSettings === undefined ? {} : { video_settings: settings.videoSettings }),
     ...(settings.voiceAgent === undefined ? {} : { voice_agent: settings.voiceAgent }),
+    ...(settings.llm === undefined ? {} : { llm_configuration_id: settings.llm.configurationId }),
     ...(persona === undefined
       ? {}
       : {

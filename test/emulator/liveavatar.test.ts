@@ -198,3 +198,71 @@ describe('LiveAvatar emulator: CORS, catalogue, contexts', () => {
     expect((await call('GET', `/v1/contexts/${id}`, { key: KEY })).status).toBe(404);
   });
 });
+
+describe('LiveAvatar emulator: secrets and LLM configurations (contract §10)', () => {
+  it('stores a secret without ever answering it, and an LLM configuration on it, under either path', async () => {
+    const refused = await call('POST', '/v1/secrets', { key: KEY, body: { secret_type: 'PASSWORD' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail.map((issue: { loc: string[] }) => issue.loc.at(-1))).toEqual([
+      'secret_type',
+      'secret_value',
+      'secret_name',
+    ]);
+    const secret = await call('POST', '/v1/secrets', {
+      key: KEY,
+      body: { secret_type: 'LLM_API_KEY', secret_value: 'sk-own-model', secret_name: 'brain' },
+    });
+    const secretId = secret.body.data.secret_id;
+    expect(JSON.stringify(secret.body)).not.toContain('sk-own-model');
+
+    const tooLong = await call('POST', '/v1/llm_configurations', {
+      key: KEY,
+      body: { display_name: '', model_name: 'faq', secret_id: secretId },
+    });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body.detail[0].loc).toEqual(['body', 'display_name']);
+    const created = await call('POST', '/v1/llm-configurations', {
+      key: KEY,
+      body: {
+        display_name: 'Kiosk brain',
+        model_name: 'faq',
+        secret_id: secretId,
+        base_url: 'http://127.0.0.1:9',
+      },
+    });
+    expect(created.status).toBe(200);
+    const configuration = created.body.data;
+    expect(configuration).toMatchObject({
+      base_url: 'http://127.0.0.1:9',
+      model_name: 'faq',
+      secret_id: secretId,
+    });
+    expect((await call('GET', `/v1/llm_configurations/${configuration.id}`, { key: KEY })).body.data).toEqual(
+      configuration,
+    );
+    const listed = await call('GET', '/v1/llm_configurations', { key: KEY });
+    expect(listed.body.data.results.map((entry: { id: string }) => entry.id)).toContain(configuration.id);
+    // Another account's view: its secret is not this account's (400), the configuration unknown (404).
+    const foreign = await call('POST', '/v1/llm_configurations', {
+      key: POOR_KEY,
+      body: { display_name: 'Borrowed', model_name: 'faq', secret_id: secretId },
+    });
+    expect(foreign.status).toBe(400);
+    expect((await call('GET', `/v1/llm_configurations/${configuration.id}`, { key: POOR_KEY })).status).toBe(
+      404,
+    );
+
+    // A FULL session's token may name the configuration; an unknown one is 404.
+    const session = await token({ ...FULL, llm_configuration_id: configuration.id });
+    expect(session.session_id).toBeTruthy();
+    const unknown = await call('POST', '/v1/sessions/token', {
+      key: KEY,
+      body: { ...FULL, llm_configuration_id: '00000000-0000-4000-8000-000000000000' },
+    });
+    expect(unknown.status).toBe(404);
+    expect((await call('DELETE', `/v1/llm_configurations/${configuration.id}`, { key: KEY })).status).toBe(
+      200,
+    );
+    expect((await call('GET', `/v1/llm_configurations/${configuration.id}`, { key: KEY })).status).toBe(404);
+  });
+});

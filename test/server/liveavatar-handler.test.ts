@@ -59,6 +59,37 @@ describe('createLiveAvatarTokenHandler', () => {
     expect(await endpoint.listSessions()).toEqual([]);
   });
 
+  it('points a FULL session at your own model: session.llm becomes the token’s llm_configuration_id', async () => {
+    const admin = (path: string, body: object) =>
+      fetch(`${emulator.liveAvatarUrl}${path}`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'emulator-liveavatar-key', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (response) => ((await response.json()) as { data: Record<string, string> }).data);
+    const { secret_id } = await admin('/v1/secrets', {
+      secret_type: 'LLM_API_KEY',
+      secret_value: 'shh',
+      secret_name: 'brain',
+    });
+    const { id } = await admin('/v1/llm_configurations', {
+      display_name: 'Kiosk brain',
+      model_name: 'faq',
+      secret_id,
+      base_url: 'http://127.0.0.1:9',
+    });
+    const session = {
+      avatarId: SANDBOX_AVATAR_ID,
+      avatarPersona: { language: 'en' },
+      llm: { configurationId: id! },
+    };
+    const response = await handler({ session })(post());
+    const { token } = (await response.json()) as { token: string };
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+    expect(claims.start_session_data.llm_configuration_id).toBe(id);
+    const unknown = { ...session, llm: { configurationId: '00000000-0000-4000-8000-000000000000' } };
+    expect((await handler({ session: unknown })(post())).status).toBe(404);
+  });
+
   it('accepts a page’s report only for the session its token created', async () => {
     const endpoint = handler();
     const first = (await (await endpoint(post())).json()) as { token: string; session_id: string };
