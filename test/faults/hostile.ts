@@ -1,9 +1,9 @@
 /**
- * Hostile requests to the emulator and to a token endpoint in its own process: malformed request
- * lines and hosts, bodies far over the limit, malformed JSON, anonymous and foreign-origin token
- * requests, a burst past the rate limit, pages of other sites at the emulator, unauthorized
- * requests that try to lock a signed-in user out. Neither process may exit, and no session may be
- * created.
+ * Hostile requests to the emulator and to a token endpoint and a chat-completions endpoint in
+ * their own process: malformed request lines and hosts, bodies far over the limit, malformed JSON,
+ * anonymous and foreign-origin token requests, a burst past the rate limit, pages of other sites at
+ * the emulator, unauthorized requests that try to lock a signed-in user out, callers of the model
+ * without its secret or who hang up mid-answer. No process may exit, and no session may be created.
  */
 import { connect } from 'node:net';
 import { type RunningEmulator, startEmulatorProcess } from '../emulator/emulator-process.js';
@@ -44,7 +44,7 @@ async function sessionsCreated(): Promise<number> {
 
 /** Every hostile request in `requests` must get a 4xx (or a closed socket) and leave the target up. */
 function hostile(
-  target: 'emulator' | 'token endpoint',
+  target: 'emulator' | 'token endpoint' | 'chat endpoint',
   name: string,
   send: () => Promise<number[]>,
 ): Scenario {
@@ -69,6 +69,9 @@ const post = (url: string, body: string, headers: Record<string, string> = {}) =
   );
 
 const tokenUrl = () => endpoint.found.url!;
+const chatUrl = () => endpoint.found.chat!;
+const model = { authorization: 'Bearer model-secret' };
+const question = (content: string) => JSON.stringify({ stream: true, messages: [{ role: 'user', content }] });
 
 const scenarios: Scenario[] = [
   hostile('emulator', 'a request target that is not a path', async () => [
@@ -142,6 +145,40 @@ const scenarios: Scenario[] = [
     if (issued > 5 || !statuses.includes(429)) throw new Error(`answered ${statuses.join(', ')}`);
     return statuses.filter((status) => status !== 200);
   }),
+  hostile('chat endpoint', 'no secret, a wrong one, and a GET', async () => [
+    await post(chatUrl(), question('hi')),
+    await post(chatUrl(), question('hi'), { authorization: 'Bearer guess' }),
+    await fetch(chatUrl()).then((response) => response.status),
+  ]),
+  hostile('chat endpoint', 'a 64 MB body, malformed JSON and a conversation that is not one', async () => [
+    await raw(chatUrl(), hugeChunkedPost('/v1/chat/completions')),
+    await post(chatUrl(), '{"messages":', model),
+    await post(chatUrl(), JSON.stringify({ messages: [{ role: 7, content: {} }] }), model),
+  ]),
+  hostile('chat endpoint', 'callers that go away mid-answer, and a model that fails', async () => {
+    // Ten callers hang up after the first words: the model is told, nothing is left streaming.
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const caller = new AbortController();
+        const response = await fetch(chatUrl(), {
+          method: 'POST',
+          headers: model,
+          body: question('hours?'),
+          signal: caller.signal,
+        });
+        await response.body!.getReader().read();
+        caller.abort();
+      }),
+    );
+    // A model that fails is the model's failure, not the caller's: 502, and the endpoint goes on.
+    const failing = await fetch(chatUrl(), { method: 'POST', headers: model, body: question('fail') });
+    const whole = await fetch(chatUrl(), { method: 'POST', headers: model, body: question('hours?') });
+    const text = await whole.text();
+    if (failing.status !== 502 || whole.status !== 200 || !text.includes('[DONE]')) {
+      throw new Error(`a failing model got ${failing.status}, then a question ${whole.status}`);
+    }
+    return [];
+  }),
 ];
 
 export const hostileGroup: Group = {
@@ -151,6 +188,7 @@ export const hostileGroup: Group = {
     emulator = await startEmulatorProcess({ media: false });
     endpoint = await spawnUntilReady('test/faults/token-endpoint.ts', [emulator.apiUrl], {
       url: /^Token endpoint: (\S+)/m,
+      chat: /^Chat endpoint: (\S+)/m,
     });
     return async () => {
       await endpoint.stop();
