@@ -5,7 +5,15 @@
  * streaming (contract `liveavatar-api.md` §10); a page can call it too, behind `authorize`.
  */
 import { InvalidOptionError } from '../errors.js';
-import { type RequestInfo, readJsonBody, refuse } from './guard.js';
+import {
+  checkLimits,
+  defaultClientKey,
+  hashToken,
+  type RequestInfo,
+  rateLimited,
+  readJsonBody,
+  refuse,
+} from './guard.js';
 import { memoryStore, type SessionTokenStore, StoreUnavailableError } from './store.js';
 
 /** One message of the conversation, as the chat-completions format has it. */
@@ -37,8 +45,9 @@ export interface ChatCompletionsHandlerOptions {
   /** Serve anyone who can reach the endpoint: for demos only (a warning says so). */
   allowAnonymous?: boolean | undefined;
   /**
-   * Requests per minute per page client (its address) before 429 with `Retry-After` (default 60).
-   * Callers with the secret (LiveAvatar, for every session) are not limited.
+   * Requests per minute per page client (the credentials `authorize` accepted, else its address)
+   * before 429 with `Retry-After` (default 60). Callers with the secret (LiveAvatar, for every
+   * session) are not limited.
    */
   requestsPerMinute?: number | undefined;
   /** Largest request body in bytes (default 262,144: a long conversation); larger is 413. */
@@ -82,37 +91,41 @@ export function createChatCompletionsHandler(
   }
   const requestsPerMinute = options.requestsPerMinute ?? DEFAULT_REQUESTS_PER_MINUTE;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  for (const [name, value] of [
-    ['requestsPerMinute', requestsPerMinute],
-    ['maxBodyBytes', maxBodyBytes],
-  ] as const) {
-    if (!Number.isInteger(value) || value <= 0)
-      throw new InvalidOptionError(name, 'a positive whole number', value);
-  }
+  checkLimits({ requestsPerMinute, maxBodyBytes });
   const limiter = (options.store ?? memoryStore()).createRateLimiter({
     points: requestsPerMinute,
     durationSeconds: 60,
     keyPrefix: 'chat:',
   });
+  const clientKey = defaultClientKey(options.authorize !== undefined, warn);
+  // Compared as hashes: how long a comparison takes says nothing about the secret.
+  const secretHash = options.secret === undefined ? undefined : hashToken(options.secret);
 
   return async (request, info = {}) => {
     try {
       if (request.method !== 'POST') return refuse(405, 'Use POST.', { allow: 'POST' });
-      const refusal = await admitted(request, options);
-      if (refusal) return refusal;
-      const limited = await (hasSecret(request, options.secret)
-        ? Promise.resolve()
-        : limiter.consume(info.remoteAddress ?? 'shared')
-      ).then(
-        () => undefined,
-        (refusal: unknown) => refusal,
-      );
-      if (limited instanceof Error) throw limited;
-      if (limited !== undefined) {
-        const waitMs = (limited as { msBeforeNext?: number }).msBeforeNext ?? 60_000;
-        return refuse(429, 'Too many requests; try again later.', {
-          'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
-        });
+      const bearer = request.headers
+        .get('authorization')
+        ?.match(/^Bearer\s+(.+)$/i)?.[1]
+        ?.trim();
+      const hasSecret =
+        secretHash !== undefined && bearer !== undefined && (await hashToken(bearer)) === (await secretHash);
+      if (!hasSecret) {
+        if (options.secret !== undefined && !options.authorize) {
+          return refuse(401, 'Send the endpoint’s secret as the Bearer key.', {
+            'www-authenticate': 'Bearer',
+          });
+        }
+        if (options.authorize && !(await options.authorize(request))) {
+          return refuse(403, 'Not allowed to use this model.');
+        }
+        // Callers with the secret (LiveAvatar, for every session) are not limited; pages are.
+        const limited = await rateLimited(
+          limiter,
+          await clientKey(request, info),
+          'Too many requests; try again later.',
+        );
+        if (limited) return limited;
       }
       const body = await readJsonBody(request, maxBodyBytes);
       if (body instanceof Response) return body;
@@ -129,41 +142,6 @@ export function createChatCompletionsHandler(
       return refuse(500, 'The chat endpoint failed.');
     }
   };
-}
-
-/** Whether the request carries `secret` as its Bearer key. */
-function hasSecret(request: Request, secret: string | undefined): boolean {
-  if (secret === undefined) return false;
-  const bearer = request.headers
-    .get('authorization')
-    ?.match(/^Bearer\s+(.+)$/i)?.[1]
-    ?.trim();
-  return bearer !== undefined && sameSecret(bearer, secret);
-}
-
-/** The refusal for a caller without the secret or whom `authorize` turns away, or undefined. */
-async function admitted(
-  request: Request,
-  options: ChatCompletionsHandlerOptions,
-): Promise<Response | undefined> {
-  if (options.secret !== undefined) {
-    if (hasSecret(request, options.secret)) return undefined;
-    if (!options.authorize) {
-      return refuse(401, 'Send the endpoint’s secret as the Bearer key.', { 'www-authenticate': 'Bearer' });
-    }
-  }
-  if (options.authorize && !(await options.authorize(request)))
-    return refuse(403, 'Not allowed to use this model.');
-  return undefined;
-}
-
-/** Compares in time that does not depend on where the strings differ. */
-function sameSecret(given: string, secret: string): boolean {
-  const a = new TextEncoder().encode(given);
-  const b = new TextEncoder().encode(secret);
-  let difference = a.length ^ b.length;
-  for (let index = 0; index < b.length; index++) difference |= (a[index] ?? 0) ^ b[index]!;
-  return difference === 0;
 }
 
 /** The conversation, or why it cannot be read (a message naming the field). */

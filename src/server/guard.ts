@@ -6,8 +6,9 @@
 
 import { ApiError } from '../api/errors.js';
 import { type ErrorCode, InvalidOptionError, StreamingAvatarError } from '../errors.js';
+import { checkNumberOption } from '../internal/validate.js';
 import { isSessionGone } from '../session/server-stop.js';
-import { type SessionTokenStore, StoreUnavailableError } from './store.js';
+import { type RateLimiter, type SessionTokenStore, StoreUnavailableError } from './store.js';
 
 /** What the transport knows about a request beyond the `Request` itself. */
 export interface RequestInfo {
@@ -124,36 +125,13 @@ export function guardedTokenEndpoint(
   }
   const tokensPerMinute = options.tokensPerMinute ?? DEFAULT_TOKENS_PER_MINUTE;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  for (const [name, value] of [
-    ['tokensPerMinute', tokensPerMinute],
-    ['maxBodyBytes', maxBodyBytes],
-  ] as const) {
-    if (!Number.isInteger(value) || value <= 0)
-      throw new InvalidOptionError(name, 'a positive whole number', value);
-  }
+  checkLimits({ tokensPerMinute, maxBodyBytes });
   const limiter = store.createRateLimiter({
     points: tokensPerMinute,
     durationSeconds: 60,
     keyPrefix: 'tokens:',
   });
-  let warnedSharedLimit = false;
-  const defaultClientKey = async (request: Request, info: RequestInfo): Promise<string> => {
-    const credentials = [request.headers.get('authorization'), request.headers.get('cookie')]
-      .filter((value) => value !== null)
-      .join('\n');
-    // Only credentials that `authorize` accepted name a client: an anonymous caller could vary them.
-    if (options.authorize && credentials !== '') return `credentials:${await hashToken(credentials)}`;
-    if (info.remoteAddress) return `address:${info.remoteAddress}`;
-    if (!warnedSharedLimit) {
-      warnedSharedLimit = true;
-      warn(
-        'streaming-avatar-kit/server: a request came with no credentials and no remote address, so such ' +
-          'clients share one rate limit. Pass clientKey (a signed-in user id, or your proxy’s forwarded address).',
-      );
-    }
-    return 'shared';
-  };
-  const clientKey = options.clientKey ?? defaultClientKey;
+  const clientKey = options.clientKey ?? defaultClientKey(options.authorize !== undefined, warn);
   let issued = 0;
 
   const issueToken = async (request: Request, info: RequestInfo): Promise<Response> => {
@@ -161,18 +139,12 @@ export function guardedTokenEndpoint(
     if (options.authorize && !(await options.authorize(request))) {
       return refuse(403, 'Not allowed to start an avatar session.');
     }
-    const limited = await limiter.consume(await clientKey(request, info)).then(
-      () => undefined,
-      (refusal: unknown) => refusal,
+    const limited = await rateLimited(
+      limiter,
+      await clientKey(request, info),
+      'Too many session tokens requested; try again later.',
     );
-    if (limited !== undefined) {
-      // A store failure is an error; a refusal carries the wait.
-      if (limited instanceof Error) throw limited;
-      const waitMs = (limited as { msBeforeNext?: number }).msBeforeNext ?? 60_000;
-      return refuse(429, 'Too many session tokens requested; try again later.', {
-        'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
-      });
-    }
+    if (limited) return limited;
     const body = await actions.issue(request);
     issued += 1;
     return Response.json(body, { headers: { 'cache-control': 'no-store' } });
@@ -216,6 +188,70 @@ export function guardedTokenEndpoint(
     }
   };
   return { handler, issuedTokens: () => issued };
+}
+
+/**
+ * Throws unless every limit is a positive whole number.
+ * @throws {InvalidOptionError} naming the first that is not.
+ */
+export function checkLimits(limits: Record<string, number>): void {
+  for (const [name, value] of Object.entries(limits)) {
+    checkNumberOption(name, value, {
+      min: 0,
+      exclusiveMin: true,
+      integer: true,
+      expected: 'a positive whole number',
+    });
+  }
+}
+
+/**
+ * Who a request comes from, for its rate limit: the credentials `authorize` accepted (hashed),
+ * else the remote address, else one limit shared by every such client (said once through `warn`).
+ * @param authorizes Whether an `authorize` check admits requests (only then do credentials name a client).
+ */
+export function defaultClientKey(
+  authorizes: boolean,
+  warn: (message: string) => void,
+): (request: Request, info: RequestInfo) => Promise<string> {
+  let warnedSharedLimit = false;
+  return async (request, info) => {
+    const credentials = [request.headers.get('authorization'), request.headers.get('cookie')]
+      .filter((value) => value !== null)
+      .join('\n');
+    // Only credentials that `authorize` accepted name a client: an anonymous caller could vary them.
+    if (authorizes && credentials !== '') return `credentials:${await hashToken(credentials)}`;
+    if (info.remoteAddress) return `address:${info.remoteAddress}`;
+    if (!warnedSharedLimit) {
+      warnedSharedLimit = true;
+      warn(
+        'streaming-avatar-kit/server: a request came with no credentials and no remote address, so such ' +
+          'clients share one rate limit. Pass clientKey (a signed-in user id, or your proxy’s forwarded address).',
+      );
+    }
+    return 'shared';
+  };
+}
+
+/**
+ * Spends one of `key`'s points: undefined when allowed, else the 429 with `Retry-After` in
+ * seconds, saying `message`.
+ * @throws {StoreUnavailableError} (or the store's own error) when the store fails.
+ */
+export async function rateLimited(
+  limiter: RateLimiter,
+  key: string,
+  message: string,
+): Promise<Response | undefined> {
+  const limited = await limiter.consume(key).then(
+    () => undefined,
+    (refusal: unknown) => refusal,
+  );
+  if (limited === undefined) return undefined;
+  // A store failure is an error; a refusal carries the wait.
+  if (limited instanceof Error) throw limited;
+  const waitMs = (limited as { msBeforeNext?: number }).msBeforeNext ?? 60_000;
+  return refuse(429, message, { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) });
 }
 
 /** The request's JSON object (`{}` when empty), or the refusal to send. */
