@@ -30,6 +30,7 @@ export {
   type SessionServerState,
   SessionStateError,
 } from './api/errors.js';
+export type { ApiClientOptions } from './api/http.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './api/retry.js';
 export type {
   ActiveSession,

@@ -12,9 +12,9 @@ import {
   StreamingAvatarError,
   TimeoutError,
 } from '../errors.js';
-import { type Clock, sleep } from '../internal/clock.js';
+import { type Clock, sleep, systemClock } from '../internal/clock.js';
 import type { ApiError, ApiErrorContext } from './errors.js';
-import { type RetryPolicy, retryDelayMs } from './retry.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from './retry.js';
 
 /** Options every call takes. */
 export interface CallOptions {
@@ -43,20 +43,57 @@ export interface AnswerReader {
   error(status: number, body: unknown, headers: Headers, context: ApiErrorContext, nowMs: number): ApiError;
 }
 
-/** Settings of an {@link HttpCaller}. Times in milliseconds. */
-export interface HttpCallerOptions {
+/** What every API client takes beside its credentials and base URL. Times in milliseconds. */
+export interface ApiClientOptions {
+  /** The `fetch` to call with (default the global one; for tests and proxies). */
+  fetch?: typeof fetch | undefined;
+  clock?: Clock;
+  /** Numbers in [0, 1) for retry jitter (default `Math.random`). */
+  random?: () => number;
+  /** Per-attempt timeout in milliseconds (default 15,000 ms). */
+  timeoutMs?: number;
+  /** Over {@link DEFAULT_RETRY_POLICY}. */
+  retry?: Partial<RetryPolicy>;
+}
+
+/** Settings of an {@link HttpCaller}: a client's options, its API's base URL, headers and answers. */
+export interface HttpCallerOptions extends ApiClientOptions {
+  /** Without a trailing slash. */
   baseUrl: string;
-  fetch: typeof fetch;
-  clock: Clock;
-  random: () => number;
-  timeoutMs: number;
-  retryPolicy: RetryPolicy;
   headers: () => Record<string, string>;
   reader: AnswerReader;
 }
 
+const DEFAULT_TIMEOUT_MS = 15_000;
+
 export class HttpCaller {
-  constructor(private readonly options: HttpCallerOptions) {}
+  /** The clock the client's calls are timed by. */
+  readonly clock: Clock;
+  private readonly fetch: typeof fetch;
+  private readonly random: () => number;
+  private readonly timeoutMs: number;
+  private readonly retryPolicy: RetryPolicy;
+
+  constructor(private readonly options: HttpCallerOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.random = options.random ?? Math.random;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  }
+
+  /**
+   * POSTs `body` to `path` with `fetch`'s `keepalive: true`, so it is delivered while the page
+   * unloads. Fire and forget: nothing is awaited or retried.
+   */
+  postOnUnload(path: string, body: object): void {
+    this.fetch(this.url(path), {
+      method: 'POST',
+      headers: this.options.headers(),
+      body: JSON.stringify(body),
+      keepalive: true,
+    }).catch(() => undefined);
+  }
 
   /**
    * Makes the call, retrying as {@link retryDelayMs} decides; `decode` turns a 2xx answer's body
@@ -72,15 +109,9 @@ export class HttpCaller {
         return await this.attempt(spec, options, decode);
       } catch (error) {
         if (!(error instanceof StreamingAvatarError) || options.retry === false) throw error;
-        const delayMs = retryDelayMs(
-          error,
-          retry,
-          spec.idempotent,
-          this.options.retryPolicy,
-          this.options.random,
-        );
+        const delayMs = retryDelayMs(error, retry, spec.idempotent, this.retryPolicy, this.random);
         if (delayMs === undefined) throw error;
-        await sleep(delayMs, this.options.clock, options.signal).catch((reason) => {
+        await sleep(delayMs, this.clock, options.signal).catch((reason) => {
           throw new AbortError(`${spec.path} was aborted while waiting to retry.`, { cause: reason });
         });
       }
@@ -104,8 +135,8 @@ export class HttpCaller {
     if (options.signal?.aborted) {
       throw new AbortError(`${spec.path} was aborted.`, { cause: options.signal.reason });
     }
-    const { clock } = this.options;
-    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    const { clock } = this;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const controller = new AbortController();
     let timedOut = false;
     const timer = Number.isFinite(timeoutMs)
@@ -122,7 +153,7 @@ export class HttpCaller {
       let response: Response;
       let text: string;
       try {
-        response = await this.options.fetch(this.url(spec.path, spec.query), {
+        response = await this.fetch(this.url(spec.path, spec.query), {
           method: spec.method,
           headers: this.options.headers(),
           signal: controller.signal,

@@ -5,7 +5,6 @@
  * follow the contract's Decision (§1).
  */
 import * as z from 'zod/mini';
-import { type Clock, systemClock } from '../internal/clock.js';
 import {
   ApiError,
   type ApiErrorContext,
@@ -19,14 +18,12 @@ import {
   ServerError,
   SessionNotFoundError,
 } from './errors.js';
-import { type CallOptions, check, HttpCaller } from './http.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { type ApiClientOptions, type CallOptions, check, HttpCaller } from './http.js';
 
 /** LiveAvatar's API base URL (contract §1). */
 export const LIVEAVATAR_API_BASE_URL = 'https://api.liveavatar.com';
 /** The envelope's `code` of a successful answer (contract §1 Decision). */
 const SUCCESS_CODE = 1000;
-const DEFAULT_TIMEOUT_MS = 15_000;
 
 const envelopeSchema = z.looseObject({
   code: z.number(),
@@ -68,17 +65,11 @@ const sessionListSchema = z.looseObject({
 /** How the client authenticates: the page's session token, or the server's API key. */
 export type LiveAvatarCredentials = { sessionToken: string } | { apiKey: string };
 
-/** Options of {@link LiveAvatarApiClient}. Times in milliseconds. */
-export interface LiveAvatarApiClientOptions {
+/** Options of {@link LiveAvatarSessionClient} and {@link LiveAvatarApiClient}. Times in milliseconds. */
+export interface LiveAvatarApiClientOptions extends ApiClientOptions {
   credentials: LiveAvatarCredentials;
   /** Defaults to {@link LIVEAVATAR_API_BASE_URL}; the emulator's `/liveavatar` in tests and the demo. */
   baseUrl?: string | undefined;
-  fetch?: typeof fetch | undefined;
-  clock?: Clock;
-  random?: () => number;
-  /** Per-attempt timeout (default 15,000 ms). */
-  timeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
 }
 
 /**
@@ -94,18 +85,12 @@ export interface LiveAvatarApiClientOptions {
 export class LiveAvatarSessionClient {
   readonly baseUrl: string;
   protected readonly http: HttpCaller;
-  private readonly fetchFn: typeof fetch;
 
   constructor(private readonly options: LiveAvatarApiClientOptions) {
     this.baseUrl = (options.baseUrl ?? LIVEAVATAR_API_BASE_URL).replace(/\/+$/, '');
-    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.http = new HttpCaller({
+      ...options,
       baseUrl: this.baseUrl,
-      fetch: this.fetchFn,
-      clock: options.clock ?? systemClock,
-      random: options.random ?? Math.random,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      retryPolicy: { ...DEFAULT_RETRY_POLICY, ...options.retry },
       headers: () => this.headers(),
       reader: { error: liveAvatarError },
     });
@@ -141,12 +126,7 @@ export class LiveAvatarSessionClient {
 
   /** Sends the stop with `fetch`'s `keepalive: true`, so it is delivered while the page unloads. */
   stopSessionOnUnload(sessionId?: string): void {
-    this.fetchFn(this.http.url('/v1/sessions/stop'), {
-      method: 'POST',
-      headers: this.headers(),
-      body: JSON.stringify(this.sessionBody(sessionId) ?? {}),
-      keepalive: true,
-    }).catch(() => undefined);
+    this.http.postOnUnload('/v1/sessions/stop', this.sessionBody(sessionId) ?? {});
   }
 
   private sessionBody(sessionId: string | undefined): Record<string, unknown> | undefined {

@@ -6,13 +6,11 @@
  */
 import * as z from 'zod/mini';
 import { InvalidResponseError } from '../errors.js';
-import { type Clock, systemClock } from '../internal/clock.js';
 import { ApiError, type ApiErrorContext } from './errors.js';
-import { type CallOptions, check, HttpCaller } from './http.js';
+import { type ApiClientOptions, type CallOptions, check, HttpCaller } from './http.js';
 
 export type { CallOptions } from './http.js';
 
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import {
   type NewSession,
   type NewSessionRequest,
@@ -33,22 +31,14 @@ export const HEYGEN_API_BASE_URL = 'https://api.heygen.com';
  */
 export type ApiCredentials = { sessionToken: string } | { apiKey: string };
 
-/** Options of {@link StreamingSessionClient} and {@link StreamingApiClient}. */
-export interface StreamingApiClientOptions {
+/** Options of {@link StreamingSessionClient} and {@link StreamingApiClient}. Times in milliseconds. */
+export interface StreamingApiClientOptions extends ApiClientOptions {
   credentials: ApiCredentials;
   /**
    * Defaults to {@link HEYGEN_API_BASE_URL}; point it at the emulator in tests. In a page it may be
    * a path on the page's own origin (`/heygen`) that a proxy forwards.
    */
   baseUrl?: string | undefined;
-  /** The `fetch` to use (default `globalThis.fetch`). */
-  fetch?: typeof fetch | undefined;
-  clock?: Clock;
-  /** Numbers in [0, 1) for retry jitter (default `Math.random`). */
-  random?: () => number;
-  /** Per-attempt timeout in milliseconds (default 15,000 ms). */
-  timeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
 }
 
 /** Arguments of {@link StreamingSessionClient.sendTask}. */
@@ -76,8 +66,6 @@ export interface RequestSpec<T> {
   bare?: boolean;
 }
 
-const DEFAULT_TIMEOUT_MS = 15_000;
-
 /**
  * One method per Streaming API endpoint a session uses (create, start, task, interrupt,
  * keep-alive, stop, listening).
@@ -89,22 +77,14 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 export class StreamingSessionClient {
   readonly baseUrl: string;
   protected readonly credentials: ApiCredentials;
-  private readonly fetchFn: typeof fetch;
   private readonly http: HttpCaller;
-  private readonly clock: Clock;
 
   constructor(options: StreamingApiClientOptions) {
     this.credentials = options.credentials;
     this.baseUrl = (options.baseUrl ?? HEYGEN_API_BASE_URL).replace(/\/+$/, '');
-    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.clock = options.clock ?? systemClock;
     this.http = new HttpCaller({
+      ...options,
       baseUrl: this.baseUrl,
-      fetch: this.fetchFn,
-      clock: this.clock,
-      random: options.random ?? Math.random,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      retryPolicy: { ...DEFAULT_RETRY_POLICY, ...options.retry },
       headers: () => this.headers(),
       reader: {
         error: (status, body, headers, context, nowMs) =>
@@ -177,12 +157,7 @@ export class StreamingSessionClient {
    * unloads. Fire and forget: nothing is awaited or retried.
    */
   stopSessionOnUnload(sessionId: string): void {
-    this.fetchFn(new URL(`${this.baseUrl}/v1/streaming.stop`, globalThis.location?.href), {
-      method: 'POST',
-      headers: this.headers(),
-      body: JSON.stringify({ session_id: sessionId }),
-      keepalive: true,
-    }).catch(() => undefined);
+    this.http.postOnUnload('/v1/streaming.stop', { session_id: sessionId });
   }
 
   /** Puts the avatar in its listening pose (`POST /v1/streaming.start_listening`). */
@@ -238,11 +213,11 @@ export class StreamingSessionClient {
     }
     const envelope = check(spec.path, successEnvelopeSchema, body, '');
     if (envelope.code !== undefined && envelope.code !== 100) {
-      throw ApiError.from(response.status, body, response.headers, context, this.clock.now());
+      throw ApiError.from(response.status, body, response.headers, context, this.http.clock.now());
     }
     // `{error: {code, message}, data: null}`: the other published envelope, failing.
     if (envelope.error !== undefined && envelope.error !== null) {
-      throw ApiError.from(response.status, envelope.error, response.headers, context, this.clock.now());
+      throw ApiError.from(response.status, envelope.error, response.headers, context, this.http.clock.now());
     }
     if (spec.bare) return check(spec.path, spec.schema, body, '');
     return check(spec.path, spec.schema, envelope.data, 'data');
