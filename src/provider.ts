@@ -118,10 +118,15 @@ export interface StreamingProvider {
 
 /** The session options a provider may be unable to honour (the page's choice of avatar and persona). */
 export interface ProviderChecked {
+  /** The avatar to stream (`SessionOptions.avatarId`). */
   avatarId?: string | undefined;
+  /** The voice settings (`SessionOptions.voice`). */
   voice?: object | undefined;
+  /** The language code (`SessionOptions.language`). */
   language?: string | undefined;
+  /** The knowledge base by id (`SessionOptions.knowledgeBaseId`). */
   knowledgeBaseId?: string | undefined;
+  /** The inline knowledge-base prompt (`SessionOptions.knowledgeBase`). */
   knowledgeBase?: string | undefined;
 }
 

@@ -6,7 +6,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { Avatar } from '../../src/avatar.js';
 import type { StreamingAvatarError } from '../../src/errors.js';
-import type { ConnectionQuality } from '../../src/session/transport.js';
+import type { ConnectionStats } from '../../src/session/transport.js';
 import {
   AvatarConversationStateChangeEvent,
   AvatarEndedEvent,
@@ -66,14 +66,18 @@ export class AvatarBinding implements ReactiveController {
     const { host, avatar } = this;
     host.setAttribute('state', avatar.state);
     host.setAttribute('conversation-state', avatar.conversationState);
-    const quality = connectionQualityOf(avatar);
+    const quality = liveConnection(avatar)?.quality;
     if (quality) host.setAttribute('connection-quality', quality);
     else host.removeAttribute('connection-quality');
   }
 }
 
-/** The avatar connection's grade while its session is live. */
-export function connectionQualityOf(avatar: Avatar): ConnectionQuality | undefined {
-  const live = avatar.state === 'connected' || avatar.state === 'reconnecting';
-  return live ? avatar.connectionQuality?.quality : undefined;
+/** Whether the avatar's session is live (`connected`, or `reconnecting` to go on). */
+export function isLive(avatar: Avatar): boolean {
+  return avatar.state === 'connected' || avatar.state === 'reconnecting';
+}
+
+/** The avatar's connection as the page receives it, while its session is live. */
+export function liveConnection(avatar: Avatar): ConnectionStats | undefined {
+  return isLive(avatar) ? avatar.connectionQuality : undefined;
 }

@@ -17,7 +17,7 @@ import type {
 import { lazy } from '../../src/internal/lazy.js';
 import { AVATAR_CONNECTED_EVENT, AvatarErrorEvent, AvatarReadyEvent } from '../events.js';
 import { LocalizedElement } from '../localize/localized-element.js';
-import { AvatarBinding, connectionQualityOf } from './avatar-binding.js';
+import { AvatarBinding, isLive, liveConnection } from './avatar-binding.js';
 import { lazyEndpointToken } from './endpoint-token.js';
 import { KeyedVideo } from './keyed-video.js';
 import { styles } from './streaming-avatar.styles.js';
@@ -183,7 +183,7 @@ export class StreamingAvatarElement extends LocalizedElement {
    * `connection-quality`): `excellent`, `good`, `poor` (a reconnect may follow), `lost`, `unknown`.
    */
   get connectionQuality(): ConnectionQuality | undefined {
-    return connectionQualityOf(this.avatar);
+    return liveConnection(this.avatar)?.quality;
   }
 
   override connectedCallback(): void {
@@ -419,8 +419,8 @@ export class StreamingAvatarElement extends LocalizedElement {
 
   override render() {
     const keyedVideo = this.background === 'chroma-key';
-    const live = this.state === 'connected' || this.state === 'reconnecting';
-    const connection = live ? this.avatar.connectionQuality : undefined;
+    const live = isLive(this.avatar);
+    const connection = liveConnection(this.avatar);
     return html`
       <div part="stage">
         ${live ? nothing : html`<slot name="poster"></slot>`}

@@ -17,15 +17,6 @@ export interface LlmConfiguration {
   updated_at: string;
 }
 
-/** What the endpoint a session's configuration names needs to be called. */
-export interface LlmEndpoint {
-  /** `<base_url>/v1/chat/completions`. */
-  url: string;
-  model: string;
-  /** The secret's value: the Bearer key. */
-  apiKey: string;
-}
-
 const OPENAI_BASE_URL = 'https://api.openai.com';
 const SECRET_TYPES = ['LLM_API_KEY', 'OPENAI_API_KEY'];
 
@@ -83,18 +74,6 @@ export class LlmSettings {
     const configuration = this.configurations.get(id);
     if (!configuration) throw new LiveAvatarError(404, `LLM configuration ${id} not found.`);
     return configuration;
-  }
-
-  /** Where a session using configuration `id` sends its conversation. */
-  endpoint(id: string): LlmEndpoint {
-    const configuration = this.configuration(id);
-    const secret = this.secrets.get(configuration.secret_id);
-    if (!secret) throw new LiveAvatarError(400, `Secret ${configuration.secret_id} is gone.`);
-    return {
-      url: `${configuration.base_url.replace(/\/+$/, '')}/v1/chat/completions`,
-      model: configuration.model_name,
-      apiKey: secret.value,
-    };
   }
 
   private createConfiguration(body: Record<string, unknown>): LlmConfiguration {

@@ -13,7 +13,7 @@ import type { LiveAvatarProviderOptions } from './liveavatar-token.js';
 export type { LiveAvatarProviderOptions };
 
 /**
- * LiveAvatar as the session's provider: `new SessionEngine({ provider: liveAvatar(), token })`,
+ * LiveAvatar as the session's provider: `new Avatar({ provider: liveAvatar(), token })`,
  * where the token endpoint is `createLiveAvatarTokenHandler` on your server.
  * @throws {StreamingAvatarError} `configuration` at the start, when `mode` differs from the
  * session token's, the token is not LiveAvatar's, or the page sets what the server chooses

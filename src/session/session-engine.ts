@@ -21,10 +21,6 @@ import {
 } from './connect.js';
 import { type LastingParts, lastingParts } from './lasting-parts.js';
 import { Liveness } from './liveness.js';
-
-export { preloadTransport } from './connect.js';
-export { lastingParts } from './lasting-parts.js';
-
 import { listenForPageHide } from './page-lifecycle.js';
 import { stopWithRetries } from './server-stop.js';
 import { SessionAudio } from './session-audio.js';
@@ -32,6 +28,10 @@ import type { SessionEvents } from './session-events.js';
 import { type SessionOptions, validateSessionOptions } from './session-options.js';
 import { SessionVoice } from './session-voice.js';
 import type { AvatarTransport, ConnectionStats, TransportDisconnectCause } from './transport.js';
+
+// What the avatar loads with this module on its first start.
+export { preloadTransport } from './connect.js';
+export { lastingParts } from './lasting-parts.js';
 
 /**
  * One avatar session, from session token to stop: state, connect phases, keep-alives, the idle
