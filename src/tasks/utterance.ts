@@ -6,7 +6,7 @@ export type UtteranceStatus = 'queued' | 'speaking' | 'ended' | 'interrupted' | 
 
 /** A piece of text the avatar is asked to say, split into one or more tasks. */
 export interface Utterance {
-  /** Unique within its session. */
+  /** Unique among the avatar's utterances, across its sessions. */
   readonly id: string;
   readonly text: string;
   readonly taskType: TaskType;
