@@ -48,17 +48,17 @@ export interface AvatarOptions extends SessionOptions {
  * starts an avatar never downloads it.
  */
 export class Avatar extends EventEmitter<AvatarEvents> {
-  private currentState: AvatarState = 'idle';
-  private currentSession: SessionEngine | undefined;
+  #currentState: AvatarState = 'idle';
+  #currentSession: SessionEngine | undefined;
   /** The utterances and the voice conversation, which outlive each session; made on the first start. */
-  private lasting: LastingParts | undefined;
-  private startPromise: Promise<void> | undefined;
+  #lasting: LastingParts | undefined;
+  #startPromise: Promise<void> | undefined;
   /** The start under way; aborted by `stop()`. A stale start never overwrites a newer one. */
-  private attempt: AbortController | undefined;
-  private readonly sessionModule = lazy(() => import('./session/session-engine.js'));
-  private watchedVisibility: PageVisibility | undefined;
-  private hiddenTimer: { clock: Clock; handle: unknown } | undefined;
-  private restartOnVisible = false;
+  #attempt: AbortController | undefined;
+  readonly #sessionModule = lazy(() => import('./session/session-engine.js'));
+  #watchedVisibility: PageVisibility | undefined;
+  #hiddenTimer: { clock: Clock; handle: unknown } | undefined;
+  #restartOnVisible = false;
 
   /**
    * @param options The session options, or a function read at each start (so a page can change
@@ -70,12 +70,12 @@ export class Avatar extends EventEmitter<AvatarEvents> {
 
   /** The one state: `idle`, `loading`, then the current session's. */
   get state(): AvatarState {
-    return this.currentState;
+    return this.#currentState;
   }
 
   /** The current (or last) session's id, once `streaming.new` answered. */
   get sessionId(): string | undefined {
-    return this.currentSession?.sessionId;
+    return this.#currentSession?.sessionId;
   }
 
   /**
@@ -83,47 +83,47 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    * when keep-alives are off); undefined before it started. The `expiring` event says why.
    */
   get remainingSeconds(): number | undefined {
-    return this.currentSession?.remaining?.seconds;
+    return this.#currentSession?.remaining?.seconds;
   }
 
   /** The utterances queued or being spoken, in order. */
   get utterances(): readonly Utterance[] {
-    return this.currentSession?.queue.utterances ?? [];
+    return this.#currentSession?.queue.utterances ?? [];
   }
 
   /** The connect step under way while `connecting`. */
   get phase(): ConnectPhase | undefined {
-    return this.currentSession?.phase;
+    return this.#currentSession?.phase;
   }
 
   /** When the current session's `streaming.start` succeeded, in milliseconds since the epoch. */
   get startedAt(): number | undefined {
-    return this.currentSession?.startedAt;
+    return this.#currentSession?.startedAt;
   }
 
   /** When the current session ended, in milliseconds since the epoch. */
   get endedAt(): number | undefined {
-    return this.currentSession?.endedAt;
+    return this.#currentSession?.endedAt;
   }
 
   /** How the current session's provider bills it, once the provider is known. */
   get ratePlan(): RatePlan | undefined {
-    return this.currentSession?.ratePlan;
+    return this.#currentSession?.ratePlan;
   }
 
   /** The avatar's video and audio while connected. */
   get media(): MediaStream | undefined {
-    return this.currentSession?.media;
+    return this.#currentSession?.media;
   }
 
   /** The avatar's connection as this page receives it, while a session has media. */
   get connectionQuality(): ConnectionStats | undefined {
-    return this.currentSession?.connectionQuality;
+    return this.#currentSession?.connectionQuality;
   }
 
   /** How the last session ended, once it has. */
   get end(): SessionEnd | undefined {
-    return this.currentSession?.end;
+    return this.#currentSession?.end;
   }
 
   /**
@@ -134,15 +134,15 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    *   `invalid_parameter` for options out of range).
    */
   start(): Promise<void> {
-    if (this.startPromise) return this.startPromise;
-    const running = this.currentSession?.state;
+    if (this.#startPromise) return this.#startPromise;
+    const running = this.#currentSession?.state;
     if (running === 'connected' || running === 'reconnecting') return Promise.resolve();
     const attempt = new AbortController();
-    this.attempt = attempt;
-    const started = this.startSession(attempt.signal).finally(() => {
-      if (this.attempt === attempt) this.startPromise = undefined;
+    this.#attempt = attempt;
+    const started = this.#startSession(attempt.signal).finally(() => {
+      if (this.#attempt === attempt) this.#startPromise = undefined;
     });
-    this.startPromise = started;
+    this.#startPromise = started;
     return started;
   }
 
@@ -155,12 +155,12 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    *   timeout ends it at the server.
    */
   stop(reason: EndReason = 'user'): Promise<void> {
-    if (this.attempt && !this.attempt.signal.aborted) {
-      this.attempt.abort(new AbortError('The avatar was stopped before it started.'));
-      this.startPromise = undefined;
+    if (this.#attempt && !this.#attempt.signal.aborted) {
+      this.#attempt.abort(new AbortError('The avatar was stopped before it started.'));
+      this.#startPromise = undefined;
     }
-    if (this.currentState === 'loading') this.setState(this.currentSession?.state ?? 'idle');
-    return this.currentSession?.stop(reason) ?? Promise.resolve();
+    if (this.#currentState === 'loading') this.#setState(this.#currentSession?.state ?? 'idle');
+    return this.#currentSession?.stop(reason) ?? Promise.resolve();
   }
 
   /**
@@ -170,10 +170,10 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    * @throws {StreamingAvatarError} `not_started` before the first start has created a session.
    */
   speak(text: string, options: SpeakOptions = {}): Utterance {
-    if (!this.currentSession) {
+    if (!this.#currentSession) {
       throw new StreamingAvatarError('not_started', 'Start the avatar before asking it to speak.');
     }
-    return this.currentSession.queue.speak(text, options);
+    return this.#currentSession.queue.speak(text, options);
   }
 
   /**
@@ -186,40 +186,40 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    * @throws {InvalidOptionError} for a `sampleRate` that is not a positive number.
    */
   async speakAudio(pcm: Int16Array | ArrayBuffer, options: { sampleRate: number }): Promise<void> {
-    if (!this.currentSession) {
+    if (!this.#currentSession) {
       throw new StreamingAvatarError('not_started', 'Start the avatar before sending it audio.');
     }
-    await this.currentSession.audio.speak(pcm, options);
+    await this.#currentSession.audio.speak(pcm, options);
   }
 
   /** Stops the current speech and settles every queued utterance as interrupted. */
   async interrupt(): Promise<void> {
-    await this.currentSession?.interrupt();
+    await this.#currentSession?.interrupt();
   }
 
   /** Removes one utterance by id; returns whether it was found. */
   async cancel(utteranceId: string): Promise<boolean> {
-    return (await this.currentSession?.queue.cancel(utteranceId)) ?? false;
+    return (await this.#currentSession?.queue.cancel(utteranceId)) ?? false;
   }
 
   /** Unblocks audio playback; call it from a user gesture. */
   async startAudio(): Promise<void> {
-    await this.currentSession?.startAudio();
+    await this.#currentSession?.startAudio();
   }
 
   /** The voice conversation's state (`idle` without voice chat). */
   get conversationState(): ConversationState {
-    return this.currentSession?.voice.conversationState ?? 'idle';
+    return this.#currentSession?.voice.conversationState ?? 'idle';
   }
 
   /** The voice transcript, both sides, in order, across this avatar's sessions. */
   get transcript(): readonly TranscriptTurn[] {
-    return this.currentSession?.voice.transcript ?? [];
+    return this.#currentSession?.voice.transcript ?? [];
   }
 
   /** The microphone track voice chat sends, while it runs. */
   get microphone(): MediaStreamTrack | undefined {
-    return this.currentSession?.voice.microphone;
+    return this.#currentSession?.voice.microphone;
   }
 
   /**
@@ -232,43 +232,43 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    *   `missing`, `busy`, `insecure_context`, `unsupported`.
    */
   async startVoiceChat(options: VoiceChatOptions = {}): Promise<void> {
-    if (!this.currentSession) {
+    if (!this.#currentSession) {
       throw new StreamingAvatarError(
         'not_started',
         'Voice chat needs a connected session: start the avatar first.',
       );
     }
-    await this.currentSession.voice.start(options);
+    await this.#currentSession.voice.start(options);
   }
 
   /** Stops voice chat and releases the microphone; the session goes on. */
   async stopVoiceChat(): Promise<void> {
-    await this.currentSession?.voice.stop();
+    await this.#currentSession?.voice.stop();
   }
 
   /** Mutes the microphone (voice chat goes on; nothing of the microphone is sent). */
   async mute(): Promise<void> {
-    await this.currentSession?.voice.setMuted(true);
+    await this.#currentSession?.voice.setMuted(true);
   }
 
   /** Unmutes the microphone. */
   async unmute(): Promise<void> {
-    await this.currentSession?.voice.setMuted(false);
+    await this.#currentSession?.voice.setMuted(false);
   }
 
   /** Switches voice chat to another microphone. @throws {MicrophoneError} */
   async setMicrophone(deviceId: string | undefined): Promise<void> {
-    await this.currentSession?.voice.setMicrophone(deviceId);
+    await this.#currentSession?.voice.setMicrophone(deviceId);
   }
 
   /** Push-to-talk: the talk key went down. */
   async startPushToTalk(): Promise<void> {
-    await this.currentSession?.voice.setTalking(true);
+    await this.#currentSession?.voice.setTalking(true);
   }
 
   /** Push-to-talk: the talk key came up. */
   async stopPushToTalk(): Promise<void> {
-    await this.currentSession?.voice.setTalking(false);
+    await this.#currentSession?.voice.setTalking(false);
   }
 
   /**
@@ -278,100 +278,100 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    * Resolves when loaded; never rejects (a failed load is tried again, and reported, by `start()`).
    */
   async preload(): Promise<void> {
-    await this.sessionModule().then(
+    await this.#sessionModule().then(
       (module) => module.preloadTransport(),
       () => undefined,
     );
   }
 
-  private async startSession(signal: AbortSignal): Promise<void> {
-    const previous = this.currentSession;
+  async #startSession(signal: AbortSignal): Promise<void> {
+    const previous = this.#currentSession;
     if (previous && previous.state !== 'closed' && previous.state !== 'failed') {
       await previous.stop().catch(() => undefined);
-      this.throwIfAborted(signal);
+      this.#throwIfAborted(signal);
     }
-    this.setState('loading');
-    const module = await this.sessionModule().catch((error: unknown) => {
-      this.setState(this.currentSession?.state ?? 'idle');
+    this.#setState('loading');
+    const module = await this.#sessionModule().catch((error: unknown) => {
+      this.#setState(this.#currentSession?.state ?? 'idle');
       throw error;
     });
-    this.throwIfAborted(signal);
-    const options = this.readOptions();
+    this.#throwIfAborted(signal);
+    const options = this.#readOptions();
     let session: SessionEngine;
     try {
       checkNumberOption('endWhenHiddenSeconds', options.endWhenHiddenSeconds, {
         min: 0,
         expected: 'a number of seconds of 0 or more',
       });
-      this.lasting ??= module.lastingParts(this, options.clock ?? systemClock);
+      this.#lasting ??= module.lastingParts(this, options.clock ?? systemClock);
       session = new module.SessionEngine(
         options,
         {
           // The session's events come out of this one emitter while it is the current session.
           emit: (event, ...args) => {
-            if (this.currentSession !== session) return false;
+            if (this.#currentSession !== session) return false;
             if (event !== 'stateChanged') return this.emit(event, ...args);
-            this.setState(session.state);
+            this.#setState(session.state);
             return true;
           },
         },
-        this.lasting,
+        this.#lasting,
       );
-      this.watchVisibility(options);
-      if (this.watchedVisibility?.hidden && !this.hiddenTimer) this.handleVisibility();
+      this.#watchVisibility(options);
+      if (this.#watchedVisibility?.hidden && !this.#hiddenTimer) this.#handleVisibility();
     } catch (error) {
-      this.setState(this.currentSession?.state ?? 'idle');
+      this.#setState(this.#currentSession?.state ?? 'idle');
       throw error;
     }
-    this.currentSession = session;
+    this.#currentSession = session;
     await session.start();
   }
 
-  private readOptions(): AvatarOptions {
+  #readOptions(): AvatarOptions {
     return typeof this.options === 'function' ? this.options() : this.options;
   }
 
-  private watchVisibility(options: AvatarOptions): void {
+  #watchVisibility(options: AvatarOptions): void {
     const visibility = options.pageVisibility ?? globalThis.document;
-    if (!visibility || visibility === this.watchedVisibility) return;
-    this.watchedVisibility?.removeEventListener('visibilitychange', this.handleVisibility);
-    this.watchedVisibility = visibility;
-    visibility.addEventListener('visibilitychange', this.handleVisibility);
+    if (!visibility || visibility === this.#watchedVisibility) return;
+    this.#watchedVisibility?.removeEventListener('visibilitychange', this.#handleVisibility);
+    this.#watchedVisibility = visibility;
+    visibility.addEventListener('visibilitychange', this.#handleVisibility);
   }
 
-  private readonly handleVisibility = (): void => {
-    const options = this.readOptions();
-    if (this.hiddenTimer) {
-      this.hiddenTimer.clock.clearTimeout(this.hiddenTimer.handle);
-      this.hiddenTimer = undefined;
+  readonly #handleVisibility = (): void => {
+    const options = this.#readOptions();
+    if (this.#hiddenTimer) {
+      this.#hiddenTimer.clock.clearTimeout(this.#hiddenTimer.handle);
+      this.#hiddenTimer = undefined;
     }
-    if (!this.watchedVisibility?.hidden) {
-      if (this.restartOnVisible) {
-        this.restartOnVisible = false;
+    if (!this.#watchedVisibility?.hidden) {
+      if (this.#restartOnVisible) {
+        this.#restartOnVisible = false;
         this.start().catch(() => undefined);
       }
       return;
     }
     const seconds = options.endWhenHiddenSeconds;
-    const live = ['loading', 'connecting', 'connected', 'reconnecting'].includes(this.currentState);
+    const live = ['loading', 'connecting', 'connected', 'reconnecting'].includes(this.#currentState);
     if (seconds === undefined || !live) return;
     const clock = options.clock ?? systemClock;
     const handle = clock.setTimeout(() => {
-      this.hiddenTimer = undefined;
-      this.restartOnVisible = options.restartWhenVisible === true;
+      this.#hiddenTimer = undefined;
+      this.#restartOnVisible = options.restartWhenVisible === true;
       this.stop('page_hidden').catch(() => undefined);
     }, seconds * 1000);
-    this.hiddenTimer = { clock, handle };
+    this.#hiddenTimer = { clock, handle };
   };
 
-  private throwIfAborted(signal: AbortSignal): void {
+  #throwIfAborted(signal: AbortSignal): void {
     if (signal.aborted) throw signal.reason;
   }
 
-  private setState(next: AvatarState): void {
-    const previous = this.currentState;
+  #setState(next: AvatarState): void {
+    const previous = this.#currentState;
     if (previous === next) return;
-    this.currentState = next;
+    this.#currentState = next;
     this.emit('stateChanged', next, previous);
   }
 }

@@ -76,48 +76,48 @@ export function createChromaKey(
 export class ChromaKeyRenderer implements ChromaKey {
   /** `webgl` when the GPU path runs, `2d` for the fallback. */
   readonly mode: 'webgl' | '2d';
-  private readonly drawWebGl: KeyDraw | undefined;
-  private readonly context2d: CanvasRenderingContext2D | null;
-  private readonly tuning: KeyTuning;
-  private keyColor: Rgb | undefined;
+  readonly #drawWebGl: KeyDraw | undefined;
+  readonly #context2d: CanvasRenderingContext2D | null;
+  readonly #tuning: KeyTuning;
+  #keyColor: Rgb | undefined;
   /** A 32×32 canvas the border is sampled on, made once. */
-  private sampler: CanvasRenderingContext2D | undefined;
+  #sampler: CanvasRenderingContext2D | undefined;
   /** Frames drawn while no backdrop was found; sampling runs on every 5th of them. */
-  private framesUnkeyed = 0;
-  private handle: number | undefined;
-  private running = false;
-  private readonly counted: ChromaKeyStats = { frames: 0, workMs: 0 };
+  #framesUnkeyed = 0;
+  #handle: number | undefined;
+  #running = false;
+  readonly #counted: ChromaKeyStats = { frames: 0, workMs: 0 };
 
   constructor(
     private readonly video: FrameCallbackVideo,
     private readonly canvas: HTMLCanvasElement,
     options: ChromaKeyOptions = {},
   ) {
-    this.tuning = keyTuning(options);
-    this.keyColor = options.keyColor;
+    this.#tuning = keyTuning(options);
+    this.#keyColor = options.keyColor;
     const gl = canvas.getContext('webgl', { ...KEY_CONTEXT_ATTRIBUTES, preserveDrawingBuffer: true });
-    this.drawWebGl = gl ? prepareKeyShader(gl, this.tuning) : undefined;
-    this.context2d = gl ? null : canvas.getContext('2d', { willReadFrequently: true });
+    this.#drawWebGl = gl ? prepareKeyShader(gl, this.#tuning) : undefined;
+    this.#context2d = gl ? null : canvas.getContext('2d', { willReadFrequently: true });
     this.mode = gl ? 'webgl' : '2d';
   }
 
   setKeyColor(color: Rgb | undefined): void {
-    this.keyColor = color;
-    this.framesUnkeyed = 0;
+    this.#keyColor = color;
+    this.#framesUnkeyed = 0;
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule();
+    if (this.#running) return;
+    this.#running = true;
+    this.#schedule();
   }
 
   stop(): void {
-    this.running = false;
-    if (this.handle === undefined) return;
-    if (this.video.cancelVideoFrameCallback) this.video.cancelVideoFrameCallback(this.handle);
-    else cancelAnimationFrame(this.handle);
-    this.handle = undefined;
+    this.#running = false;
+    if (this.#handle === undefined) return;
+    if (this.video.cancelVideoFrameCallback) this.video.cancelVideoFrameCallback(this.#handle);
+    else cancelAnimationFrame(this.#handle);
+    this.#handle = undefined;
   }
 
   close(): void {
@@ -125,46 +125,46 @@ export class ChromaKeyRenderer implements ChromaKey {
   }
 
   async stats(): Promise<ChromaKeyStats> {
-    return { ...this.counted };
+    return { ...this.#counted };
   }
 
-  private schedule(): void {
+  #schedule(): void {
     const next = () => {
-      if (!this.running) return;
+      if (!this.#running) return;
       const started = performance.now();
-      this.draw();
-      this.counted.workMs += performance.now() - started;
-      this.counted.frames += 1;
-      this.schedule();
+      this.#draw();
+      this.#counted.workMs += performance.now() - started;
+      this.#counted.frames += 1;
+      this.#schedule();
     };
-    this.handle = this.video.requestVideoFrameCallback
+    this.#handle = this.video.requestVideoFrameCallback
       ? this.video.requestVideoFrameCallback(next)
       : requestAnimationFrame(next);
   }
 
-  private draw(): void {
+  #draw(): void {
     const { videoWidth: width, videoHeight: height } = this.video;
     if (width === 0 || height === 0) return;
     if (this.canvas.width !== width || this.canvas.height !== height) {
       this.canvas.width = width;
       this.canvas.height = height;
     }
-    if (!this.keyColor && this.framesUnkeyed++ % BACKDROP_SAMPLE_EVERY === 0) {
-      this.sampler ??= samplingContext();
-      this.keyColor = sampleBackdrop(this.video, this.sampler);
+    if (!this.#keyColor && this.#framesUnkeyed++ % BACKDROP_SAMPLE_EVERY === 0) {
+      this.#sampler ??= samplingContext();
+      this.#keyColor = sampleBackdrop(this.video, this.#sampler);
     }
     // Until a frame shows the backdrop, there is nothing to key against: show nothing yet.
-    if (!this.keyColor) return;
-    if (this.drawWebGl) this.drawWebGl(this.video, this.keyColor);
-    else if (this.context2d) this.draw2d(this.context2d, width, height, this.keyColor);
+    if (!this.#keyColor) return;
+    if (this.#drawWebGl) this.#drawWebGl(this.video, this.#keyColor);
+    else if (this.#context2d) this.#draw2d(this.#context2d, width, height, this.#keyColor);
   }
 
-  private draw2d(context: CanvasRenderingContext2D, width: number, height: number, key: Rgb): void {
+  #draw2d(context: CanvasRenderingContext2D, width: number, height: number, key: Rgb): void {
     context.drawImage(this.video, 0, 0, width, height);
     const image = context.getImageData(0, 0, width, height);
     const data = image.data;
     const [keyCb, keyCr] = chroma(key[0] / 255, key[1] / 255, key[2] / 255);
-    const { similarity, smoothness, spill } = this.tuning;
+    const { similarity, smoothness, spill } = this.#tuning;
     for (let i = 0; i < data.length; i += 4) {
       const r = data[i]! / 255;
       const g = data[i + 1]! / 255;
@@ -233,132 +233,134 @@ export class WorkerChromaKeyRenderer implements ChromaKey {
     return workerPathSupported;
   }
 
-  private readonly worker: Worker;
-  private readonly tuning: KeyTuning;
-  private keyColor: Rgb | undefined;
-  private ready = false;
-  private canvasMoved = false;
-  private wanted = false;
-  private track: MediaStreamTrack | undefined;
+  readonly #worker: Worker;
+  readonly #tuning: KeyTuning;
+  #keyColor: Rgb | undefined;
+  #ready = false;
+  #canvasMoved = false;
+  #wanted = false;
+  #track: MediaStreamTrack | undefined;
   /** The main-thread key, once the worker has failed to start. */
-  private fallback: ChromaKeyRenderer | undefined;
-  private readonly statsWaiting: ((stats: ChromaKeyStats) => void)[] = [];
+  #fallback: ChromaKeyRenderer | undefined;
+  readonly #statsWaiting: ((stats: ChromaKeyStats) => void)[] = [];
 
   constructor(
     private readonly video: FrameCallbackVideo,
     private canvas: HTMLCanvasElement,
     private readonly options: ChromaKeyOptions = {},
   ) {
-    this.tuning = keyTuning(options);
-    this.keyColor = options.keyColor;
-    this.worker = new Worker(keyingWorkerUrl());
-    this.worker.addEventListener('message', ({ data }: MessageEvent<KeyingReply>) => this.handleReply(data));
-    this.worker.addEventListener('error', () => this.fallBack());
+    this.#tuning = keyTuning(options);
+    this.#keyColor = options.keyColor;
+    this.#worker = new Worker(keyingWorkerUrl());
+    this.#worker.addEventListener('message', ({ data }: MessageEvent<KeyingReply>) =>
+      this.#handleReply(data),
+    );
+    this.#worker.addEventListener('error', () => this.#fallBack());
   }
 
   get mode(): 'worker' | 'webgl' | '2d' {
-    return this.fallback?.mode ?? 'worker';
+    return this.#fallback?.mode ?? 'worker';
   }
 
   setKeyColor(color: Rgb | undefined): void {
-    this.keyColor = color;
-    if (this.fallback) this.fallback.setKeyColor(color);
-    else this.send({ type: 'keyColor', keyColor: color });
+    this.#keyColor = color;
+    if (this.#fallback) this.#fallback.setKeyColor(color);
+    else this.#send({ type: 'keyColor', keyColor: color });
   }
 
   start(): void {
-    this.wanted = true;
-    if (this.fallback) this.fallback.start();
-    else if (this.ready) this.sendFrames();
+    this.#wanted = true;
+    if (this.#fallback) this.#fallback.start();
+    else if (this.#ready) this.#sendFrames();
   }
 
   stop(): void {
-    this.wanted = false;
-    this.track = undefined;
-    if (this.fallback) this.fallback.stop();
-    else this.send({ type: 'stop' });
+    this.#wanted = false;
+    this.#track = undefined;
+    if (this.#fallback) this.#fallback.stop();
+    else this.#send({ type: 'stop' });
   }
 
   close(): void {
     this.stop();
-    this.fallback?.close();
-    this.worker.terminate();
+    this.#fallback?.close();
+    this.#worker.terminate();
     // A terminated worker answers nothing: stats asked for from now on are the empty ones.
-    this.ready = false;
-    for (const resolve of this.statsWaiting.splice(0)) resolve({ frames: 0, workMs: 0 });
+    this.#ready = false;
+    for (const resolve of this.#statsWaiting.splice(0)) resolve({ frames: 0, workMs: 0 });
   }
 
   stats(): Promise<ChromaKeyStats> {
-    if (this.fallback) return this.fallback.stats();
-    if (!this.ready) return Promise.resolve({ frames: 0, workMs: 0 });
+    if (this.#fallback) return this.#fallback.stats();
+    if (!this.#ready) return Promise.resolve({ frames: 0, workMs: 0 });
     return new Promise((resolve) => {
-      this.statsWaiting.push(resolve);
-      this.send({ type: 'stats' });
+      this.#statsWaiting.push(resolve);
+      this.#send({ type: 'stats' });
     });
   }
 
-  private handleReply(reply: KeyingReply): void {
+  #handleReply(reply: KeyingReply): void {
     if (reply.type === 'ready') {
-      this.ready = true;
-      if (this.wanted) this.sendFrames();
+      this.#ready = true;
+      if (this.#wanted) this.#sendFrames();
     } else if (reply.type === 'failed') {
-      this.fallBack();
+      this.#fallBack();
     } else {
-      for (const resolve of this.statsWaiting.splice(0))
+      for (const resolve of this.#statsWaiting.splice(0))
         resolve({ frames: reply.frames, workMs: reply.workMs });
     }
   }
 
   /** Sends the worker the frames of the video's current track (and the canvas, the first time). */
-  private sendFrames(): void {
+  #sendFrames(): void {
     const stream = this.video.srcObject;
     const track = stream instanceof MediaStream ? stream.getVideoTracks()[0] : undefined;
     const TrackProcessor = pageTrackProcessor();
-    if (!track || track === this.track || !TrackProcessor) return;
+    if (!track || track === this.#track || !TrackProcessor) return;
     let canvas: OffscreenCanvas | undefined;
     try {
-      canvas = this.canvasMoved ? undefined : this.canvas.transferControlToOffscreen();
+      canvas = this.#canvasMoved ? undefined : this.canvas.transferControlToOffscreen();
     } catch {
       // The page already drew on this canvas itself: it cannot move, so it is keyed here.
-      this.fallBack();
+      this.#fallBack();
       return;
     }
-    this.track = track;
-    this.canvasMoved = true;
+    this.#track = track;
+    this.#canvasMoved = true;
     const { readable } = new TrackProcessor({ track });
     const request: KeyingRequest = {
       type: 'start',
       frames: readable,
       canvas,
-      tuning: this.tuning,
+      tuning: this.#tuning,
       contextAttributes: KEY_CONTEXT_ATTRIBUTES,
-      keyColor: this.keyColor,
+      keyColor: this.#keyColor,
       sampleEvery: BACKDROP_SAMPLE_EVERY,
     };
-    this.worker.postMessage(request, canvas ? [readable, canvas] : [readable]);
+    this.#worker.postMessage(request, canvas ? [readable, canvas] : [readable]);
   }
 
-  private send(request: KeyingRequest): void {
-    if (this.ready) this.worker.postMessage(request);
+  #send(request: KeyingRequest): void {
+    if (this.#ready) this.#worker.postMessage(request);
   }
 
   /**
    * Keys on the main thread from now on. A canvas that already moved to the worker cannot draw
    * here again, so a fresh one takes its place.
    */
-  private fallBack(): void {
-    if (this.fallback) return;
-    this.worker.terminate();
-    if (this.canvasMoved) {
+  #fallBack(): void {
+    if (this.#fallback) return;
+    this.#worker.terminate();
+    if (this.#canvasMoved) {
       const fresh = this.canvas.cloneNode(false) as HTMLCanvasElement;
       this.canvas.replaceWith(fresh);
       this.canvas = fresh;
     }
-    this.fallback = new ChromaKeyRenderer(this.video, this.canvas, {
+    this.#fallback = new ChromaKeyRenderer(this.video, this.canvas, {
       ...this.options,
-      keyColor: this.keyColor,
+      keyColor: this.#keyColor,
     });
-    if (this.wanted) this.fallback.start();
-    for (const resolve of this.statsWaiting.splice(0)) void this.fallback.stats().then(resolve);
+    if (this.#wanted) this.#fallback.start();
+    for (const resolve of this.#statsWaiting.splice(0)) void this.#fallback.stats().then(resolve);
   }
 }

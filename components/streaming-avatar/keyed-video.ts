@@ -21,8 +21,8 @@ export interface KeyedVideoHost extends ReactiveControllerHost {
 export class KeyedVideo implements ReactiveController {
   /** Counts the canvases made: a canvas a worker drew on cannot be drawn on again, so each key gets a new one. */
   canvasGeneration = 0;
-  private chromaKey: ChromaKey | undefined;
-  private keyedWith: readonly unknown[] = [];
+  #chromaKey: ChromaKey | undefined;
+  #keyedWith: readonly unknown[] = [];
 
   /** @param elements The element's video and (while keyed) canvas. */
   constructor(
@@ -30,41 +30,41 @@ export class KeyedVideo implements ReactiveController {
     private readonly elements: () => { video: HTMLVideoElement; canvas: HTMLCanvasElement | undefined },
   ) {
     host.addController(this);
-    host.avatar.on('ended', () => this.chromaKey?.stop());
+    host.avatar.on('ended', () => this.#chromaKey?.stop());
   }
 
   hostUpdated(): void {
     const { background, keyColor, avatar } = this.host;
     const inputs = [background, keyColor, avatar.media, this.canvasGeneration];
-    if (inputs.every((input, index) => input === this.keyedWith[index])) return;
-    this.keyedWith = inputs;
-    void this.update();
+    if (inputs.every((input, index) => input === this.#keyedWith[index])) return;
+    this.#keyedWith = inputs;
+    void this.#update();
   }
 
   hostDisconnected(): void {
-    this.close();
+    this.#close();
   }
 
-  private async update(): Promise<void> {
+  async #update(): Promise<void> {
     const host = this.host;
     const wanted = () =>
       host.background === 'chroma-key' && host.avatar.media !== undefined && host.isConnected;
     if (!wanted()) {
-      this.close();
+      this.#close();
       return;
     }
     const { createChromaKey } = await import('./chroma-key.js');
     const { video, canvas } = this.elements();
     if (!wanted() || !canvas) return;
-    this.chromaKey ??= createChromaKey(video, canvas);
-    this.chromaKey.setKeyColor(parseHexColor(host.keyColor));
-    this.chromaKey.start();
+    this.#chromaKey ??= createChromaKey(video, canvas);
+    this.#chromaKey.setKeyColor(parseHexColor(host.keyColor));
+    this.#chromaKey.start();
   }
 
-  private close(): void {
-    if (!this.chromaKey) return;
-    this.chromaKey.close();
-    this.chromaKey = undefined;
+  #close(): void {
+    if (!this.#chromaKey) return;
+    this.#chromaKey.close();
+    this.#chromaKey = undefined;
     this.canvasGeneration += 1;
     this.host.requestUpdate();
   }

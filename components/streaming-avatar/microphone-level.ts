@@ -3,17 +3,17 @@
  * second, for the element's input meter.
  */
 export class MicrophoneLevel {
-  private readonly context = new AudioContext();
-  private readonly timer: ReturnType<typeof setInterval>;
+  readonly #context = new AudioContext();
+  readonly #timer: ReturnType<typeof setInterval>;
 
   /** @param onLevel Called with each reading, 0 (silence) to 1 (full scale). */
   constructor(track: MediaStreamTrack, onLevel: (level: number) => void) {
-    const analyser = this.context.createAnalyser();
+    const analyser = this.#context.createAnalyser();
     analyser.fftSize = 512;
-    this.context.createMediaStreamSource(new MediaStream([track])).connect(analyser);
-    void this.context.resume().catch(() => undefined);
+    this.#context.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+    void this.#context.resume().catch(() => undefined);
     const samples = new Float32Array(analyser.fftSize);
-    this.timer = setInterval(() => {
+    this.#timer = setInterval(() => {
       analyser.getFloatTimeDomainData(samples);
       let sum = 0;
       for (const sample of samples) sum += sample * sample;
@@ -23,7 +23,7 @@ export class MicrophoneLevel {
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    void this.context.close().catch(() => undefined);
+    clearInterval(this.#timer);
+    void this.#context.close().catch(() => undefined);
   }
 }

@@ -23,60 +23,60 @@ export interface VoiceControlsHost extends ReactiveControllerHost, Pick<Localize
 /** The microphone button, level and picker; follows the avatar's voice chat. */
 export class VoiceControls implements ReactiveController {
   /** Whether the talk key is held (push-to-talk). */
-  private talking = false;
-  private inputLevel = 0;
-  private microphones: MediaDeviceInfo[] = [];
-  private microphoneLevel: MicrophoneLevel | undefined;
+  #talking = false;
+  #inputLevel = 0;
+  #microphones: MediaDeviceInfo[] = [];
+  #microphoneLevel: MicrophoneLevel | undefined;
 
-  private readonly avatar: Avatar;
+  readonly #avatar: Avatar;
 
   constructor(private readonly host: VoiceControlsHost) {
     host.addController(this);
     const avatar = host.avatar;
-    this.avatar = avatar;
+    this.#avatar = avatar;
     avatar.on('conversationStateChanged', (next, previous) => {
-      if (previous === 'idle') this.followMicrophone();
-      if (next === 'idle') this.unfollowMicrophone();
+      if (previous === 'idle') this.#followMicrophone();
+      if (next === 'idle') this.#unfollowMicrophone();
     });
-    avatar.on('microphoneChanged', () => this.followMicrophone());
+    avatar.on('microphoneChanged', () => this.#followMicrophone());
     avatar.on('stateChanged', (state) => {
-      if (state === 'closed' || state === 'failed') this.setTalking(false);
+      if (state === 'closed' || state === 'failed') this.#setTalking(false);
     });
   }
 
   hostDisconnected(): void {
-    this.unfollowMicrophone();
+    this.#unfollowMicrophone();
   }
 
   /** Push-to-talk: the talk key went down (`true`) or came up; the avatar is told. */
   async talk(down: boolean): Promise<void> {
-    this.setTalking(down);
-    await (down ? this.avatar.startPushToTalk() : this.avatar.stopPushToTalk());
+    this.#setTalking(down);
+    await (down ? this.#avatar.startPushToTalk() : this.#avatar.stopPushToTalk());
   }
 
   render() {
-    const active = this.avatar.conversationState !== 'idle';
+    const active = this.#avatar.conversationState !== 'idle';
     return html`<div part="voice-controls">
-      ${this.renderMicrophone()}
-      ${active ? this.renderLevel() : nothing}
-      ${active && this.microphones.length > 1 ? this.renderPicker() : nothing}
+      ${this.#renderMicrophone()}
+      ${active ? this.#renderLevel() : nothing}
+      ${active && this.#microphones.length > 1 ? this.#renderPicker() : nothing}
     </div>`;
   }
 
-  private setTalking(talking: boolean): void {
-    this.talking = talking;
+  #setTalking(talking: boolean): void {
+    this.#talking = talking;
     this.host.requestUpdate();
   }
 
-  private renderLevel() {
-    return html`<meter part="input-level" min="0" max="1" .value=${this.inputLevel} aria-label=${this.host.term('microphoneLevel')}></meter>`;
+  #renderLevel() {
+    return html`<meter part="input-level" min="0" max="1" .value=${this.#inputLevel} aria-label=${this.host.term('microphoneLevel')}></meter>`;
   }
 
-  private renderPicker() {
+  #renderPicker() {
     const host = this.host;
-    const current = this.avatar.microphone?.getSettings().deviceId;
-    return html`<select part="microphone-picker" aria-label=${host.term('microphone')} @change=${this.handlePick}>
-      ${this.microphones.map(
+    const current = this.#avatar.microphone?.getSettings().deviceId;
+    return html`<select part="microphone-picker" aria-label=${host.term('microphone')} @change=${this.#handlePick}>
+      ${this.#microphones.map(
         (device, index) =>
           html`<option value=${device.deviceId} ?selected=${device.deviceId === current}>
             ${device.label || host.term('unnamedMicrophone', index + 1)}
@@ -85,80 +85,80 @@ export class VoiceControls implements ReactiveController {
     </select>`;
   }
 
-  private renderMicrophone() {
+  #renderMicrophone() {
     const host = this.host;
     if (host.voiceChat === 'push-to-talk') {
       return html`<button
         part="microphone"
-        aria-pressed=${this.talking ? 'true' : 'false'}
-        @pointerdown=${this.handleTalkDown}
-        @pointerup=${this.handleTalkUp}
-        @pointerleave=${this.handleTalkUp}
-        @keydown=${this.handleTalkDown}
-        @keyup=${this.handleTalkUp}
+        aria-pressed=${this.#talking ? 'true' : 'false'}
+        @pointerdown=${this.#handleTalkDown}
+        @pointerup=${this.#handleTalkUp}
+        @pointerleave=${this.#handleTalkUp}
+        @keydown=${this.#handleTalkDown}
+        @keyup=${this.#handleTalkUp}
       >
-        <span aria-hidden="true">🎙</span> ${this.talking ? host.term('talking') : host.term('holdToTalk')}
+        <span aria-hidden="true">🎙</span> ${this.#talking ? host.term('talking') : host.term('holdToTalk')}
       </button>`;
     }
-    const on = this.avatar.conversationState !== 'idle';
-    return html`<button part="microphone" aria-pressed=${on ? 'true' : 'false'} @click=${this.handleToggle}>
+    const on = this.#avatar.conversationState !== 'idle';
+    return html`<button part="microphone" aria-pressed=${on ? 'true' : 'false'} @click=${this.#handleToggle}>
       <span aria-hidden="true">🎙</span> ${on ? host.term('stopTalking') : host.term('talk')}
     </button>`;
   }
 
-  private readonly handleToggle = (): void => {
+  readonly #handleToggle = (): void => {
     const host = this.host;
-    (this.avatar.conversationState === 'idle' ? host.startVoiceChat() : host.stopVoiceChat()).catch(
+    (this.#avatar.conversationState === 'idle' ? host.startVoiceChat() : host.stopVoiceChat()).catch(
       () => undefined,
     );
   };
 
-  private readonly handleTalkDown = (event: Event): void => {
+  readonly #handleTalkDown = (event: Event): void => {
     if (event instanceof KeyboardEvent && (event.key !== ' ' || event.repeat)) return;
     event.preventDefault();
     const host = this.host;
     const talk = () => this.talk(true);
-    (this.avatar.conversationState === 'idle'
+    (this.#avatar.conversationState === 'idle'
       ? host.startVoiceChat({ mode: 'push-to-talk' }).then(talk)
       : talk()
     ).catch(() => undefined);
   };
 
-  private readonly handleTalkUp = (event: Event): void => {
+  readonly #handleTalkUp = (event: Event): void => {
     if (event instanceof KeyboardEvent && event.key !== ' ') return;
-    if (!this.talking) return;
+    if (!this.#talking) return;
     event.preventDefault();
     this.talk(false).catch(() => undefined);
   };
 
-  private readonly handlePick = (event: Event): void => {
+  readonly #handlePick = (event: Event): void => {
     const deviceId = (event.target as HTMLSelectElement).value;
-    this.avatar.setMicrophone(deviceId || undefined).catch((error: unknown) => {
+    this.#avatar.setMicrophone(deviceId || undefined).catch((error: unknown) => {
       if (error instanceof StreamingAvatarError) this.host.showError(error);
     });
   };
 
   /** Shows the level of the microphone voice chat sends, and lists the microphones to pick from. */
-  private followMicrophone(): void {
-    this.unfollowMicrophone();
-    const track = this.avatar.microphone;
+  #followMicrophone(): void {
+    this.#unfollowMicrophone();
+    const track = this.#avatar.microphone;
     if (!track) return;
-    this.microphoneLevel = new MicrophoneLevel(track, (level) => {
-      this.inputLevel = level;
+    this.#microphoneLevel = new MicrophoneLevel(track, (level) => {
+      this.#inputLevel = level;
       this.host.requestUpdate();
     });
     void globalThis.navigator?.mediaDevices
       ?.enumerateDevices()
       .then((devices) => {
-        this.microphones = devices.filter((device) => device.kind === 'audioinput');
+        this.#microphones = devices.filter((device) => device.kind === 'audioinput');
         this.host.requestUpdate();
       })
       .catch(() => undefined);
   }
 
-  private unfollowMicrophone(): void {
-    this.microphoneLevel?.stop();
-    this.microphoneLevel = undefined;
-    this.inputLevel = 0;
+  #unfollowMicrophone(): void {
+    this.#microphoneLevel?.stop();
+    this.#microphoneLevel = undefined;
+    this.#inputLevel = 0;
   }
 }

@@ -53,7 +53,7 @@ export function billedSeconds(seconds: number): number {
 
 export class Account {
   /** Billed seconds of closed sessions. */
-  private closedBilledSeconds = 0;
+  #closedBilledSeconds = 0;
   /** Streamed seconds of closed sessions, for the trial's monthly minutes. */
   streamedSeconds = 0;
 
@@ -69,14 +69,14 @@ export class Account {
 
   /** Records a closed session's start-to-stop time in seconds. */
   charge(seconds: number): void {
-    this.closedBilledSeconds += billedSeconds(seconds);
+    this.#closedBilledSeconds += billedSeconds(seconds);
     this.streamedSeconds += seconds;
   }
 
   /** Credits used: closed sessions plus `runningSeconds` (each running session's time so far). */
   usedCredits(runningSeconds: readonly number[] = []): number {
     const running = runningSeconds.reduce((sum, seconds) => sum + billedSeconds(seconds), 0);
-    return (this.closedBilledSeconds + running) / SECONDS_PER_CREDIT;
+    return (this.#closedBilledSeconds + running) / SECONDS_PER_CREDIT;
   }
 
   remainingCredits(runningSeconds: readonly number[] = []): number {

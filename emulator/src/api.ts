@@ -74,46 +74,46 @@ interface ParsedRequest {
 }
 
 export class StreamingApi {
-  private readonly tokens = new Map<string, TokenRecord>();
+  readonly #tokens = new Map<string, TokenRecord>();
   readonly sessions = new Map<string, EmulatedSession>();
   readonly history: EmulatedSession[] = [];
-  private readonly knowledgeBases = new Map<string, KnowledgeBaseRecord>();
-  private readonly requestTimes = new Map<string, number[]>();
-  private readonly routes: Record<string, Handler>;
+  readonly #knowledgeBases = new Map<string, KnowledgeBaseRecord>();
+  readonly #requestTimes = new Map<string, number[]>();
+  readonly #routes: Record<string, Handler>;
 
   constructor(private readonly state: ApiState) {
-    this.routes = {
+    this.#routes = {
       'POST /v1/streaming.create_token': (request) =>
-        new WholeBody({ error: null, data: this.createToken(request) }),
-      'POST /v1/streaming.new': (request) => this.newSession(request),
-      'POST /v1/streaming.start': (request) => this.start(request),
-      'POST /v1/streaming.task': (request) => this.task(request),
+        new WholeBody({ error: null, data: this.#createToken(request) }),
+      'POST /v1/streaming.new': (request) => this.#newSession(request),
+      'POST /v1/streaming.start': (request) => this.#start(request),
+      'POST /v1/streaming.task': (request) => this.#task(request),
       'POST /v1/streaming.interrupt': (request) =>
-        this.withSession(request, (session) => session.interrupt()),
-      'POST /v1/streaming.keep_alive': (request) => this.withSession(request, (session) => session.touch()),
-      'POST /v1/streaming.stop': (request) => this.stop(request),
+        this.#withSession(request, (session) => session.interrupt()),
+      'POST /v1/streaming.keep_alive': (request) => this.#withSession(request, (session) => session.touch()),
+      'POST /v1/streaming.stop': (request) => this.#stop(request),
       'POST /v1/streaming.start_listening': (request) =>
-        this.withSession(request, (session) => {
+        this.#withSession(request, (session) => {
           session.listening = true;
           session.touch();
         }),
       'POST /v1/streaming.stop_listening': (request) =>
-        this.withSession(request, (session) => {
+        this.#withSession(request, (session) => {
           session.listening = false;
         }),
-      'GET /v1/streaming.list': (request) => this.listActive(request),
-      'GET /v2/streaming.list': (request) => this.listHistory(request),
+      'GET /v1/streaming.list': (request) => this.#listActive(request),
+      'GET /v2/streaming.list': (request) => this.#listHistory(request),
       'GET /v1/streaming/avatar.list': (request) => {
-        this.accountCaller(request);
+        this.#accountCaller(request);
         return AVATARS;
       },
       'GET /v1/streaming/knowledge_base/list': (request) => {
-        this.accountCaller(request);
-        return { list: [...this.knowledgeBases.values()] };
+        this.#accountCaller(request);
+        return { list: [...this.#knowledgeBases.values()] };
       },
-      'POST /v1/streaming/knowledge_base/create': (request) => this.createKnowledgeBase(request),
+      'POST /v1/streaming/knowledge_base/create': (request) => this.#createKnowledgeBase(request),
       'GET /v2/user/remaining_quota': (request) => {
-        const account = this.accountCaller(request);
+        const account = this.#accountCaller(request);
         const remaining = account.remainingCredits(this.runningSeconds(account));
         return new WholeBody({
           error: null,
@@ -158,8 +158,8 @@ export class StreamingApi {
         return;
       }
       await this.state.faults?.before(request.path);
-      this.rateLimit(request);
-      const handler = this.routeFor(request);
+      this.#rateLimit(request);
+      const handler = this.#routeFor(request);
       const data = await handler(request);
       if (data instanceof WholeBody) send(response, 200, data.body);
       // Calls that answer nothing (interrupt, keep_alive, listening) carry no `data` field.
@@ -184,29 +184,29 @@ export class StreamingApi {
     }
   }
 
-  private routeFor(request: ParsedRequest): Handler {
-    const route = this.routes[`${request.method} ${request.path}`];
+  #routeFor(request: ParsedRequest): Handler {
+    const route = this.#routes[`${request.method} ${request.path}`];
     if (route) return route;
     const kb = request.path.match(/^\/v1\/streaming\/knowledge_base\/([^/]+)(\/delete)?$/);
     if (kb && request.method === 'POST') {
       return kb[2]
-        ? () => this.deleteKnowledgeBase(request, kb[1]!)
-        : () => this.updateKnowledgeBase(request, kb[1]!);
+        ? () => this.#deleteKnowledgeBase(request, kb[1]!)
+        : () => this.#updateKnowledgeBase(request, kb[1]!);
     }
     throw new HttpError(404, 404, `No endpoint ${request.method} ${request.path}.`);
   }
 
-  private createToken(request: ParsedRequest) {
+  #createToken(request: ParsedRequest) {
     const apiKey = header(request, 'x-api-key');
     const account = apiKey === undefined ? undefined : this.state.accounts.get(apiKey);
     if (!account) throw new HttpError(401, 40009, 'invalid credentials: unknown API key');
     const token = randomBytes(24).toString('base64url');
-    this.tokens.set(token, { account, sessionId: undefined });
+    this.#tokens.set(token, { account, sessionId: undefined });
     return { token };
   }
 
-  private async newSession(request: ParsedRequest) {
-    const caller = this.caller(request);
+  async #newSession(request: ParsedRequest) {
+    const caller = this.#caller(request);
     if (caller.token?.sessionId !== undefined) {
       throw new HttpError(
         401,
@@ -215,7 +215,7 @@ export class StreamingApi {
       );
     }
     const { account } = caller;
-    const settings = this.sessionSettings(request.body, account);
+    const settings = this.#sessionSettings(request.body, account);
     const active = [...this.sessions.values()].filter(
       (session) => session.account === account && session.active,
     );
@@ -260,7 +260,7 @@ export class StreamingApi {
     };
   }
 
-  private sessionSettings(body: Record<string, unknown>, account: Account): SessionSettings {
+  #sessionSettings(body: Record<string, unknown>, account: Account): SessionSettings {
     const avatarId =
       optionalString(body, 'avatar_id') ?? optionalString(body, 'avatar_name') ?? AVATARS[0]!.avatar_id;
     const avatar = AVATARS.find((candidate) => candidate.avatar_id === avatarId);
@@ -292,7 +292,7 @@ export class StreamingApi {
       throw invalid('voice.rate must be a number from 0 to 3');
     const knowledgeBaseId = optionalString(body, 'knowledge_base_id');
     const knowledgeBase =
-      knowledgeBaseId === undefined ? undefined : this.knowledgeBases.get(knowledgeBaseId);
+      knowledgeBaseId === undefined ? undefined : this.#knowledgeBases.get(knowledgeBaseId);
     if (knowledgeBaseId !== undefined && !knowledgeBase)
       throw invalid(`knowledge base ${knowledgeBaseId} not found`);
     return {
@@ -309,16 +309,16 @@ export class StreamingApi {
     };
   }
 
-  private async start(request: ParsedRequest) {
-    const session = this.sessionFor(request);
+  async #start(request: ParsedRequest) {
+    const session = this.#sessionFor(request);
     if (session.status !== 'new')
       throw new HttpError(400, STATE_CODES[session.status], `session state wrong: ${session.status}`);
     await session.start();
     return SUCCESS_WITH_STATUS;
   }
 
-  private async task(request: ParsedRequest) {
-    const session = this.sessionFor(request);
+  async #task(request: ParsedRequest) {
+    const session = this.#sessionFor(request);
     if (session.status !== 'connected') {
       throw new HttpError(400, STATE_CODES[session.status], `session state wrong: ${session.status}`);
     }
@@ -342,22 +342,22 @@ export class StreamingApi {
     return { task_id: result.taskId, duration_ms: result.durationMs };
   }
 
-  private async stop(request: ParsedRequest) {
-    const session = this.sessionFor(request);
+  async #stop(request: ParsedRequest) {
+    const session = this.#sessionFor(request);
     await session.close('user');
     return SUCCESS_WITH_STATUS;
   }
 
-  private withSession(request: ParsedRequest, action: (session: EmulatedSession) => void) {
-    const session = this.sessionFor(request);
+  #withSession(request: ParsedRequest, action: (session: EmulatedSession) => void) {
+    const session = this.#sessionFor(request);
     if (session.status !== 'connected' && session.status !== 'new') {
       throw new HttpError(400, STATE_CODES[session.status], `session state wrong: ${session.status}`);
     }
     action(session);
   }
 
-  private listActive(request: ParsedRequest) {
-    const account = this.accountCaller(request);
+  #listActive(request: ParsedRequest) {
+    const account = this.#accountCaller(request);
     const sessions = [...this.sessions.values()]
       .filter((session) => session.account === account && session.active)
       .map((session) => ({
@@ -368,8 +368,8 @@ export class StreamingApi {
     return { sessions };
   }
 
-  private listHistory(request: ParsedRequest) {
-    const account = this.accountCaller(request);
+  #listHistory(request: ParsedRequest) {
+    const account = this.#accountCaller(request);
     const pageSize = Math.min(100, Math.max(1, Number(request.query.get('page_size') ?? 100) || 100));
     const token = request.query.get('token');
     const page = token
@@ -408,8 +408,8 @@ export class StreamingApi {
     });
   }
 
-  private createKnowledgeBase(request: ParsedRequest) {
-    this.accountCaller(request);
+  #createKnowledgeBase(request: ParsedRequest) {
+    this.#accountCaller(request);
     const name = optionalString(request.body, 'name');
     if (!name) throw new HttpError(400, 40001, 'missing parameter: name');
     const record: KnowledgeBaseRecord = {
@@ -419,13 +419,13 @@ export class StreamingApi {
       prompt: optionalString(request.body, 'prompt') ?? '',
       created_at: Math.floor(Date.now() / 1000),
     };
-    this.knowledgeBases.set(record.id, record);
+    this.#knowledgeBases.set(record.id, record);
     return { id: record.id };
   }
 
-  private updateKnowledgeBase(request: ParsedRequest, id: string) {
-    this.accountCaller(request);
-    const record = this.knowledgeBases.get(id);
+  #updateKnowledgeBase(request: ParsedRequest, id: string) {
+    this.#accountCaller(request);
+    const record = this.#knowledgeBases.get(id);
     if (!record) throw invalid(`knowledge base ${id} not found`);
     for (const field of ['name', 'opening', 'prompt'] as const) {
       const value = optionalString(request.body, field);
@@ -434,23 +434,23 @@ export class StreamingApi {
     return null;
   }
 
-  private deleteKnowledgeBase(request: ParsedRequest, id: string) {
-    this.accountCaller(request);
-    if (!this.knowledgeBases.delete(id)) throw invalid(`knowledge base ${id} not found`);
+  #deleteKnowledgeBase(request: ParsedRequest, id: string) {
+    this.#accountCaller(request);
+    if (!this.#knowledgeBases.delete(id)) throw invalid(`knowledge base ${id} not found`);
     return null;
   }
 
   /** The active session `sessionId` when `token` is the session token that created it (voice-chat socket). */
   sessionForToken(sessionId: string | null, token: string | null): EmulatedSession | undefined {
-    const record = token ? this.tokens.get(token) : undefined;
+    const record = token ? this.#tokens.get(token) : undefined;
     if (!record || !sessionId || record.sessionId !== sessionId) return undefined;
     const session = this.sessions.get(sessionId);
     return session?.active ? session : undefined;
   }
 
   /** The session a request names, after checking the caller may act on it. */
-  private sessionFor(request: ParsedRequest): EmulatedSession {
-    const caller = this.caller(request);
+  #sessionFor(request: ParsedRequest): EmulatedSession {
+    const caller = this.#caller(request);
     const sessionId = optionalString(request.body, 'session_id');
     if (!sessionId) throw new HttpError(401, 400112, 'Unauthorized: missing session_id');
     const session = this.sessions.get(sessionId) ?? this.history.find((closed) => closed.id === sessionId);
@@ -468,8 +468,8 @@ export class StreamingApi {
    * The account of a call that acts on the account rather than one session (the catalogue, the
    * session lists, the quota, knowledge bases): only an API key may make it.
    */
-  private accountCaller(request: ParsedRequest): Account {
-    const caller = this.caller(request);
+  #accountCaller(request: ParsedRequest): Account {
+    const caller = this.#caller(request);
     if (caller.token) {
       throw new HttpError(
         401,
@@ -481,7 +481,7 @@ export class StreamingApi {
   }
 
   /** Who is calling: an API key (`x-api-key`) or a session token (`Authorization: Bearer`). */
-  private caller(request: ParsedRequest): Caller {
+  #caller(request: ParsedRequest): Caller {
     const apiKey = header(request, 'x-api-key');
     if (apiKey !== undefined) {
       const account = this.state.accounts.get(apiKey);
@@ -495,23 +495,23 @@ export class StreamingApi {
         400112,
         'Unauthorized: send a session token (Authorization: Bearer) or an API key',
       );
-    const token = this.tokens.get(bearer);
+    const token = this.#tokens.get(bearer);
     if (!token) throw new HttpError(401, 400112, 'Unauthorized: unknown session token');
     return { account: token.account, token };
   }
 
-  private rateLimit(request: ParsedRequest): void {
+  #rateLimit(request: ParsedRequest): void {
     const limit = this.state.rateLimitPerSecond;
     if (limit === undefined) return;
     const key = header(request, 'x-api-key') ?? header(request, 'authorization') ?? 'anonymous';
     const now = Date.now();
-    const recent = (this.requestTimes.get(key) ?? []).filter((time) => now - time < 1000);
+    const recent = (this.#requestTimes.get(key) ?? []).filter((time) => now - time < 1000);
     if (recent.length >= limit) {
       const retryAfter = Math.max(1, Math.ceil((recent[0]! + 1000 - now) / 1000));
       throw new HttpError(429, 400123, 'Exceed rate limit', { 'retry-after': String(retryAfter) });
     }
     recent.push(now);
-    this.requestTimes.set(key, recent);
+    this.#requestTimes.set(key, recent);
   }
 
   /** Seconds each running session of `account` has streamed so far. */

@@ -73,14 +73,14 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export class AvatarParticipant {
-  private readonly queue: Playback[] = [];
-  private readonly face: FaceRenderer;
-  private mouthOpen = 0;
-  private closed = false;
-  private frameCount = 0;
-  private videoTimer: ReturnType<typeof setTimeout> | undefined;
-  private voice: VoiceInput | undefined;
-  private commandHandler: ((command: Record<string, unknown>) => void) | undefined;
+  readonly #queue: Playback[] = [];
+  readonly #face: FaceRenderer;
+  #mouthOpen = 0;
+  #closed = false;
+  #frameCount = 0;
+  #videoTimer: ReturnType<typeof setTimeout> | undefined;
+  #voice: VoiceInput | undefined;
+  #commandHandler: ((command: Record<string, unknown>) => void) | undefined;
 
   private constructor(
     private readonly room: Room,
@@ -88,7 +88,7 @@ export class AvatarParticipant {
     private readonly video: VideoSource,
     private readonly audio: AudioSource,
   ) {
-    this.face = new FaceRenderer(options.width, options.height);
+    this.#face = new FaceRenderer(options.width, options.height);
   }
 
   /** Joins the room and publishes video and audio. */
@@ -112,7 +112,7 @@ export class AvatarParticipant {
       new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
     );
     room.on(RoomEvent.DataReceived, (payload, _participant, _kind, topic) => {
-      if (topic !== AGENT_CONTROL_TOPIC || !participant.commandHandler) return;
+      if (topic !== AGENT_CONTROL_TOPIC || !participant.#commandHandler) return;
       let command: unknown;
       try {
         command = JSON.parse(decoder.decode(payload));
@@ -120,10 +120,10 @@ export class AvatarParticipant {
         return;
       }
       if (typeof command === 'object' && command !== null)
-        participant.commandHandler(command as Record<string, unknown>);
+        participant.#commandHandler(command as Record<string, unknown>);
     });
-    participant.startVideo();
-    void participant.audioLoop();
+    participant.#startVideo();
+    void participant.#audioLoop();
     return participant;
   }
 
@@ -157,32 +157,32 @@ export class AvatarParticipant {
   /** Queues speech; resolves when it was spoken to the end or cut by {@link AvatarParticipant.interrupt}. */
   speak(taskId: string, speech: Speech): Promise<SpokenTask> {
     return new Promise((settle) => {
-      this.queue.push({ taskId, speech, position: 0, nextWord: 0, started: false, settle });
+      this.#queue.push({ taskId, speech, position: 0, nextWord: 0, started: false, settle });
     });
   }
 
   /** Holds or releases the user's push-to-talk key, as the data messages `"push_to_talk:start"` / `":stop"` do. */
   setTalkKey(down: boolean): void {
-    this.voice?.setTalkKey(down);
+    this.#voice?.setTalkKey(down);
   }
 
   /** Receives the JSON commands sent on LiveAvatar's `agent-control` topic. */
   onCommand(handler: (command: Record<string, unknown>) => void): void {
-    this.commandHandler = handler;
+    this.#commandHandler = handler;
   }
 
   /** Whether speech is playing or queued. */
   get speaking(): boolean {
-    return this.queue.length > 0;
+    return this.#queue.length > 0;
   }
 
   /** Cuts the current speech at once, drops the queued audio and every queued task. */
   interrupt(): void {
-    const [current, ...rest] = this.queue.splice(0);
+    const [current, ...rest] = this.#queue.splice(0);
     this.audio.clearQueue();
-    this.mouthOpen = 0;
+    this.#mouthOpen = 0;
     if (current) {
-      const durationMs = this.playedMs(current);
+      const durationMs = this.#playedMs(current);
       if (current.started) {
         void this.send({ type: 'avatar_end_message', task_id: current.taskId });
         void this.send({ type: 'avatar_stop_talking', task_id: current.taskId, duration_ms: durationMs });
@@ -201,14 +201,14 @@ export class AvatarParticipant {
     if (!recogniserAvailable()) return;
     const room = this.room;
     const voice = () => {
-      this.voice ??= new VoiceInput(handlers);
-      return this.voice;
+      this.#voice ??= new VoiceInput(handlers);
+      return this.#voice;
     };
     room.on(RoomEvent.TrackPublished, (publication) => {
       if (publication.kind === TrackKind.KIND_AUDIO) publication.setSubscribed(true);
     });
     room.on(RoomEvent.TrackSubscribed, (track) => {
-      if (track.kind === TrackKind.KIND_AUDIO) void this.hear(track, voice());
+      if (track.kind === TrackKind.KIND_AUDIO) void this.#hear(track, voice());
     });
     room.on(RoomEvent.DataReceived, (payload, _participant, _kind, topic) => {
       if (topic === AGENT_CONTROL_TOPIC) return;
@@ -224,9 +224,9 @@ export class AvatarParticipant {
     }
   }
 
-  private async hear(track: RemoteTrack, voice: VoiceInput): Promise<void> {
+  async #hear(track: RemoteTrack, voice: VoiceInput): Promise<void> {
     const reader = new AudioStream(track, { sampleRate: VOICE_SAMPLE_RATE, numChannels: 1 }).getReader();
-    while (!this.closed) {
+    while (!this.#closed) {
       const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
       if (done || !value) return;
       voice.push(value.data);
@@ -236,54 +236,54 @@ export class AvatarParticipant {
 
   /** Leaves the room; queued speech settles as interrupted. */
   async leave(): Promise<void> {
-    if (this.closed) return;
+    if (this.#closed) return;
     this.interrupt();
-    this.voice?.close();
-    this.closed = true;
-    clearTimeout(this.videoTimer);
+    this.#voice?.close();
+    this.#closed = true;
+    clearTimeout(this.#videoTimer);
     await this.room.disconnect();
     await this.audio.close();
   }
 
-  private startVideo(): void {
+  #startVideo(): void {
     const intervalMs = 1000 / this.options.fps;
     let due = performance.now();
     const tick = () => {
-      if (this.closed) return;
+      if (this.#closed) return;
       // Blink for 4 frames every 4 seconds.
-      const blinking = this.frameCount % (this.options.fps * 4) < 4;
-      const frame = this.face.render(this.mouthOpen, blinking);
+      const blinking = this.#frameCount % (this.options.fps * 4) < 4;
+      const frame = this.#face.render(this.#mouthOpen, blinking);
       this.video.captureFrame(
         new VideoFrame(frame, this.options.width, this.options.height, VideoBufferType.RGBA),
         BigInt(Math.round(performance.now() * 1000)),
       );
-      this.frameCount += 1;
+      this.#frameCount += 1;
       due += intervalMs;
       // Catch up after a stall instead of bursting frames.
       if (performance.now() - due > intervalMs * 5) due = performance.now();
-      this.videoTimer = setTimeout(tick, Math.max(0, due - performance.now()));
+      this.#videoTimer = setTimeout(tick, Math.max(0, due - performance.now()));
     };
     tick();
   }
 
   /** Feeds audio in real time (silence between tasks) and sends each task's events as its audio plays. */
-  private async audioLoop(): Promise<void> {
+  async #audioLoop(): Promise<void> {
     const { sampleRate } = this.options;
     const frameSamples = Math.round((sampleRate * AUDIO_FRAME_MS) / 1000);
-    while (!this.closed) {
+    while (!this.#closed) {
       const samples = new Int16Array(frameSamples);
-      const current = this.queue[0];
-      if (current) this.play(current, samples);
-      else this.mouthOpen = 0;
+      const current = this.#queue[0];
+      if (current) this.#play(current, samples);
+      else this.#mouthOpen = 0;
       try {
         await this.audio.captureFrame(new AudioFrame(samples, sampleRate, 1, frameSamples));
       } catch {
-        if (!this.closed) await new Promise((resolve) => setTimeout(resolve, AUDIO_FRAME_MS));
+        if (!this.#closed) await new Promise((resolve) => setTimeout(resolve, AUDIO_FRAME_MS));
       }
     }
   }
 
-  private play(current: Playback, samples: Int16Array): void {
+  #play(current: Playback, samples: Int16Array): void {
     const { speech } = current;
     if (!current.started) {
       current.started = true;
@@ -293,14 +293,14 @@ export class AvatarParticipant {
     samples.set(speech.samples.subarray(current.position, end));
     let energy = 0;
     for (let i = 0; i < end - current.position; i++) energy += samples[i]! * samples[i]!;
-    this.mouthOpen = Math.min(1, Math.sqrt(energy / samples.length) / 6000);
+    this.#mouthOpen = Math.min(1, Math.sqrt(energy / samples.length) / 6000);
     current.position = end;
     while (current.nextWord < speech.words.length && speech.words[current.nextWord]!.startSample <= end) {
       const word = speech.words[current.nextWord++]!;
       void this.send({ type: 'avatar_talking_message', task_id: current.taskId, message: word.text });
     }
     if (end < speech.samples.length) return;
-    this.queue.shift();
+    this.#queue.shift();
     void this.send({ type: 'avatar_end_message', task_id: current.taskId });
     void this.send({
       type: 'avatar_stop_talking',
@@ -310,14 +310,14 @@ export class AvatarParticipant {
     current.settle({ interrupted: false, durationMs: speech.durationMs });
   }
 
-  private playedMs(playback: Playback): number {
+  #playedMs(playback: Playback): number {
     return Math.round((playback.position / playback.speech.sampleRate) * 1000);
   }
 
   /** Publishes one event on the data channel, reliable, in the session's dialect; resolves once sent. */
   async send(signal: AvatarSignal): Promise<void> {
     const packet = this.options.dialect.packet(signal);
-    if (this.closed || !packet) return;
+    if (this.#closed || !packet) return;
     await this.room.localParticipant
       ?.publishData(encoder.encode(JSON.stringify(packet.data)), {
         reliable: true,

@@ -15,19 +15,19 @@ const LIPS = [190, 90, 90] as const;
 
 /** Renders frames of one size. */
 export class FaceRenderer {
-  private readonly base: Uint8Array;
-  private readonly centerX: number;
-  private readonly centerY: number;
-  private readonly unit: number;
+  readonly #base: Uint8Array;
+  readonly #centerX: number;
+  readonly #centerY: number;
+  readonly #unit: number;
 
   constructor(
     readonly width: number,
     readonly height: number,
   ) {
-    this.centerX = width / 2;
-    this.centerY = height * 0.52;
-    this.unit = height / 360;
-    this.base = this.drawBase();
+    this.#centerX = width / 2;
+    this.#centerY = height * 0.52;
+    this.#unit = height / 360;
+    this.#base = this.#drawBase();
   }
 
   /**
@@ -35,26 +35,26 @@ export class FaceRenderer {
    * @returns A new RGBA buffer of `width × height × 4` bytes that owns its memory.
    */
   render(mouthOpen: number, eyesClosed: boolean): Uint8Array {
-    const frame = this.base.slice();
-    const u = this.unit;
+    const frame = this.#base.slice();
+    const u = this.#unit;
     for (const side of [-1, 1]) {
-      const x = this.centerX + side * 38 * u;
-      const y = this.centerY - 30 * u;
+      const x = this.#centerX + side * 38 * u;
+      const y = this.#centerY - 30 * u;
       if (eyesClosed) {
-        this.fillEllipse(frame, x, y, 16 * u, 2.5 * u, PUPIL);
+        this.#fillEllipse(frame, x, y, 16 * u, 2.5 * u, PUPIL);
       } else {
-        this.fillEllipse(frame, x, y, 16 * u, 10 * u, EYE_WHITE);
-        this.fillEllipse(frame, x, y, 6 * u, 6 * u, PUPIL);
+        this.#fillEllipse(frame, x, y, 16 * u, 10 * u, EYE_WHITE);
+        this.#fillEllipse(frame, x, y, 6 * u, 6 * u, PUPIL);
       }
     }
     const open = Math.max(0, Math.min(1, mouthOpen));
-    const mouthY = this.centerY + 50 * u;
-    this.fillEllipse(frame, this.centerX, mouthY, 34 * u, (4 + 22 * open) * u, LIPS);
-    this.fillEllipse(frame, this.centerX, mouthY, 28 * u, (1.5 + 18 * open) * u, MOUTH);
+    const mouthY = this.#centerY + 50 * u;
+    this.#fillEllipse(frame, this.#centerX, mouthY, 34 * u, (4 + 22 * open) * u, LIPS);
+    this.#fillEllipse(frame, this.#centerX, mouthY, 28 * u, (1.5 + 18 * open) * u, MOUTH);
     return frame;
   }
 
-  private drawBase(): Uint8Array {
+  #drawBase(): Uint8Array {
     const frame = new Uint8Array(this.width * this.height * 4);
     for (let i = 0; i < frame.length; i += 4) {
       frame[i] = CHROMA_GREEN[0];
@@ -62,16 +62,16 @@ export class FaceRenderer {
       frame[i + 2] = CHROMA_GREEN[2];
       frame[i + 3] = 255;
     }
-    const u = this.unit;
+    const u = this.#unit;
     // Neck and shoulders, then hair behind the face, then the face.
-    this.fillEllipse(frame, this.centerX, this.height + 40 * u, 190 * u, 120 * u, [60, 90, 160]);
-    this.fillEllipse(frame, this.centerX, this.centerY + 110 * u, 36 * u, 60 * u, SKIN);
-    this.fillEllipse(frame, this.centerX, this.centerY - 22 * u, 112 * u, 128 * u, HAIR);
-    this.fillEllipse(frame, this.centerX, this.centerY, 98 * u, 122 * u, SKIN);
+    this.#fillEllipse(frame, this.#centerX, this.height + 40 * u, 190 * u, 120 * u, [60, 90, 160]);
+    this.#fillEllipse(frame, this.#centerX, this.#centerY + 110 * u, 36 * u, 60 * u, SKIN);
+    this.#fillEllipse(frame, this.#centerX, this.#centerY - 22 * u, 112 * u, 128 * u, HAIR);
+    this.#fillEllipse(frame, this.#centerX, this.#centerY, 98 * u, 122 * u, SKIN);
     return frame;
   }
 
-  private fillEllipse(
+  #fillEllipse(
     frame: Uint8Array,
     cx: number,
     cy: number,

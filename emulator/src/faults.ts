@@ -32,8 +32,8 @@ export interface FaultTarget {
 }
 
 export class Faults {
-  private failures: Failure[] = [];
-  private latency: { endpoint: string | undefined; ms: number } | undefined;
+  #failures: Failure[] = [];
+  #latency: { endpoint: string | undefined; ms: number } | undefined;
 
   constructor(
     private readonly accounts: Map<string, Account>,
@@ -47,15 +47,15 @@ export class Faults {
 
   /** Runs before every API call: waits out injected latency and throws injected failures. */
   async before(path: string): Promise<void> {
-    if (this.latency && (this.latency.endpoint === undefined || this.latency.endpoint === path)) {
-      await new Promise((resolve) => setTimeout(resolve, this.latency?.ms));
+    if (this.#latency && (this.#latency.endpoint === undefined || this.#latency.endpoint === path)) {
+      await new Promise((resolve) => setTimeout(resolve, this.#latency?.ms));
     }
-    const failure = this.failures.find(
+    const failure = this.#failures.find(
       (candidate) => candidate.endpoint === path || candidate.endpoint === '*',
     );
     if (!failure) return;
     failure.remaining -= 1;
-    if (failure.remaining <= 0) this.failures = this.failures.filter((candidate) => candidate !== failure);
+    if (failure.remaining <= 0) this.#failures = this.#failures.filter((candidate) => candidate !== failure);
     throw this.makeError(failure.status, failure.code, failure.message, failure.headers);
   }
 
@@ -68,7 +68,7 @@ export class Faults {
     const route = `${method} ${path}`;
     switch (route) {
       case 'POST /_emulator/fail':
-        this.failures.push({
+        this.#failures.push({
           endpoint: String(body.endpoint ?? '*'),
           remaining: Number(body.count ?? 1),
           status: Number(body.status ?? 500),
@@ -78,7 +78,7 @@ export class Faults {
         });
         return { ok: true };
       case 'POST /_emulator/rate-limit':
-        this.failures.push({
+        this.#failures.push({
           endpoint: String(body.endpoint ?? '*'),
           remaining: Number(body.count ?? 1),
           status: 429,
@@ -88,20 +88,20 @@ export class Faults {
         });
         return { ok: true };
       case 'POST /_emulator/latency':
-        this.latency = {
+        this.#latency = {
           endpoint: typeof body.endpoint === 'string' ? body.endpoint : undefined,
           ms: Number(body.ms ?? 0),
         };
         return { ok: true };
       case 'POST /_emulator/reset':
-        this.failures = [];
-        this.latency = undefined;
+        this.#failures = [];
+        this.#latency = undefined;
         return { ok: true };
       case 'POST /_emulator/drop-media':
-        await this.session(target, body).dropAvatar();
+        await this.#session(target, body).dropAvatar();
         return { ok: true };
       case 'POST /_emulator/close':
-        await this.session(target, body).close((body.reason as CloseReason | undefined) ?? 'user');
+        await this.#session(target, body).close((body.reason as CloseReason | undefined) ?? 'user');
         return { ok: true };
       case 'GET /_emulator/sessions':
         return {
@@ -122,7 +122,7 @@ export class Faults {
     }
   }
 
-  private session(target: FaultTarget, body: Record<string, unknown>) {
+  #session(target: FaultTarget, body: Record<string, unknown>) {
     const session = target.sessions.get(String(body.session_id));
     if (!session) throw this.makeError(404, 10006, 'session not found', {});
     return session;

@@ -139,16 +139,16 @@ export interface LiveAvatarState {
 }
 
 export class LiveAvatarApi {
-  private readonly accounts = new Map<string, LiveAvatarAccount>();
+  readonly #accounts = new Map<string, LiveAvatarAccount>();
   readonly sessions = new Map<string, LiveAvatarSession>();
-  private readonly contexts = new Map<string, Record<string, unknown>>();
-  private readonly secret = new TextEncoder().encode(randomBytes(32).toString('hex'));
+  readonly #contexts = new Map<string, Record<string, unknown>>();
+  readonly #secret = new TextEncoder().encode(randomBytes(32).toString('hex'));
   /** Frames over 1 MB get an `error` frame (contract §7); the socket itself takes up to twice that. */
-  private readonly liteSockets = new WebSocketServer({ noServer: true, maxPayload: 2 * MAX_FRAME_BYTES });
+  readonly #liteSockets = new WebSocketServer({ noServer: true, maxPayload: 2 * MAX_FRAME_BYTES });
 
   constructor(private readonly state: LiveAvatarState) {
     for (const [key, credits] of Object.entries(state.keys))
-      this.accounts.set(key, new LiveAvatarAccount(credits));
+      this.#accounts.set(key, new LiveAvatarAccount(credits));
   }
 
   /** Handles one request whose path starts with {@link LIVEAVATAR_PATH}. */
@@ -174,7 +174,7 @@ export class LiveAvatarApi {
         body: await readJson(incoming, ['POST', 'PATCH', 'DELETE']),
       };
       await this.state.faults?.before(`${LIVEAVATAR_PATH}${path}`);
-      const answer = await this.route(request);
+      const answer = await this.#route(request);
       status = answer.status;
       reply(response, status, {
         code: 1000,
@@ -206,50 +206,50 @@ export class LiveAvatarApi {
     }
   }
 
-  private async route(request: Request): Promise<{ status: number; data?: unknown; message?: string }> {
+  async #route(request: Request): Promise<{ status: number; data?: unknown; message?: string }> {
     const { method, path } = request;
     const ok = (data: unknown, message?: string) => ({ status: 200, data, ...(message ? { message } : {}) });
-    if (method === 'POST' && path === '/v1/sessions/token') return ok(await this.createToken(request));
+    if (method === 'POST' && path === '/v1/sessions/token') return ok(await this.#createToken(request));
     if (method === 'POST' && path === '/v1/sessions/start')
-      return { status: 201, data: await this.start(request), message: 'Session started' };
+      return { status: 201, data: await this.#start(request), message: 'Session started' };
     if (
       (method === 'POST' && path === '/v1/sessions/stop') ||
       (method === 'DELETE' && path === '/v1/sessions')
     )
-      return ok(null, await this.stop(request));
-    if (method === 'POST' && path === '/v1/sessions/keep-alive') return ok(await this.keepAlive(request));
-    if (method === 'GET' && path === '/v1/sessions') return ok(this.listSessions(request));
+      return ok(null, await this.#stop(request));
+    if (method === 'POST' && path === '/v1/sessions/keep-alive') return ok(await this.#keepAlive(request));
+    if (method === 'GET' && path === '/v1/sessions') return ok(this.#listSessions(request));
     const session = path.match(/^\/v1\/sessions\/([^/]+)(\/transcript)?$/);
     if (method === 'GET' && session) {
-      const found = this.ownedSession(request, session[1]!);
-      return ok(session[2] ? this.transcriptOf(found) : this.describe(found));
+      const found = this.#ownedSession(request, session[1]!);
+      return ok(session[2] ? this.#transcriptOf(found) : this.#describe(found));
     }
     if (method === 'GET' && (path === '/v1/avatars' || path === '/v1/avatars/public')) {
-      this.account(request);
+      this.#account(request);
       return ok(paginate(request, AVATARS.map(describeAvatar)));
     }
     if (method === 'GET' && path === '/v1/voices') {
-      this.account(request);
+      this.#account(request);
       return ok(paginate(request, VOICES));
     }
     if (method === 'GET' && path === '/v1/languages') return ok(LANGUAGES);
     if (method === 'GET' && path === '/v1/users/credits') {
-      const account = this.account(request);
+      const account = this.#account(request);
       return ok({ credits_left: this.creditsLeft(account).toFixed(2) });
     }
-    if (path === '/v1/contexts' || path.startsWith('/v1/contexts/')) return ok(this.contextRoute(request));
+    if (path === '/v1/contexts' || path.startsWith('/v1/contexts/')) return ok(this.#contextRoute(request));
     if (method === 'POST' && path === '/v1/secrets')
-      return ok(this.account(request).llm.createSecret(request.body));
+      return ok(this.#account(request).llm.createSecret(request.body));
     // Contract §10 Decision: the guide's underscore and the reference's hyphen both.
     const llm = path.match(/^\/v1\/llm[_-]configurations(\/.*)?$/);
-    if (llm) return ok(this.account(request).llm.route(method, llm[1] ?? '', request.body));
+    if (llm) return ok(this.#account(request).llm.route(method, llm[1] ?? '', request.body));
     throw new LiveAvatarError(404, `No endpoint ${method} ${path}.`);
   }
 
-  private async createToken(request: Request) {
-    const apiKey = this.apiKeyOf(request);
+  async #createToken(request: Request) {
+    const apiKey = this.#apiKeyOf(request);
     if (apiKey === undefined) throw new LiveAvatarError(401, 'This call needs an API key (X-API-KEY).');
-    const account = this.account(request);
+    const account = this.#account(request);
     const { body } = request;
     const issues: ValidationIssue[] = [];
     const mode = body.mode === undefined ? 'FULL' : body.mode === 'CUSTOM' ? 'LITE' : body.mode;
@@ -348,12 +348,12 @@ export class LiveAvatarApi {
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuedAt()
       .setExpirationTime('1h')
-      .sign(this.secret);
+      .sign(this.#secret);
     return { session_id: sessionId, session_token: sessionToken };
   }
 
-  private async start(request: Request) {
-    const session = await this.tokenSession(request);
+  async #start(request: Request) {
+    const session = await this.#tokenSession(request);
     if (session.started || session.endedAt !== undefined)
       throw new LiveAvatarError(
         400,
@@ -374,7 +374,7 @@ export class LiveAvatarApi {
     // The voice's speed (contract §2's `voice_settings`): the emulator's speech rate, 1 by default.
     const speed = persona.voice_settings?.speed;
     const voiceRate = typeof speed === 'number' && speed > 0 && speed <= 3 ? speed : 1;
-    const context = persona.context_id === undefined ? undefined : this.contexts.get(persona.context_id);
+    const context = persona.context_id === undefined ? undefined : this.#contexts.get(persona.context_id);
     const durationSeconds = session.sandbox ? SANDBOX_SECONDS : session.maxSessionSeconds;
     const dialect: EventDialect =
       session.mode === 'LITE'
@@ -426,7 +426,7 @@ export class LiveAvatarApi {
         ws_url: `${request.wsOrigin}${LIVEAVATAR_PATH}/v1/sessions/${session.id}/ws?ticket=${session.wsTicket}`,
       };
     }
-    emulated.onCommand((command) => this.command(emulated, command));
+    emulated.onCommand((command) => this.#command(emulated, command));
     const agentIdentity = `${LIVEAVATAR_AGENT_PREFIX}${session.id}`;
     const [agent] = await Promise.all([
       this.state.media.joinSilent(emulated.roomName, agentIdentity),
@@ -458,7 +458,7 @@ export class LiveAvatarApi {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return true;
     }
-    this.liteSockets.handleUpgrade(request, socket, head, (connection) => {
+    this.#liteSockets.handleUpgrade(request, socket, head, (connection) => {
       this.state.log(`LiveAvatar WS open session=${session.id}`);
       session.liteSocket = new LiteSocket(connection, emulated, this.state.log);
     });
@@ -466,7 +466,7 @@ export class LiveAvatarApi {
   }
 
   /** One `agent-control` command of a FULL session (contract §5). */
-  private command(session: EmulatedSession<SessionBilling>, command: Record<string, unknown>): void {
+  #command(session: EmulatedSession<SessionBilling>, command: Record<string, unknown>): void {
     const eventId = typeof command.event_id === 'string' ? command.event_id : randomUUID();
     const text = typeof command.text === 'string' ? command.text : '';
     switch (command.event_type) {
@@ -497,8 +497,8 @@ export class LiveAvatarApi {
     }
   }
 
-  private async stop(request: Request): Promise<string> {
-    const session = await this.sessionOfCall(request);
+  async #stop(request: Request): Promise<string> {
+    const session = await this.#sessionOfCall(request);
     if (session.endedAt !== undefined) return 'Session already stopped';
     const reason = typeof request.body.reason === 'string' ? request.body.reason : 'USER_CLOSED';
     if (session.emulated) await session.emulated.close(closeReasonFor(reason));
@@ -509,24 +509,24 @@ export class LiveAvatarApi {
     return 'Session stopped';
   }
 
-  private async keepAlive(request: Request) {
-    const session = await this.sessionOfCall(request);
+  async #keepAlive(request: Request) {
+    const session = await this.#sessionOfCall(request);
     if (!session.emulated?.active) throw new LiveAvatarError(400, `Session ${session.id} is not running.`);
     session.emulated.touch();
     return null;
   }
 
-  private listSessions(request: Request) {
-    const account = this.account(request);
+  #listSessions(request: Request) {
+    const account = this.#account(request);
     const historic = request.query.get('type') === 'historic';
     const all = [...this.sessions.values()]
       .filter((session) => session.account === account && (session.endedAt !== undefined) === historic)
       .reverse()
-      .map((session) => this.describe(session));
+      .map((session) => this.#describe(session));
     return paginate(request, all);
   }
 
-  private describe(session: LiveAvatarSession) {
+  #describe(session: LiveAvatarSession) {
     const seconds = session.emulated?.streamedSeconds ?? 0;
     const billing = session.emulated?.account;
     return {
@@ -544,16 +544,16 @@ export class LiveAvatarApi {
     };
   }
 
-  private transcriptOf(session: LiveAvatarSession) {
+  #transcriptOf(session: LiveAvatarSession) {
     return { session_active: session.endedAt === undefined, transcript_data: session.transcript };
   }
 
-  private contextRoute(request: Request) {
-    this.account(request);
+  #contextRoute(request: Request) {
+    this.#account(request);
     const id = request.path.match(/^\/v1\/contexts\/([^/]+)$/)?.[1];
     const { method, body } = request;
     if (id === undefined) {
-      if (method === 'GET') return paginate(request, [...this.contexts.values()]);
+      if (method === 'GET') return paginate(request, [...this.#contexts.values()]);
       if (method !== 'POST') throw new LiveAvatarError(405, 'Method not allowed.');
       const issues = ['name', 'prompt', 'opening_text']
         .filter((field) => typeof body[field] !== 'string')
@@ -566,14 +566,14 @@ export class LiveAvatarApi {
         opening_text: body.opening_text,
         links: body.links ?? [],
       };
-      this.contexts.set(context.id, context);
+      this.#contexts.set(context.id, context);
       return context;
     }
-    const context = this.contexts.get(id);
+    const context = this.#contexts.get(id);
     if (!context) throw new LiveAvatarError(404, `Context ${id} not found.`);
     if (method === 'GET') return context;
     if (method === 'DELETE') {
-      this.contexts.delete(id);
+      this.#contexts.delete(id);
       return null;
     }
     if (method !== 'PATCH') throw new LiveAvatarError(405, 'Method not allowed.');
@@ -595,7 +595,7 @@ export class LiveAvatarApi {
 
   /** Ends running sessions whose next minute their key cannot pay for; called every second. */
   enforceCredits(): void {
-    for (const account of this.accounts.values()) {
+    for (const account of this.#accounts.values()) {
       if (this.creditsLeft(account) >= 0) continue;
       for (const session of this.sessions.values()) {
         if (
@@ -612,26 +612,26 @@ export class LiveAvatarApi {
     await Promise.all([...this.sessions.values()].map((session) => session.emulated?.close('emulator')));
   }
 
-  private apiKeyOf(request: Request): string | undefined {
+  #apiKeyOf(request: Request): string | undefined {
     const value = request.headers['x-api-key'];
     return Array.isArray(value) ? value[0] : value;
   }
 
-  private account(request: Request): LiveAvatarAccount {
-    const apiKey = this.apiKeyOf(request);
+  #account(request: Request): LiveAvatarAccount {
+    const apiKey = this.#apiKeyOf(request);
     if (apiKey === undefined) throw new LiveAvatarError(401, 'This call needs an API key (X-API-KEY).');
-    const account = this.accounts.get(apiKey);
+    const account = this.#accounts.get(apiKey);
     if (!account) throw new LiveAvatarError(401, 'Invalid API key.');
     return account;
   }
 
   /** The session a Bearer session token names, after checking its signature and expiry. */
-  private async tokenSession(request: Request): Promise<LiveAvatarSession> {
+  async #tokenSession(request: Request): Promise<LiveAvatarSession> {
     const token = String(request.headers.authorization ?? '').match(/^Bearer\s+(.+)$/i)?.[1];
     if (!token) throw new LiveAvatarError(401, 'This call needs a session token (Authorization: Bearer).');
     let sessionId: unknown;
     try {
-      sessionId = (await jwtVerify(token, this.secret)).payload.session_id;
+      sessionId = (await jwtVerify(token, this.#secret)).payload.session_id;
     } catch {
       throw new LiveAvatarError(401, 'Invalid or expired session token.');
     }
@@ -641,18 +641,18 @@ export class LiveAvatarApi {
   }
 
   /** The session of a stop or keep-alive: the token's, or with the API key the body's `session_id`. */
-  private async sessionOfCall(request: Request): Promise<LiveAvatarSession> {
-    if (this.apiKeyOf(request) === undefined) return this.tokenSession(request);
+  async #sessionOfCall(request: Request): Promise<LiveAvatarSession> {
+    if (this.#apiKeyOf(request) === undefined) return this.#tokenSession(request);
     const sessionId = request.body.session_id;
     if (typeof sessionId !== 'string')
       throw new LiveAvatarError(422, 'Validation error', [
         { loc: ['body', 'session_id'], msg: 'Field required', type: 'missing' },
       ]);
-    return this.ownedSession(request, sessionId);
+    return this.#ownedSession(request, sessionId);
   }
 
-  private ownedSession(request: Request, sessionId: string): LiveAvatarSession {
-    const account = this.account(request);
+  #ownedSession(request: Request, sessionId: string): LiveAvatarSession {
+    const account = this.#account(request);
     const session = this.sessions.get(sessionId);
     if (!session || session.account !== account)
       throw new LiveAvatarError(404, `Session ${sessionId} not found.`);

@@ -36,49 +36,49 @@ interface LiteTask {
 
 /** Follows one LITE session's socket. Create it when the socket opens; it closes with the session. */
 export class LiteSocket<L extends Ledger = Ledger> {
-  private connected = false;
-  private task: LiteTask | undefined;
-  private nextTask = 0;
+  #connected = false;
+  #task: LiteTask | undefined;
+  #nextTask = 0;
   /** Milliseconds of audio received and not yet played, by chunk task id. */
-  private readonly unplayed = new Map<string, number>();
+  readonly #unplayed = new Map<string, number>();
 
   constructor(
     private readonly socket: WebSocket,
     private readonly session: EmulatedSession<L>,
     private readonly log: (line: string) => void,
   ) {
-    this.send({ type: 'session.state_updated', state: 'connecting' });
+    this.#send({ type: 'session.state_updated', state: 'connecting' });
     // The avatar is in the room by the time the socket opens (start answered after it joined).
     setImmediate(() => {
       if (!session.active) return;
-      this.connected = true;
-      this.send({ type: 'session.state_updated', state: 'connected' });
+      this.#connected = true;
+      this.#send({ type: 'session.state_updated', state: 'connected' });
     });
-    socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
+    socket.on('message', (data, isBinary) => this.#receive(data as Buffer, isBinary));
     session.whenClosed(() => {
-      this.send({ type: 'session.state_updated', state: 'closed' });
+      this.#send({ type: 'session.state_updated', state: 'closed' });
       socket.close(1000, 'session closed');
     });
   }
 
   /** The avatar's own events, for the chunks of the current task (the dialect passes them here). */
   signal(signal: AvatarSignal): void {
-    if (signal.type === 'avatar_stop_talking') this.unplayed.delete(signal.task_id);
-    const task = this.task;
+    if (signal.type === 'avatar_stop_talking') this.#unplayed.delete(signal.task_id);
+    const task = this.#task;
     if (!task || !('task_id' in signal) || !signal.task_id.startsWith(`${task.taskId}#`)) return;
     if (signal.type === 'avatar_start_talking' && !task.started) {
       task.started = true;
-      this.send({ type: 'agent.speak_started', event_id: task.eventId, task: { id: task.taskId } });
+      this.#send({ type: 'agent.speak_started', event_id: task.eventId, task: { id: task.taskId } });
     }
     if (signal.type === 'avatar_stop_talking') {
       task.played += 1;
-      this.finishIfDone(task);
+      this.#finishIfDone(task);
     }
   }
 
-  private receive(data: Buffer, isBinary: boolean): void {
+  #receive(data: Buffer, isBinary: boolean): void {
     if (data.length > MAX_FRAME_BYTES) {
-      this.error(
+      this.#error(
         'frame_too_large',
         `Frames are at most ${MAX_FRAME_BYTES} bytes; this one is ${data.length}.`,
       );
@@ -90,21 +90,21 @@ export class LiteSocket<L extends Ledger = Ledger> {
       if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
       message = parsed as Record<string, unknown>;
     } catch {
-      this.error('invalid_message', 'Frames are JSON objects with a "type".');
+      this.#error('invalid_message', 'Frames are JSON objects with a "type".');
       return;
     }
     // Commands before `connected` are dropped (contract §7).
-    if (!this.connected) return;
+    if (!this.#connected) return;
     const eventId = typeof message.event_id === 'string' ? message.event_id : undefined;
     switch (message.type) {
       case 'agent.speak':
-        this.speak(eventId, message.audio);
+        this.#speak(eventId, message.audio);
         return;
       case 'agent.speak_end':
-        this.speakEnd();
+        this.#speakEnd();
         return;
       case 'agent.interrupt':
-        this.interrupt();
+        this.#interrupt();
         return;
       case 'agent.start_listening':
         this.session.listening = true;
@@ -117,75 +117,75 @@ export class LiteSocket<L extends Ledger = Ledger> {
         this.session.touch();
         return;
       default:
-        this.error('unknown_type', `Unknown frame type ${JSON.stringify(message.type)}.`);
+        this.#error('unknown_type', `Unknown frame type ${JSON.stringify(message.type)}.`);
     }
   }
 
-  private speak(eventId: string | undefined, audio: unknown): void {
+  #speak(eventId: string | undefined, audio: unknown): void {
     const pcm = typeof audio === 'string' ? decodeBase64Pcm(audio) : undefined;
     if (!pcm) {
-      this.error(
+      this.#error(
         'invalid_audio',
         '"audio" must be base64 of 16-bit little-endian PCM (an even number of bytes).',
       );
       return;
     }
     const speech = toSpeech(pcm);
-    const queuedMs = [...this.unplayed.values()].reduce((sum, ms) => sum + ms, 0);
+    const queuedMs = [...this.#unplayed.values()].reduce((sum, ms) => sum + ms, 0);
     if (queuedMs + speech.durationMs > MAX_QUEUED_AUDIO_MS) {
-      this.error(
+      this.#error(
         'audio_queue_full',
         `At most ${MAX_QUEUED_AUDIO_MS / 1000} s of audio may wait to be played; send frames as they are needed.`,
       );
       return;
     }
-    if (!this.task || this.task.ended) {
-      this.nextTask += 1;
-      this.task = {
-        eventId: eventId ?? `speech-${this.nextTask}`,
-        taskId: `lite-${this.nextTask}`,
+    if (!this.#task || this.#task.ended) {
+      this.#nextTask += 1;
+      this.#task = {
+        eventId: eventId ?? `speech-${this.#nextTask}`,
+        taskId: `lite-${this.#nextTask}`,
         chunks: 0,
         played: 0,
         ended: false,
         started: false,
       };
     }
-    const task = this.task;
+    const task = this.#task;
     task.chunks += 1;
     const chunkId = `${task.taskId}#${task.chunks}`;
-    this.unplayed.set(chunkId, speech.durationMs);
-    const played = () => this.unplayed.delete(chunkId);
+    this.#unplayed.set(chunkId, speech.durationMs);
+    const played = () => this.#unplayed.delete(chunkId);
     void this.session.play(chunkId, speech).then(played, played);
   }
 
-  private speakEnd(): void {
-    const task = this.task;
+  #speakEnd(): void {
+    const task = this.#task;
     if (!task || task.ended) return;
     task.ended = true;
-    this.finishIfDone(task);
+    this.#finishIfDone(task);
   }
 
-  private finishIfDone(task: LiteTask): void {
-    if (!task.ended || task.played < task.chunks || this.task !== task) return;
-    this.task = undefined;
-    this.send({ type: 'agent.speak_ended', event_id: task.eventId, task: { id: task.taskId } });
+  #finishIfDone(task: LiteTask): void {
+    if (!task.ended || task.played < task.chunks || this.#task !== task) return;
+    this.#task = undefined;
+    this.#send({ type: 'agent.speak_ended', event_id: task.eventId, task: { id: task.taskId } });
   }
 
-  private interrupt(): void {
-    const task = this.task;
-    this.task = undefined;
-    this.unplayed.clear();
+  #interrupt(): void {
+    const task = this.#task;
+    this.#task = undefined;
+    this.#unplayed.clear();
     this.session.interrupt();
     if (task)
-      this.send({ type: 'agent.speak_interrupted', event_id: task.eventId, task: { id: task.taskId } });
+      this.#send({ type: 'agent.speak_interrupted', event_id: task.eventId, task: { id: task.taskId } });
   }
 
-  private error(type: string, message: string): void {
+  #error(type: string, message: string): void {
     this.log(`LiveAvatar LITE session ${this.session.id}: error frame ${type}`);
-    this.send({ type: 'error', error: { type, message } });
+    this.#send({ type: 'error', error: { type, message } });
   }
 
-  private send(frame: Record<string, unknown>): void {
+  #send(frame: Record<string, unknown>): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
   }
 }

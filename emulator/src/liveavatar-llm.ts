@@ -22,8 +22,8 @@ const SECRET_TYPES = ['LLM_API_KEY', 'OPENAI_API_KEY'];
 
 /** One account's secrets and configurations. */
 export class LlmSettings {
-  private readonly secrets = new Map<string, { type: string; name: string; value: string }>();
-  private readonly configurations = new Map<string, LlmConfiguration>();
+  readonly #secrets = new Map<string, { type: string; name: string; value: string }>();
+  readonly #configurations = new Map<string, LlmConfiguration>();
 
   /** `POST /v1/secrets`: stores `secret_value`; answers only its id. */
   createSecret(body: Record<string, unknown>): { secret_id: string } {
@@ -39,7 +39,7 @@ export class LlmSettings {
         issues.push({ loc: ['body', field], msg: 'Field required', type: 'missing' });
     if (issues.length > 0) throw new LiveAvatarError(422, 'Validation error', issues);
     const id = randomUUID();
-    this.secrets.set(id, {
+    this.#secrets.set(id, {
       type: String(body.secret_type),
       name: String(body.secret_name),
       value: String(body.secret_value),
@@ -55,15 +55,15 @@ export class LlmSettings {
     const id = rest.match(/^\/([^/]+)$/)?.[1];
     if (rest === '' || rest === '/') {
       if (method === 'GET')
-        return { results: [...this.configurations.values()], count: this.configurations.size };
-      if (method === 'POST') return this.createConfiguration(body);
+        return { results: [...this.#configurations.values()], count: this.#configurations.size };
+      if (method === 'POST') return this.#createConfiguration(body);
       throw new LiveAvatarError(405, 'Method not allowed.');
     }
     if (id === undefined) throw new LiveAvatarError(404, `No endpoint ${method} ${rest}.`);
     const configuration = this.configuration(id);
     if (method === 'GET') return configuration;
     if (method === 'DELETE') {
-      this.configurations.delete(id);
+      this.#configurations.delete(id);
       return null;
     }
     throw new LiveAvatarError(405, 'Method not allowed.');
@@ -71,12 +71,12 @@ export class LlmSettings {
 
   /** The configuration `id`. @throws {LiveAvatarError} 404 when the account has none by that id. */
   configuration(id: string): LlmConfiguration {
-    const configuration = this.configurations.get(id);
+    const configuration = this.#configurations.get(id);
     if (!configuration) throw new LiveAvatarError(404, `LLM configuration ${id} not found.`);
     return configuration;
   }
 
-  private createConfiguration(body: Record<string, unknown>): LlmConfiguration {
+  #createConfiguration(body: Record<string, unknown>): LlmConfiguration {
     const issues: ValidationIssue[] = [];
     for (const field of ['display_name', 'model_name']) {
       const value = body[field];
@@ -99,7 +99,7 @@ export class LlmSettings {
       issues.push({ loc: ['body', 'base_url'], msg: 'Input should be a valid URL', type: 'url_parsing' });
     if (issues.length > 0) throw new LiveAvatarError(422, 'Validation error', issues);
     // Contract §10 Decision: a secret that is not this account's is 400.
-    if (!this.secrets.has(String(secretId)))
+    if (!this.#secrets.has(String(secretId)))
       throw new LiveAvatarError(400, `Secret ${String(secretId)} is not this account's.`);
     const now = new Date().toISOString();
     const configuration: LlmConfiguration = {
@@ -111,7 +111,7 @@ export class LlmSettings {
       created_at: now,
       updated_at: now,
     };
-    this.configurations.set(configuration.id, configuration);
+    this.#configurations.set(configuration.id, configuration);
     return configuration;
   }
 }

@@ -158,36 +158,36 @@ class TimedAvatar implements Avatar {
   onCommand() {}
   setTalkKey() {}
 
-  private pending: { timer: ReturnType<typeof setTimeout>; settle: (result: SpokenTask) => void }[] = [];
-  private busyUntil = 0;
+  #pending: { timer: ReturnType<typeof setTimeout>; settle: (result: SpokenTask) => void }[] = [];
+  #busyUntil = 0;
 
   async waitForViewer() {}
 
   get speaking(): boolean {
-    return this.pending.length > 0;
+    return this.#pending.length > 0;
   }
 
   speak(_taskId: string, speech: Speech): Promise<SpokenTask> {
-    const startAt = Math.max(Date.now(), this.busyUntil);
-    this.busyUntil = startAt + speech.durationMs;
+    const startAt = Math.max(Date.now(), this.#busyUntil);
+    this.#busyUntil = startAt + speech.durationMs;
     return new Promise((settle) => {
       const entry = {
         timer: setTimeout(() => {
-          this.pending = this.pending.filter((candidate) => candidate !== entry);
+          this.#pending = this.#pending.filter((candidate) => candidate !== entry);
           settle({ interrupted: false, durationMs: speech.durationMs });
-        }, this.busyUntil - Date.now()),
+        }, this.#busyUntil - Date.now()),
         settle,
       };
-      this.pending.push(entry);
+      this.#pending.push(entry);
     });
   }
 
   interrupt() {
-    for (const { timer, settle } of this.pending.splice(0)) {
+    for (const { timer, settle } of this.#pending.splice(0)) {
       clearTimeout(timer);
       settle({ interrupted: true, durationMs: 0 });
     }
-    this.busyUntil = 0;
+    this.#busyUntil = 0;
   }
 
   async leave() {

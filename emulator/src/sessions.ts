@@ -59,16 +59,16 @@ export class EmulatedSession<A extends Ledger = Account> {
   endedAt: number | undefined;
   closeReason: CloseReason | undefined;
   listening = false;
-  private avatar: Avatar | undefined;
-  private idleTimer: ReturnType<typeof setTimeout> | undefined;
-  private durationTimer: ReturnType<typeof setTimeout> | undefined;
+  #avatar: Avatar | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #durationTimer: ReturnType<typeof setTimeout> | undefined;
   /** Synthesis runs in arrival order, so tasks reach the avatar in order. */
-  private taskChain: Promise<unknown> = Promise.resolve();
+  #taskChain: Promise<unknown> = Promise.resolve();
   /** Bumped by interrupt: tasks still being synthesized from before it are dropped. */
-  private generation = 0;
-  private readonly closeListeners: (() => void)[] = [];
-  private readonly voiceListeners = new Set<(event: Record<string, unknown>) => void>();
-  private commandHandler: ((command: Record<string, unknown>) => void) | undefined;
+  #generation = 0;
+  readonly #closeListeners: (() => void)[] = [];
+  readonly #voiceListeners = new Set<(event: Record<string, unknown>) => void>();
+  #commandHandler: ((command: Record<string, unknown>) => void) | undefined;
 
   constructor(
     readonly account: A,
@@ -110,12 +110,12 @@ export class EmulatedSession<A extends Ledger = Account> {
       await avatar.leave();
       return;
     }
-    this.avatar = avatar;
-    avatar.listen(this.hearUser(avatar));
-    if (this.commandHandler) avatar.onCommand(this.commandHandler);
+    this.#avatar = avatar;
+    avatar.listen(this.#hearUser(avatar));
+    if (this.#commandHandler) avatar.onCommand(this.#commandHandler);
     this.status = 'connected';
     this.startedAt = Date.now();
-    this.durationTimer = setTimeout(
+    this.#durationTimer = setTimeout(
       () => void this.close('duration_limit'),
       (this.settings.durationLimitSeconds * 1000) / this.timeScale,
     );
@@ -131,12 +131,12 @@ export class EmulatedSession<A extends Ledger = Account> {
    */
   task(text: string, taskType: 'repeat' | 'talk', taskId = newId('')): Promise<TaskResult> {
     this.touch();
-    const generation = this.generation;
+    const generation = this.#generation;
     const spokenText = taskType === 'repeat' ? text : answer(text, this.settings.knowledgeBase);
-    const queued = this.taskChain.then(async (): Promise<TaskResult> => {
+    const queued = this.#taskChain.then(async (): Promise<TaskResult> => {
       const speech = await this.media.synthesize(spokenText, this.settings.voiceRate);
-      const avatar = this.avatar;
-      if (generation !== this.generation || !avatar) {
+      const avatar = this.#avatar;
+      if (generation !== this.#generation || !avatar) {
         return { taskId, durationMs: speech.durationMs, spoken: Promise.resolve({ interrupted: true }) };
       }
       this.log(
@@ -148,13 +148,13 @@ export class EmulatedSession<A extends Ledger = Account> {
         if (waited > 50)
           this.log(`session ${this.id}: task ${taskId} waited ${waited} ms for a viewer to join`);
         // Interrupted while waiting: the task is dropped, as queued speech is.
-        if (generation !== this.generation) return { interrupted: true, durationMs: 0 };
+        if (generation !== this.#generation) return { interrupted: true, durationMs: 0 };
         return avatar.speak(taskId, speech);
       });
       spoken.then(() => this.touch());
       return { taskId, durationMs: Math.round(speech.durationMs), spoken };
     });
-    this.taskChain = queued.catch(() => undefined);
+    this.#taskChain = queued.catch(() => undefined);
     return queued;
   }
 
@@ -164,16 +164,16 @@ export class EmulatedSession<A extends Ledger = Account> {
    */
   async play(taskId: string, speech: Speech): Promise<void> {
     this.touch();
-    const generation = this.generation;
-    const enqueued = this.taskChain.then(async () => {
-      const avatar = this.avatar;
-      if (!avatar || generation !== this.generation) return undefined;
+    const generation = this.#generation;
+    const enqueued = this.#taskChain.then(async () => {
+      const avatar = this.#avatar;
+      if (!avatar || generation !== this.#generation) return undefined;
       await avatar.waitForViewer();
-      if (generation !== this.generation) return undefined;
+      if (generation !== this.#generation) return undefined;
       // Wrapped: the chain waits for the speech to be queued, not spoken.
       return { spoken: avatar.speak(taskId, speech) };
     });
-    this.taskChain = enqueued.catch(() => undefined);
+    this.#taskChain = enqueued.catch(() => undefined);
     const entry = await enqueued;
     if (entry) await entry.spoken;
     this.touch();
@@ -181,15 +181,15 @@ export class EmulatedSession<A extends Ledger = Account> {
 
   /** Receives the commands sent in the room (LiveAvatar's `agent-control`), from the start on. */
   onCommand(handler: (command: Record<string, unknown>) => void): void {
-    this.commandHandler = handler;
-    this.avatar?.onCommand(handler);
+    this.#commandHandler = handler;
+    this.#avatar?.onCommand(handler);
   }
 
   /** Holds or releases the push-to-talk key of the user's voice input, and says so (LiveAvatar). */
   setTalkKey(down: boolean): void {
     this.touch();
-    this.avatar?.setTalkKey(down);
-    void this.avatar?.sendEvent({ type: 'push_to_talk', state: down ? 'started' : 'stopped' });
+    this.#avatar?.setTalkKey(down);
+    void this.#avatar?.sendEvent({ type: 'push_to_talk', state: down ? 'started' : 'stopped' });
   }
 
   /**
@@ -197,8 +197,8 @@ export class EmulatedSession<A extends Ledger = Account> {
    * @returns Stops receiving.
    */
   onVoiceEvent(listener: (event: Record<string, unknown>) => void): () => void {
-    this.voiceListeners.add(listener);
-    return () => this.voiceListeners.delete(listener);
+    this.#voiceListeners.add(listener);
+    return () => this.#voiceListeners.delete(listener);
   }
 
   /**
@@ -207,11 +207,11 @@ export class EmulatedSession<A extends Ledger = Account> {
    * data channel, then the answer as a `talk` task. The user starting to speak cuts the avatar
    * short (barge-in). Voice input counts as activity for the idle timeout.
    */
-  private hearUser(avatar: Avatar) {
+  #hearUser(avatar: Avatar) {
     let turnId = newId('');
     const socket = (eventType: string) => {
       const event = { event_type: eventType, session_id: this.id, task_id: turnId };
-      for (const listener of this.voiceListeners) listener(event);
+      for (const listener of this.#voiceListeners) listener(event);
     };
     return {
       speechStarted: () => {
@@ -246,17 +246,17 @@ export class EmulatedSession<A extends Ledger = Account> {
   }
 
   interrupt(): void {
-    this.generation += 1;
-    this.avatar?.interrupt();
+    this.#generation += 1;
+    this.#avatar?.interrupt();
     this.touch();
     this.log(`session ${this.id}: interrupt`);
   }
 
   /** Resets the idle timeout countdown. */
   touch(): void {
-    clearTimeout(this.idleTimer);
+    clearTimeout(this.#idleTimer);
     if (!this.active) return;
-    this.idleTimer = setTimeout(
+    this.#idleTimer = setTimeout(
       () => void this.close('idle_timeout'),
       (this.settings.idleTimeoutSeconds * 1000) / this.timeScale,
     );
@@ -267,38 +267,38 @@ export class EmulatedSession<A extends Ledger = Account> {
     if (!this.active) return;
     this.status = 'closing';
     this.closeReason = reason;
-    clearTimeout(this.idleTimer);
-    clearTimeout(this.durationTimer);
+    clearTimeout(this.#idleTimer);
+    clearTimeout(this.#durationTimer);
     this.endedAt = Date.now();
     this.account.charge(this.streamedSeconds);
-    this.generation += 1;
+    this.#generation += 1;
     // LiveAvatar says why in the room before it closes (HeyGen's dialect sends nothing).
     await Promise.race([
-      this.avatar?.sendEvent({ type: 'session_stopped', reason }),
+      this.#avatar?.sendEvent({ type: 'session_stopped', reason }),
       new Promise((resolve) => setTimeout(resolve, 500)),
     ]);
     // A stuck WebRTC teardown must not hold the session open; the room deletion below ends it anyway.
     await Promise.race([
-      this.avatar?.leave().catch(() => undefined),
+      this.#avatar?.leave().catch(() => undefined),
       new Promise((resolve) => setTimeout(resolve, 2000)),
     ]);
     await this.media.deleteRoom(this.roomName);
     this.status = 'closed';
     this.log(`session ${this.id}: closed (${reason}) after ${this.streamedSeconds.toFixed(1)} s`);
     this.onClosed(this);
-    for (const listener of this.closeListeners.splice(0)) listener();
+    for (const listener of this.#closeListeners.splice(0)) listener();
   }
 
   /** Runs `listener` once the session has closed. */
   whenClosed(listener: () => void): void {
     if (this.status === 'closed') listener();
-    else this.closeListeners.push(listener);
+    else this.#closeListeners.push(listener);
   }
 
   /** Takes the avatar out of the room without closing the session (media-loss fault). */
   async dropAvatar(): Promise<void> {
-    const avatar = this.avatar;
-    this.avatar = undefined;
+    const avatar = this.#avatar;
+    this.#avatar = undefined;
     await avatar?.leave();
     this.log(`session ${this.id}: avatar dropped from the room (fault)`);
   }

@@ -77,34 +77,34 @@ export interface VoiceInputHandlers {
 
 /** One user's microphone, turned into turns and words. */
 export class VoiceInput {
-  private readonly recogniser: ChildProcess;
-  private voicedRun = 0;
-  private silentRun = 0;
-  private speaking = false;
-  private pushToTalk = false;
-  private talkKeyDown = false;
+  readonly #recogniser: ChildProcess;
+  #voicedRun = 0;
+  #silentRun = 0;
+  #speaking = false;
+  #pushToTalk = false;
+  #talkKeyDown = false;
   /** Samples written to the recogniser so far: its word times count from the first of them. */
-  private samplesWritten = 0;
+  #samplesWritten = 0;
   /** Where the last voiced frame ended, in samples written. */
-  private lastVoicedSample = 0;
+  #lastVoicedSample = 0;
   /** Up to where the recogniser has closed its segments, in samples written. */
-  private recognisedUpTo = 0;
-  private pending:
+  #recognisedUpTo = 0;
+  #pending:
     | {
         words: string[];
         speechEndSample: number | undefined;
         timer: ReturnType<typeof setTimeout> | undefined;
       }
     | undefined;
-  private buffer = new Int16Array(0);
-  private closed = false;
+  #buffer = new Int16Array(0);
+  #closed = false;
 
   constructor(private readonly handlers: VoiceInputHandlers) {
     // Node's stdio "pipes" are sockets, which the recogniser cannot open as a file: `cat` hands it a
     // real pipe. `stdbuf -oL`: its stdout is a pipe too, which C buffers in blocks; each line must
     // come at once. The path goes in as "$0", never through the shell's parser. `-time yes` adds
     // each segment's word times, which say how far into the audio the recogniser has got.
-    this.recogniser = spawn(
+    this.#recogniser = spawn(
       'sh',
       [
         '-c',
@@ -113,111 +113,111 @@ export class VoiceInput {
       ],
       { stdio: ['pipe', 'pipe', 'ignore'] },
     );
-    this.recogniser.stdin?.on('error', () => undefined);
-    const lines = createInterface({ input: this.recogniser.stdout! });
-    lines.on('line', (line) => this.recogniserLine(line.trim()));
+    this.#recogniser.stdin?.on('error', () => undefined);
+    const lines = createInterface({ input: this.#recogniser.stdout! });
+    lines.on('line', (line) => this.#recogniserLine(line.trim()));
   }
 
   /** Feeds microphone audio: 16 kHz mono samples, any number at a time. */
   push(samples: Int16Array): void {
-    if (this.closed) return;
-    const joined = new Int16Array(this.buffer.length + samples.length);
-    joined.set(this.buffer);
-    joined.set(samples, this.buffer.length);
+    if (this.#closed) return;
+    const joined = new Int16Array(this.#buffer.length + samples.length);
+    joined.set(this.#buffer);
+    joined.set(samples, this.#buffer.length);
     let offset = 0;
     for (; offset + FRAME_SAMPLES <= joined.length; offset += FRAME_SAMPLES) {
-      this.frame(joined.subarray(offset, offset + FRAME_SAMPLES));
+      this.#frame(joined.subarray(offset, offset + FRAME_SAMPLES));
     }
-    this.buffer = joined.slice(offset);
+    this.#buffer = joined.slice(offset);
   }
 
   /** `push_to_talk:start` / `push_to_talk:stop`: from the first one on, only held-key audio counts. */
   setTalkKey(down: boolean): void {
-    this.pushToTalk = true;
-    this.talkKeyDown = down;
-    if (down && !this.speaking) this.begin();
-    if (!down && this.speaking) {
-      this.lastVoicedSample = this.samplesWritten;
-      this.finish();
+    this.#pushToTalk = true;
+    this.#talkKeyDown = down;
+    if (down && !this.#speaking) this.#begin();
+    if (!down && this.#speaking) {
+      this.#lastVoicedSample = this.#samplesWritten;
+      this.#finish();
     }
   }
 
   close(): void {
-    this.closed = true;
-    if (this.pending?.timer) clearTimeout(this.pending.timer);
-    this.recogniser.stdin?.end();
-    this.recogniser.kill();
+    this.#closed = true;
+    if (this.#pending?.timer) clearTimeout(this.#pending.timer);
+    this.#recogniser.stdin?.end();
+    this.#recogniser.kill();
   }
 
-  private frame(frame: Int16Array): void {
-    if (this.pushToTalk) {
-      if (this.talkKeyDown) this.write(frame);
+  #frame(frame: Int16Array): void {
+    if (this.#pushToTalk) {
+      if (this.#talkKeyDown) this.#write(frame);
       return;
     }
     let energy = 0;
     for (const sample of frame) energy += sample * sample;
     const voiced = Math.sqrt(energy / frame.length) >= VOICED_RMS;
-    this.voicedRun = voiced ? this.voicedRun + 1 : 0;
-    this.silentRun = voiced ? 0 : this.silentRun + 1;
-    this.write(frame);
-    if (voiced) this.lastVoicedSample = this.samplesWritten;
-    if (!this.speaking && this.voicedRun >= START_FRAMES) this.begin();
-    else if (this.speaking && this.silentRun >= END_FRAMES) this.finish();
+    this.#voicedRun = voiced ? this.#voicedRun + 1 : 0;
+    this.#silentRun = voiced ? 0 : this.#silentRun + 1;
+    this.#write(frame);
+    if (voiced) this.#lastVoicedSample = this.#samplesWritten;
+    if (!this.#speaking && this.#voicedRun >= START_FRAMES) this.#begin();
+    else if (this.#speaking && this.#silentRun >= END_FRAMES) this.#finish();
   }
 
-  private begin(): void {
-    this.speaking = true;
-    this.settlePending();
-    this.pending = { words: [], speechEndSample: undefined, timer: undefined };
+  #begin(): void {
+    this.#speaking = true;
+    this.#settlePending();
+    this.#pending = { words: [], speechEndSample: undefined, timer: undefined };
     this.handlers.speechStarted();
   }
 
-  private finish(): void {
-    this.speaking = false;
+  #finish(): void {
+    this.#speaking = false;
     this.handlers.speechEnded();
-    this.write(new Int16Array(FLUSH_SAMPLES));
-    const pending = this.pending;
+    this.#write(new Int16Array(FLUSH_SAMPLES));
+    const pending = this.#pending;
     if (!pending) return;
-    pending.speechEndSample = this.lastVoicedSample;
-    pending.timer = setTimeout(() => this.settlePending(), TRANSCRIPT_TIMEOUT_MS);
-    this.settleIfRecognised();
+    pending.speechEndSample = this.#lastVoicedSample;
+    pending.timer = setTimeout(() => this.#settlePending(), TRANSCRIPT_TIMEOUT_MS);
+    this.#settleIfRecognised();
   }
 
   /**
    * A line of the recogniser: a segment's words, then (`-time yes`) one timed line per word,
    * the last (`</s>`) saying where the segment ended.
    */
-  private recogniserLine(line: string): void {
+  #recogniserLine(line: string): void {
     const timed = TIMED_WORD.exec(line);
     if (timed) {
       if (timed[1] === '</s>') {
-        this.recognisedUpTo = Math.round(Number(timed[3]) * VOICE_SAMPLE_RATE);
-        this.settleIfRecognised();
+        this.#recognisedUpTo = Math.round(Number(timed[3]) * VOICE_SAMPLE_RATE);
+        this.#settleIfRecognised();
       }
       return;
     }
-    const pending = this.pending;
+    const pending = this.#pending;
     if (!pending || line === '') return;
     pending.words.push(line);
     this.handlers.words(line);
   }
 
   /** Settles the finished turn once the recogniser has closed a segment reaching its end. */
-  private settleIfRecognised(): void {
-    const end = this.pending?.speechEndSample;
-    if (end !== undefined && this.recognisedUpTo + SEGMENT_END_TOLERANCE >= end) this.settlePending();
+  #settleIfRecognised(): void {
+    const end = this.#pending?.speechEndSample;
+    if (end !== undefined && this.#recognisedUpTo + SEGMENT_END_TOLERANCE >= end) this.#settlePending();
   }
 
-  private settlePending(): void {
-    const pending = this.pending;
+  #settlePending(): void {
+    const pending = this.#pending;
     if (!pending) return;
-    this.pending = undefined;
+    this.#pending = undefined;
     if (pending.timer) clearTimeout(pending.timer);
     this.handlers.transcript(pending.words.join(' '));
   }
 
-  private write(samples: Int16Array): void {
-    this.samplesWritten += samples.length;
-    this.recogniser.stdin?.write(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
+  #write(samples: Int16Array): void {
+    this.#samplesWritten += samples.length;
+    this.#recogniser.stdin?.write(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
   }
 }

@@ -69,17 +69,17 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 export class HttpCaller {
   /** The clock the client's calls are timed by. */
   readonly clock: Clock;
-  private readonly fetch: typeof fetch;
-  private readonly random: () => number;
-  private readonly timeoutMs: number;
-  private readonly retryPolicy: RetryPolicy;
+  readonly #fetch: typeof fetch;
+  readonly #random: () => number;
+  readonly #timeoutMs: number;
+  readonly #retryPolicy: RetryPolicy;
 
   constructor(private readonly options: HttpCallerOptions) {
     this.clock = options.clock ?? systemClock;
-    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.random = options.random ?? Math.random;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#random = options.random ?? Math.random;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   }
 
   /**
@@ -87,7 +87,7 @@ export class HttpCaller {
    * unloads. Fire and forget: nothing is awaited or retried.
    */
   postOnUnload(path: string, body: object): void {
-    this.fetch(this.url(path), {
+    this.#fetch(this.url(path), {
       method: 'POST',
       headers: this.options.headers(),
       body: JSON.stringify(body),
@@ -106,10 +106,10 @@ export class HttpCaller {
   ): Promise<T> {
     for (let retry = 0; ; retry++) {
       try {
-        return await this.attempt(spec, options, decode);
+        return await this.#attempt(spec, options, decode);
       } catch (error) {
         if (!(error instanceof StreamingAvatarError) || options.retry === false) throw error;
-        const delayMs = retryDelayMs(error, retry, spec.idempotent, this.retryPolicy, this.random);
+        const delayMs = retryDelayMs(error, retry, spec.idempotent, this.#retryPolicy, this.#random);
         if (delayMs === undefined) throw error;
         await sleep(delayMs, this.clock, options.signal).catch((reason) => {
           throw new AbortError(`${spec.path} was aborted while waiting to retry.`, { cause: reason });
@@ -127,7 +127,7 @@ export class HttpCaller {
     return url.toString();
   }
 
-  private async attempt<T>(
+  async #attempt<T>(
     spec: HttpCall,
     options: CallOptions,
     decode: (body: unknown, response: Response, context: ApiErrorContext) => T,
@@ -136,7 +136,7 @@ export class HttpCaller {
       throw new AbortError(`${spec.path} was aborted.`, { cause: options.signal.reason });
     }
     const { clock } = this;
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     const controller = new AbortController();
     let timedOut = false;
     const timer = Number.isFinite(timeoutMs)
@@ -153,7 +153,7 @@ export class HttpCaller {
       let response: Response;
       let text: string;
       try {
-        response = await this.fetch(this.url(spec.path, spec.query), {
+        response = await this.#fetch(this.url(spec.path, spec.query), {
           method: spec.method,
           headers: this.options.headers(),
           signal: controller.signal,

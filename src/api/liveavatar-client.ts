@@ -91,7 +91,7 @@ export class LiveAvatarSessionClient {
     this.http = new HttpCaller({
       ...options,
       baseUrl: this.baseUrl,
-      headers: () => this.headers(),
+      headers: () => this.#headers(),
       reader: { error: liveAvatarError },
     });
   }
@@ -106,7 +106,7 @@ export class LiveAvatarSessionClient {
     await this.call(
       'POST',
       '/v1/sessions/keep-alive',
-      this.sessionBody(sessionId),
+      this.#sessionBody(sessionId),
       true,
       z.unknown(),
       options,
@@ -118,7 +118,7 @@ export class LiveAvatarSessionClient {
 
   /** Stops a session (`POST /v1/sessions/stop`); `reason` one of the contract's end reasons (§2). */
   async stopSession(sessionId?: string, reason?: string, options: CallOptions = {}): Promise<void> {
-    const body = { ...this.sessionBody(sessionId), ...(reason === undefined ? {} : { reason }) };
+    const body = { ...this.#sessionBody(sessionId), ...(reason === undefined ? {} : { reason }) };
     await this.call('POST', '/v1/sessions/stop', body, true, z.unknown(), options, {
       ...(sessionId === undefined ? {} : { sessionId }),
     });
@@ -126,10 +126,10 @@ export class LiveAvatarSessionClient {
 
   /** Sends the stop with `fetch`'s `keepalive: true`, so it is delivered while the page unloads. */
   stopSessionOnUnload(sessionId?: string): void {
-    this.http.postOnUnload('/v1/sessions/stop', this.sessionBody(sessionId) ?? {});
+    this.http.postOnUnload('/v1/sessions/stop', this.#sessionBody(sessionId) ?? {});
   }
 
-  private sessionBody(sessionId: string | undefined): Record<string, unknown> | undefined {
+  #sessionBody(sessionId: string | undefined): Record<string, unknown> | undefined {
     return sessionId === undefined ? undefined : { session_id: sessionId };
   }
 
@@ -149,7 +149,7 @@ export class LiveAvatarSessionClient {
     );
   }
 
-  private headers(): Record<string, string> {
+  #headers(): Record<string, string> {
     const { credentials } = this.options;
     return {
       accept: 'application/json',

@@ -77,15 +77,15 @@ export interface RequestSpec<T> {
 export class StreamingSessionClient {
   readonly baseUrl: string;
   protected readonly credentials: ApiCredentials;
-  private readonly http: HttpCaller;
+  readonly #http: HttpCaller;
 
   constructor(options: StreamingApiClientOptions) {
     this.credentials = options.credentials;
     this.baseUrl = (options.baseUrl ?? HEYGEN_API_BASE_URL).replace(/\/+$/, '');
-    this.http = new HttpCaller({
+    this.#http = new HttpCaller({
       ...options,
       baseUrl: this.baseUrl,
-      headers: () => this.headers(),
+      headers: () => this.#headers(),
       reader: {
         error: (status, body, headers, context, nowMs) =>
           ApiError.from(status, body, headers, context, nowMs),
@@ -111,7 +111,7 @@ export class StreamingSessionClient {
 
   /** Puts the avatar into the LiveKit room (`POST /v1/streaming.start`). */
   async startSession(sessionId: string, options: CallOptions = {}): Promise<void> {
-    await this.sessionCall('/v1/streaming.start', sessionId, options);
+    await this.#sessionCall('/v1/streaming.start', sessionId, options);
   }
 
   /**
@@ -139,17 +139,17 @@ export class StreamingSessionClient {
 
   /** Stops the current speech at once (`POST /v1/streaming.interrupt`). */
   async interrupt(sessionId: string, options: CallOptions = {}): Promise<void> {
-    await this.sessionCall('/v1/streaming.interrupt', sessionId, options);
+    await this.#sessionCall('/v1/streaming.interrupt', sessionId, options);
   }
 
   /** Resets the idle-timeout countdown (`POST /v1/streaming.keep_alive`). */
   async keepAlive(sessionId: string, options: CallOptions = {}): Promise<void> {
-    await this.sessionCall('/v1/streaming.keep_alive', sessionId, options);
+    await this.#sessionCall('/v1/streaming.keep_alive', sessionId, options);
   }
 
   /** Closes the session; billing stops here (`POST /v1/streaming.stop`). */
   async stopSession(sessionId: string, options: CallOptions = {}): Promise<void> {
-    await this.sessionCall('/v1/streaming.stop', sessionId, options);
+    await this.#sessionCall('/v1/streaming.stop', sessionId, options);
   }
 
   /**
@@ -157,20 +157,20 @@ export class StreamingSessionClient {
    * unloads. Fire and forget: nothing is awaited or retried.
    */
   stopSessionOnUnload(sessionId: string): void {
-    this.http.postOnUnload('/v1/streaming.stop', { session_id: sessionId });
+    this.#http.postOnUnload('/v1/streaming.stop', { session_id: sessionId });
   }
 
   /** Puts the avatar in its listening pose (`POST /v1/streaming.start_listening`). */
   async startListening(sessionId: string, options: CallOptions = {}): Promise<void> {
-    await this.sessionCall('/v1/streaming.start_listening', sessionId, options);
+    await this.#sessionCall('/v1/streaming.start_listening', sessionId, options);
   }
 
   /** Takes the avatar out of its listening pose (`POST /v1/streaming.stop_listening`). */
   async stopListening(sessionId: string, options: CallOptions = {}): Promise<void> {
-    await this.sessionCall('/v1/streaming.stop_listening', sessionId, options);
+    await this.#sessionCall('/v1/streaming.stop_listening', sessionId, options);
   }
 
-  private sessionCall(path: string, sessionId: string, options: CallOptions): Promise<unknown> {
+  #sessionCall(path: string, sessionId: string, options: CallOptions): Promise<unknown> {
     return this.request(
       {
         method: 'POST',
@@ -184,7 +184,7 @@ export class StreamingSessionClient {
     );
   }
 
-  private headers(): Record<string, string> {
+  #headers(): Record<string, string> {
     return {
       'content-type': 'application/json',
       accept: 'application/json',
@@ -195,29 +195,24 @@ export class StreamingSessionClient {
   }
 
   protected request<T>(spec: RequestSpec<T>, options: CallOptions): Promise<T> {
-    return this.http.call(
+    return this.#http.call(
       { ...spec, body: spec.method === 'POST' ? (spec.body ?? {}) : undefined },
       options,
-      (body, response, context) => this.parseSuccess(spec, body, response, context),
+      (body, response, context) => this.#parseSuccess(spec, body, response, context),
     );
   }
 
-  private parseSuccess<T>(
-    spec: RequestSpec<T>,
-    body: unknown,
-    response: Response,
-    context: ApiErrorContext,
-  ): T {
+  #parseSuccess<T>(spec: RequestSpec<T>, body: unknown, response: Response, context: ApiErrorContext): T {
     if (body === undefined) {
       throw new InvalidResponseError(spec.path, [{ path: '', message: 'the body is not JSON' }]);
     }
     const envelope = check(spec.path, successEnvelopeSchema, body, '');
     if (envelope.code !== undefined && envelope.code !== 100) {
-      throw ApiError.from(response.status, body, response.headers, context, this.http.clock.now());
+      throw ApiError.from(response.status, body, response.headers, context, this.#http.clock.now());
     }
     // `{error: {code, message}, data: null}`: the other published envelope, failing.
     if (envelope.error !== undefined && envelope.error !== null) {
-      throw ApiError.from(response.status, envelope.error, response.headers, context, this.http.clock.now());
+      throw ApiError.from(response.status, envelope.error, response.headers, context, this.#http.clock.now());
     }
     if (spec.bare) return check(spec.path, spec.schema, body, '');
     return check(spec.path, spec.schema, envelope.data, 'data');

@@ -86,13 +86,13 @@ export interface CreditMeterEvents {
  * whose stop the server has not confirmed yet is still `running`.
  */
 export class CreditMeter extends EventEmitter<CreditMeterEvents> {
-  private readonly fixedPlan: RatePlan | undefined;
-  private readonly clock: Clock;
-  private stopTicking: (() => void) | undefined;
-  private speakingMs = 0;
-  private speakingSince: number | undefined;
-  private warned = false;
-  private exhausted = false;
+  readonly #fixedPlan: RatePlan | undefined;
+  readonly #clock: Clock;
+  #stopTicking: (() => void) | undefined;
+  #speakingMs = 0;
+  #speakingSince: number | undefined;
+  #warned = false;
+  #exhausted = false;
 
   /**
    * @throws {InvalidOptionError} (`invalid_parameter`) when `maxCredits` or `pricePerCredit` is
@@ -115,26 +115,26 @@ export class CreditMeter extends EventEmitter<CreditMeterEvents> {
       max: 1,
       expected: 'a fraction above 0 and at most 1',
     });
-    this.fixedPlan = options.plan === undefined ? undefined : resolveRatePlan(options.plan);
-    this.clock = options.clock ?? systemClock;
-    session.on('stateChanged', this.handleState);
-    session.on('avatarEvent', this.handleAvatarEvent);
-    this.handleState(session.state);
+    this.#fixedPlan = options.plan === undefined ? undefined : resolveRatePlan(options.plan);
+    this.#clock = options.clock ?? systemClock;
+    session.on('stateChanged', this.#handleState);
+    session.on('avatarEvent', this.#handleAvatarEvent);
+    this.#handleState(session.state);
   }
 
   /** The plan the meter bills on: the one it was given, else the provider's. */
   get plan(): RatePlan {
-    return this.fixedPlan ?? this.session.ratePlan ?? RATE_PLANS.streaming;
+    return this.#fixedPlan ?? this.session.ratePlan ?? RATE_PLANS.streaming;
   }
 
   /** The meter's figures now. */
   reading(): MeterReading {
     const { startedAt, endedAt } = this.session;
-    const now = endedAt ?? this.clock.now();
+    const now = endedAt ?? this.#clock.now();
     const elapsedSeconds = startedAt === undefined ? 0 : Math.max(0, (now - startedAt) / 1000);
-    const speakingNowMs = this.speakingSince === undefined ? 0 : now - this.speakingSince;
+    const speakingNowMs = this.#speakingSince === undefined ? 0 : now - this.#speakingSince;
     const billableSeconds =
-      this.plan.basis === 'speaking' ? (this.speakingMs + speakingNowMs) / 1000 : elapsedSeconds;
+      this.plan.basis === 'speaking' ? (this.#speakingMs + speakingNowMs) / 1000 : elapsedSeconds;
     const credits = creditsForSession(billableSeconds, this.plan);
     const { pricePerCredit, maxCredits } = this.options;
     return {
@@ -150,52 +150,52 @@ export class CreditMeter extends EventEmitter<CreditMeterEvents> {
 
   /** Stops following the session. */
   dispose(): void {
-    this.stopTicking?.();
-    this.stopTicking = undefined;
-    this.session.off('stateChanged', this.handleState);
-    this.session.off('avatarEvent', this.handleAvatarEvent);
+    this.#stopTicking?.();
+    this.#stopTicking = undefined;
+    this.session.off('stateChanged', this.#handleState);
+    this.session.off('avatarEvent', this.#handleAvatarEvent);
   }
 
-  private readonly handleState = (state: string): void => {
+  readonly #handleState = (state: string): void => {
     if (state === 'connecting') {
-      this.speakingMs = 0;
-      this.speakingSince = undefined;
-      this.warned = false;
-      this.exhausted = false;
+      this.#speakingMs = 0;
+      this.#speakingSince = undefined;
+      this.#warned = false;
+      this.#exhausted = false;
     }
-    if ((state === 'connected' || state === 'reconnecting') && !this.stopTicking) {
-      this.stopTicking = every(1000, this.clock, () => this.tick());
-      this.tick();
+    if ((state === 'connected' || state === 'reconnecting') && !this.#stopTicking) {
+      this.#stopTicking = every(1000, this.#clock, () => this.#tick());
+      this.#tick();
     } else if (state === 'closed' || state === 'failed') {
-      this.stopTicking?.();
-      this.stopTicking = undefined;
-      if (this.speakingSince !== undefined) this.handleAvatarEvent({ type: 'avatar_stop_talking' });
-      if (this.session.startedAt !== undefined) this.tick();
+      this.#stopTicking?.();
+      this.#stopTicking = undefined;
+      if (this.#speakingSince !== undefined) this.#handleAvatarEvent({ type: 'avatar_stop_talking' });
+      if (this.session.startedAt !== undefined) this.#tick();
     }
   };
 
-  private readonly handleAvatarEvent = (event: { type: string }): void => {
-    const now = this.session.endedAt ?? this.clock.now();
-    if (event.type === 'avatar_start_talking' && this.speakingSince === undefined) {
-      this.speakingSince = now;
-    } else if (event.type === 'avatar_stop_talking' && this.speakingSince !== undefined) {
-      this.speakingMs += now - this.speakingSince;
-      this.speakingSince = undefined;
+  readonly #handleAvatarEvent = (event: { type: string }): void => {
+    const now = this.session.endedAt ?? this.#clock.now();
+    if (event.type === 'avatar_start_talking' && this.#speakingSince === undefined) {
+      this.#speakingSince = now;
+    } else if (event.type === 'avatar_stop_talking' && this.#speakingSince !== undefined) {
+      this.#speakingMs += now - this.#speakingSince;
+      this.#speakingSince = undefined;
     }
   };
 
-  private tick(): void {
+  #tick(): void {
     const reading = this.reading();
     this.emit('tick', reading);
     const fraction = reading.budgetFraction;
     if (fraction === undefined || !reading.running) return;
     // Credits are floats (0.2/60 per second); a hair of tolerance keeps 45 s at 75 % from reading 74.99 %.
-    if (fraction >= (this.options.warnAtFraction ?? 0.8) - 1e-9 && !this.warned) {
-      this.warned = true;
+    if (fraction >= (this.options.warnAtFraction ?? 0.8) - 1e-9 && !this.#warned) {
+      this.#warned = true;
       this.emit('warning', reading);
     }
-    if (fraction >= 1 - 1e-9 && !this.exhausted) {
-      this.exhausted = true;
+    if (fraction >= 1 - 1e-9 && !this.#exhausted) {
+      this.#exhausted = true;
       this.emit('exhausted', reading);
       // A failed stop is reported by the session itself (`stopFailed`, `ended`).
       this.session.stop('budget_exhausted').catch(() => undefined);

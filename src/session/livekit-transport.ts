@@ -16,16 +16,16 @@ const STATS_EVERY_MS = 2000;
 
 /** Joins a session's LiveKit room with `livekit-client`. Build it with {@link LiveKitTransport.create}. */
 export class LiveKitTransport extends EventEmitter<TransportEvents> implements AvatarTransport {
-  private readonly room: Room;
-  private leaving = false;
-  private avatarIdentity: string | undefined;
-  private connection: ConnectionStats = {
+  readonly #room: Room;
+  #leaving = false;
+  #avatarIdentity: string | undefined;
+  #connection: ConnectionStats = {
     quality: 'unknown',
     framesPerSecond: undefined,
     packetLossFraction: undefined,
   };
-  private statsTimer: ReturnType<typeof setInterval> | undefined;
-  private microphone: { track: MediaStreamTrack; publication: LocalTrackPublication } | undefined;
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
+  #microphone: { track: MediaStreamTrack; publication: LocalTrackPublication } | undefined;
 
   private constructor(private readonly livekit: LiveKit) {
     super();
@@ -49,15 +49,15 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
       this.emit('audioPlaybackChanged', room.canPlaybackAudio),
     );
     room.on(RoomEvent.ConnectionQualityChanged, (quality, participant) => {
-      if (participant.identity === this.avatarIdentity) this.updateConnection({ quality });
+      if (participant.identity === this.#avatarIdentity) this.#updateConnection({ quality });
     });
     room.on(RoomEvent.Disconnected, (reason) => {
-      clearInterval(this.statsTimer);
-      if (this.leaving || reason === DisconnectReason.CLIENT_INITIATED) this.emit('disconnected', 'client');
+      clearInterval(this.#statsTimer);
+      if (this.#leaving || reason === DisconnectReason.CLIENT_INITIATED) this.emit('disconnected', 'client');
       else if (reason !== undefined && serverReasons.has(reason)) this.emit('disconnected', 'server');
       else this.emit('disconnected', 'network');
     });
-    this.room = room;
+    this.#room = room;
   }
 
   /** Loads `livekit-client` (a separate chunk) and returns a transport ready to connect. */
@@ -66,17 +66,17 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
   }
 
   get canPlaybackAudio(): boolean {
-    return this.room.canPlaybackAudio;
+    return this.#room.canPlaybackAudio;
   }
 
   prepare(url: string, token: string): void {
-    this.room.prepareConnection(url, token).catch(() => undefined);
+    this.#room.prepareConnection(url, token).catch(() => undefined);
   }
 
   async connect(url: string, token: string, signal: AbortSignal): Promise<void> {
     try {
       // An empty ICE server list keeps the server's own candidates (the emulator offers loopback only).
-      await this.room.connect(url, token, { autoSubscribe: true, rtcConfig: { iceServers: [] } });
+      await this.#room.connect(url, token, { autoSubscribe: true, rtcConfig: { iceServers: [] } });
     } catch (cause) {
       throw new MediaError(`Could not join the avatar's room at ${url}: ${String(cause)}`, { cause });
     }
@@ -88,8 +88,8 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
 
   waitForMedia(identity: string, signal: AbortSignal): Promise<MediaStream> {
     const { RoomEvent, Track } = this.livekit;
-    const room = this.room;
-    this.avatarIdentity = identity;
+    const room = this.#room;
+    this.#avatarIdentity = identity;
     return new Promise((resolve, reject) => {
       const check = () => {
         const participant = room.remoteParticipants.get(identity);
@@ -101,8 +101,8 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
         const audio = tracks.find((track) => track.kind === Track.Kind.Audio);
         if (!video || !audio) return;
         cleanup();
-        this.updateConnection({ quality: participant.connectionQuality });
-        this.measure(video as RemoteVideoTrack);
+        this.#updateConnection({ quality: participant.connectionQuality });
+        this.#measure(video as RemoteVideoTrack);
         resolve(new MediaStream([video.mediaStreamTrack, audio.mediaStreamTrack]));
       };
       const onAbort = () => {
@@ -120,9 +120,9 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
   }
 
   /** Measures the avatar's video every {@link STATS_EVERY_MS} ms: decoded frame rate and packet loss. */
-  private measure(track: RemoteVideoTrack): void {
+  #measure(track: RemoteVideoTrack): void {
     let previous: { at: number; frames: number; lost: number; received: number } | undefined;
-    this.statsTimer = setInterval(async () => {
+    this.#statsTimer = setInterval(async () => {
       const stats = await track.getReceiverStats().catch(() => undefined);
       if (!stats) return;
       const now = {
@@ -134,7 +134,7 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
       if (previous && now.at > previous.at) {
         const lost = now.lost - previous.lost;
         const packets = lost + now.received - previous.received;
-        this.updateConnection({
+        this.#updateConnection({
           framesPerSecond: ((now.frames - previous.frames) * 1000) / (now.at - previous.at),
           packetLossFraction: packets > 0 ? Math.max(0, lost) / packets : 0,
         });
@@ -143,30 +143,30 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
     }, STATS_EVERY_MS);
   }
 
-  private updateConnection(change: Partial<ConnectionStats>): void {
-    this.connection = { ...this.connection, ...change };
-    this.emit('connection', this.connection);
+  #updateConnection(change: Partial<ConnectionStats>): void {
+    this.#connection = { ...this.#connection, ...change };
+    this.emit('connection', this.#connection);
   }
 
   async disconnect(): Promise<void> {
-    clearInterval(this.statsTimer);
+    clearInterval(this.#statsTimer);
     await this.unpublishMicrophone();
-    this.leaving = true;
-    await this.room.disconnect();
+    this.#leaving = true;
+    await this.#room.disconnect();
   }
 
   async startAudio(): Promise<void> {
-    await this.room.startAudio();
+    await this.#room.startAudio();
   }
 
   async publishMicrophone(track: MediaStreamTrack): Promise<void> {
     await this.unpublishMicrophone();
     const { Track } = this.livekit;
     try {
-      const publication = await this.room.localParticipant.publishTrack(track, {
+      const publication = await this.#room.localParticipant.publishTrack(track, {
         source: Track.Source.Microphone,
       });
-      this.microphone = { track, publication };
+      this.#microphone = { track, publication };
     } catch (cause) {
       track.stop();
       throw new MediaError(`Could not send the microphone to the avatar's room: ${String(cause)}`, { cause });
@@ -174,22 +174,22 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
   }
 
   async unpublishMicrophone(): Promise<void> {
-    const microphone = this.microphone;
-    this.microphone = undefined;
+    const microphone = this.#microphone;
+    this.#microphone = undefined;
     if (!microphone) return;
-    await this.room.localParticipant.unpublishTrack(microphone.track, true).catch(() => undefined);
+    await this.#room.localParticipant.unpublishTrack(microphone.track, true).catch(() => undefined);
     microphone.track.stop();
   }
 
   async setMicrophoneMuted(muted: boolean): Promise<void> {
-    const publication = this.microphone?.publication;
+    const publication = this.#microphone?.publication;
     if (!publication) return;
     if (muted) await publication.mute();
     else await publication.unmute();
   }
 
   async sendData(text: string, topic?: string): Promise<void> {
-    await this.room.localParticipant.publishData(new TextEncoder().encode(text), {
+    await this.#room.localParticipant.publishData(new TextEncoder().encode(text), {
       reliable: true,
       ...(topic === undefined ? {} : { topic }),
     });
@@ -197,7 +197,7 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
 
   waitForParticipant(identity: string, signal: AbortSignal): Promise<void> {
     const { RoomEvent } = this.livekit;
-    const room = this.room;
+    const room = this.#room;
     return new Promise((resolve, reject) => {
       const check = () => {
         if (!room.remoteParticipants.has(identity)) return;

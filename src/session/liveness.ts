@@ -30,14 +30,14 @@ export interface LivenessOptions {
 
 /** The keep-alives and countdowns of one session, from its start to its end. */
 export class Liveness {
-  private startedAt: number | undefined;
-  private durationLimitSeconds: number | undefined;
-  private lastActivityAt = 0;
-  private inFlight = false;
-  private failures = 0;
-  private nextKeepAliveAt = 0;
-  private readonly warned = new Set<ExpiryReason>();
-  private stopTicking: (() => void) | undefined;
+  #startedAt: number | undefined;
+  #durationLimitSeconds: number | undefined;
+  #lastActivityAt = 0;
+  #inFlight = false;
+  #failures = 0;
+  #nextKeepAliveAt = 0;
+  readonly #warned = new Set<ExpiryReason>();
+  #stopTicking: (() => void) | undefined;
 
   constructor(private readonly options: LivenessOptions) {}
 
@@ -46,20 +46,20 @@ export class Liveness {
    * `durationLimitSeconds` seconds: the countdowns and keep-alives begin.
    */
   begin(startedAt: number, durationLimitSeconds: number | undefined): void {
-    this.startedAt = startedAt;
-    this.durationLimitSeconds = durationLimitSeconds;
-    this.lastActivityAt = startedAt;
-    this.stopTicking = every(TICK_MS, this.options.clock, () => this.tick());
+    this.#startedAt = startedAt;
+    this.#durationLimitSeconds = durationLimitSeconds;
+    this.#lastActivityAt = startedAt;
+    this.#stopTicking = every(TICK_MS, this.options.clock, () => this.#tick());
   }
 
   /** Something reset the session's idle timeout at the server (a task, audio, a keep-alive). */
   noteActivity(): void {
-    this.lastActivityAt = this.options.clock.now();
+    this.#lastActivityAt = this.options.clock.now();
   }
 
   /** The session is ending: no more keep-alives or warnings. */
   stop(): void {
-    this.stopTicking?.();
+    this.#stopTicking?.();
   }
 
   /**
@@ -67,7 +67,9 @@ export class Liveness {
    * (duration limit, or the idle timeout when keep-alives are off); undefined before it started.
    */
   remainingAt(now: number): Remaining | undefined {
-    const { startedAt, durationLimitSeconds, options } = this;
+    const { options } = this;
+    const startedAt = this.#startedAt;
+    const durationLimitSeconds = this.#durationLimitSeconds;
     if (startedAt === undefined || durationLimitSeconds === undefined) return undefined;
     const duration: Remaining = {
       seconds: Math.max(0, durationLimitSeconds - (now - startedAt) / 1000),
@@ -75,7 +77,7 @@ export class Liveness {
     };
     if (options.keepAlive) return duration;
     const idle: Remaining = {
-      seconds: Math.max(0, options.idleTimeoutSeconds - (now - this.lastActivityAt) / 1000),
+      seconds: Math.max(0, options.idleTimeoutSeconds - (now - this.#lastActivityAt) / 1000),
       reason: 'idle_timeout',
     };
     return idle.seconds < duration.seconds ? idle : duration;
@@ -86,18 +88,18 @@ export class Liveness {
    * throttled timers (once a minute at worst) still send keep-alives in time for the default
    * 120-second idle timeout.
    */
-  private tick(): void {
+  #tick(): void {
     const now = this.options.clock.now();
-    const keepAliveDue = now - this.lastActivityAt >= this.keepAliveEveryMs && now >= this.nextKeepAliveAt;
-    if (this.options.keepAlive && keepAliveDue) this.sendKeepAlive();
+    const keepAliveDue = now - this.#lastActivityAt >= this.keepAliveEveryMs && now >= this.#nextKeepAliveAt;
+    if (this.options.keepAlive && keepAliveDue) this.#sendKeepAlive();
     const remaining = this.remainingAt(now);
     if (!remaining) return;
     if (remaining.seconds <= 0) {
       this.options.expired(remaining.reason);
       return;
     }
-    if (remaining.seconds <= this.options.expiringWarningSeconds && !this.warned.has(remaining.reason)) {
-      this.warned.add(remaining.reason);
+    if (remaining.seconds <= this.options.expiringWarningSeconds && !this.#warned.has(remaining.reason)) {
+      this.#warned.add(remaining.reason);
       this.options.expiring(remaining);
     }
   }
@@ -106,16 +108,16 @@ export class Liveness {
     return (this.options.idleTimeoutSeconds * 1000) / 4;
   }
 
-  private sendKeepAlive(): void {
-    if (this.inFlight) return;
-    this.inFlight = true;
+  #sendKeepAlive(): void {
+    if (this.#inFlight) return;
+    this.#inFlight = true;
     const { options } = this;
     options
       .sendKeepAlive()
       .then(() => {
         this.noteActivity();
-        this.failures = 0;
-        this.nextKeepAliveAt = 0;
+        this.#failures = 0;
+        this.#nextKeepAliveAt = 0;
       })
       .catch((error: unknown) => {
         options.keepAliveFailed(error);
@@ -123,12 +125,12 @@ export class Liveness {
           options.expired('server_closed');
           return;
         }
-        const backoffMs = Math.min(KEEP_ALIVE_BACKOFF_MS * 2 ** this.failures, this.keepAliveEveryMs);
-        this.failures += 1;
-        this.nextKeepAliveAt = options.clock.now() + backoffMs;
+        const backoffMs = Math.min(KEEP_ALIVE_BACKOFF_MS * 2 ** this.#failures, this.keepAliveEveryMs);
+        this.#failures += 1;
+        this.#nextKeepAliveAt = options.clock.now() + backoffMs;
       })
       .finally(() => {
-        this.inFlight = false;
+        this.#inFlight = false;
       });
   }
 }

@@ -5,7 +5,7 @@ import type { SessionRoom } from './session-voice.js';
 /** The audio path of one session: sends the page's audio, and cuts it. */
 export class SessionAudio {
   /** Calls of `speak` not yet settled. */
-  private inFlight = 0;
+  #inFlight = 0;
 
   /**
    * @param room The connected session's room, or undefined while it is not connected.
@@ -18,7 +18,7 @@ export class SessionAudio {
 
   /** Whether audio is being spoken. */
   get speaking(): boolean {
-    return this.inFlight > 0;
+    return this.#inFlight > 0;
   }
 
   /**
@@ -51,11 +51,11 @@ export class SessionAudio {
     const samples =
       pcm instanceof Int16Array ? pcm : new Int16Array(pcm.slice(0, pcm.byteLength - (pcm.byteLength % 2)));
     this.noteActivity();
-    this.inFlight += 1;
+    this.#inFlight += 1;
     try {
       await provider.sendAudio(sessionId, samples, options.sampleRate);
     } finally {
-      this.inFlight -= 1;
+      this.#inFlight -= 1;
       this.noteActivity();
     }
   }
@@ -63,6 +63,6 @@ export class SessionAudio {
   /** Cuts the audio being spoken, if any. */
   async interrupt(): Promise<void> {
     const room = this.room();
-    if (this.inFlight > 0 && room) await room.provider.interrupt(room.sessionId);
+    if (this.#inFlight > 0 && room) await room.provider.interrupt(room.sessionId);
   }
 }

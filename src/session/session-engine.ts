@@ -41,37 +41,37 @@ export { lastingParts } from './lasting-parts.js';
  * returns the first one's promise, and `stop()` in any state leaves no session billing.
  */
 export class SessionEngine extends EventEmitter<SessionEvents> {
-  private currentState: SessionState = 'idle';
-  private currentPhase: ConnectPhase | undefined;
-  private readonly options: SessionOptions;
-  private readonly clock: Clock;
+  #currentState: SessionState = 'idle';
+  #currentPhase: ConnectPhase | undefined;
+  readonly #options: SessionOptions;
+  readonly #clock: Clock;
   /** The utterances this session speaks, in order. */
   readonly queue: TaskQueue;
   /** Voice chat on this session, and its conversation and transcript. */
   readonly voice: SessionVoice;
   /** Audio the page brings (LiveAvatar LITE). */
   readonly audio: SessionAudio;
-  private readonly abort = new AbortController();
-  private provider: StreamingProvider | undefined;
-  private transport: AvatarTransport | undefined;
-  private startPromise: Promise<void> | undefined;
-  private stopPromise: Promise<void> | undefined;
-  private readonly liveness: Liveness;
-  private unlistenPageHide: (() => void) | undefined;
-  private serverStopSent = false;
-  private pageHidden = false;
-  private currentSessionId: string | undefined;
+  readonly #abort = new AbortController();
+  #provider: StreamingProvider | undefined;
+  #transport: AvatarTransport | undefined;
+  #startPromise: Promise<void> | undefined;
+  #stopPromise: Promise<void> | undefined;
+  readonly #liveness: Liveness;
+  #unlistenPageHide: (() => void) | undefined;
+  #serverStopSent = false;
+  #pageHidden = false;
+  #currentSessionId: string | undefined;
   /** The session token that created the current session (the page’s backend knows the session by it). */
-  private sessionToken: string | undefined;
-  private currentStartedAt: number | undefined;
-  private currentEndedAt: number | undefined;
-  private currentDurationLimit: number | undefined;
-  private currentMedia: MediaStream | undefined;
-  private currentEnd: SessionEnd | undefined;
-  private currentConnection: ConnectionStats | undefined;
+  #sessionToken: string | undefined;
+  #currentStartedAt: number | undefined;
+  #currentEndedAt: number | undefined;
+  #currentDurationLimit: number | undefined;
+  #currentMedia: MediaStream | undefined;
+  #currentEnd: SessionEnd | undefined;
+  #currentConnection: ConnectionStats | undefined;
 
   /** Where the session's events go (the avatar's emitter); default: this session's own. */
-  private readonly events: EventSink<SessionEvents>;
+  readonly #events: EventSink<SessionEvents>;
 
   /**
    * @param events Where the session's events go instead of its own emitter (the avatar's).
@@ -82,81 +82,83 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
    */
   constructor(options: SessionOptions, events?: EventSink<SessionEvents>, parts?: LastingParts) {
     super();
-    this.events = events ?? this;
+    this.#events = events ?? this;
     validateSessionOptions(options);
-    this.options = options;
-    this.clock = options.clock ?? systemClock;
-    const lasting = parts ?? lastingParts(this.events, this.clock);
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    const lasting = parts ?? lastingParts(this.#events, this.#clock);
     this.queue = lasting.queue;
     this.queue.reopen();
     this.queue.otherSpeechSource = () => (this.audio.speaking ? 'audio' : 'voice');
     const room = () => {
-      const { transport, provider, sessionId } = this;
-      if (this.currentState !== 'connected' || !transport || !provider || !sessionId) return undefined;
-      return { sessionId, provider, transport, media: this.currentMedia };
+      const { sessionId } = this;
+      const transport = this.#transport;
+      const provider = this.#provider;
+      if (this.#currentState !== 'connected' || !transport || !provider || !sessionId) return undefined;
+      return { sessionId, provider, transport, media: this.#currentMedia };
     };
-    this.voice = new SessionVoice(this.events, lasting.conversation, options, room);
-    this.audio = new SessionAudio(room, () => this.liveness.noteActivity());
-    this.liveness = new Liveness({
-      clock: this.clock,
+    this.voice = new SessionVoice(this.#events, lasting.conversation, options, room);
+    this.audio = new SessionAudio(room, () => this.#liveness.noteActivity());
+    this.#liveness = new Liveness({
+      clock: this.#clock,
       idleTimeoutSeconds: this.idleTimeoutSeconds,
       keepAlive: options.keepAlive !== false,
       expiringWarningSeconds: options.expiringWarningSeconds ?? 30,
-      sendKeepAlive: () => this.provider!.keepAlive(this.sessionId!),
-      keepAliveFailed: (error) => this.events.emit('keepAliveFailed', error),
-      expiring: (remaining) => this.events.emit('expiring', remaining),
-      expired: (reason) => this.stopInBackground(reason),
+      sendKeepAlive: () => this.#provider!.keepAlive(this.sessionId!),
+      keepAliveFailed: (error) => this.#events.emit('keepAliveFailed', error),
+      expiring: (remaining) => this.#events.emit('expiring', remaining),
+      expired: (reason) => this.#stopInBackground(reason),
     });
   }
 
   /** Set once `streaming.new` answered. */
   get sessionId(): string | undefined {
-    return this.currentSessionId;
+    return this.#currentSessionId;
   }
 
   /** When `streaming.start` succeeded, in milliseconds since the epoch: billing starts here. */
   get startedAt(): number | undefined {
-    return this.currentStartedAt;
+    return this.#currentStartedAt;
   }
 
   /** When the session ended (the server confirmed the stop), in milliseconds since the epoch. */
   get endedAt(): number | undefined {
-    return this.currentEndedAt;
+    return this.#currentEndedAt;
   }
 
   /** How the provider bills this session (HeyGen's or LiveAvatar's plan), once the provider is known. */
   get ratePlan(): RatePlan | undefined {
-    return this.provider?.ratePlan;
+    return this.#provider?.ratePlan;
   }
 
   /** The avatar's video and audio once `ready`. */
   get media(): MediaStream | undefined {
-    return this.currentMedia;
+    return this.#currentMedia;
   }
 
   /** How the session ended, once it has. */
   get end(): SessionEnd | undefined {
-    return this.currentEnd;
+    return this.#currentEnd;
   }
 
   /** The avatar's connection as this page receives it, once the media is there. */
   get connectionQuality(): ConnectionStats | undefined {
-    return this.currentConnection;
+    return this.#currentConnection;
   }
 
   /** The session's state: `idle`, `connecting`, `connected`, `reconnecting`, `closing`, `closed` or `failed`. */
   get state(): SessionState {
-    return this.currentState;
+    return this.#currentState;
   }
 
   /** The connect step under way while `connecting`. */
   get phase(): ConnectPhase | undefined {
-    return this.currentPhase;
+    return this.#currentPhase;
   }
 
   /** The idle timeout in seconds this session asks for. */
   get idleTimeoutSeconds(): number {
-    return this.options.idleTimeoutSeconds ?? IDLE_TIMEOUT_SECONDS.default;
+    return this.#options.idleTimeoutSeconds ?? IDLE_TIMEOUT_SECONDS.default;
   }
 
   /**
@@ -164,7 +166,7 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
    * keep-alives are off), and why; undefined before it started.
    */
   get remaining(): Remaining | undefined {
-    return this.liveness.remainingAt(this.currentEndedAt ?? this.clock.now());
+    return this.#liveness.remainingAt(this.#currentEndedAt ?? this.#clock.now());
   }
 
   /**
@@ -174,13 +176,13 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
    *   nothing is left billing), or an `AbortError` when `stop()` was called first.
    */
   start(): Promise<void> {
-    if (!this.startPromise) {
-      if (this.currentState !== 'idle') {
+    if (!this.#startPromise) {
+      if (this.#currentState !== 'idle') {
         return Promise.reject(new StreamingAvatarError('session_closed', 'This session has ended.'));
       }
-      this.startPromise = this.connect();
+      this.#startPromise = this.#connect();
     }
-    return this.startPromise;
+    return this.#startPromise;
   }
 
   /**
@@ -192,10 +194,10 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
    *   a minute); the session has then ended here, and its idle timeout ends it at the server.
    */
   stop(reason: EndReason = 'user'): Promise<void> {
-    if (this.stopPromise) return this.stopPromise;
-    if (this.currentState === 'closed' || this.currentState === 'failed') return Promise.resolve();
-    this.stopPromise = this.close({ reason }, true);
-    return this.stopPromise;
+    if (this.#stopPromise) return this.#stopPromise;
+    if (this.#currentState === 'closed' || this.#currentState === 'failed') return Promise.resolve();
+    this.#stopPromise = this.#close({ reason }, true);
+    return this.#stopPromise;
   }
 
   /** Stops the current speech (text or audio) and settles every queued utterance as interrupted. */
@@ -205,64 +207,64 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
 
   /** Unblocks audio playback; call it from a user gesture. */
   async startAudio(): Promise<void> {
-    await this.transport?.startAudio();
+    await this.#transport?.startAudio();
   }
 
-  private setState(next: SessionState): void {
-    const previous = this.currentState;
+  #setState(next: SessionState): void {
+    const previous = this.#currentState;
     if (previous === next) return;
-    this.currentState = next;
-    this.options.log?.(`session ${this.sessionId ?? '(new)'}: ${previous} -> ${next}`);
-    this.events.emit('stateChanged', next, previous);
+    this.#currentState = next;
+    this.#options.log?.(`session ${this.sessionId ?? '(new)'}: ${previous} -> ${next}`);
+    this.#events.emit('stateChanged', next, previous);
   }
 
-  private setPhase(phase: ConnectPhase): void {
-    if (this.currentPhase === phase) return;
-    this.currentPhase = phase;
-    this.options.log?.(`session ${this.sessionId ?? '(new)'}: phase ${phase}`);
-    this.events.emit('phase', phase);
+  #setPhase(phase: ConnectPhase): void {
+    if (this.#currentPhase === phase) return;
+    this.#currentPhase = phase;
+    this.#options.log?.(`session ${this.sessionId ?? '(new)'}: phase ${phase}`);
+    this.#events.emit('phase', phase);
   }
 
-  private async connect(): Promise<void> {
-    const signal = this.abort.signal;
-    this.setState('connecting');
-    if (this.options.stopOnPageHide !== false) {
-      this.unlistenPageHide = listenForPageHide(this.options.pageLifecycle, this.handlePageHide);
+  async #connect(): Promise<void> {
+    const signal = this.#abort.signal;
+    this.#setState('connecting');
+    if (this.#options.stopOnPageHide !== false) {
+      this.#unlistenPageHide = listenForPageHide(this.#options.pageLifecycle, this.#handlePageHide);
     }
     // livekit-client downloads (on the first start) while the token and the session are asked for.
-    if (!this.options.transport) loadLiveKitTransport().catch(() => undefined);
+    if (!this.#options.transport) loadLiveKitTransport().catch(() => undefined);
     try {
-      await untilAborted(Promise.resolve(this.options.provider?.checkOptions?.(this.options)), signal);
-      this.setPhase('token');
+      await untilAborted(Promise.resolve(this.#options.provider?.checkOptions?.(this.#options)), signal);
+      this.#setPhase('token');
       // Every step gives way to stop() at once, also when what it awaits ignores the signal.
-      const token = await untilAborted(this.options.token(signal), signal);
-      this.throwIfStopped();
-      const factory = this.options.provider ?? heygen({ baseUrl: this.options.baseUrl });
+      const token = await untilAborted(this.#options.token(signal), signal);
+      this.#throwIfStopped();
+      const factory = this.#options.provider ?? heygen({ baseUrl: this.#options.baseUrl });
       const provider = await untilAborted(Promise.resolve(factory(token)), signal);
-      this.provider = provider;
-      provider.listen?.((packet) => this.handlePacket(packet));
+      this.#provider = provider;
+      provider.listen?.((packet) => this.#handlePacket(packet));
 
-      this.setPhase('new');
+      this.#setPhase('new');
       const created = await createSession(
         provider,
-        newSessionRequest(this.options, this.idleTimeoutSeconds),
+        newSessionRequest(this.#options, this.idleTimeoutSeconds),
         {
-          clock: this.clock,
-          timeoutMs: this.options.newSessionTimeoutMs ?? 15_000,
+          clock: this.#clock,
+          timeoutMs: this.#options.newSessionTimeoutMs ?? 15_000,
           signal,
-          pageHidden: () => this.pageHidden,
-          log: this.options.log,
+          pageHidden: () => this.#pageHidden,
+          log: this.#options.log,
         },
       );
-      this.currentSessionId = created.sessionId;
-      this.sessionToken = token;
-      reportSession(this.options.token, created.sessionId, token, this.options.log);
-      this.currentDurationLimit = created.durationLimitSeconds;
-      this.throwIfStopped();
+      this.#currentSessionId = created.sessionId;
+      this.#sessionToken = token;
+      reportSession(this.#options.token, created.sessionId, token, this.#options.log);
+      this.#currentDurationLimit = created.durationLimitSeconds;
+      this.#throwIfStopped();
 
-      const transport = await untilAborted((this.options.transport ?? defaultTransport)(), signal);
-      this.transport = transport;
-      this.wireTransport(transport);
+      const transport = await untilAborted((this.#options.transport ?? defaultTransport)(), signal);
+      this.#transport = transport;
+      this.#wireTransport(transport);
       const join = (room: RoomAccess) => {
         const joining = transport.connect(room.url, room.accessToken, signal);
         // Handled here too: when the start fails first, the join is never awaited.
@@ -273,18 +275,18 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
 
       // Where the room is known already (HeyGen), joining it does not need the avatar to be
       // there, so it runs beside the start; otherwise the start gives the room.
-      this.setPhase('start');
+      this.#setPhase('start');
       const joinedEarly = created.room ? join(created.room) : undefined;
       const started = await untilAborted(provider.startSession(created.sessionId, signal), signal);
-      this.currentStartedAt = this.clock.now();
-      this.currentDurationLimit = started.durationLimitSeconds ?? this.currentDurationLimit;
-      this.setPhase('room');
+      this.#currentStartedAt = this.#clock.now();
+      this.#currentDurationLimit = started.durationLimitSeconds ?? this.#currentDurationLimit;
+      this.#setPhase('room');
       const room = created.room ?? started.room;
       if (!room) throw new MediaError(`The provider gave no room to join for session ${created.sessionId}.`);
       await untilAborted(joinedEarly ?? join(room), signal);
       provider.useRoom({ sendData: (text, topic) => transport.sendData(text, topic) });
 
-      this.setPhase('media');
+      this.#setPhase('media');
       const { avatar, required } = provider.participants(created.sessionId);
       const media = await untilAborted(
         withTimeout<MediaStream>(
@@ -292,165 +294,166 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
             transport.waitForMedia(avatar, signal),
             Promise.all(required.map((identity) => transport.waitForParticipant(identity, signal))),
           ]).then(([media]) => media),
-          this.options.mediaTimeoutMs ?? 30_000,
+          this.#options.mediaTimeoutMs ?? 30_000,
           required.length > 0
             ? `The avatar (${[avatar, ...required].join(', ')}) did not join with video and audio in time`
             : 'The avatar joined no video and audio in time',
-          this.clock,
+          this.#clock,
         ),
         signal,
       );
-      this.currentMedia = media;
-      this.throwIfStopped();
-      this.currentPhase = undefined;
-      this.setState('connected');
-      this.liveness.begin(this.currentStartedAt, this.currentDurationLimit);
-      this.queue.attach(this.taskSender(provider, created.sessionId));
-      this.events.emit('ready', media);
+      this.#currentMedia = media;
+      this.#throwIfStopped();
+      this.#currentPhase = undefined;
+      this.#setState('connected');
+      this.#liveness.begin(this.#currentStartedAt, this.#currentDurationLimit);
+      this.queue.attach(this.#taskSender(provider, created.sessionId));
+      this.#events.emit('ready', media);
     } catch (cause) {
-      if (this.stopPromise) throw new AbortError('The session was stopped while starting.', { cause });
+      if (this.#stopPromise) throw new AbortError('The session was stopped while starting.', { cause });
       const error = toToolkitError(cause);
-      this.stopPromise = this.close({ reason: 'error', error }, false);
-      await this.stopPromise.catch(() => undefined);
+      this.#stopPromise = this.#close({ reason: 'error', error }, false);
+      await this.#stopPromise.catch(() => undefined);
       throw error;
     }
   }
 
-  private taskSender(provider: StreamingProvider, sessionId: string) {
+  #taskSender(provider: StreamingProvider, sessionId: string) {
     return {
       send: async (text: string, taskType: TaskType) => {
         const task = await provider.sendTask(sessionId, text, taskType);
-        this.liveness.noteActivity();
+        this.#liveness.noteActivity();
         return task;
       },
       interrupt: () => provider.interrupt(sessionId),
     };
   }
 
-  private wireTransport(transport: AvatarTransport): void {
+  #wireTransport(transport: AvatarTransport): void {
     transport.on('data', (payload, identity, topic) =>
-      this.handlePacket(this.provider!.parsePacket(payload, identity, topic)),
+      this.#handlePacket(this.#provider!.parsePacket(payload, identity, topic)),
     );
     transport.on('reconnecting', () => {
-      if (this.currentState !== 'connected') return;
-      this.setState('reconnecting');
-      this.events.emit('reconnecting');
+      if (this.#currentState !== 'connected') return;
+      this.#setState('reconnecting');
+      this.#events.emit('reconnecting');
     });
     transport.on('reconnected', () => {
-      if (this.currentState !== 'reconnecting') return;
-      this.setState('connected');
-      this.events.emit('reconnected');
+      if (this.#currentState !== 'reconnecting') return;
+      this.#setState('connected');
+      this.#events.emit('reconnected');
     });
     transport.on('audioPlaybackChanged', (canPlayback) =>
-      this.events.emit('audioPlaybackChanged', canPlayback),
+      this.#events.emit('audioPlaybackChanged', canPlayback),
     );
     transport.on('connection', (stats) => {
-      this.currentConnection = stats;
-      this.events.emit('connectionQuality', stats);
+      this.#currentConnection = stats;
+      this.#events.emit('connectionQuality', stats);
     });
-    transport.on('disconnected', (cause) => this.handleDisconnected(cause));
+    transport.on('disconnected', (cause) => this.#handleDisconnected(cause));
   }
 
   /** What the provider read from the room (or heard outside it): events, voice turns, its end. */
-  private handlePacket(packet: ProviderPacket): void {
+  #handlePacket(packet: ProviderPacket): void {
     switch (packet.kind) {
       case 'event':
         this.queue.handleAvatarEvent(packet.event);
         this.voice.handleAvatarEvent(packet.event);
-        this.events.emit('avatarEvent', packet.event);
+        this.#events.emit('avatarEvent', packet.event);
         return;
       case 'voice':
         this.voice.handleVoiceEvent(packet.eventType);
         return;
       case 'ended':
-        this.options.log?.(`session ${this.sessionId}: the provider ended it (${packet.providerReason})`);
-        this.stopInBackground(packet.reason);
+        this.#options.log?.(`session ${this.sessionId}: the provider ended it (${packet.providerReason})`);
+        this.#stopInBackground(packet.reason);
         return;
       case 'unknown':
-        this.events.emit('unknownEvent', packet.type, packet.value);
+        this.#events.emit('unknownEvent', packet.type, packet.value);
         return;
       case 'malformed':
-        this.events.emit('malformedEvent', packet.reason, packet.text);
+        this.#events.emit('malformedEvent', packet.reason, packet.text);
         return;
       case 'ignored':
         return;
     }
   }
 
-  private handleDisconnected(cause: TransportDisconnectCause): void {
-    if (cause === 'client' || this.stopPromise) return;
+  #handleDisconnected(cause: TransportDisconnectCause): void {
+    if (cause === 'client' || this.#stopPromise) return;
     if (cause === 'network') {
-      this.stopInBackground('network_lost');
+      this.#stopInBackground('network_lost');
       return;
     }
     // The server ended the room: say which limit did it when one was due.
     const remaining = this.remaining;
     const due = remaining !== undefined && remaining.seconds <= 2;
-    this.stopInBackground(due ? remaining.reason : 'server_closed');
+    this.#stopInBackground(due ? remaining.reason : 'server_closed');
   }
 
   /** Stops for a reason of the session's own; a failure is reported by `stopFailed` and `ended`. */
-  private stopInBackground(reason: EndReason): void {
+  #stopInBackground(reason: EndReason): void {
     this.stop(reason).catch(() => undefined);
   }
 
-  private readonly handlePageHide = (): void => {
-    this.pageHidden = true;
-    if (this.sessionId && this.provider && !this.serverStopSent) {
-      this.serverStopSent = true;
-      this.provider.stopSessionOnUnload(this.sessionId);
+  readonly #handlePageHide = (): void => {
+    this.#pageHidden = true;
+    if (this.sessionId && this.#provider && !this.#serverStopSent) {
+      this.#serverStopSent = true;
+      this.#provider.stopSessionOnUnload(this.sessionId);
       // Neither request's answer can be awaited: the page's backend stops the session too.
-      if (this.sessionToken) this.options.token.endSessionOnUnload?.(this.sessionId, this.sessionToken);
+      if (this.#sessionToken) this.#options.token.endSessionOnUnload?.(this.sessionId, this.#sessionToken);
     }
-    this.stopInBackground('user');
+    this.#stopInBackground('user');
   };
 
   /**
    * @param waitForStart Let a start under way wind down first (every step of it gives way to the
    *   abort, so this is prompt); false when the start itself is closing after a failure.
    */
-  private async close(end: SessionEnd, waitForStart: boolean): Promise<void> {
-    this.currentEnd = end;
-    this.setState('closing');
-    this.abort.abort(new AbortError('The session was stopped.'));
-    if (waitForStart) await this.startPromise?.catch(() => undefined);
-    this.liveness.stop();
+  async #close(end: SessionEnd, waitForStart: boolean): Promise<void> {
+    this.#currentEnd = end;
+    this.#setState('closing');
+    this.#abort.abort(new AbortError('The session was stopped.'));
+    if (waitForStart) await this.#startPromise?.catch(() => undefined);
+    this.#liveness.stop();
     this.queue.close(
       new StreamingAvatarError('session_closed', 'The session has ended; start a new session to speak.'),
     );
-    this.unlistenPageHide?.();
+    this.#unlistenPageHide?.();
     // The microphone is released first, whatever happens to the server stop.
     await this.voice.stop().catch(() => undefined);
-    const [stopped] = await Promise.allSettled([this.stopServerSession(), this.transport?.disconnect()]);
-    this.currentEndedAt = this.clock.now();
-    this.currentPhase = undefined;
+    const [stopped] = await Promise.allSettled([this.#stopServerSession(), this.#transport?.disconnect()]);
+    this.#currentEndedAt = this.#clock.now();
+    this.#currentPhase = undefined;
     if (stopped.status === 'rejected') {
-      this.currentEnd = { reason: end.reason, error: end.error ?? stopped.reason };
-      this.setState('failed');
-      this.events.emit('ended', this.currentEnd);
+      this.#currentEnd = { reason: end.reason, error: end.error ?? stopped.reason };
+      this.#setState('failed');
+      this.#events.emit('ended', this.#currentEnd);
       throw stopped.reason;
     }
-    this.setState(end.reason === 'error' ? 'failed' : 'closed');
-    this.events.emit('ended', end);
+    this.#setState(end.reason === 'error' ? 'failed' : 'closed');
+    this.#events.emit('ended', end);
   }
 
   /**
    * `streaming.stop`, retried with backoff until the server confirms (a session it already
    * closed counts), reporting each failure with `stopFailed`.
    */
-  private async stopServerSession(): Promise<void> {
-    const { sessionId, provider } = this;
-    if (!sessionId || !provider || this.serverStopSent) return;
-    this.serverStopSent = true;
+  async #stopServerSession(): Promise<void> {
+    const { sessionId } = this;
+    const provider = this.#provider;
+    if (!sessionId || !provider || this.#serverStopSent) return;
+    this.#serverStopSent = true;
     await stopWithRetries(
       sessionId,
       () => provider.stopSession(sessionId),
-      this.clock,
-      (error) => this.events.emit('stopFailed', new StopFailedError(sessionId, error)),
+      this.#clock,
+      (error) => this.#events.emit('stopFailed', new StopFailedError(sessionId, error)),
     );
   }
 
-  private throwIfStopped(): void {
-    if (this.abort.signal.aborted) throw new AbortError('The session was stopped while starting.');
+  #throwIfStopped(): void {
+    if (this.#abort.signal.aborted) throw new AbortError('The session was stopped while starting.');
   }
 }

@@ -44,7 +44,7 @@ export interface SessionVoiceOptions {
 
 /** Voice chat and the conversation of one session. */
 export class SessionVoice {
-  private voiceChat: VoiceChat | undefined;
+  #voiceChat: VoiceChat | undefined;
 
   /**
    * @param conversation The avatar's conversation, which voice chat on each session feeds.
@@ -69,17 +69,17 @@ export class SessionVoice {
 
   /** The microphone track voice chat sends, while it runs (to show its level, say). */
   get microphone(): MediaStreamTrack | undefined {
-    return this.voiceChat?.microphone;
+    return this.#voiceChat?.microphone;
   }
 
   /** An avatar event of the session's room (its answers, the user's words). */
   handleAvatarEvent(event: AvatarEvent): void {
-    this.voiceChat?.handleAvatarEvent(event);
+    this.#voiceChat?.handleAvatarEvent(event);
   }
 
   /** A turn event: the user started or stopped speaking. */
   handleVoiceEvent(eventType: 'user_start' | 'user_stop'): void {
-    this.voiceChat?.handleVoiceEvent(eventType);
+    this.#voiceChat?.handleVoiceEvent(eventType);
   }
 
   /**
@@ -111,11 +111,11 @@ export class SessionVoice {
       },
       options.mode ?? 'conversational',
     );
-    this.voiceChat = voiceChat;
+    this.#voiceChat = voiceChat;
     try {
       await voiceChat.start(options);
     } catch (error) {
-      this.voiceChat = undefined;
+      this.#voiceChat = undefined;
       await voiceChat.stop();
       throw error;
     }
@@ -123,23 +123,23 @@ export class SessionVoice {
 
   /** Stops voice chat and releases the microphone; the session goes on. Idempotent. */
   async stop(): Promise<void> {
-    const voiceChat = this.voiceChat;
-    this.voiceChat = undefined;
+    const voiceChat = this.#voiceChat;
+    this.#voiceChat = undefined;
     await voiceChat?.stop();
   }
 
   /** Mutes (`true`) or unmutes the microphone; voice chat goes on. */
   async setMuted(muted: boolean): Promise<void> {
-    await this.voiceChat?.setMuted(muted);
+    await this.#voiceChat?.setMuted(muted);
   }
 
   /** Switches voice chat to another microphone. @throws {MicrophoneError} */
   async setMicrophone(deviceId: string | undefined): Promise<void> {
-    await this.voiceChat?.setMicrophone(deviceId);
+    await this.#voiceChat?.setMicrophone(deviceId);
   }
 
   /** Push-to-talk: the user holds the talk key (`true`: sends `"push_to_talk:start"`, opens the microphone) or let go. */
   async setTalking(talking: boolean): Promise<void> {
-    await (talking ? this.voiceChat?.startTalking() : this.voiceChat?.stopTalking());
+    await (talking ? this.#voiceChat?.startTalking() : this.#voiceChat?.stopTalking());
   }
 }

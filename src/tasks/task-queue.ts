@@ -42,22 +42,22 @@ const WATCHDOG_GRACE_MS = 10_000;
  * counted) fails with a `TimeoutError`, and the queue moves on.
  */
 export class TaskQueue {
-  private readonly entries: UtteranceEntry[] = [];
-  private readonly sent: SentPiece[] = [];
-  private sender: TaskSender | undefined;
-  private sending = false;
+  readonly #entries: UtteranceEntry[] = [];
+  readonly #sent: SentPiece[] = [];
+  #sender: TaskSender | undefined;
+  #sending = false;
   /** Events that arrived before the task call that created their task id returned. */
-  private early: AvatarEvent[] = [];
+  #early: AvatarEvent[] = [];
   /** Tasks at the server whose utterance was settled: cut the moment they start. */
-  private readonly doomed = new Set<string>();
-  private counter = 0;
-  private idleWaiters: (() => void)[] = [];
+  readonly #doomed = new Set<string>();
+  #counter = 0;
+  #idleWaiters: (() => void)[] = [];
   /** Set while `streaming.interrupt` is under way: nothing may be sent that it would cut. */
-  private interrupting = false;
+  #interrupting = false;
   /** Set once the session has ended: later utterances fail with it at once. */
-  private closedWith: StreamingAvatarError | undefined;
+  #closedWith: StreamingAvatarError | undefined;
   /** Speech of tasks the page did not queue (voice answers, audio), by task id. */
-  private readonly otherSpeech = new Map<string, Speech>();
+  readonly #otherSpeech = new Map<string, Speech>();
   /** What speech of a task the page did not queue is (the session sets it: `audio` while it sends audio). */
   otherSpeechSource: () => SpeechSource = () => 'voice';
 
@@ -74,30 +74,30 @@ export class TaskQueue {
   speak(text: string, options: SpeakOptions = {}): Utterance {
     const taskType = options.taskType ?? 'repeat';
     const pieces = taskType === 'repeat' ? chunkText(text) : text.trim() === '' ? [] : [text];
-    const entry = new UtteranceEntry(`utterance-${++this.counter}`, text, taskType, pieces);
+    const entry = new UtteranceEntry(`utterance-${++this.#counter}`, text, taskType, pieces);
     this.events.emit('utteranceQueued', entry);
-    if (this.closedWith) {
-      this.finish(entry, 'failed', this.closedWith);
+    if (this.#closedWith) {
+      this.#finish(entry, 'failed', this.#closedWith);
       return entry;
     }
     if (pieces.length === 0) {
-      this.finish(entry, 'ended');
+      this.#finish(entry, 'ended');
       return entry;
     }
-    this.entries.push(entry);
-    this.pump();
+    this.#entries.push(entry);
+    this.#pump();
     return entry;
   }
 
   /** A new session will speak the utterances: `speak()` queues again after `close()`. */
   reopen(): void {
-    this.closedWith = undefined;
+    this.#closedWith = undefined;
   }
 
   /** Starts sending through `sender` (the session is connected). */
   attach(sender: TaskSender): void {
-    this.sender = sender;
-    this.pump();
+    this.#sender = sender;
+    this.#pump();
   }
 
   /**
@@ -105,25 +105,25 @@ export class TaskQueue {
    * later `speak()` calls fail at once with `reason`.
    */
   close(reason: StreamingAvatarError): void {
-    this.closedWith = reason;
-    this.sender = undefined;
-    this.dropAll();
+    this.#closedWith = reason;
+    this.#sender = undefined;
+    this.#dropAll();
   }
 
   /** Everything queued or speaking, in order. */
   get utterances(): readonly Utterance[] {
-    return [...this.entries];
+    return [...this.#entries];
   }
 
   /** Whether nothing is queued or being spoken. */
   get idle(): boolean {
-    return this.entries.length === 0 && this.sent.length === 0;
+    return this.#entries.length === 0 && this.#sent.length === 0;
   }
 
   /** Resolves when nothing is queued or being spoken; at once when that is already so. */
   onIdle(): Promise<void> {
     if (this.idle) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /**
@@ -133,15 +133,15 @@ export class TaskQueue {
    *   but the avatar may still finish the words it had.
    */
   async interrupt(): Promise<void> {
-    const hadSpeech = this.sent.length > 0 || this.sending || this.otherSpeech.size > 0;
-    this.dropAll();
-    if (!hadSpeech || !this.sender) return;
-    this.interrupting = true;
+    const hadSpeech = this.#sent.length > 0 || this.#sending || this.#otherSpeech.size > 0;
+    this.#dropAll();
+    if (!hadSpeech || !this.#sender) return;
+    this.#interrupting = true;
     try {
-      await this.sender.interrupt();
+      await this.#sender.interrupt();
     } finally {
-      this.interrupting = false;
-      this.pump();
+      this.#interrupting = false;
+      this.#pump();
     }
   }
 
@@ -152,42 +152,42 @@ export class TaskQueue {
    * @returns Whether the id was found.
    */
   async cancel(id: string): Promise<boolean> {
-    const entry = this.entries.find((candidate) => candidate.id === id);
+    const entry = this.#entries.find((candidate) => candidate.id === id);
     if (!entry) return false;
-    this.remove(entry);
-    const pieces = this.sent.filter((piece) => piece.entry === entry);
-    this.finish(entry, 'cancelled', new UtteranceError('cancelled', id, `Utterance ${id} was cancelled.`));
+    this.#remove(entry);
+    const pieces = this.#sent.filter((piece) => piece.entry === entry);
+    this.#finish(entry, 'cancelled', new UtteranceError('cancelled', id, `Utterance ${id} was cancelled.`));
     if (pieces.some((piece) => piece.started)) {
-      await this.restartAfterInterrupt();
+      await this.#restartAfterInterrupt();
     } else {
-      for (const piece of pieces) this.doom(piece);
+      for (const piece of pieces) this.#doom(piece);
     }
-    this.pump();
-    this.notifyIdle();
+    this.#pump();
+    this.#notifyIdle();
     return true;
   }
 
   /** Feeds the avatar's data-channel events in. */
   handleAvatarEvent(event: AvatarEvent): void {
-    if (this.doomed.has(event.task_id)) {
+    if (this.#doomed.has(event.task_id)) {
       if (event.type === 'avatar_start_talking' || event.type === 'avatar_stop_talking') {
-        this.doomed.delete(event.task_id);
+        this.#doomed.delete(event.task_id);
       }
-      if (event.type === 'avatar_start_talking') void this.restartAfterInterrupt().then(() => this.pump());
+      if (event.type === 'avatar_start_talking') void this.#restartAfterInterrupt().then(() => this.#pump());
       return;
     }
-    if (event.type === 'avatar_start_talking') this.endOtherSpeech(false);
-    const piece = this.sent.find((candidate) => candidate.taskId === event.task_id);
+    if (event.type === 'avatar_start_talking') this.#endOtherSpeech(false);
+    const piece = this.#sent.find((candidate) => candidate.taskId === event.task_id);
     if (!piece) {
-      if (this.sending) this.early.push(event);
-      else this.followOtherSpeech(event);
+      if (this.#sending) this.#early.push(event);
+      else this.#followOtherSpeech(event);
       return;
     }
-    this.armWatchdog(piece, piece.durationMs);
+    this.#armWatchdog(piece, piece.durationMs);
     if (event.type === 'avatar_start_talking' || event.type === 'avatar_stop_talking') {
       // The avatar speaks tasks in order: a later task starting or stopping means every piece
       // ahead of it has finished, even when its own stop event was lost.
-      for (const ahead of this.sent.slice(0, this.sent.indexOf(piece))) this.complete(ahead);
+      for (const ahead of this.#sent.slice(0, this.#sent.indexOf(piece))) this.#complete(ahead);
     }
     switch (event.type) {
       case 'avatar_start_talking':
@@ -200,16 +200,16 @@ export class TaskQueue {
           this.events.emit('utteranceStarted', entry, event.task_id);
           this.events.emit('speakingStarted', entry.speech);
         }
-        this.pump();
+        this.#pump();
         return;
       case 'avatar_talking_message':
         piece.entry.spokenText += event.message;
         this.events.emit('utteranceProgress', piece.entry, event.message);
         return;
       case 'avatar_stop_talking':
-        this.complete(piece);
-        this.pump();
-        this.notifyIdle();
+        this.#complete(piece);
+        this.#pump();
+        this.#notifyIdle();
         return;
       default:
         return;
@@ -217,22 +217,22 @@ export class TaskQueue {
   }
 
   /** Speech the page did not queue: an answer to the user's voice, or audio the page sent. */
-  private followOtherSpeech({ type, task_id: taskId }: AvatarEvent): void {
-    const speech = this.otherSpeech.get(taskId);
+  #followOtherSpeech({ type, task_id: taskId }: AvatarEvent): void {
+    const speech = this.#otherSpeech.get(taskId);
     if (type === 'avatar_start_talking') {
       const started: Speech = { source: this.otherSpeechSource(), taskId };
-      this.otherSpeech.set(taskId, started);
+      this.#otherSpeech.set(taskId, started);
       this.events.emit('speakingStarted', started);
     } else if (type === 'avatar_stop_talking' && speech) {
-      this.otherSpeech.delete(taskId);
+      this.#otherSpeech.delete(taskId);
       this.events.emit('speakingEnded', speech, false);
     }
   }
 
   /** Ends the speech of other tasks: cut short, or finished (the avatar went on to new speech). */
-  private endOtherSpeech(interrupted: boolean): void {
-    const ended = [...this.otherSpeech.values()];
-    this.otherSpeech.clear();
+  #endOtherSpeech(interrupted: boolean): void {
+    const ended = [...this.#otherSpeech.values()];
+    this.#otherSpeech.clear();
     for (const speech of ended) this.events.emit('speakingEnded', speech, interrupted);
   }
 
@@ -241,95 +241,95 @@ export class TaskQueue {
    * When the interrupt fails the server still holds those pieces: they are followed as before
    * (those of settled utterances are cut when they start), so nothing is sent twice.
    */
-  private async restartAfterInterrupt(): Promise<void> {
-    const held = this.sent.splice(0);
-    this.interrupting = true;
+  async #restartAfterInterrupt(): Promise<void> {
+    const held = this.#sent.splice(0);
+    this.#interrupting = true;
     try {
-      await this.sender?.interrupt();
+      await this.#sender?.interrupt();
       for (const piece of held) {
         this.clock.clearTimeout(piece.watchdog);
         piece.entry.nextPiece = Math.min(piece.entry.nextPiece, piece.index);
       }
     } catch (error) {
       for (const piece of held) {
-        if (this.isSettled(piece.entry)) this.doom(piece);
-        else this.sent.push(piece);
+        if (this.#isSettled(piece.entry)) this.#doom(piece);
+        else this.#sent.push(piece);
       }
       this.events.emit('interruptFailed', error);
     } finally {
-      this.interrupting = false;
+      this.#interrupting = false;
     }
   }
 
-  private pump(): void {
-    if (this.sending || this.interrupting || !this.sender) return;
+  #pump(): void {
+    if (this.#sending || this.#interrupting || !this.#sender) return;
     // At most one piece may wait at the server behind the one being spoken.
-    if (this.sent.some((piece) => !piece.started)) return;
-    if (this.sent.length >= 2) return;
-    const entry = this.entries.find((candidate) => candidate.nextPiece < candidate.pieces.length);
+    if (this.#sent.some((piece) => !piece.started)) return;
+    if (this.#sent.length >= 2) return;
+    const entry = this.#entries.find((candidate) => candidate.nextPiece < candidate.pieces.length);
     if (!entry) return;
-    void this.sendPiece(this.sender, entry, entry.nextPiece);
+    void this.#sendPiece(this.#sender, entry, entry.nextPiece);
   }
 
-  private async sendPiece(sender: TaskSender, entry: UtteranceEntry, index: number): Promise<void> {
-    this.sending = true;
+  async #sendPiece(sender: TaskSender, entry: UtteranceEntry, index: number): Promise<void> {
+    this.#sending = true;
     entry.nextPiece = index + 1;
     try {
       const { taskId, durationMs } = await sender.send(entry.pieces[index]!, entry.taskType);
       entry.taskIds.push(taskId);
       const piece: SentPiece = { entry, index, taskId, started: false, durationMs, watchdog: undefined };
-      if (this.isSettled(entry)) {
-        this.doom(piece);
+      if (this.#isSettled(entry)) {
+        this.#doom(piece);
       } else {
-        const aheadMs = this.sent.reduce((sum, ahead) => sum + ahead.durationMs, 0);
-        this.sent.push(piece);
-        this.armWatchdog(piece, aheadMs + durationMs);
+        const aheadMs = this.#sent.reduce((sum, ahead) => sum + ahead.durationMs, 0);
+        this.#sent.push(piece);
+        this.#armWatchdog(piece, aheadMs + durationMs);
       }
     } catch (error) {
-      if (!this.isSettled(entry)) {
-        this.remove(entry);
-        this.finish(entry, 'failed', error);
-        this.notifyIdle();
+      if (!this.#isSettled(entry)) {
+        this.#remove(entry);
+        this.#finish(entry, 'failed', error);
+        this.#notifyIdle();
       }
     } finally {
-      this.sending = false;
-      const early = this.early;
-      this.early = [];
+      this.#sending = false;
+      const early = this.#early;
+      this.#early = [];
       for (const event of early) this.handleAvatarEvent(event);
-      this.pump();
+      this.#pump();
     }
   }
 
   /** (Re)starts the piece's watchdog: `expectedMs` of speech still to come, in milliseconds. */
-  private armWatchdog(piece: SentPiece, expectedMs: number): void {
+  #armWatchdog(piece: SentPiece, expectedMs: number): void {
     this.clock.clearTimeout(piece.watchdog);
     const timeoutMs = 2 * expectedMs + WATCHDOG_GRACE_MS;
-    piece.watchdog = this.clock.setTimeout(() => this.giveUp(piece, timeoutMs), timeoutMs);
+    piece.watchdog = this.clock.setTimeout(() => this.#giveUp(piece, timeoutMs), timeoutMs);
   }
 
   /** The avatar finished speaking `piece`: its utterance ends when it was the last piece. */
-  private complete(piece: SentPiece): void {
-    this.forget(piece);
+  #complete(piece: SentPiece): void {
+    this.#forget(piece);
     const entry = piece.entry;
-    if (piece.index === entry.pieces.length - 1 && !this.isSettled(entry)) {
-      this.remove(entry);
-      this.finish(entry, 'ended');
+    if (piece.index === entry.pieces.length - 1 && !this.#isSettled(entry)) {
+      this.#remove(entry);
+      this.#finish(entry, 'ended');
     }
   }
 
   /** The avatar's events for `piece` stopped coming: fail its utterance and move on. */
-  private giveUp(piece: SentPiece, timeoutMs: number): void {
-    if (!this.sent.includes(piece)) return;
+  #giveUp(piece: SentPiece, timeoutMs: number): void {
+    if (!this.#sent.includes(piece)) return;
     const entry = piece.entry;
-    if (this.isSettled(entry)) {
-      this.forget(piece);
-      this.pump();
-      this.notifyIdle();
+    if (this.#isSettled(entry)) {
+      this.#forget(piece);
+      this.#pump();
+      this.#notifyIdle();
       return;
     }
-    for (const held of this.sent.filter((candidate) => candidate.entry === entry)) this.doom(held);
-    this.remove(entry);
-    this.finish(
+    for (const held of this.#sent.filter((candidate) => candidate.entry === entry)) this.#doom(held);
+    this.#remove(entry);
+    this.#finish(
       entry,
       'failed',
       new TimeoutError(
@@ -337,47 +337,47 @@ export class TaskQueue {
         timeoutMs,
       ),
     );
-    this.pump();
-    this.notifyIdle();
+    this.#pump();
+    this.#notifyIdle();
   }
 
   /** Takes a settled or settling utterance out of the queue (a no-op when it is already out). */
-  private remove(entry: UtteranceEntry): void {
-    const at = this.entries.indexOf(entry);
-    if (at >= 0) this.entries.splice(at, 1);
+  #remove(entry: UtteranceEntry): void {
+    const at = this.#entries.indexOf(entry);
+    if (at >= 0) this.#entries.splice(at, 1);
   }
 
   /** Stops following a piece the server no longer holds for us. */
-  private forget(piece: SentPiece): void {
+  #forget(piece: SentPiece): void {
     this.clock.clearTimeout(piece.watchdog);
-    const at = this.sent.indexOf(piece);
-    if (at >= 0) this.sent.splice(at, 1);
+    const at = this.#sent.indexOf(piece);
+    if (at >= 0) this.#sent.splice(at, 1);
   }
 
-  private doom(piece: SentPiece): void {
-    this.forget(piece);
-    this.doomed.add(piece.taskId);
+  #doom(piece: SentPiece): void {
+    this.#forget(piece);
+    this.#doomed.add(piece.taskId);
   }
 
-  private isSettled(entry: UtteranceEntry): boolean {
+  #isSettled(entry: UtteranceEntry): boolean {
     return entry.status !== 'queued' && entry.status !== 'speaking';
   }
 
-  private dropAll(): void {
-    this.endOtherSpeech(true);
-    const dropped = this.entries.splice(0);
-    for (const piece of this.sent.splice(0)) this.clock.clearTimeout(piece.watchdog);
+  #dropAll(): void {
+    this.#endOtherSpeech(true);
+    const dropped = this.#entries.splice(0);
+    for (const piece of this.#sent.splice(0)) this.clock.clearTimeout(piece.watchdog);
     for (const entry of dropped) {
-      this.finish(
+      this.#finish(
         entry,
         'interrupted',
         new UtteranceError('interrupted', entry.id, `Utterance ${entry.id} was interrupted.`),
       );
     }
-    this.notifyIdle();
+    this.#notifyIdle();
   }
 
-  private finish(
+  #finish(
     entry: UtteranceEntry,
     status: 'ended' | 'interrupted' | 'cancelled' | 'failed',
     error?: unknown,
@@ -391,10 +391,10 @@ export class TaskQueue {
     else this.events.emit('utteranceFailed', entry, error);
   }
 
-  private notifyIdle(): void {
+  #notifyIdle(): void {
     if (!this.idle) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
 }

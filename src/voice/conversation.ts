@@ -50,11 +50,11 @@ export interface ConversationEvents {
 
 /** Follows one voice conversation. */
 export class Conversation {
-  private currentState: ConversationState = 'idle';
-  private readonly turns: TranscriptTurn[] = [];
-  private userTurn: { startedAt: number; text: string } | undefined;
-  private avatarTurn: { startedAt: number; text: string } | undefined;
-  private latency: TurnLatency | undefined;
+  #currentState: ConversationState = 'idle';
+  readonly #turns: TranscriptTurn[] = [];
+  #userTurn: { startedAt: number; text: string } | undefined;
+  #avatarTurn: { startedAt: number; text: string } | undefined;
+  #latency: TurnLatency | undefined;
 
   constructor(
     private readonly events: EventSink<ConversationEvents>,
@@ -62,49 +62,49 @@ export class Conversation {
   ) {}
 
   get state(): ConversationState {
-    return this.currentState;
+    return this.#currentState;
   }
 
   /** Both sides' turns, in order. */
   get transcript(): readonly TranscriptTurn[] {
-    return this.turns;
+    return this.#turns;
   }
 
   /** Voice chat started: the avatar listens. */
   begin(): void {
-    if (this.currentState === 'idle') this.setState('listening');
+    if (this.#currentState === 'idle') this.#setState('listening');
   }
 
   /** Voice chat stopped: back to `idle`; the transcript is kept. */
   end(): void {
-    this.finishUserTurn();
-    this.setState('idle');
+    this.#finishUserTurn();
+    this.#setState('idle');
   }
 
   /** The user started speaking (`user_start`, the first words, or the talk key pressed). */
   userStarted(): void {
-    if (this.currentState === 'idle') return;
-    this.userTurn ??= { startedAt: this.clock.now(), text: '' };
-    this.setState('user_speaking');
+    if (this.#currentState === 'idle') return;
+    this.#userTurn ??= { startedAt: this.clock.now(), text: '' };
+    this.#setState('user_speaking');
   }
 
   /** The user stopped speaking (`user_stop`, or the talk key released): the answer is awaited. */
   userStopped(): void {
-    if (this.currentState !== 'user_speaking') return;
-    this.latency = {
+    if (this.#currentState !== 'user_speaking') return;
+    this.#latency = {
       userStoppedAt: this.clock.now(),
       toTranscriptMs: undefined,
       toAvatarStartMs: undefined,
       toFirstAudioMs: undefined,
     };
-    this.setState('thinking');
+    this.#setState('thinking');
   }
 
   /** More of the user's words (`user_talking_message`). */
   userWords(message: string): void {
-    if (this.currentState === 'idle') return;
-    if (!this.userTurn) this.userStarted();
-    const turn = this.userTurn!;
+    if (this.#currentState === 'idle') return;
+    if (!this.#userTurn) this.userStarted();
+    const turn = this.#userTurn!;
     turn.text = joinWords(turn.text, message);
     this.events.emit('userSpeech', turn.text, false);
   }
@@ -114,35 +114,35 @@ export class Conversation {
    * whole turn's words at the end (LiveAvatar's `user.transcription`), replaces the pieces.
    */
   userFinished(finalText?: string): void {
-    if (this.currentState === 'user_speaking') this.userStopped();
+    if (this.#currentState === 'user_speaking') this.userStopped();
     if (finalText?.trim()) {
-      this.userTurn ??= { startedAt: this.clock.now(), text: '' };
-      this.userTurn.text = finalText;
+      this.#userTurn ??= { startedAt: this.clock.now(), text: '' };
+      this.#userTurn.text = finalText;
     }
-    if (this.latency && this.latency.toTranscriptMs === undefined) {
-      this.latency.toTranscriptMs = this.clock.now() - this.latency.userStoppedAt;
+    if (this.#latency && this.#latency.toTranscriptMs === undefined) {
+      this.#latency.toTranscriptMs = this.clock.now() - this.#latency.userStoppedAt;
     }
-    this.finishUserTurn();
+    this.#finishUserTurn();
   }
 
   /** The avatar began to speak (`avatar_start_talking`). */
   avatarStarted(): void {
-    this.finishUserTurn();
-    this.avatarTurn = { startedAt: this.clock.now(), text: '' };
-    this.turns.push({ role: 'avatar', text: '', startedAt: this.avatarTurn.startedAt, endedAt: undefined });
-    this.events.emit('transcriptChanged', this.turns);
-    if (this.latency && this.latency.toAvatarStartMs === undefined) {
-      this.latency.toAvatarStartMs = this.clock.now() - this.latency.userStoppedAt;
+    this.#finishUserTurn();
+    this.#avatarTurn = { startedAt: this.clock.now(), text: '' };
+    this.#turns.push({ role: 'avatar', text: '', startedAt: this.#avatarTurn.startedAt, endedAt: undefined });
+    this.events.emit('transcriptChanged', this.#turns);
+    if (this.#latency && this.#latency.toAvatarStartMs === undefined) {
+      this.#latency.toAvatarStartMs = this.clock.now() - this.#latency.userStoppedAt;
     }
-    if (this.currentState !== 'idle') this.setState('avatar_speaking');
+    if (this.#currentState !== 'idle') this.#setState('avatar_speaking');
   }
 
   /** More of the avatar's words (`avatar_talking_message`). */
   avatarWords(message: string): void {
-    const turn = this.avatarTurn;
+    const turn = this.#avatarTurn;
     if (!turn) return;
     turn.text += message;
-    this.replaceLast({
+    this.#replaceLast({
       role: 'avatar',
       text: turn.text.trim(),
       startedAt: turn.startedAt,
@@ -152,18 +152,18 @@ export class Conversation {
 
   /** The answer's first audio energy reached this receiver. */
   avatarAudible(): void {
-    const latency = this.latency;
+    const latency = this.#latency;
     if (!latency || latency.toAvatarStartMs === undefined || latency.toFirstAudioMs !== undefined) return;
     latency.toFirstAudioMs = this.clock.now() - latency.userStoppedAt;
-    this.reportLatency();
+    this.#reportLatency();
   }
 
   /** The avatar stopped speaking (`avatar_stop_talking`). */
   avatarStopped(): void {
-    const turn = this.avatarTurn;
+    const turn = this.#avatarTurn;
     if (turn) {
-      this.avatarTurn = undefined;
-      this.replaceLast({
+      this.#avatarTurn = undefined;
+      this.#replaceLast({
         role: 'avatar',
         text: turn.text.trim(),
         startedAt: turn.startedAt,
@@ -171,41 +171,41 @@ export class Conversation {
       });
     }
     // An answer cut before it was heard still reports what was measured.
-    if (this.latency) this.reportLatency();
-    if (this.currentState === 'avatar_speaking') this.setState('listening');
+    if (this.#latency) this.#reportLatency();
+    if (this.#currentState === 'avatar_speaking') this.#setState('listening');
   }
 
-  private finishUserTurn(): void {
-    const turn = this.userTurn;
+  #finishUserTurn(): void {
+    const turn = this.#userTurn;
     if (!turn) return;
-    this.userTurn = undefined;
+    this.#userTurn = undefined;
     if (turn.text.trim() === '') return;
     this.events.emit('userSpeech', turn.text, true);
-    this.turns.push({
+    this.#turns.push({
       role: 'user',
       text: turn.text.trim(),
       startedAt: turn.startedAt,
       endedAt: this.clock.now(),
     });
-    this.events.emit('transcriptChanged', this.turns);
+    this.events.emit('transcriptChanged', this.#turns);
   }
 
-  private replaceLast(turn: TranscriptTurn): void {
-    this.turns[this.turns.length - 1] = turn;
-    this.events.emit('transcriptChanged', this.turns);
+  #replaceLast(turn: TranscriptTurn): void {
+    this.#turns[this.#turns.length - 1] = turn;
+    this.events.emit('transcriptChanged', this.#turns);
   }
 
-  private reportLatency(): void {
-    const latency = this.latency;
+  #reportLatency(): void {
+    const latency = this.#latency;
     if (!latency) return;
-    this.latency = undefined;
+    this.#latency = undefined;
     this.events.emit('turnLatency', latency);
   }
 
-  private setState(next: ConversationState): void {
-    const previous = this.currentState;
+  #setState(next: ConversationState): void {
+    const previous = this.#currentState;
     if (previous === next) return;
-    this.currentState = next;
+    this.#currentState = next;
     this.events.emit('conversationStateChanged', next, previous);
   }
 }

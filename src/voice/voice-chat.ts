@@ -49,12 +49,12 @@ export interface VoiceChatParts {
 }
 
 export class VoiceChat {
-  private track: MediaStreamTrack | undefined;
-  private closeSocket: (() => void) | undefined;
-  private stopWatching: (() => void) | undefined;
-  private muted = false;
-  private talking = false;
-  private active = false;
+  #track: MediaStreamTrack | undefined;
+  #closeSocket: (() => void) | undefined;
+  #stopWatching: (() => void) | undefined;
+  #muted = false;
+  #talking = false;
+  #active = false;
 
   constructor(
     private readonly parts: VoiceChatParts,
@@ -63,16 +63,16 @@ export class VoiceChat {
 
   /** The microphone track in use (to show its level, say). */
   get microphone(): MediaStreamTrack | undefined {
-    return this.track;
+    return this.#track;
   }
 
   /** Opens the microphone, publishes it and starts listening. @throws {MicrophoneError} */
   async start(options: VoiceChatOptions): Promise<void> {
     const { parts } = this;
-    this.muted = options.muted === true;
-    await this.publish(await openMicrophone(parts.environment, options.deviceId));
-    this.active = true;
-    this.closeSocket = parts.provider.openVoiceEvents(parts.sessionId, (eventType) =>
+    this.#muted = options.muted === true;
+    await this.#publish(await openMicrophone(parts.environment, options.deviceId));
+    this.#active = true;
+    this.#closeSocket = parts.provider.openVoiceEvents(parts.sessionId, (eventType) =>
       this.handleVoiceEvent(eventType),
     );
     await parts.provider.setListening(parts.sessionId, true).catch((error: unknown) => {
@@ -83,41 +83,41 @@ export class VoiceChat {
 
   /** Releases the microphone (the browser's recording indicator goes off); the session goes on. */
   async stop(): Promise<void> {
-    if (!this.active && !this.track) return;
-    this.active = false;
-    this.closeSocket?.();
-    this.stopWatching?.();
-    this.track?.removeEventListener('ended', this.handleTrackEnded);
-    this.track = undefined;
+    if (!this.#active && !this.#track) return;
+    this.#active = false;
+    this.#closeSocket?.();
+    this.#stopWatching?.();
+    this.#track?.removeEventListener('ended', this.#handleTrackEnded);
+    this.#track = undefined;
     await this.parts.transport.unpublishMicrophone();
     this.parts.conversation.end();
     await this.parts.provider.setListening(this.parts.sessionId, false).catch(() => undefined);
   }
 
   async setMuted(muted: boolean): Promise<void> {
-    this.muted = muted;
-    await this.applyMute();
+    this.#muted = muted;
+    await this.#applyMute();
   }
 
   /** Switches to another microphone without leaving voice chat. @throws {MicrophoneError} */
   async setMicrophone(deviceId: string | undefined): Promise<void> {
-    await this.publish(await openMicrophone(this.parts.environment, deviceId));
+    await this.#publish(await openMicrophone(this.parts.environment, deviceId));
   }
 
   /** Push-to-talk: the key went down. Tells the provider and opens the microphone. */
   async startTalking(): Promise<void> {
-    if (this.mode !== 'push-to-talk' || this.talking || !this.active) return;
-    this.talking = true;
-    await this.applyMute();
+    if (this.mode !== 'push-to-talk' || this.#talking || !this.#active) return;
+    this.#talking = true;
+    await this.#applyMute();
     await this.parts.provider.setPushToTalk(this.parts.sessionId, true);
     this.parts.conversation.userStarted();
   }
 
   /** Push-to-talk: the key came up. Closes the microphone at once, then tells the provider. */
   async stopTalking(): Promise<void> {
-    if (this.mode !== 'push-to-talk' || !this.talking) return;
-    this.talking = false;
-    await this.applyMute();
+    if (this.mode !== 'push-to-talk' || !this.#talking) return;
+    this.#talking = false;
+    await this.#applyMute();
     await this.parts.provider.setPushToTalk(this.parts.sessionId, false);
     this.parts.conversation.userStopped();
   }
@@ -134,10 +134,10 @@ export class VoiceChat {
         return;
       case 'avatar_start_talking': {
         conversation.avatarStarted();
-        this.stopWatching?.();
+        this.#stopWatching?.();
         const media = this.parts.media;
         if (media && this.parts.watchEnergy) {
-          this.stopWatching = this.parts.watchEnergy(media, () => conversation.avatarAudible());
+          this.#stopWatching = this.parts.watchEnergy(media, () => conversation.avatarAudible());
         }
         return;
       }
@@ -145,7 +145,7 @@ export class VoiceChat {
         conversation.avatarWords(event.message);
         return;
       case 'avatar_stop_talking':
-        this.stopWatching?.();
+        this.#stopWatching?.();
         conversation.avatarStopped();
         return;
       default:
@@ -159,24 +159,24 @@ export class VoiceChat {
     else if (eventType === 'user_stop') this.parts.conversation.userStopped();
   }
 
-  private async publish(track: MediaStreamTrack): Promise<void> {
-    this.track?.removeEventListener('ended', this.handleTrackEnded);
-    this.track = track;
-    track.addEventListener('ended', this.handleTrackEnded);
+  async #publish(track: MediaStreamTrack): Promise<void> {
+    this.#track?.removeEventListener('ended', this.#handleTrackEnded);
+    this.#track = track;
+    track.addEventListener('ended', this.#handleTrackEnded);
     await this.parts.transport.publishMicrophone(track);
-    await this.applyMute();
+    await this.#applyMute();
   }
 
-  private async applyMute(): Promise<void> {
-    const silent = this.muted || (this.mode === 'push-to-talk' && !this.talking);
+  async #applyMute(): Promise<void> {
+    const silent = this.#muted || (this.mode === 'push-to-talk' && !this.#talking);
     await this.parts.transport.setMicrophoneMuted(silent);
   }
 
   /** The device went away (unplugged): fall back to the system's default microphone. */
-  private readonly handleTrackEnded = (): void => {
-    if (!this.active) return;
+  readonly #handleTrackEnded = (): void => {
+    if (!this.#active) return;
     openMicrophone(this.parts.environment)
-      .then((track) => this.publish(track))
+      .then((track) => this.#publish(track))
       .then(() => this.parts.onMicrophoneChanged({ deviceId: undefined, reason: 'device_lost' }))
       .catch((error: unknown) =>
         this.parts.log(`voice chat: no microphone to fall back to: ${String(error)}`),
