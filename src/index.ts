@@ -36,10 +36,12 @@ export type {
   ActiveSession,
   AvatarInfo,
   KnowledgeBase,
-  NewSession,
-  NewSessionRequest,
   SessionHistoryEntry,
   SessionHistoryPage,
+} from './api/account-schemas.js';
+export type {
+  NewSession,
+  NewSessionRequest,
   Task,
   TaskMode,
   TaskType,

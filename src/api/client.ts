@@ -5,7 +5,6 @@
  */
 import * as z from 'zod/mini';
 import { StreamingAvatarError } from '../errors.js';
-import { type CallOptions, check } from './http.js';
 import {
   type ActiveSession,
   type AvatarInfo,
@@ -20,7 +19,8 @@ import {
   type SessionHistoryPage,
   sessionHistoryPageSchema,
   sessionHistoryReferenceSchema,
-} from './schemas.js';
+} from './account-schemas.js';
+import { type CallOptions, check } from './http.js';
 import { anyData, StreamingSessionClient } from './session-client.js';
 
 export type { CallOptions } from './http.js';

@@ -8,9 +8,10 @@
  *
  * @module streaming-avatar-kit/server
  */
+
+import type { ActiveSession } from '../api/account-schemas.js';
 import { StreamingApiClient } from '../api/client.js';
 import { ApiError } from '../api/errors.js';
-import type { ActiveSession } from '../api/schemas.js';
 import { StreamingAvatarError } from '../errors.js';
 import {
   END_CLAIM_TTL_SECONDS,
