@@ -9,6 +9,7 @@ import type { SessionEngine } from './session/session-engine.js';
 import type { SessionEvents } from './session/session-events.js';
 import type { SessionOptions } from './session/session-options.js';
 import type { ConnectionStats } from './session/transport.js';
+import type { SpeechText } from './tasks/speech-stream.js';
 import type { SpeakOptions, Utterance } from './tasks/utterance.js';
 import type { AvatarState, ConnectPhase, EndReason, SessionEnd } from './vocabulary.js';
 import type { ConversationState, TranscriptTurn } from './voice/conversation.js';
@@ -167,9 +168,17 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    * Queues text for the avatar to say; text said while connecting is sent once connected. `repeat`
    * text of any length is split into ≤1,000-character tasks on sentence boundaries (seed 000);
    * `talk` has the provider's model answer it. The utterance's `done` always settles.
+   *
+   * `text` may also stream in (a model's tokens: an `AsyncIterable<string>`, a
+   * `ReadableStream<string>`, or a function given an `AbortSignal` that returns one): each
+   * sentence is sent once it is complete, an unfinished one after 1.5 s, and the rest packed into
+   * ≤1,000-character pieces; the whole answer is one utterance. `interrupt()` and `cancel()` stop
+   * the stream (`return()`, `cancel()`, or the signal aborts); a stream that throws fails the
+   * utterance with `speech_source`, one silent for `streamTimeoutMs` with `timeout`.
    * @throws {StreamingAvatarError} `not_started` before the first start has created a session.
+   * @throws {InvalidOptionError} for a streamed `talk` text or a bad `streamTimeoutMs`.
    */
-  speak(text: string, options: SpeakOptions = {}): Utterance {
+  speak(text: SpeechText, options: SpeakOptions = {}): Utterance {
     if (!this.#currentSession) {
       throw new StreamingAvatarError('not_started', 'Start the avatar before asking it to speak.');
     }

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'aborted'
   | 'interrupted'
   | 'cancelled'
+  | 'speech_source'
   | 'media'
   | 'microphone'
   | 'stop_failed'

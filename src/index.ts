@@ -4,6 +4,14 @@
  *
  * @module streaming-avatar-kit
  */
+
+export type {
+  ActiveSession,
+  AvatarInfo,
+  KnowledgeBase,
+  SessionHistoryEntry,
+  SessionHistoryPage,
+} from './api/account-schemas.js';
 export {
   type ApiCredentials,
   type CallOptions,
@@ -32,13 +40,6 @@ export {
 } from './api/errors.js';
 export type { ApiClientOptions } from './api/http.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './api/retry.js';
-export type {
-  ActiveSession,
-  AvatarInfo,
-  KnowledgeBase,
-  SessionHistoryEntry,
-  SessionHistoryPage,
-} from './api/account-schemas.js';
 export type {
   NewSession,
   NewSessionRequest,
@@ -119,6 +120,7 @@ export type {
   TransportFactory,
 } from './session/transport.js';
 export { type ChunkTextOptions, chunkText } from './tasks/chunk-text.js';
+export type { SpeechStream, SpeechText } from './tasks/speech-stream.js';
 export type {
   SpeakOptions,
   Speech,
@@ -126,6 +128,7 @@ export type {
   Utterance,
   UtteranceEvents,
   UtteranceStatus,
+  UtteranceTimings,
 } from './tasks/utterance.js';
 export { type FromEndpointOptions, fromEndpoint, type SessionTokenSource } from './tokens.js';
 export { type UnsafeFromApiKeyOptions, unsafeFromApiKey } from './unsafe-api-key.js';

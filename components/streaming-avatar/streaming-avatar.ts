@@ -11,6 +11,7 @@ import type {
   ProviderFactory,
   Quality,
   SpeakOptions,
+  SpeechText,
   Utterance,
   VoiceChatOptions,
 } from '../../src/index.js';
@@ -234,10 +235,11 @@ export class StreamingAvatarElement extends LocalizedElement {
   }
 
   /**
-   * Makes the avatar say `text` (any length: `repeat` text is split into ≤1,000-character tasks).
+   * Makes the avatar say `text` (any length: `repeat` text is split into ≤1,000-character tasks),
+   * or a text that streams in (a model's tokens), sentence by sentence as it arrives.
    * @throws {StreamingAvatarError} `not_started` before the first start.
    */
-  speak(text: string, options: SpeakOptions = {}): Utterance {
+  speak(text: SpeechText, options: SpeakOptions = {}): Utterance {
     return this.avatar.speak(text, options);
   }
 

@@ -4,30 +4,15 @@
  * naming a failed start.
  */
 import type { NewSessionRequest } from '../api/schemas.js';
-import { MediaError, StreamingAvatarError, TimeoutError } from '../errors.js';
+import { MediaError, StreamingAvatarError } from '../errors.js';
 import { untilAborted } from '../internal/abort.js';
 import type { Clock } from '../internal/clock.js';
+import { withTimeout } from '../internal/timeout.js';
 import type { CreatedSession, StreamingProvider } from '../provider.js';
 import type { SessionTokenSource } from '../tokens.js';
 import { stopWithRetries } from './server-stop.js';
 import type { SessionOptions } from './session-options.js';
 import type { AvatarTransport } from './transport.js';
-
-/** `promise`, or a {@link TimeoutError} naming `what` after `timeoutMs` milliseconds of `clock` time. */
-export function withTimeout<T>(
-  promise: Promise<T>,
-  timeoutMs: number,
-  what: string,
-  clock: Clock,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = clock.setTimeout(
-      () => reject(new TimeoutError(`${what} (${timeoutMs} ms).`, timeoutMs)),
-      timeoutMs,
-    );
-    promise.then(resolve, reject).finally(() => clock.clearTimeout(timer));
-  });
-}
 
 /** How `streaming.new` is asked and bounded. */
 export interface CreateSessionOptions {

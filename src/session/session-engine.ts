@@ -5,6 +5,7 @@ import { AbortError, MediaError, StopFailedError, StreamingAvatarError } from '.
 import { untilAborted } from '../internal/abort.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import type { EventSink } from '../internal/events.js';
+import { withTimeout } from '../internal/timeout.js';
 import { IDLE_TIMEOUT_SECONDS } from '../limits.js';
 import type { ProviderPacket, RoomAccess, StreamingProvider } from '../provider.js';
 import { heygen } from '../providers/heygen.js';
@@ -17,7 +18,6 @@ import {
   newSessionRequest,
   reportSession,
   toToolkitError,
-  withTimeout,
 } from './connect.js';
 import { type LastingParts, lastingParts } from './lasting-parts.js';
 import { Liveness } from './liveness.js';
@@ -358,7 +358,7 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
     switch (packet.kind) {
       case 'event':
         this.queue.handleAvatarEvent(packet.event);
-        this.voice.handleAvatarEvent(packet.event);
+        this.voice.handleAvatarEvent(packet.event, this.queue.continues(packet.event.task_id));
         this.#events.emit('avatarEvent', packet.event);
         return;
       case 'voice':

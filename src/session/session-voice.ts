@@ -73,8 +73,8 @@ export class SessionVoice {
   }
 
   /** An avatar event of the session's room (its answers, the user's words). */
-  handleAvatarEvent(event: AvatarEvent): void {
-    this.#voiceChat?.handleAvatarEvent(event);
+  handleAvatarEvent(event: AvatarEvent, continuesUtterance: boolean): void {
+    this.#voiceChat?.handleAvatarEvent(event, continuesUtterance);
   }
 
   /** A turn event: the user started or stopped speaking. */

@@ -1,8 +1,11 @@
-import { type StreamingAvatarError, TimeoutError, UtteranceError } from '../errors.js';
+import { InvalidOptionError, type StreamingAvatarError, TimeoutError, UtteranceError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import type { EventSink } from '../internal/events.js';
+import { checkNumberOption } from '../internal/validate.js';
 import type { AvatarEvent } from '../session/avatar-events.js';
 import { chunkText } from './chunk-text.js';
+import { SentenceBuffer } from './sentence-buffer.js';
+import { readSpeechStream, type SpeechText } from './speech-stream.js';
 
 import {
   type SpeakOptions,
@@ -33,9 +36,17 @@ interface SentPiece {
 const WATCHDOG_GRACE_MS = 10_000;
 
 /**
+ * How long, in milliseconds, a streamed text may hold an unfinished sentence before the words
+ * so far are sent anyway, so a model that never ends a sentence still gets the avatar speaking.
+ */
+const CLAUSE_WAIT_MS = 1_500;
+
+/**
  * Speaks utterances in order. Each is split with `chunkText` and its pieces are sent one by one;
  * the next piece goes out as soon as the current one starts playing, so the server always has
  * the next piece ready (no gap) while at most one piece waits there (so cancel stays local).
+ * A streamed text is cut as it arrives: each sentence goes as soon as it is complete, and what
+ * has arrived by the time the next piece may go is packed into it, up to 1,000 characters.
  *
  * Every utterance settles: a piece whose avatar events stop for twice its expected speech length
  * plus 10 s (measured from the last event, or from sending it with the pieces ahead of it
@@ -70,23 +81,101 @@ export class TaskQueue {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Queues `text`; pieces go out once a session is attached. */
-  speak(text: string, options: SpeakOptions = {}): Utterance {
+  /**
+   * Queues `text`; pieces go out once a session is attached.
+   * @throws {InvalidOptionError} for a streamed `talk` text or a `streamTimeoutMs` that is not a
+   *   positive number.
+   */
+  speak(text: SpeechText, options: SpeakOptions = {}): Utterance {
     const taskType = options.taskType ?? 'repeat';
-    const pieces = taskType === 'repeat' ? chunkText(text) : text.trim() === '' ? [] : [text];
-    const entry = new UtteranceEntry(`utterance-${++this.#counter}`, text, taskType, pieces);
+    const streamTimeoutMs = options.streamTimeoutMs ?? 15_000;
+    checkNumberOption('streamTimeoutMs', streamTimeoutMs, {
+      min: 0,
+      exclusiveMin: true,
+      expected: 'a positive number of milliseconds',
+    });
+    const streamed = typeof text !== 'string';
+    if (streamed && taskType === 'talk') {
+      throw new InvalidOptionError(
+        'taskType',
+        '"repeat" for a streamed text (talk takes a string)',
+        taskType,
+      );
+    }
+    const entry = new UtteranceEntry(
+      `utterance-${++this.#counter}`,
+      streamed ? '' : text,
+      taskType,
+      this.clock.now(),
+    );
+    if (!streamed) {
+      for (const piece of taskType === 'repeat' ? chunkText(text) : text.trim() === '' ? [] : [text]) {
+        entry.addPiece(piece);
+      }
+    }
     this.events.emit('utteranceQueued', entry);
     if (this.#closedWith) {
       this.#finish(entry, 'failed', this.#closedWith);
       return entry;
     }
-    if (pieces.length === 0) {
+    if (!streamed && entry.pieces.length === 0) {
       this.#finish(entry, 'ended');
       return entry;
     }
     this.#entries.push(entry);
+    if (streamed) this.#follow(entry, text, streamTimeoutMs);
     this.#pump();
     return entry;
+  }
+
+  /** Reads a streamed text into `entry`'s pieces as it arrives. */
+  #follow(entry: UtteranceEntry, source: Exclude<SpeechText, string>, silenceMs: number): void {
+    const buffer = new SentenceBuffer();
+    entry.buffer = buffer;
+    let clauseTimer: unknown;
+    const waitForClause = () => {
+      if (!buffer.holding) {
+        this.clock.clearTimeout(clauseTimer);
+        clauseTimer = undefined;
+      } else
+        clauseTimer ??= this.clock.setTimeout(() => {
+          clauseTimer = undefined;
+          buffer.release();
+          this.#pump();
+        }, CLAUSE_WAIT_MS);
+    };
+    const stopReading = readSpeechStream(source, {
+      clock: this.clock,
+      silenceMs,
+      onText: (chunk) => {
+        entry.reached('firstTextMs', this.clock.now());
+        entry.text += chunk;
+        buffer.append(chunk);
+        waitForClause();
+        this.#pump();
+      },
+      onEnd: (error) => {
+        this.clock.clearTimeout(clauseTimer);
+        if (error) {
+          this.#remove(entry);
+          this.#finish(entry, 'failed', error);
+        } else {
+          buffer.end();
+          for (let piece = buffer.take(); piece !== undefined; piece = buffer.take()) entry.addPiece(piece);
+          entry.buffer = undefined;
+          if (!this.#sent.some((piece) => piece.entry === entry) && entry.nextPiece === entry.pieces.length) {
+            this.#remove(entry);
+            this.#finish(entry, 'ended');
+          }
+        }
+        this.#pump();
+        this.#notifyIdle();
+      },
+    });
+    entry.stopStream = () => {
+      this.clock.clearTimeout(clauseTimer);
+      stopReading();
+    };
   }
 
   /** A new session will speak the utterances: `speak()` queues again after `close()`. */
@@ -167,6 +256,11 @@ export class TaskQueue {
     return true;
   }
 
+  /** Whether `taskId` is a later piece of an utterance, whose speech continues the earlier pieces'. */
+  continues(taskId: string): boolean {
+    return this.#sent.some((piece) => piece.taskId === taskId && piece.index > 0);
+  }
+
   /** Feeds the avatar's data-channel events in. */
   handleAvatarEvent(event: AvatarEvent): void {
     if (this.#doomed.has(event.task_id)) {
@@ -197,6 +291,7 @@ export class TaskQueue {
           const entry = piece.entry;
           entry.status = 'speaking';
           entry.speech = { source: entry.taskType, taskId: event.task_id, utteranceId: entry.id };
+          entry.reached('startedMs', this.clock.now());
           this.events.emit('utteranceStarted', entry, event.task_id);
           this.events.emit('speakingStarted', entry.speech);
         }
@@ -266,14 +361,23 @@ export class TaskQueue {
     // At most one piece may wait at the server behind the one being spoken.
     if (this.#sent.some((piece) => !piece.started)) return;
     if (this.#sent.length >= 2) return;
-    const entry = this.#entries.find((candidate) => candidate.nextPiece < candidate.pieces.length);
+    // An open stream holds back the utterances after it until it ends.
+    const entry = this.#entries.find(
+      (candidate) => candidate.nextPiece < candidate.pieces.length || candidate.buffer,
+    );
     if (!entry) return;
+    if (entry.nextPiece === entry.pieces.length) {
+      const piece = entry.buffer?.take();
+      if (piece === undefined) return;
+      entry.addPiece(piece);
+    }
     void this.#sendPiece(this.#sender, entry, entry.nextPiece);
   }
 
   async #sendPiece(sender: TaskSender, entry: UtteranceEntry, index: number): Promise<void> {
     this.#sending = true;
     entry.nextPiece = index + 1;
+    entry.reached('firstSentMs', this.clock.now());
     try {
       const { taskId, durationMs } = await sender.send(entry.pieces[index]!, entry.taskType);
       entry.taskIds.push(taskId);
@@ -311,7 +415,7 @@ export class TaskQueue {
   #complete(piece: SentPiece): void {
     this.#forget(piece);
     const entry = piece.entry;
-    if (piece.index === entry.pieces.length - 1 && !this.#isSettled(entry)) {
+    if (piece.index === entry.pieces.length - 1 && !entry.buffer && !this.#isSettled(entry)) {
       this.#remove(entry);
       this.#finish(entry, 'ended');
     }
@@ -383,6 +487,7 @@ export class TaskQueue {
     error?: unknown,
   ): void {
     entry.status = status;
+    entry.stopStream?.();
     entry.settle(error);
     if (entry.speech) this.events.emit('speakingEnded', entry.speech, status !== 'ended');
     if (status === 'ended') this.events.emit('utteranceEnded', entry);

@@ -1,5 +1,6 @@
 /** The vocabulary of speech: utterances, their status and events, and the speech they become. */
 import type { TaskType } from '../api/schemas.js';
+import type { SentenceBuffer } from './sentence-buffer.js';
 
 /** Where an utterance is: waiting, being spoken, or settled one way or another. */
 export type UtteranceStatus = 'queued' | 'speaking' | 'ended' | 'interrupted' | 'cancelled' | 'failed';
@@ -8,9 +9,13 @@ export type UtteranceStatus = 'queued' | 'speaking' | 'ended' | 'interrupted' | 
 export interface Utterance {
   /** Unique among the avatar's utterances, across its sessions. */
   readonly id: string;
+  /** The text; for a streamed text, what has arrived so far. */
   readonly text: string;
   readonly taskType: TaskType;
-  /** The text as sent: ≤1,000-character pieces for `repeat` (seed 000), the whole text for `talk`. */
+  /**
+   * The text as sent so far: ≤1,000-character pieces for `repeat` (seed 000), the whole text for
+   * `talk`. A streamed text's first piece is its first complete sentence.
+   */
   readonly pieces: readonly string[];
   /** The server's task ids, one per piece sent so far. */
   readonly taskIds: readonly string[];
@@ -24,6 +29,18 @@ export interface Utterance {
    * `session_closed` error when the session had ended before `speak()`.
    */
   readonly done: Promise<void>;
+  /** How long each step took, once it was reached. */
+  readonly timings: UtteranceTimings;
+}
+
+/** Milliseconds from `speak()` to each step of an utterance; undefined until it is reached. */
+export interface UtteranceTimings {
+  /** The stream's first text (streamed texts only). */
+  firstTextMs?: number;
+  /** The first piece sent to the avatar. */
+  firstSentMs?: number;
+  /** The avatar starting to speak it. */
+  startedMs?: number;
 }
 
 /**
@@ -44,8 +61,13 @@ export interface Speech {
 
 /** Options of `speak()`. */
 export interface SpeakOptions {
-  /** `repeat` (default) speaks the text verbatim; `talk` has HeyGen's LLM answer it. */
+  /** `repeat` (default) speaks the text verbatim; `talk` has HeyGen's LLM answer it (a string only). */
   taskType?: TaskType;
+  /**
+   * A streamed text that yields nothing for this many milliseconds fails the utterance with a
+   * `TimeoutError` (default 15,000: a model's first token after a long tool call still fits).
+   */
+  streamTimeoutMs?: number;
 }
 
 /** Events of the task queue, one per utterance step. */
@@ -88,32 +110,46 @@ export class UtteranceEntry implements Utterance {
   status: UtteranceStatus = 'queued';
   spokenText = '';
   readonly taskIds: string[] = [];
+  readonly pieces: string[] = [];
+  /** The whitespace the text had before each piece, so `spokenText` joins pieces as the text did. */
+  readonly separators: string[] = [];
+  readonly timings: UtteranceTimings = {};
   /** Set once the avatar started speaking it. */
   speech: Speech | undefined;
   /** Index of the next piece to send. */
   nextPiece = 0;
+  /** A streamed text's part not yet cut into pieces; undefined once the stream has ended (or for a string). */
+  buffer: SentenceBuffer | undefined;
+  /** Stops reading the stream (the utterance is settled). */
+  stopStream: (() => void) | undefined;
   readonly done: Promise<void>;
   settle!: (error?: unknown) => void;
-  /** The whitespace the text had before each piece, so `spokenText` joins pieces as the text did. */
-  readonly separators: readonly string[];
+  /** How far into `text` the pieces reach. */
+  #covered = 0;
 
   constructor(
     readonly id: string,
-    readonly text: string,
+    public text: string,
     readonly taskType: TaskType,
-    readonly pieces: readonly string[],
+    private readonly queuedAt: number,
   ) {
-    let at = 0;
-    this.separators = pieces.map((piece) => {
-      const start = text.indexOf(piece, at);
-      const gap = start > at ? text.slice(at, start) : '';
-      at = start + piece.length;
-      return gap;
-    });
     this.done = new Promise<void>((resolve, reject) => {
       this.settle = (error) => (error === undefined ? resolve() : reject(error));
     });
     // Callers that never await `done` must not see unhandled rejections.
     this.done.catch(() => undefined);
+  }
+
+  /** Adds the next piece of the text. */
+  addPiece(piece: string): void {
+    const start = this.text.indexOf(piece, this.#covered);
+    this.separators.push(this.text.slice(this.#covered, start));
+    this.#covered = start + piece.length;
+    this.pieces.push(piece);
+  }
+
+  /** Records that a step was reached now (`now` in milliseconds), once. */
+  reached(step: keyof UtteranceTimings, now: number): void {
+    this.timings[step] ??= now - this.queuedAt;
   }
 }

@@ -125,11 +125,19 @@ export class Conversation {
     this.#finishUserTurn();
   }
 
-  /** The avatar began to speak (`avatar_start_talking`). */
-  avatarStarted(): void {
+  /**
+   * The avatar began to speak (`avatar_start_talking`); `continuing` a turn it began, as a long or
+   * streamed utterance's later piece does, unless the user spoke in between.
+   */
+  avatarStarted(continuing = false): void {
     this.#finishUserTurn();
-    this.#avatarTurn = { startedAt: this.clock.now(), text: '' };
-    this.#turns.push({ role: 'avatar', text: '', startedAt: this.#avatarTurn.startedAt, endedAt: undefined });
+    const last = this.#turns.at(-1);
+    if (continuing && last?.role === 'avatar') {
+      this.#turns.pop();
+      this.#avatarTurn = { startedAt: last.startedAt, text: `${last.text} ` };
+    } else this.#avatarTurn = { startedAt: this.clock.now(), text: '' };
+    const { startedAt, text } = this.#avatarTurn;
+    this.#turns.push({ role: 'avatar', text: text.trim(), startedAt, endedAt: undefined });
     this.events.emit('transcriptChanged', this.#turns);
     if (this.#latency && this.#latency.toAvatarStartMs === undefined) {
       this.#latency.toAvatarStartMs = this.clock.now() - this.#latency.userStoppedAt;

@@ -122,8 +122,11 @@ export class VoiceChat {
     this.parts.conversation.userStopped();
   }
 
-  /** Feeds the avatar's data-channel events into the conversation. */
-  handleAvatarEvent(event: AvatarEvent): void {
+  /**
+   * Feeds the avatar's data-channel events into the conversation; `continuesUtterance` when the
+   * event's task is a later piece of an utterance already begun (its speech joins the same turn).
+   */
+  handleAvatarEvent(event: AvatarEvent, continuesUtterance = false): void {
     const { conversation } = this.parts;
     switch (event.type) {
       case 'user_talking_message':
@@ -133,7 +136,7 @@ export class VoiceChat {
         conversation.userFinished(event.message);
         return;
       case 'avatar_start_talking': {
-        conversation.avatarStarted();
+        conversation.avatarStarted(continuesUtterance);
         this.#stopWatching?.();
         const media = this.parts.media;
         if (media && this.parts.watchEnergy) {

@@ -3,31 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StreamingAvatarError, UtteranceError } from '../../src/errors.js';
 import { TaskQueue } from '../../src/tasks/task-queue.js';
-import type { TaskSender, UtteranceEvents } from '../../src/tasks/utterance.js';
+import type { UtteranceEvents } from '../../src/tasks/utterance.js';
 import { FakeClock, settle } from './fakes/clock.js';
-
-/** A server stand-in: records tasks and interrupts; the test plays the avatar's events. */
-function fakeServer() {
-  const tasks: { taskId: string; text: string; taskType: string }[] = [];
-  let interrupts = 0;
-  const sender: TaskSender = {
-    async send(text, taskType) {
-      const taskId = `task-${tasks.length + 1}`;
-      tasks.push({ taskId, text, taskType });
-      return { taskId, durationMs: 1000 };
-    },
-    async interrupt() {
-      interrupts += 1;
-    },
-  };
-  return {
-    sender,
-    tasks,
-    get interrupts() {
-      return interrupts;
-    },
-  };
-}
+import { fakeServer } from './fakes/task-server.js';
 
 function speakAll(queue: TaskQueue, taskId: string, words: string[]) {
   queue.handleAvatarEvent({ type: 'avatar_start_talking', task_id: taskId });

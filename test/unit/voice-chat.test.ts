@@ -121,6 +121,31 @@ describe('voice chat', () => {
     expect(latencies[0]).toMatchObject({ toTranscriptMs: 300, toAvatarStartMs: 800, toFirstAudioMs: 920 });
   });
 
+  it('a streamed utterance spoken in several pieces is one avatar turn of the transcript', async () => {
+    const { session, transport } = await connected();
+    await session.voice.start();
+    async function* answer() {
+      yield 'We open at nine. ';
+      yield 'We close at six.';
+    }
+    const utterance = session.queue.speak(answer());
+    await settle();
+    for (const [taskId, words] of [
+      ['task-1', 'We open at nine.'],
+      ['task-2', 'We close at six.'],
+    ] as const) {
+      transport.avatarSays({ type: 'avatar_start_talking', task_id: taskId });
+      transport.avatarSays({ type: 'avatar_talking_message', task_id: taskId, message: words });
+      await settle();
+      transport.avatarSays({ type: 'avatar_stop_talking', task_id: taskId });
+    }
+    await utterance.done;
+    expect(utterance.pieces).toEqual(['We open at nine.', 'We close at six.']);
+    expect(session.voice.transcript.map(({ role, text }) => ({ role, text }))).toEqual([
+      { role: 'avatar', text: 'We open at nine. We close at six.' },
+    ]);
+  });
+
   it('gives the user’s words as they come, then the final text once', async () => {
     const { session, transport, provider } = await connected();
     const speech: [string, boolean][] = [];
