@@ -74,6 +74,8 @@ const decoder = new TextDecoder();
 
 export class AvatarParticipant {
   readonly #queue: Playback[] = [];
+  /** The task whose speech has started and not yet stopped (its next piece may follow at once). */
+  #openTask: string | undefined;
   readonly #face: FaceRenderer;
   #mouthOpen = 0;
   #closed = false;
@@ -179,6 +181,7 @@ export class AvatarParticipant {
   /** Cuts the current speech at once, drops the queued audio and every queued task. */
   interrupt(): void {
     const [current, ...rest] = this.#queue.splice(0);
+    this.#openTask = undefined;
     this.audio.clearQueue();
     this.#mouthOpen = 0;
     if (current) {
@@ -287,7 +290,10 @@ export class AvatarParticipant {
     const { speech } = current;
     if (!current.started) {
       current.started = true;
-      void this.send({ type: 'avatar_start_talking', task_id: current.taskId });
+      // Pieces of one task played back to back (a model's answer, sentence by sentence) are one speech.
+      if (this.#openTask !== current.taskId)
+        void this.send({ type: 'avatar_start_talking', task_id: current.taskId });
+      this.#openTask = current.taskId;
     }
     const end = Math.min(speech.samples.length, current.position + samples.length);
     samples.set(speech.samples.subarray(current.position, end));
@@ -301,13 +307,15 @@ export class AvatarParticipant {
     }
     if (end < speech.samples.length) return;
     this.#queue.shift();
+    current.settle({ interrupted: false, durationMs: speech.durationMs });
+    if (this.#queue[0]?.taskId === current.taskId) return;
+    this.#openTask = undefined;
     void this.send({ type: 'avatar_end_message', task_id: current.taskId });
     void this.send({
       type: 'avatar_stop_talking',
       task_id: current.taskId,
       duration_ms: Math.round(speech.durationMs),
     });
-    current.settle({ interrupted: false, durationMs: speech.durationMs });
   }
 
   #playedMs(playback: Playback): number {

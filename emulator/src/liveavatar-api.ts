@@ -400,6 +400,10 @@ export class LiveAvatarApi {
         durationLimitSeconds: durationSeconds,
         videoCodec: video.encoding ?? 'H264',
         dialect,
+        model:
+          session.mode === 'FULL' && typeof session.request.llm_configuration_id === 'string'
+            ? session.account.llm.endpoint(session.request.llm_configuration_id)
+            : undefined,
       },
       this.state.media,
       (closed) => {
@@ -474,7 +478,7 @@ export class LiveAvatarApi {
         if (text.trim()) void session.task(text, 'repeat', eventId).catch(() => undefined);
         break;
       case 'avatar.speak_response':
-        if (text.trim()) void session.task(text, 'talk', eventId).catch(() => undefined);
+        if (text.trim()) session.answer(text, eventId);
         break;
       case 'avatar.interrupt':
         session.interrupt();

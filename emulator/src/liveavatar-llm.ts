@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LiveAvatarError, type ValidationIssue } from './liveavatar-errors.js';
+import type { ModelEndpoint } from './model-answers.js';
 
 /** One LLM configuration, as the API answers it. Times are ISO 8601. */
 export interface LlmConfiguration {
@@ -74,6 +75,20 @@ export class LlmSettings {
     const configuration = this.#configurations.get(id);
     if (!configuration) throw new LiveAvatarError(404, `LLM configuration ${id} not found.`);
     return configuration;
+  }
+
+  /**
+   * Where a session using configuration `id` asks its model: `<base_url>/v1/chat/completions`,
+   * with the configuration's secret as the key (contract §10).
+   * @throws {LiveAvatarError} 404 when the account has no configuration by that id.
+   */
+  endpoint(id: string): ModelEndpoint {
+    const configuration = this.configuration(id);
+    return {
+      url: `${configuration.base_url.replace(/\/+$/, '')}/v1/chat/completions`,
+      model: configuration.model_name,
+      apiKey: this.#secrets.get(configuration.secret_id)?.value ?? '',
+    };
   }
 
   #createConfiguration(body: Record<string, unknown>): LlmConfiguration {

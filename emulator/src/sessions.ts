@@ -8,6 +8,7 @@ import type { Account } from './accounts.js';
 import { QUALITY_PRESETS, type Quality } from './contract.js';
 import type { CloseReason, EventDialect } from './dialect.js';
 import type { Avatar, MediaBackend } from './media.js';
+import { type ChatMessage, type ModelEndpoint, streamAnswer } from './model-answers.js';
 import { answer } from './responder.js';
 import type { Speech } from './speech.js';
 
@@ -31,6 +32,8 @@ export interface SessionSettings {
   sessionId?: string;
   /** How many times faster than real time the idle timeout, duration limit and billed time run (default 1). */
   timeScale?: number;
+  /** The session's own model (LiveAvatar FULL's LLM configuration): it answers instead of the stand-in. */
+  model?: ModelEndpoint | undefined;
 }
 
 /** What a session's time is billed to. */
@@ -66,6 +69,10 @@ export class EmulatedSession<A extends Ledger = Account> {
   #taskChain: Promise<unknown> = Promise.resolve();
   /** Bumped by interrupt: tasks still being synthesized from before it are dropped. */
   #generation = 0;
+  /** The conversation with the session's own model so far. */
+  readonly #history: ChatMessage[] = [];
+  /** The model's answer being streamed, aborted by an interrupt or the user speaking over it. */
+  #modelRequest: AbortController | undefined;
   readonly #closeListeners: (() => void)[] = [];
   readonly #voiceListeners = new Set<(event: Record<string, unknown>) => void>();
   #commandHandler: ((command: Record<string, unknown>) => void) | undefined;
@@ -240,12 +247,69 @@ export class EmulatedSession<A extends Ledger = Account> {
         this.log(`session ${this.id}: heard "${abbreviate(text)}"`);
         if (text === '') return;
         void avatar.sendEvent({ type: 'user_end_message', task_id: turnId });
-        void this.task(text, 'talk').catch(() => undefined);
+        this.answer(text);
       },
     };
   }
 
+  /**
+   * Answers `question` (a voice turn, LiveAvatar's `avatar.speak_response`): the session's own
+   * model when it has one, sentence by sentence as its answer streams; the stand-in otherwise.
+   */
+  answer(question: string, taskId = newId('')): void {
+    const model = this.settings.model;
+    if (model) void this.#answerFromModel(question, model, taskId);
+    else void this.task(question, 'talk', taskId).catch(() => undefined);
+  }
+
+  /**
+   * Asks the model with the conversation so far (the context's prompt as the system message) and
+   * speaks each sentence once it is complete, all under one task id.
+   */
+  async #answerFromModel(question: string, model: ModelEndpoint, taskId: string): Promise<void> {
+    this.#modelRequest?.abort();
+    const request = new AbortController();
+    this.#modelRequest = request;
+    const prompt = this.settings.knowledgeBase;
+    const messages: ChatMessage[] = [
+      ...(prompt ? [{ role: 'system' as const, content: prompt }] : []),
+      ...this.#history,
+      { role: 'user', content: question },
+    ];
+    this.#history.push({ role: 'user', content: question });
+    this.log(`session ${this.id}: asking the model at ${model.url} (${messages.length} messages)`);
+    const sentences = new Intl.Segmenter('en', { granularity: 'sentence' });
+    let received = '';
+    let said = 0;
+    const say = (text: string) => {
+      if (text.trim()) void this.task(text.trim(), 'repeat', taskId).catch(() => undefined);
+    };
+    try {
+      for await (const piece of streamAnswer(model, messages, request.signal)) {
+        received += piece;
+        // A sentence is complete once text follows it, or its end and a space have come.
+        const segments = [...sentences.segment(received.slice(said))];
+        const complete = /[.!?。！？]\s+$/.test(received) ? segments : segments.slice(0, -1);
+        for (const { segment } of complete) {
+          say(segment);
+          said += segment.length;
+        }
+      }
+      say(received.slice(said));
+    } catch (error) {
+      this.log(
+        request.signal.aborted
+          ? `session ${this.id}: the model's answer was aborted`
+          : `session ${this.id}: the model failed (${error instanceof Error ? error.message : String(error)}); the avatar says nothing`,
+      );
+    } finally {
+      if (this.#modelRequest === request) this.#modelRequest = undefined;
+      if (received) this.#history.push({ role: 'assistant', content: received });
+    }
+  }
+
   interrupt(): void {
+    this.#modelRequest?.abort();
     this.#generation += 1;
     this.#avatar?.interrupt();
     this.touch();
@@ -271,6 +335,7 @@ export class EmulatedSession<A extends Ledger = Account> {
     clearTimeout(this.#durationTimer);
     this.endedAt = Date.now();
     this.account.charge(this.streamedSeconds);
+    this.#modelRequest?.abort();
     this.#generation += 1;
     // LiveAvatar says why in the room before it closes (HeyGen's dialect sends nothing).
     await Promise.race([
