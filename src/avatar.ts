@@ -179,10 +179,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    * @throws {InvalidOptionError} for a streamed `talk` text or a bad `streamTimeoutMs`.
    */
   speak(text: SpeechText, options: SpeakOptions = {}): Utterance {
-    if (!this.#currentSession) {
-      throw new StreamingAvatarError('not_started', 'Start the avatar before asking it to speak.');
-    }
-    return this.#currentSession.queue.speak(text, options);
+    return this.#sessionFor('asking it to speak').queue.speak(text, options);
   }
 
   /**
@@ -195,10 +192,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    * @throws {InvalidOptionError} for a `sampleRate` that is not a positive number.
    */
   async speakAudio(pcm: Int16Array | ArrayBuffer, options: { sampleRate: number }): Promise<void> {
-    if (!this.#currentSession) {
-      throw new StreamingAvatarError('not_started', 'Start the avatar before sending it audio.');
-    }
-    await this.#currentSession.audio.speak(pcm, options);
+    await this.#sessionFor('sending it audio').audio.speak(pcm, options);
   }
 
   /** Stops the current speech and settles every queued utterance as interrupted. */
@@ -241,13 +235,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    *   `missing`, `busy`, `insecure_context`, `unsupported`.
    */
   async startVoiceChat(options: VoiceChatOptions = {}): Promise<void> {
-    if (!this.#currentSession) {
-      throw new StreamingAvatarError(
-        'not_started',
-        'Voice chat needs a connected session: start the avatar first.',
-      );
-    }
-    await this.#currentSession.voice.start(options);
+    await this.#sessionFor('starting voice chat').voice.start(options);
   }
 
   /** Stops voice chat and releases the microphone; the session goes on. */
@@ -375,6 +363,13 @@ export class Avatar extends EventEmitter<AvatarEvents> {
 
   #throwIfAborted(signal: AbortSignal): void {
     if (signal.aborted) throw signal.reason;
+  }
+
+  /** The session, once the first start has created one. @throws {StreamingAvatarError} `not_started` before. */
+  #sessionFor(action: string): SessionEngine {
+    if (!this.#currentSession)
+      throw new StreamingAvatarError('not_started', `Start the avatar before ${action}.`);
+    return this.#currentSession;
   }
 
   #setState(next: AvatarState): void {

@@ -99,6 +99,12 @@ export class SessionVoice {
         'Voice chat needs a connected session: start the avatar first.',
       );
     }
+    if (options.respond !== undefined) {
+      throw new StreamingAvatarError(
+        'configuration',
+        "Voice chat answers with the provider's model; for yours, use LiveAvatar FULL with an LLM configuration.",
+      );
+    }
     await this.stop();
     const voiceChat = new VoiceChat(
       {

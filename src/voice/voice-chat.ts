@@ -22,6 +22,15 @@ export interface VoiceChatOptions {
   mode?: VoiceChatMode | undefined;
   /** Start muted (default false); `unmute()` opens it. */
   muted?: boolean | undefined;
+  /**
+   * Not supported: a voice turn is answered by the provider's model, never from the page, and
+   * `startVoiceChat()` refuses `respond` with a `configuration` error rather than let two answers
+   * speak. HeyGen's voice chat always answers with HeyGen's own model (the Streaming API has no way
+   * for a page to own the turn). For your own model, use LiveAvatar FULL with an LLM configuration
+   * (the token handler's `session.llm.configurationId`) pointing at `createChatCompletionsHandler`;
+   * without voice chat, `speak()` your model's streamed answer.
+   */
+  respond?: never;
 }
 
 /** Why the microphone changed on its own. */

@@ -222,6 +222,20 @@ describe('voice chat', () => {
     expect(changes).toEqual([{ deviceId: undefined, reason: 'device_lost' }]);
   });
 
+  it('refuses a page-side respond at once, before the microphone opens: the provider’s model answers voice turns', async () => {
+    const { session, provider, mics } = await connected();
+    const respond = async function* () {
+      yield 'An answer from the page.';
+    };
+    await expect(session.voice.start({ respond } as never)).rejects.toMatchObject({
+      code: 'configuration',
+      message: expect.stringContaining('LiveAvatar FULL'),
+    });
+    expect(mics.opened).toHaveLength(0);
+    expect(provider.calls.some((call) => call.startsWith('start_listening'))).toBe(false);
+    expect(session.voice.conversationState).toBe('idle');
+  });
+
   it('needs a connected session', async () => {
     const session = new SessionEngine({ token: async () => 'token' });
     await expect(session.voice.start()).rejects.toMatchObject({ code: 'not_started' });
