@@ -181,6 +181,37 @@ export class LiveAvatarApiClient extends LiveAvatarSessionClient {
     });
   }
 
+  /**
+   * Stores your model's API key with LiveAvatar (`POST /v1/secrets`, contract §10); it is never
+   * answered back. Not retried: each try could store another secret.
+   * @returns The secret's id, for {@link createLlmConfiguration}.
+   */
+  async createSecret(name: string, value: string, options: CallOptions = {}): Promise<string> {
+    const body = { secret_type: 'LLM_API_KEY', secret_value: value, secret_name: name };
+    const schema = z.looseObject({ secret_id: z.string() });
+    return (await this.call('POST', '/v1/secrets', body, false, schema, options)).secret_id;
+  }
+
+  /**
+   * Points FULL sessions at your own OpenAI-compatible model (`POST /v1/llm_configurations`,
+   * contract §10): LiveAvatar calls `<baseUrl>/v1/chat/completions` with the secret as the Bearer
+   * key. Not retried: each try could create another configuration.
+   * @returns The configuration's id, for the session token's `llm_configuration_id`.
+   */
+  async createLlmConfiguration(
+    configuration: { displayName: string; modelName: string; secretId: string; baseUrl: string },
+    options: CallOptions = {},
+  ): Promise<string> {
+    const body = {
+      display_name: configuration.displayName,
+      model_name: configuration.modelName,
+      secret_id: configuration.secretId,
+      base_url: configuration.baseUrl,
+    };
+    const schema = z.looseObject({ id: z.string() });
+    return (await this.call('POST', '/v1/llm_configurations', body, false, schema, options)).id;
+  }
+
   /** One page of the key's sessions (`GET /v1/sessions`, API key): running ones, or ended ones. */
   listSessions(
     type: 'active' | 'historic',

@@ -41,6 +41,7 @@ export {
   type LiveAvatarTokenHandler,
   type LiveAvatarTokenHandlerOptions,
 } from './liveavatar.js';
+export { type LiveAvatarModelRegistration, registerLiveAvatarModel } from './liveavatar-model.js';
 export { type NodeRequestLike, type NodeResponseLike, toNodeListener } from './node.js';
 export { type RedisClientLike, type RedisStoreOptions, redisStore } from './redis-store.js';
 export {

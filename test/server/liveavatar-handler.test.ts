@@ -11,6 +11,7 @@ import {
   createLiveAvatarTokenHandler,
   type LiveAvatarTokenHandlerOptions,
   memoryStore,
+  registerLiveAvatarModel,
 } from '../../src/server/index.js';
 
 let emulator: RunningEmulator;
@@ -59,28 +60,37 @@ describe('createLiveAvatarTokenHandler', () => {
     expect(await endpoint.listSessions()).toEqual([]);
   });
 
-  it('points a FULL session at your own model: session.llm becomes the token’s llm_configuration_id', async () => {
-    const admin = (path: string, body: object) =>
-      fetch(`${emulator.liveAvatarUrl}${path}`, {
-        method: 'POST',
-        headers: { 'x-api-key': 'emulator-liveavatar-key', 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }).then(async (response) => ((await response.json()) as { data: Record<string, string> }).data);
-    const { secret_id } = await admin('/v1/secrets', {
-      secret_type: 'LLM_API_KEY',
-      secret_value: 'shh',
-      secret_name: 'brain',
+  it('registers your model once (secret and LLM configuration), and session.llm becomes the token’s llm_configuration_id', async () => {
+    const id = await registerLiveAvatarModel({
+      apiKey: 'emulator-liveavatar-key',
+      baseUrl: emulator.liveAvatarUrl,
+      endpointBaseUrl: 'http://127.0.0.1:9/model',
+      secret: 'shh',
+      modelName: 'faq',
+      displayName: 'Kiosk brain',
     });
-    const { id } = await admin('/v1/llm_configurations', {
-      display_name: 'Kiosk brain',
+    const stored = await fetch(`${emulator.liveAvatarUrl}/v1/llm_configurations/${id}`, {
+      headers: { 'x-api-key': 'emulator-liveavatar-key' },
+    }).then(async (response) => ((await response.json()) as { data: Record<string, string> }).data);
+    expect(stored).toMatchObject({
+      base_url: 'http://127.0.0.1:9/model',
       model_name: 'faq',
-      secret_id,
-      base_url: 'http://127.0.0.1:9',
+      display_name: 'Kiosk brain',
     });
+    expect(JSON.stringify(stored)).not.toContain('shh');
+    await expect(
+      registerLiveAvatarModel({
+        apiKey: 'not-a-key',
+        baseUrl: emulator.liveAvatarUrl,
+        endpointBaseUrl: 'http://127.0.0.1:9/model',
+        secret: 'shh',
+        modelName: 'faq',
+      }),
+    ).rejects.toMatchObject({ code: 'authentication' });
     const session = {
       avatarId: SANDBOX_AVATAR_ID,
       avatarPersona: { language: 'en' },
-      llm: { configurationId: id! },
+      llm: { configurationId: id },
     };
     const response = await handler({ session })(post());
     const { token } = (await response.json()) as { token: string };
