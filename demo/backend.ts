@@ -2,23 +2,31 @@
  * The demo's backend, as a Vite plugin: `/api/avatar-token` hands out HeyGen session tokens,
  * `/api/liveavatar-token` and `/api/liveavatar-lite-token` LiveAvatar ones (the session chosen
  * here, on the server), `/api/speech` audio for LITE (the emulator's eSpeak NG as a stand-in for
- * a text-to-speech service), and
- * `/api/avatars` lists avatars, all with the API keys kept on the server
+ * a text-to-speech service), `/api/model` the demo's own model (an OpenAI-compatible
+ * chat-completions endpoint) with `/api/liveavatar-own-model-token` for LiveAvatar FULL sessions
+ * that answer from it, and `/api/avatars` lists avatars, all with the API keys kept on the server
  * (`streaming-avatar-kit/server`). Reads AVATAR_API_KEY, LIVEAVATAR_API_KEY and AVATAR_EMULATOR_URL.
  */
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
 import { synthesize } from '../emulator/src/speech.js';
 import { StreamingApiClient } from '../src/index.js';
 import {
+  createChatCompletionsHandler,
   createLiveAvatarTokenHandler,
   createSessionTokenHandler,
+  registerLiveAvatarModel,
   toNodeListener,
 } from '../src/server/index.js';
+import { faqModel } from './faq-model.js';
 
 /** LiveAvatar's sandbox avatar, "Wayne" (liveavatar-api.md §2), which the emulator serves too. */
 const LIVEAVATAR_AVATAR_ID = 'dd73ea75-1218-4ef3-92ce-606d5f7fbc0a';
+/** The secret LiveAvatar sends to the demo's model; a real deployment keeps it in its configuration. */
+const MODEL_SECRET = randomBytes(24).toString('base64url');
 
 export function avatarBackend(): Plugin {
   return {
@@ -68,6 +76,50 @@ export function avatarBackend(): Plugin {
           '/api/liveavatar-lite-token',
           (request, response) => void liteTokens(request, response),
         );
+        // LiveAvatar FULL answering from the demo's own model: registered once the server listens,
+        // since the model's address is this server's.
+        const ownModelTokens = new Promise<ReturnType<typeof toNodeListener>>((resolve, reject) => {
+          server.httpServer?.once('listening', () => {
+            const { port } = server.httpServer!.address() as AddressInfo;
+            registerLiveAvatarModel({
+              apiKey: liveAvatarKey,
+              baseUrl: baseUrl === undefined ? undefined : `${baseUrl}/liveavatar`,
+              endpointBaseUrl: `http://127.0.0.1:${port}/api/model`,
+              secret: MODEL_SECRET,
+              modelName: 'demo-faq',
+            }).then(
+              (configurationId) =>
+                resolve(
+                  toNodeListener(
+                    createLiveAvatarTokenHandler({
+                      apiKey: liveAvatarKey,
+                      baseUrl: baseUrl === undefined ? undefined : `${baseUrl}/liveavatar`,
+                      allowAnonymous: true,
+                      tokensPerMinute: 60,
+                      warn: () => undefined,
+                      session: {
+                        avatarId: LIVEAVATAR_AVATAR_ID,
+                        avatarPersona: { language: 'en' },
+                        llm: { configurationId },
+                      },
+                    }),
+                  ),
+                ),
+              reject,
+            );
+          });
+        });
+        ownModelTokens.catch((error: Error) =>
+          server.config.logger.warn(
+            `The demo's own model could not be registered with LiveAvatar: ${error.message}`,
+          ),
+        );
+        server.middlewares.use('/api/liveavatar-own-model-token', (request, response) => {
+          ownModelTokens.then(
+            (tokens) => void tokens(request, response),
+            () => response.writeHead(503).end(),
+          );
+        });
         // LITE speaks audio the page brings: this stands in for your own text-to-speech service.
         server.middlewares.use('/api/speech', (request, response) => {
           const text = new URL(request.url ?? '/', 'http://127.0.0.1').searchParams.get('text') ?? '';
@@ -87,6 +139,19 @@ export function avatarBackend(): Plugin {
             });
         });
       }
+      // The demo's own model: LiveAvatar calls it with the secret; the demo's own pages (same
+      // origin, as the browser says) may call it too.
+      const model = toNodeListener(
+        createChatCompletionsHandler({
+          respond: faqModel,
+          secret: MODEL_SECRET,
+          authorize: (request) => request.headers.get('sec-fetch-site') === 'same-origin',
+        }),
+      );
+      server.middlewares.use(
+        '/api/model/v1/chat/completions',
+        (request, response) => void model(request, response),
+      );
       // The drop-in file as the package ships it (`npm run build` writes dist/cdn/), for plain.html.
       server.middlewares.use('/cdn', (request, response) => {
         const name = (request.url ?? '').replace(/^\//, '').split('?')[0] ?? '';

@@ -1,6 +1,6 @@
 /** The demo page: drives the elements through their public API only. */
 import '../components/index.js';
-import type { AvatarInfo } from '../src/index.js';
+import { type AvatarInfo, chatCompletionText } from '../src/index.js';
 
 const avatar = document.querySelector('streaming-avatar')!;
 const meter = document.querySelector('avatar-credit-meter')!;
@@ -38,17 +38,34 @@ async function loadAvatars(): Promise<void> {
 }
 
 const providerPicker = document.querySelector<HTMLSelectElement>('#provider-picker')!;
+const brainPicker = document.querySelector<HTMLSelectElement>('#brain-picker')!;
+const ownModel = () => brainPicker.value === 'own';
+/** LiveAvatar FULL answers voice turns from the model its token names (demo/backend.ts). */
+function chooseTokenUrl(): void {
+  const choice = providerPicker.value;
+  avatar.tokenUrl =
+    choice === 'liveavatar-lite'
+      ? '/api/liveavatar-lite-token'
+      : choice === 'liveavatar'
+        ? ownModel()
+          ? '/api/liveavatar-own-model-token'
+          : '/api/liveavatar-token'
+        : '/api/avatar-token';
+}
+brainPicker.addEventListener('change', () => {
+  chooseTokenUrl();
+  note(
+    ownModel()
+      ? 'Ask streams the demo’s own model; LiveAvatar (FULL) voice chat answers from it (next start)'
+      : 'answers from the provider’s model',
+  );
+});
 providerPicker.addEventListener('change', () => {
   const choice = providerPicker.value;
   const liveAvatar = choice !== 'heygen';
   // LiveAvatar's server chooses the avatar and persona (demo/backend.ts); the page only starts it.
   avatar.provider = liveAvatar ? 'liveavatar' : 'heygen';
-  avatar.tokenUrl =
-    choice === 'liveavatar-lite'
-      ? '/api/liveavatar-lite-token'
-      : liveAvatar
-        ? '/api/liveavatar-token'
-        : '/api/avatar-token';
+  chooseTokenUrl();
   avatar.baseUrl = liveAvatar ? '/liveavatar' : '/heygen';
   picker.disabled = liveAvatar;
   avatar.avatarId = liveAvatar ? undefined : picker.value;
@@ -81,7 +98,63 @@ byId('speak').addEventListener('click', () =>
       : avatar.speak(text.value, { taskType: 'repeat' }),
   ),
 );
-byId('ask').addEventListener('click', () => guard(() => avatar.speak(text.value, { taskType: 'talk' })));
+/** The demo's own model's answer to `question`, as its tokens stream in. */
+async function* ownModelAnswer(question: string, signal: AbortSignal): AsyncGenerator<string> {
+  const response = await fetch('/api/model/v1/chat/completions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ stream: true, messages: [{ role: 'user', content: question }] }),
+    signal,
+  });
+  yield* chatCompletionText(response);
+}
+/** Milliseconds from `since` (a `performance.now()` time) to the avatar's next audible sound. */
+function firstAudioAfter(since: number): Promise<number | undefined> {
+  const track = avatar.avatar.media?.getAudioTracks()[0];
+  if (!track) return Promise.resolve(undefined);
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  context.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  return new Promise((resolve) => {
+    const listen = () => {
+      analyser.getFloatTimeDomainData(samples);
+      const rms = Math.sqrt(samples.reduce((sum, sample) => sum + sample * sample, 0) / samples.length);
+      if (rms > 0.01 || performance.now() - since > 30_000) {
+        void context.close();
+        resolve(rms > 0.01 ? performance.now() - since : undefined);
+      } else requestAnimationFrame(listen);
+    };
+    listen();
+  });
+}
+let asked = 0;
+byId('ask').addEventListener('click', () =>
+  guard(async () => {
+    if (!ownModel()) {
+      avatar.speak(text.value, { taskType: 'talk' });
+      return;
+    }
+    const askedAt = performance.now();
+    const utterance = avatar.speak((signal) => ownModelAnswer(text.value, signal));
+    const firstAudio = firstAudioAfter(askedAt);
+    const ended = await utterance.done.then(
+      () => true,
+      (error: Error) => {
+        note(`the answer stopped: ${error.message}`);
+        return false;
+      },
+    );
+    if (!ended) return;
+    addLatencyRow(
+      `ask ${++asked}`,
+      undefined,
+      utterance.timings.firstTextMs,
+      utterance.timings.startedMs,
+      await firstAudio,
+    );
+  }),
+);
 document.querySelector<HTMLInputElement>('#chroma')!.addEventListener('change', (event) => {
   const on = (event.target as HTMLInputElement).checked;
   avatar.background = on ? 'chroma-key' : 'none';
@@ -125,17 +198,22 @@ const showTranscript = () => {
   );
 };
 avatar.avatar.on('transcriptChanged', showTranscript);
-avatar.addEventListener('avatar-turn-latency', ({ latency }) => {
+function addLatencyRow(turn: string, ...figures: (number | undefined)[]): void {
   const row = latencyRows.insertRow();
-  const figure = (ms: number | undefined) => (ms === undefined ? '—' : String(Math.round(ms)));
-  for (const cell of [
-    String(latencyRows.rows.length),
-    figure(latency.toTranscriptMs),
-    figure(latency.toAvatarStartMs),
-    figure(latency.toFirstAudioMs),
-  ])
-    row.insertCell().textContent = cell;
-});
+  row.insertCell().textContent = turn;
+  for (const ms of figures) row.insertCell().textContent = ms === undefined ? '—' : String(Math.round(ms));
+}
+let turns = 0;
+avatar.addEventListener('avatar-turn-latency', ({ latency }) =>
+  // The model's first token of a voice turn is seen by the platform, not the page.
+  addLatencyRow(
+    `voice ${++turns}`,
+    latency.toTranscriptMs,
+    undefined,
+    latency.toAvatarStartMs,
+    latency.toFirstAudioMs,
+  ),
+);
 avatar.addEventListener('avatar-user-speech', (event) => {
   if (event.final) note(`you said: ${event.text}`);
 });
