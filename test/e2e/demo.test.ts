@@ -206,6 +206,49 @@ describe('the demo, end to end', () => {
     await page.close();
   }, 120_000);
 
+  it('speaks a streamed answer as it arrives: the avatar starts before the stream ends, every word once, in order', async () => {
+    const page = await openDemo();
+    await page.evaluate(() => {
+      document.querySelector('streaming-avatar')!.sessionOptions = { voice: { rate: 3 } };
+    });
+    await startAvatar(page);
+    const sentence = 'A model streams its answer a few letters at a time, about thirty tokens a second. ';
+    const text = sentence.repeat(8).trim();
+    const result = await page.evaluate(async (answer) => {
+      const avatar = document.querySelector('streaming-avatar')!;
+      let streamEndedAt = 0;
+      let speakingStartedAt = 0;
+      avatar.addEventListener('avatar-speaking-start', () => (speakingStartedAt ||= performance.now()), {
+        once: true,
+      });
+      async function* tokens() {
+        for (let at = 0; at < answer.length; at += 4) {
+          await new Promise((resolve) => setTimeout(resolve, 33));
+          yield answer.slice(at, at + 4);
+        }
+        streamEndedAt = performance.now();
+      }
+      const utterance = avatar.speak(tokens());
+      await utterance.done;
+      return {
+        streamEndedAt,
+        speakingStartedAt,
+        pieces: utterance.pieces,
+        spoken: utterance.spokenText,
+        status: utterance.status,
+        timings: utterance.timings,
+      };
+    }, text);
+    expect(result.status).toBe('ended');
+    expect(result.speakingStartedAt).toBeGreaterThan(0);
+    expect(result.speakingStartedAt).toBeLessThan(result.streamEndedAt);
+    expect(result.pieces[0]).toBe(sentence.trim());
+    expect(normalize(result.pieces.join(' '))).toBe(normalize(text));
+    expect(normalize(result.spoken)).toBe(normalize(text));
+    expect(result.timings.startedMs).toBeGreaterThan(result.timings.firstSentMs!);
+    await page.close();
+  }, 120_000);
+
   it('interrupt silences the avatar at once and settles the utterance as interrupted', async () => {
     const page = await openDemo();
     await startAvatar(page);

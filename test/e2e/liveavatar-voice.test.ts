@@ -92,4 +92,36 @@ describe('LiveAvatar FULL voice chat, end to end', () => {
     await page.click('#stop');
     await page.close();
   }, 120_000);
+
+  it('answers from the page’s own model: the model’s streamed words are the avatar’s turn', async () => {
+    const page = await browser.newPage();
+    await page.goto(demo.pageUrl);
+    await page.waitForFunction(() => customElements.get('streaming-avatar') !== undefined);
+    await page.selectOption('#provider-picker', 'liveavatar');
+    await page.selectOption('#brain-picker', 'own');
+    await page.click('#start');
+    await page.waitForFunction(
+      () => document.querySelector('streaming-avatar')?.state === 'connected',
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    await page.click('#talk');
+    // demo/faq-model.ts has no FAQ entry for opening hours: it answers with its introduction.
+    const answer = await page.waitForFunction(
+      () =>
+        document
+          .querySelector('streaming-avatar')!
+          .avatar.transcript.find(
+            (turn) => turn.role === 'avatar' && turn.endedAt !== undefined && /own model/.test(turn.text),
+          )?.text,
+      null,
+      { timeout: 60_000 },
+    );
+    const text = (await answer.jsonValue()) as string;
+    expect(text.replace(/[^\w\s]/g, '').toLowerCase()).toContain('i am the demos own model');
+    await page.click('#stop');
+    await page.close();
+  }, 120_000);
 });
