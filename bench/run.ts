@@ -45,6 +45,8 @@ async function measureSessions(): Promise<{
   ours: RunFigures[];
   official: RunFigures[];
   voice: { ours: VoiceTurnFigures[]; official: VoiceTurnFigures[] };
+  /** Milliseconds from asking the simulated model to the avatar's first audio, per answer. */
+  streamed: { ours: number[]; official: number[] };
 }> {
   const emulator = await startEmulator();
   const { apiUrl } = emulator;
@@ -98,7 +100,22 @@ async function measureSessions(): Promise<{
       for (const kind of order) voice[kind].push(await voiceTurn(kind));
       progress(`voice turn pair ${index + 1}/${sessions} done`);
     }
-    return { ours, official, voice };
+    progress(`measuring ${sessions} streamed answers each, alternating…`);
+    const streamedAnswer = (kind: 'ours' | 'official') =>
+      page.evaluate(
+        ([which, base, avatar]) =>
+          which === 'ours'
+            ? window.bench.streamedAnswerOurs(base!, avatar!)
+            : window.bench.streamedAnswerOfficial(base!, avatar!),
+        [kind, apiUrl, AVATAR] as const,
+      );
+    const streamed = { ours: [] as number[], official: [] as number[] };
+    for (let index = 0; index < sessions; index++) {
+      const order = index % 2 ? (['official', 'ours'] as const) : (['ours', 'official'] as const);
+      for (const kind of order) streamed[kind].push((await streamedAnswer(kind)).toFirstAudioMs);
+      progress(`streamed answer pair ${index + 1}/${sessions} done`);
+    }
+    return { ours, official, voice, streamed };
   } finally {
     await browser.close();
     await server.close();
@@ -201,6 +218,13 @@ function table(
       : ` (answered: ours ${ours.length}, official ${official.length} of ${sessions})`;
     addRow(`voice:${key}`, `${label}${counted}`, ours, official);
   }
+  addRow(
+    'streamed',
+    'streamed answer (first token 300 ms, 30 tokens/s, 120 tokens): model asked → first audio energy; official: whole answer, then speak',
+    results.streamed.ours,
+    results.streamed.official,
+    'median ≤ 0.35× official',
+  );
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   lines.push(
     '',

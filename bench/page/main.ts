@@ -13,6 +13,8 @@ import { ChromaKeyRenderer, WorkerChromaKeyRenderer } from '../../components/chr
 import { AvatarCaptionsElement, StreamingAvatarElement } from '../../components/index.js';
 import { fromEndpoint } from '../../src/index.js';
 import { SessionEngine } from '../../src/session/session-engine.js';
+import { LOUD, listen } from './loudness.js';
+import { streamedAnswerOfficial, streamedAnswerOurs } from './streamed-answer.js';
 import { pendingTimers } from './timers.js';
 
 /** Every figure of one run, in milliseconds from the call that started the step. */
@@ -35,7 +37,6 @@ export interface VoiceTurnFigures {
 }
 
 const TEXT = 'Hello there. This sentence measures how fast the avatar starts to speak.';
-const LOUD = 0.02;
 const SILENT = 0.005;
 const video = document.querySelector<HTMLVideoElement>('#video')!;
 
@@ -52,34 +53,6 @@ function redirectVoiceChatSocket(baseUrl: string): void {
       super(parsed, protocols);
     }
   };
-}
-
-/** Polls the loudness of a stream's audio every 10 ms. */
-function listen(stream: MediaStream) {
-  const context = new AudioContext();
-  const analyser = context.createAnalyser();
-  analyser.fftSize = 512;
-  context.createMediaStreamSource(stream).connect(analyser);
-  const samples = new Float32Array(analyser.fftSize);
-  const level = () => {
-    analyser.getFloatTimeDomainData(samples);
-    let sum = 0;
-    for (const sample of samples) sum += sample * sample;
-    return Math.sqrt(sum / samples.length);
-  };
-  const until = (check: (rms: number) => boolean, from: number, timeoutMs = 20_000) =>
-    new Promise<number>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (check(level())) {
-          clearInterval(timer);
-          resolve(performance.now() - from);
-        } else if (performance.now() - from > timeoutMs) {
-          clearInterval(timer);
-          reject(new Error('audio level never changed'));
-        }
-      }, 10);
-    });
-  return { level, until, close: () => context.close() };
 }
 
 function firstFrame(stream: MediaStream, from: number): Promise<number> {
@@ -488,6 +461,8 @@ declare global {
       runOfficial: typeof runOfficial;
       voiceTurnOurs: typeof voiceTurnOurs;
       voiceTurnOfficial: typeof voiceTurnOfficial;
+      streamedAnswerOurs: typeof streamedAnswerOurs;
+      streamedAnswerOfficial: typeof streamedAnswerOfficial;
       renderStart: typeof renderStart;
       growthStart: typeof growthStart;
       growthSample: typeof growthSample;
@@ -503,6 +478,8 @@ window.bench = {
   runOfficial,
   voiceTurnOurs,
   voiceTurnOfficial,
+  streamedAnswerOurs,
+  streamedAnswerOfficial,
   renderStart,
   growthStart,
   growthSample,
