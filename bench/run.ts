@@ -45,6 +45,8 @@ async function measureSessions(): Promise<{
   ours: RunFigures[];
   official: RunFigures[];
   voice: { ours: VoiceTurnFigures[]; official: VoiceTurnFigures[] };
+  /** LiveAvatar FULL voice turns answered by the page's own model (ours only: the official SDK has no LiveAvatar). */
+  ownModelVoice: VoiceTurnFigures[];
   /** Milliseconds from asking the simulated model to the avatar's first audio, per answer. */
   streamed: { ours: number[]; official: number[] };
 }> {
@@ -100,6 +102,13 @@ async function measureSessions(): Promise<{
       for (const kind of order) voice[kind].push(await voiceTurn(kind));
       progress(`voice turn pair ${index + 1}/${sessions} done`);
     }
+    progress(`measuring ${sessions} LiveAvatar FULL voice turns answered by the page's own model…`);
+    const ownModelVoice: VoiceTurnFigures[] = [];
+    await page.evaluate((base) => window.bench.voiceTurnOwnModel(base), apiUrl);
+    for (let index = 0; index < sessions; index++) {
+      ownModelVoice.push(await page.evaluate((base) => window.bench.voiceTurnOwnModel(base), apiUrl));
+      progress(`own-model voice turn ${index + 1}/${sessions} done`);
+    }
     progress(`measuring ${sessions} streamed answers each, alternating…`);
     const streamedAnswer = (kind: 'ours' | 'official') =>
       page.evaluate(
@@ -115,7 +124,7 @@ async function measureSessions(): Promise<{
       for (const kind of order) streamed[kind].push((await streamedAnswer(kind)).toFirstAudioMs);
       progress(`streamed answer pair ${index + 1}/${sessions} done`);
     }
-    return { ours, official, voice, streamed };
+    return { ours, official, voice, ownModelVoice, streamed };
   } finally {
     await browser.close();
     await server.close();
@@ -224,6 +233,12 @@ function table(
     results.streamed.ours,
     results.streamed.official,
     'median ≤ 0.35× official',
+  );
+  addRow(
+    'ownModelVoice',
+    'LiveAvatar FULL voice turn, the page’s own model (simulated): user stops speaking → first audio energy',
+    results.ownModelVoice.map((turn) => turn.toFirstAudioMs).filter(Number.isFinite),
+    [],
   );
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   lines.push(

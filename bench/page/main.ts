@@ -11,7 +11,7 @@ import StreamingAvatar, {
 } from '@heygen/streaming-avatar';
 import { ChromaKeyRenderer, WorkerChromaKeyRenderer } from '../../components/chroma-key.js';
 import { AvatarCaptionsElement, StreamingAvatarElement } from '../../components/index.js';
-import { fromEndpoint } from '../../src/index.js';
+import { fromEndpoint, liveAvatar } from '../../src/index.js';
 import { SessionEngine } from '../../src/session/session-engine.js';
 import { LOUD, listen } from './loudness.js';
 import { streamedAnswerOfficial, streamedAnswerOurs } from './streamed-answer.js';
@@ -428,6 +428,25 @@ function voiceTurnOurs(baseUrl: string, avatarId: string): Promise<VoiceTurnFigu
   });
 }
 
+/** A LiveAvatar FULL voice turn answered by the page's own model (the bench's simulated one). */
+function voiceTurnOwnModel(baseUrl: string): Promise<VoiceTurnFigures> {
+  const session = new SessionEngine({
+    token: fromEndpoint('/api/liveavatar-own-model-token'),
+    baseUrl: `${baseUrl}/liveavatar`,
+    provider: liveAvatar(),
+  });
+  return timeVoiceTurn({
+    async start() {
+      await session.start();
+      return session.media!;
+    },
+    startVoiceChat: () => session.voice.start(),
+    onAvatarStartTalking: (listener) =>
+      session.on('avatarEvent', (event) => event.type === 'avatar_start_talking' && listener()),
+    stop: () => session.stop(),
+  });
+}
+
 function voiceTurnOfficial(baseUrl: string, avatarId: string): Promise<VoiceTurnFigures> {
   let avatar: StreamingAvatar;
   return timeVoiceTurn({
@@ -461,6 +480,7 @@ declare global {
       runOfficial: typeof runOfficial;
       voiceTurnOurs: typeof voiceTurnOurs;
       voiceTurnOfficial: typeof voiceTurnOfficial;
+      voiceTurnOwnModel: typeof voiceTurnOwnModel;
       streamedAnswerOurs: typeof streamedAnswerOurs;
       streamedAnswerOfficial: typeof streamedAnswerOfficial;
       renderStart: typeof renderStart;
@@ -478,6 +498,7 @@ window.bench = {
   runOfficial,
   voiceTurnOurs,
   voiceTurnOfficial,
+  voiceTurnOwnModel,
   streamedAnswerOurs,
   streamedAnswerOfficial,
   renderStart,

@@ -9,7 +9,16 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const GUIDES = ['getting-started', 'frameworks', 'theming', 'server', 'emulator', 'errors', 'glossary'];
+const GUIDES = [
+  'getting-started',
+  'frameworks',
+  'theming',
+  'server',
+  'own-model',
+  'emulator',
+  'errors',
+  'glossary',
+];
 
 async function typedoc(args: string[] = []) {
   try {
