@@ -4,6 +4,7 @@
  * the page and LiveAvatar FULL can be tried with a model of your own, offline. Replace `respond`
  * with a call to your provider (see docs/server.md).
  */
+import { setTimeout as pause } from 'node:timers/promises';
 import type { ChatMessage, RespondContext } from '../src/server/index.js';
 
 const FIRST_TOKEN_MS = 300;
@@ -45,21 +46,6 @@ export function faqAnswer(question: string): string {
   return scored[0] && scored[0].score > 0 ? scored[0].entry.answer : FALLBACK;
 }
 
-/** Resolves after `ms` milliseconds, or rejects when `signal` aborts (the caller went away). */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-}
-
 /** `createChatCompletionsHandler`'s `respond`: the FAQ answer, a few characters per token. */
 export async function* faqModel(
   messages: readonly ChatMessage[],
@@ -67,9 +53,10 @@ export async function* faqModel(
 ): AsyncGenerator<string> {
   const question = messages.findLast((message) => message.role === 'user')?.content ?? '';
   const tokens = faqAnswer(question).match(/\S{1,4}\s*|\s+/g) ?? [];
-  await pause(FIRST_TOKEN_MS, signal);
+  // Aborting `signal` (the caller went away) ends the pause, and the answer, with an AbortError.
+  await pause(FIRST_TOKEN_MS, undefined, { signal });
   for (const [index, token] of tokens.entries()) {
-    if (index > 0) await pause(TOKEN_MS, signal);
+    if (index > 0) await pause(TOKEN_MS, undefined, { signal });
     yield token;
   }
 }

@@ -432,8 +432,7 @@ function voiceTurnOurs(baseUrl: string, avatarId: string): Promise<VoiceTurnFigu
 function voiceTurnOwnModel(baseUrl: string): Promise<VoiceTurnFigures> {
   const session = new SessionEngine({
     token: fromEndpoint('/api/liveavatar-own-model-token'),
-    baseUrl: `${baseUrl}/liveavatar`,
-    provider: liveAvatar(),
+    provider: liveAvatar({ baseUrl: `${baseUrl}/liveavatar` }),
   });
   return timeVoiceTurn({
     async start() {

@@ -6,9 +6,18 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Room, RoomEvent } from '@livekit/rtc-node';
+import {
+  AudioFrame,
+  AudioSource,
+  LocalAudioTrack,
+  Room,
+  RoomEvent,
+  TrackPublishOptions,
+  TrackSource,
+} from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_AVATAR_ID } from '../../emulator/src/index.js';
+import { synthesize } from '../../emulator/src/speech.js';
 import { type ChatMessage, createChatCompletionsHandler, toNodeListener } from '../../src/server/index.js';
 import { type RunningEmulator, startEmulatorProcess } from './emulator-process.js';
 
@@ -37,7 +46,7 @@ beforeAll(async () => {
         aborted: new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
       });
       if (nextAnswer === 'hang') {
-        yield 'Let me think about that for a long while. ';
+        yield 'Let me think about that for a while, since our hours change with the seasons and the holidays. ';
         await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
         return;
       }
@@ -116,7 +125,29 @@ async function sessionWithOwnModel() {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
-  return { room, events, command, waitFor };
+  /** Says `sentence` into a microphone published in the room, in real time. */
+  const say = async (sentence: string) => {
+    const speech = await synthesize(sentence, 0.85);
+    microphone ??= new AudioSource(speech.sampleRate, 1, 1000);
+    if (!published) {
+      published = true;
+      await room.localParticipant!.publishTrack(
+        LocalAudioTrack.createAudioTrack('microphone', microphone),
+        new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
+      );
+    }
+    const frame = Math.round(speech.sampleRate / 50);
+    const samples = new Int16Array(speech.samples);
+    // The speech, then a second of silence: the end of the user's turn.
+    for (let at = 0; at < samples.length + speech.sampleRate; at += frame) {
+      const chunk = new Int16Array(frame);
+      if (at < samples.length) chunk.set(samples.subarray(at, Math.min(samples.length, at + frame)));
+      await microphone.captureFrame(new AudioFrame(chunk, speech.sampleRate, 1, frame));
+    }
+  };
+  let microphone: AudioSource | undefined;
+  let published = false;
+  return { room, events, command, waitFor, say };
 }
 
 describe('LiveAvatar FULL with the account’s own model (contract §10)', () => {
@@ -143,6 +174,32 @@ describe('LiveAvatar FULL with the account’s own model (contract §10)', () =>
         { role: 'assistant', content: 'We open at nine. We close at six.' },
         { role: 'user', content: 'Also on Saturdays?' },
       ]);
+    } finally {
+      await room.disconnect();
+    }
+  }, 120_000);
+
+  it('asks the model on a voice turn, and aborts its request when the user speaks over the answer', async () => {
+    const { room, events, command, waitFor, say } = await sessionWithOwnModel();
+    try {
+      nextAnswer = 'hang';
+      const before = asked.length;
+      await command('avatar.start_listening');
+      await say('What are your opening hours on Saturday?');
+      await waitFor(
+        () => events.some((event) => event.type === 'avatar.speak_started'),
+        'the answer to begin',
+      );
+      expect(asked[before]!.messages.at(-1)?.role).toBe('user');
+      let aborted = false;
+      void asked[before]!.aborted.then(() => (aborted = true));
+      expect(aborted).toBe(false);
+      const followUp = say('And where can I park my car?');
+      await asked[before]!.aborted;
+      // Aborted as the user cut in, not later by the follow-up's own request.
+      expect(asked.length).toBe(before + 1);
+      await followUp;
+      await waitFor(() => events.some((event) => event.type === 'avatar.speak_ended'), 'the answer to stop');
     } finally {
       await room.disconnect();
     }
