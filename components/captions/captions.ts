@@ -1,5 +1,4 @@
-import { html, type PropertyValues } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { html, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { watchAvatar } from '../avatar-target.js';
 import type { AvatarSpeechTextEvent, AvatarUserSpeechEvent } from '../events.js';
 import { LocalizedElement } from '../localize/localized-element.js';
@@ -33,30 +32,37 @@ export interface CaptionCue {
  * @cssproperty --captions-color - Text colour (default white).
  * @cssproperty --captions-max-height - Height before the transcript scrolls (default 12em).
  */
-@customElement('avatar-captions')
 export class AvatarCaptionsElement extends LocalizedElement {
+  /** @internal */
+  static override properties: PropertyDeclarations = {
+    for: {},
+    mode: { reflect: true },
+    maxCues: { attribute: 'max-cues', type: Number },
+    cues: { state: true, attribute: false },
+  };
+
   /** @internal */
   static override styles = styles;
 
   /** The id of the `<streaming-avatar>` to caption; default: the closest one around this element. */
-  @property() for: string | undefined;
+  for: string | undefined;
 
   /** `captions` shows the line being spoken; `transcript` keeps every line. */
-  @property({ reflect: true }) mode: 'captions' | 'transcript' = 'captions';
+  mode: 'captions' | 'transcript' = 'captions';
 
   /**
    * The most lines kept for the transcript and `toWebVTT()`; older lines are dropped first.
    * Default: every line. Set it where a page runs for hours (a kiosk) so the kept transcript
    * cannot grow without end. Values below 1 keep one line.
    */
-  @property({ attribute: 'max-cues', type: Number }) maxCues: number | undefined;
+  maxCues: number | undefined;
 
-  @state() private cues: CaptionCue[] = [];
+  private cues: CaptionCue[] = [];
 
-  private target: StreamingAvatarElement | undefined;
-  private stopWatching: (() => void) | undefined;
-  private originMs: number | undefined;
-  private userTurns = 0;
+  #target: StreamingAvatarElement | undefined;
+  #stopWatching: (() => void) | undefined;
+  #originMs: number | undefined;
+  #userTurns = 0;
 
   /** Every line kept so far (all of them, or the last `max-cues`), in order. */
   get transcript(): readonly CaptionCue[] {
@@ -65,26 +71,26 @@ export class AvatarCaptionsElement extends LocalizedElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.stopWatching = watchAvatar(this, this.for, (target) => {
-      this.target = target;
-      target.addEventListener('avatar-speech-text', this.handleSpeechText);
-      target.addEventListener('avatar-user-speech', this.handleUserSpeech);
+    this.#stopWatching = watchAvatar(this, this.for, (target) => {
+      this.#target = target;
+      target.addEventListener('avatar-speech-text', this.#handleSpeechText);
+      target.addEventListener('avatar-user-speech', this.#handleUserSpeech);
     });
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.stopWatching?.();
-    this.target?.removeEventListener('avatar-speech-text', this.handleSpeechText);
-    this.target?.removeEventListener('avatar-user-speech', this.handleUserSpeech);
-    this.target = undefined;
+    this.#stopWatching?.();
+    this.#target?.removeEventListener('avatar-speech-text', this.#handleSpeechText);
+    this.#target?.removeEventListener('avatar-user-speech', this.#handleUserSpeech);
+    this.#target = undefined;
   }
 
   /** Empties the captions and the transcript. */
   clear(): void {
     this.cues = [];
-    this.originMs = undefined;
-    this.userTurns = 0;
+    this.#originMs = undefined;
+    this.#userTurns = 0;
   }
 
   /**
@@ -100,41 +106,41 @@ export class AvatarCaptionsElement extends LocalizedElement {
     return `${['WEBVTT', ...cues].join('\n\n')}\n`;
   }
 
-  private elapsedMs(): number {
+  #elapsedMs(): number {
     const now = performance.now();
-    this.originMs ??= now;
-    return now - this.originMs;
+    this.#originMs ??= now;
+    return now - this.#originMs;
   }
 
-  private readonly handleSpeechText = (event: AvatarSpeechTextEvent): void => {
-    const at = this.elapsedMs();
+  readonly #handleSpeechText = (event: AvatarSpeechTextEvent): void => {
+    const at = this.#elapsedMs();
     const last = this.cues.at(-1);
     if (last && last.role === 'avatar' && last.taskId === event.taskId) {
       this.cues = [...this.cues.slice(0, -1), { ...last, text: last.text + event.text, endMs: at }];
     } else {
-      this.keep({ role: 'avatar', taskId: event.taskId, text: event.text, startMs: at, endMs: at });
+      this.#keep({ role: 'avatar', taskId: event.taskId, text: event.text, startMs: at, endMs: at });
     }
   };
 
-  private readonly handleUserSpeech = (event: AvatarUserSpeechEvent): void => {
+  readonly #handleUserSpeech = (event: AvatarUserSpeechEvent): void => {
     if (!event.final) return;
-    const at = this.elapsedMs();
-    this.userTurns += 1;
-    this.keep({ role: 'user', taskId: `user-${this.userTurns}`, text: event.text, startMs: at, endMs: at });
+    const at = this.#elapsedMs();
+    this.#userTurns += 1;
+    this.#keep({ role: 'user', taskId: `user-${this.#userTurns}`, text: event.text, startMs: at, endMs: at });
   };
 
-  private keep(cue: CaptionCue): void {
-    this.cues = [...this.cues, cue].slice(-this.kept());
+  #keep(cue: CaptionCue): void {
+    this.cues = [...this.cues, cue].slice(-this.#kept());
   }
 
   /** How many lines `max-cues` keeps (all, when it is unset or not a number). */
-  private kept(): number {
+  #kept(): number {
     const max = this.maxCues;
     return max === undefined || Number.isNaN(max) ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(max));
   }
 
   protected override willUpdate(changed: PropertyValues): void {
-    if (changed.has('maxCues') && this.cues.length > this.kept()) this.cues = this.cues.slice(-this.kept());
+    if (changed.has('maxCues') && this.cues.length > this.#kept()) this.cues = this.cues.slice(-this.#kept());
   }
 
   override render() {
@@ -162,6 +168,8 @@ function vttTime(ms: number): string {
   const pad = (value: number, width = 2) => String(value).padStart(width, '0');
   return `${pad(hours)}:${pad(minutes)}:${pad(seconds)}.${pad(millis, 3)}`;
 }
+
+customElements.define('avatar-captions', AvatarCaptionsElement);
 
 declare global {
   interface HTMLElementTagNameMap {

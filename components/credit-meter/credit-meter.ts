@@ -1,5 +1,4 @@
-import { html, nothing, type PropertyValues } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import type { CreditMeter, MeterReading } from '../../src/credits/credit-meter.js';
 import type { RatePlanName } from '../../src/credits/rate-plans.js';
 import { watchAvatar } from '../avatar-target.js';
@@ -22,65 +21,77 @@ const ANNOUNCE_EVERY_MS = 30_000;
  * @cssproperty --meter-accent - Progress bar colour.
  * @cssproperty --meter-warning - Progress bar colour past the warning fraction.
  */
-@customElement('avatar-credit-meter')
 export class AvatarCreditMeterElement extends LocalizedElement {
+  /** @internal */
+  static override properties: PropertyDeclarations = {
+    for: {},
+    plan: {},
+    pricePerCredit: { attribute: 'price-per-credit', type: Number },
+    currency: {},
+    maxCredits: { attribute: 'max-credits', type: Number },
+    warnAt: { attribute: 'warn-at', type: Number },
+    warning: { type: Boolean, reflect: true },
+    reading: { state: true, attribute: false },
+    announcement: { state: true, attribute: false },
+  };
+
   /** @internal */
   static override styles = styles;
 
   /** The id of the `<streaming-avatar>` to follow; default: the closest one around this element. */
-  @property() for: string | undefined;
+  for: string | undefined;
 
   /**
    * Rate plan name. Default: the provider's own (HeyGen `streaming`, seed 000: 0.2 credits/min,
    * 30 s minimum, 1-s increments; LiveAvatar FULL 2 credits/min per begun minute, contract §8).
    */
-  @property() plan: RatePlanName | undefined;
+  plan: RatePlanName | undefined;
 
   /** Money per credit, for the estimate (e.g. 0.99 on Pro, seed 000). */
-  @property({ attribute: 'price-per-credit', type: Number }) pricePerCredit: number | undefined;
+  pricePerCredit: number | undefined;
 
   /** Currency code for the estimate (default USD). */
-  @property() currency = 'USD';
+  currency = 'USD';
 
   /** Credits the session may use; at 100 % the session is stopped (`budget_exhausted`). */
-  @property({ attribute: 'max-credits', type: Number }) maxCredits: number | undefined;
+  maxCredits: number | undefined;
 
   /** Fraction of the budget at which the meter turns to its warning state (default 0.8). */
-  @property({ attribute: 'warn-at', type: Number }) warnAt = 0.8;
+  warnAt = 0.8;
 
   /** Reflected once the warning fraction is reached. */
-  @property({ type: Boolean, reflect: true }) warning = false;
+  warning = false;
 
-  @state() private reading: MeterReading | undefined;
-  @state() private announcement = '';
+  private reading: MeterReading | undefined;
+  private announcement = '';
 
-  private meter: CreditMeter | undefined;
+  #meter: CreditMeter | undefined;
   /** Counts the meters asked for: a meter whose code loads after a newer one was asked for is not built. */
-  private meterGeneration = 0;
-  private target: StreamingAvatarElement | undefined;
-  private stopWatching: (() => void) | undefined;
-  private lastAnnouncedAt = Number.NEGATIVE_INFINITY;
+  #meterGeneration = 0;
+  #target: StreamingAvatarElement | undefined;
+  #stopWatching: (() => void) | undefined;
+  #lastAnnouncedAt = Number.NEGATIVE_INFINITY;
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.stopWatching = watchAvatar(this, this.for, (target) => {
-      this.target = target;
-      this.attachMeter();
+    this.#stopWatching = watchAvatar(this, this.for, (target) => {
+      this.#target = target;
+      this.#attachMeter();
     });
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.stopWatching?.();
-    this.meterGeneration += 1;
-    this.meter?.dispose();
-    this.meter = undefined;
-    this.target = undefined;
+    this.#stopWatching?.();
+    this.#meterGeneration += 1;
+    this.#meter?.dispose();
+    this.#meter = undefined;
+    this.#target = undefined;
   }
 
   protected override updated(changed: PropertyValues): void {
     const options = ['plan', 'warnAt', 'pricePerCredit', 'maxCredits'] as const;
-    if (this.meter && options.some((name) => changed.has(name))) this.attachMeter();
+    if (this.#meter && options.some((name) => changed.has(name))) this.#attachMeter();
   }
 
   /**
@@ -90,51 +101,51 @@ export class AvatarCreditMeterElement extends LocalizedElement {
    * Reports an `InvalidOptionError` (`max-credits`, `price-per-credit` or `warn-at` out of
    * range) as an uncaught error of the page.
    */
-  private attachMeter(): void {
-    if (!this.target) return;
-    const generation = ++this.meterGeneration;
+  #attachMeter(): void {
+    if (!this.#target) return;
+    const generation = ++this.#meterGeneration;
     import('../../src/credits/credit-meter.js')
       .then(({ CreditMeter }) => {
-        if (generation !== this.meterGeneration || !this.target) return;
-        this.meter?.dispose();
-        this.meter = undefined;
+        if (generation !== this.#meterGeneration || !this.#target) return;
+        this.#meter?.dispose();
+        this.#meter = undefined;
         this.warning = false;
-        const meter = new CreditMeter(this.target.avatar, {
+        const meter = new CreditMeter(this.#target.avatar, {
           plan: this.plan,
           warnAtFraction: this.warnAt,
           pricePerCredit: this.pricePerCredit,
           maxCredits: this.maxCredits,
         });
-        meter.on('tick', (reading) => this.showReading(reading));
+        meter.on('tick', (reading) => this.#showReading(reading));
         meter.on('warning', (reading) => {
           this.warning = true;
-          this.announce(reading, true);
+          this.#announce(reading, true);
         });
-        meter.on('exhausted', (reading) => this.announce(reading, true));
-        this.meter = meter;
+        meter.on('exhausted', (reading) => this.#announce(reading, true));
+        this.#meter = meter;
         this.reading = meter.reading();
       })
       .catch((error: unknown) => globalThis.reportError(error));
   }
 
-  private showReading(reading: MeterReading): void {
+  #showReading(reading: MeterReading): void {
     this.reading = reading;
-    this.announce(reading, !reading.running);
+    this.#announce(reading, !reading.running);
   }
 
-  private announce(reading: MeterReading, now: boolean): void {
+  #announce(reading: MeterReading, now: boolean): void {
     const time = performance.now();
-    if (!now && time - this.lastAnnouncedAt < ANNOUNCE_EVERY_MS) return;
-    this.lastAnnouncedAt = time;
+    if (!now && time - this.#lastAnnouncedAt < ANNOUNCE_EVERY_MS) return;
+    this.#lastAnnouncedAt = time;
     this.announcement = this.term(
       'meterAnnouncement',
       formatDuration(reading.elapsedSeconds),
-      this.formatCredits(reading.credits),
+      this.#formatCredits(reading.credits),
       reading.budgetFraction === undefined ? undefined : Math.round(reading.budgetFraction * 100),
     );
   }
 
-  private formatCredits(credits: number): string {
+  #formatCredits(credits: number): string {
     return this.formatNumber(credits, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
   }
 
@@ -148,7 +159,7 @@ export class AvatarCreditMeterElement extends LocalizedElement {
     return html`
       <dl part="figures">
         <div><dt>${this.term('elapsed')}</dt><dd data-figure="elapsed">${formatDuration(reading?.elapsedSeconds ?? 0)}</dd></div>
-        <div><dt>${this.term('credits')}</dt><dd data-figure="credits">${this.formatCredits(reading?.credits ?? 0)}</dd></div>
+        <div><dt>${this.term('credits')}</dt><dd data-figure="credits">${this.#formatCredits(reading?.credits ?? 0)}</dd></div>
         ${cost}
       </dl>
       ${
@@ -170,6 +181,8 @@ function formatDuration(seconds: number): string {
   const whole = Math.floor(seconds);
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
 }
+
+customElements.define('avatar-credit-meter', AvatarCreditMeterElement);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,5 +1,4 @@
-import { html, nothing, type PropertyValues } from 'lit';
-import { customElement, property, query, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
 import { Avatar, type AvatarOptions } from '../../src/avatar.js';
 import { StreamingAvatarError } from '../../src/errors.js';
@@ -72,99 +71,127 @@ import { VoiceControls } from './voice-controls.js';
  * @fires {AvatarUserSpeechEvent} avatar-user-speech - What the user said so far (`text`, `final`).
  * @fires {AvatarTurnLatencyEvent} avatar-turn-latency - A user turn's latency, in milliseconds (`latency`).
  */
-@customElement('streaming-avatar')
 export class StreamingAvatarElement extends LocalizedElement {
+  /** @internal */
+  static override properties: PropertyDeclarations = {
+    tokenUrl: { attribute: 'token-url' },
+    baseUrl: { attribute: 'base-url' },
+    provider: {},
+    avatarId: { attribute: 'avatar-id' },
+    voiceId: { attribute: 'voice-id' },
+    quality: {},
+    language: {},
+    knowledgeBaseId: { attribute: 'knowledge-base-id' },
+    idleTimeout: { attribute: 'idle-timeout', type: Number },
+    autostart: { type: Boolean },
+    fit: { reflect: true },
+    background: { reflect: true },
+    keyColor: { attribute: 'key-color' },
+    endWhenHidden: { attribute: 'end-when-hidden', type: Number },
+    restartWhenVisible: { attribute: 'restart-when-visible', type: Boolean },
+    voiceChat: { attribute: 'voice-chat' },
+    muted: { type: Boolean, reflect: true },
+    sessionOptions: { attribute: false },
+    error: { state: true, attribute: false },
+    audioBlocked: { state: true, attribute: false },
+  };
+
   /** @internal */
   static override styles = styles;
 
   /** The page's backend endpoint that answers POST with `{"token": "..."}`. */
-  @property({ attribute: 'token-url' }) tokenUrl = '';
+  tokenUrl = '';
 
   /**
    * The provider's API base URL; defaults to HeyGen's, or LiveAvatar's with `provider="liveavatar"`
    * (point it at the emulator in development).
    */
-  @property({ attribute: 'base-url' }) baseUrl: string | undefined;
+  baseUrl: string | undefined;
 
   /**
    * `heygen` (default, the Streaming API) or `liveavatar` (FULL or LITE, as the session token
    * says); the token endpoint must create tokens for the same provider.
    */
-  @property() provider: 'heygen' | 'liveavatar' = 'heygen';
+  provider: 'heygen' | 'liveavatar' = 'heygen';
 
   /** The avatar to stream (see `listAvatars()`). */
-  @property({ attribute: 'avatar-id' }) avatarId: string | undefined;
+  avatarId: string | undefined;
 
   /** The voice to speak with; default: the avatar's own. */
-  @property({ attribute: 'voice-id' }) voiceId: string | undefined;
+  voiceId: string | undefined;
 
   /** Video quality: `low` 360p, `medium` 480p, `high` 720p (contract doc). */
-  @property() quality: Quality = 'low';
+  quality: Quality = 'low';
 
   /** Language code, e.g. `en`. */
-  @property() language: string | undefined;
+  language: string | undefined;
 
   /** Knowledge base for `talk` tasks. */
-  @property({ attribute: 'knowledge-base-id' }) knowledgeBaseId: string | undefined;
+  knowledgeBaseId: string | undefined;
 
   /** Idle timeout in seconds, 30–3600 (default 120, contract doc). */
-  @property({ attribute: 'idle-timeout', type: Number }) idleTimeout: number | undefined;
+  idleTimeout: number | undefined;
 
   /** Start a session as soon as the element is connected. */
-  @property({ type: Boolean }) autostart = false;
+  autostart = false;
 
   /** How the video fills the element: `contain` (default) or `cover`. */
-  @property({ reflect: true }) fit: 'contain' | 'cover' = 'contain';
+  fit: 'contain' | 'cover' = 'contain';
 
   /** `chroma-key` removes the avatar's solid backdrop so the page shows through. */
-  @property({ reflect: true }) background: 'none' | 'chroma-key' = 'none';
+  background: 'none' | 'chroma-key' = 'none';
 
   /** The backdrop colour to remove, as `#rrggbb`; default: sampled from the frame's border. */
-  @property({ attribute: 'key-color' }) keyColor: string | undefined;
+  keyColor: string | undefined;
 
   /**
    * End the session after the page has been hidden this many seconds (end reason `page_hidden`),
    * so a hidden tab stops billing. Off when unset.
    */
-  @property({ attribute: 'end-when-hidden', type: Number }) endWhenHidden: number | undefined;
+  endWhenHidden: number | undefined;
 
   /** With `end-when-hidden`: start a fresh session when the page is visible again. */
-  @property({ attribute: 'restart-when-visible', type: Boolean }) restartWhenVisible = false;
+  restartWhenVisible = false;
 
   /**
    * Shows a microphone button: `conversational` (a toggle; the avatar detects the turns) or
    * `push-to-talk` (hold the button, or Space while it has focus, to talk). Absent: no button.
    */
-  @property({ attribute: 'voice-chat' }) voiceChat: 'conversational' | 'push-to-talk' | undefined;
+  voiceChat: 'conversational' | 'push-to-talk' | undefined;
 
   /** Silence the avatar's audio. */
-  @property({ type: Boolean, reflect: true }) muted = false;
+  muted = false;
 
   /**
    * Options the attributes do not cover (voice rate, `keepAlive`, `mediaTimeoutMs`, a provider,
    * transport or clock for tests), applied over them at each start.
    */
-  @property({ attribute: false }) sessionOptions: Partial<AvatarOptions> = {};
+  sessionOptions: Partial<AvatarOptions> = {};
 
   /**
    * The avatar, one object for as long as the element lives: its events span every session, so
    * listeners attach once. The element renders it and forwards intent to it.
    */
-  readonly avatar = new Avatar(() => this.buildOptions());
+  readonly avatar = new Avatar(() => this.#buildOptions());
 
-  @state() private error: StreamingAvatarError | undefined;
-  @state() private audioBlocked = false;
+  private error: StreamingAvatarError | undefined;
+  private audioBlocked = false;
 
-  @query('video') private video!: HTMLVideoElement;
-  @query('canvas') private canvas: HTMLCanvasElement | undefined;
+  private get video(): HTMLVideoElement {
+    return this.renderRoot.querySelector('video')!;
+  }
 
-  private readonly keyedVideo = new KeyedVideo(this, () => ({ video: this.video, canvas: this.canvas }));
+  private get canvas(): HTMLCanvasElement | undefined {
+    return this.renderRoot.querySelector('canvas') ?? undefined;
+  }
+
+  readonly #keyedVideo = new KeyedVideo(this, () => ({ video: this.video, canvas: this.canvas }));
   /** The media the video shows, to notice a new session's. */
-  private shownMedia: MediaStream | undefined;
-  private readonly voiceControls = new VoiceControls(this);
+  #shownMedia: MediaStream | undefined;
+  readonly #voiceControls = new VoiceControls(this);
   /** The client of the page's token endpoint, loaded on the first start (or when a start button is pointed at). */
-  private readonly loadTokenClient = lazy(() => import('../../src/tokens.js'));
-  private readonly tokens = lazyEndpointToken(this.loadTokenClient);
+  readonly #loadTokenClient = lazy(() => import('../../src/tokens.js'));
+  readonly #tokens = lazyEndpointToken(this.#loadTokenClient);
 
   constructor() {
     super();
@@ -212,7 +239,7 @@ export class StreamingAvatarElement extends LocalizedElement {
       );
     }
     this.error = undefined;
-    if (this.tokenUrl) void this.loadTokenClient().catch(() => undefined);
+    if (this.tokenUrl) void this.#loadTokenClient().catch(() => undefined);
     try {
       await this.avatar.start();
     } catch (error) {
@@ -285,20 +312,20 @@ export class StreamingAvatarElement extends LocalizedElement {
 
   /** Push-to-talk: talk while held (the button, Space, or this from your own control). */
   async startPushToTalk(): Promise<void> {
-    await this.voiceControls.talk(true);
+    await this.#voiceControls.talk(true);
   }
 
   /** Push-to-talk: the user let go; what they said is their turn. */
   async stopPushToTalk(): Promise<void> {
-    await this.voiceControls.talk(false);
+    await this.#voiceControls.talk(false);
   }
 
-  private buildOptions() {
+  #buildOptions() {
     return {
-      token: this.tokens(this.tokenUrl),
+      token: this.#tokens(this.tokenUrl),
       quality: this.quality,
       baseUrl: this.baseUrl || undefined,
-      ...(this.provider === 'liveavatar' ? { provider: this.liveAvatarProvider() } : {}),
+      ...(this.provider === 'liveavatar' ? { provider: this.#liveAvatarProvider() } : {}),
       avatarId: this.avatarId || undefined,
       voice: this.voiceId ? { voice_id: this.voiceId } : undefined,
       language: this.language || undefined,
@@ -311,7 +338,7 @@ export class StreamingAvatarElement extends LocalizedElement {
   }
 
   /** LiveAvatar's provider, loaded with the session machinery on the first start, not with the page. */
-  private liveAvatarProvider(): ProviderFactory {
+  #liveAvatarProvider(): ProviderFactory {
     const baseUrl = this.baseUrl || undefined;
     const factory: ProviderFactory = async (sessionToken) => {
       const { liveAvatar } = await import('../../src/providers/liveavatar.js');
@@ -333,13 +360,13 @@ export class StreamingAvatarElement extends LocalizedElement {
 
   protected override updated(changed: PropertyValues): void {
     const media = this.avatar.media;
-    const newMedia = media !== this.shownMedia;
-    this.shownMedia = media;
-    if (newMedia && media) void this.play(media);
+    const newMedia = media !== this.#shownMedia;
+    this.#shownMedia = media;
+    if (newMedia && media) void this.#play(media);
     if (changed.has('muted') && this.video) this.video.muted = this.muted || this.audioBlocked;
   }
 
-  private async play(media: MediaStream): Promise<void> {
+  async #play(media: MediaStream): Promise<void> {
     const video = this.video;
     video.srcObject = media;
     video.muted = this.muted;
@@ -355,28 +382,28 @@ export class StreamingAvatarElement extends LocalizedElement {
     }
   }
 
-  private async handleUnmute(): Promise<void> {
+  async #handleUnmute(): Promise<void> {
     this.audioBlocked = false;
     this.video.muted = this.muted;
     await Promise.all([this.video.play().catch(() => undefined), this.avatar.startAudio()]);
   }
 
   /** A pointer over, or focus on, a start button: the code a start needs loads before the click. */
-  private handleIntent(): void {
+  #handleIntent(): void {
     void this.avatar.preload();
-    if (this.tokenUrl) void this.loadTokenClient().catch(() => undefined);
+    if (this.tokenUrl) void this.#loadTokenClient().catch(() => undefined);
   }
 
-  private handleStart(): void {
+  #handleStart(): void {
     void this.start().catch(() => undefined);
   }
 
   /** A button that starts the avatar, and loads what a start needs as soon as it is pointed at or focused. */
-  private renderStartButton(part: 'start' | 'retry', label: string) {
-    return html`<button part=${part} @click=${this.handleStart} @pointerenter=${this.handleIntent} @focus=${this.handleIntent}>${label}</button>`;
+  #renderStartButton(part: 'start' | 'retry', label: string) {
+    return html`<button part=${part} @click=${this.#handleStart} @pointerenter=${this.#handleIntent} @focus=${this.#handleIntent}>${label}</button>`;
   }
 
-  private renderOverlay() {
+  #renderOverlay() {
     if (this.state === 'loading') {
       return html`<div part="overlay" role="status">
         <div part="progress" aria-hidden="true"></div>
@@ -392,24 +419,24 @@ export class StreamingAvatarElement extends LocalizedElement {
     if (this.error || this.state === 'failed') {
       return html`<div part="overlay" role="alert">
         <div part="error-message">${this.term('error', this.error)}</div>
-        ${this.renderStartButton('retry', this.term('retry'))}
+        ${this.#renderStartButton('retry', this.term('retry'))}
       </div>`;
     }
     if (this.state === 'closed') {
       return html`<div part="overlay" role="status">
         <div part="end-reason">${this.term('ended', this.avatar.end?.reason ?? 'user')}</div>
-        ${this.renderStartButton('start', this.term('startAgain'))}
+        ${this.#renderStartButton('start', this.term('startAgain'))}
       </div>`;
     }
     if (this.state === 'idle') {
       return html`<div part="overlay">
-        ${this.renderStartButton('start', this.term('start'))}
+        ${this.#renderStartButton('start', this.term('start'))}
       </div>`;
     }
     return nothing;
   }
 
-  private renderConnection(connection: ConnectionStats) {
+  #renderConnection(connection: ConnectionStats) {
     const { framesPerSecond: fps, packetLossFraction: loss } = connection;
     const quality = this.term('connectionQuality', connection.quality);
     const details =
@@ -427,19 +454,21 @@ export class StreamingAvatarElement extends LocalizedElement {
       <div part="stage">
         ${live ? nothing : html`<slot name="poster"></slot>`}
         <video part="video" class=${keyedVideo ? 'keyed' : ''} playsinline autoplay ?muted=${this.muted}></video>
-        ${keyedVideo ? keyed(this.keyedVideo.canvasGeneration, html`<canvas part="canvas" aria-hidden="true"></canvas>`) : nothing}
+        ${keyedVideo ? keyed(this.#keyedVideo.canvasGeneration, html`<canvas part="canvas" aria-hidden="true"></canvas>`) : nothing}
       </div>
-      ${this.renderOverlay()}
-      ${connection && connection.quality !== 'unknown' ? this.renderConnection(connection) : nothing}
-      ${live && this.voiceChat ? this.voiceControls.render() : nothing}
+      ${this.#renderOverlay()}
+      ${connection && connection.quality !== 'unknown' ? this.#renderConnection(connection) : nothing}
+      ${live && this.voiceChat ? this.#voiceControls.render() : nothing}
       ${
         this.audioBlocked && live
-          ? html`<button part="unmute" @click=${this.handleUnmute}><span aria-hidden="true">🔊</span> ${this.term('unmute')}</button>`
+          ? html`<button part="unmute" @click=${this.#handleUnmute}><span aria-hidden="true">🔊</span> ${this.term('unmute')}</button>`
           : nothing
       }
     `;
   }
 }
+
+customElements.define('streaming-avatar', StreamingAvatarElement);
 
 declare global {
   interface HTMLElementTagNameMap {
