@@ -38,7 +38,17 @@ export interface AvatarOptions extends SessionOptions {
   restartWhenVisible?: boolean | undefined;
   /** Where visibility is read (default `document`). */
   pageVisibility?: PageVisibility | undefined;
+  /**
+   * End the session after this many seconds (10 or more) in which nobody used it: no user speech,
+   * no `noteActivity()` (the element calls it on a tap or key) and no `speak()`. End reason
+   * `inactivity`, so a kiosk stops billing once its visitor walked away. Unlike the platform's
+   * idle timeout, keep-alives do not hold it off. Off by default.
+   */
+  endAfterInactivitySeconds?: number | undefined;
 }
+
+/** The shortest `endAfterInactivitySeconds`: a visitor gets time to read and answer, in seconds. */
+const MIN_INACTIVITY_SECONDS = 10;
 
 /**
  * One avatar on a page, for as long as the page shows it: starts a session, stops it in every
@@ -59,6 +69,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
   readonly #sessionModule = lazy(() => import('./session/session-engine.js'));
   #watchedVisibility: PageVisibility | undefined;
   #hiddenTimer: { clock: Clock; handle: unknown } | undefined;
+  #inactivityTimer: { clock: Clock; handle: unknown } | undefined;
   #restartOnVisible = false;
 
   /**
@@ -67,6 +78,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    */
   constructor(private readonly options: AvatarOptions | (() => AvatarOptions)) {
     super();
+    this.on('userSpeech', () => this.noteActivity());
   }
 
   /** The one state: `idle`, `loading`, then the current session's. */
@@ -179,7 +191,26 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    * @throws {InvalidOptionError} for a streamed `talk` text or a bad `streamTimeoutMs`.
    */
   speak(text: SpeechText, options: SpeakOptions = {}): Utterance {
-    return this.#sessionFor('asking it to speak').queue.speak(text, options);
+    const utterance = this.#sessionFor('asking it to speak').queue.speak(text, options);
+    this.noteActivity();
+    return utterance;
+  }
+
+  /**
+   * Someone used the avatar (a tap, a key, anything the page counts): restarts the
+   * `endAfterInactivitySeconds` countdown. User speech and `speak()` count by themselves.
+   */
+  noteActivity(): void {
+    if (this.#inactivityTimer) this.#inactivityTimer.clock.clearTimeout(this.#inactivityTimer.handle);
+    this.#inactivityTimer = undefined;
+    const { endAfterInactivitySeconds: seconds, clock = systemClock } = this.#readOptions();
+    if (seconds === undefined || !['connecting', 'connected', 'reconnecting'].includes(this.#currentState))
+      return;
+    const handle = clock.setTimeout(() => {
+      this.#inactivityTimer = undefined;
+      this.stop('inactivity').catch(() => undefined);
+    }, seconds * 1000);
+    this.#inactivityTimer = { clock, handle };
   }
 
   /**
@@ -192,7 +223,9 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    * @throws {InvalidOptionError} for a `sampleRate` that is not a positive number.
    */
   async speakAudio(pcm: Int16Array | ArrayBuffer, options: { sampleRate: number }): Promise<void> {
-    await this.#sessionFor('sending it audio').audio.speak(pcm, options);
+    const session = this.#sessionFor('sending it audio');
+    this.noteActivity();
+    await session.audio.speak(pcm, options);
   }
 
   /** Stops the current speech and settles every queued utterance as interrupted. */
@@ -300,6 +333,10 @@ export class Avatar extends EventEmitter<AvatarEvents> {
         min: 0,
         expected: 'a number of seconds of 0 or more',
       });
+      checkNumberOption('endAfterInactivitySeconds', options.endAfterInactivitySeconds, {
+        min: MIN_INACTIVITY_SECONDS,
+        expected: `a number of seconds of ${MIN_INACTIVITY_SECONDS} or more`,
+      });
       this.#lasting ??= module.lastingParts(this, options.clock ?? systemClock);
       session = new module.SessionEngine(
         options,
@@ -376,6 +413,8 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     const previous = this.#currentState;
     if (previous === next) return;
     this.#currentState = next;
+    // The countdown starts with the session and ends with it.
+    if (next === 'connecting' || next === 'closed' || next === 'failed') this.noteActivity();
     this.emit('stateChanged', next, previous);
   }
 }

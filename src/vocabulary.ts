@@ -29,7 +29,8 @@ export type ConnectPhase = 'token' | 'new' | 'start' | 'room' | 'media';
 
 /**
  * Why a session ended. `page_hidden`: the page stayed hidden longer than the avatar's
- * `endWhenHiddenSeconds`.
+ * `endWhenHiddenSeconds`; `inactivity`: nobody spoke, tapped or had the avatar speak for its
+ * `endAfterInactivitySeconds`.
  */
 export type EndReason =
   | 'user'
@@ -39,6 +40,7 @@ export type EndReason =
   | 'server_closed'
   | 'network_lost'
   | 'page_hidden'
+  | 'inactivity'
   | 'error';
 
 /** What will end the session unless something happens: the idle timeout or the duration limit. */

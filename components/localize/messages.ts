@@ -72,6 +72,7 @@ const ENDINGS: Record<EndReason, string> = {
   server_closed: 'The service closed the session.',
   network_lost: 'The connection was lost.',
   page_hidden: 'The session ended while the page was hidden.',
+  inactivity: 'The session ended after a while with nobody using it.',
   error: 'The session failed.',
 };
 

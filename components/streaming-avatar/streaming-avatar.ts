@@ -89,6 +89,8 @@ export class StreamingAvatarElement extends LocalizedElement {
     keyColor: { attribute: 'key-color' },
     endWhenHidden: { attribute: 'end-when-hidden', type: Number },
     restartWhenVisible: { attribute: 'restart-when-visible', type: Boolean },
+    endAfterInactivity: { attribute: 'end-after-inactivity', type: Number },
+    startOn: { attribute: 'start-on' },
     voiceChat: { attribute: 'voice-chat' },
     muted: { type: Boolean, reflect: true },
     sessionOptions: { attribute: false },
@@ -154,6 +156,19 @@ export class StreamingAvatarElement extends LocalizedElement {
   restartWhenVisible = false;
 
   /**
+   * End the session after this many seconds (10 or more) in which nobody spoke, tapped or pressed a
+   * key on the element, and nothing was said through `speak()`: end reason `inactivity`, back to the
+   * poster and the start button, so a kiosk stops billing once its visitor left. Off when unset.
+   */
+  endAfterInactivity: number | undefined;
+
+  /**
+   * What starts a session besides the start button and `start()`: `tap`, a pointer, touch or key
+   * anywhere on the element (a kiosk's screen); `manual` (default), nothing else.
+   */
+  startOn: 'tap' | 'manual' = 'manual';
+
+  /**
    * Shows a microphone button: `conversational` (a toggle; the avatar detects the turns) or
    * `push-to-talk` (hold the button, or Space while it has focus, to talk). Absent: no button.
    */
@@ -196,6 +211,8 @@ export class StreamingAvatarElement extends LocalizedElement {
   constructor() {
     super();
     new AvatarBinding(this, this.avatar);
+    this.addEventListener('pointerdown', this.#handleUse);
+    this.addEventListener('keydown', this.#handleUse);
   }
 
   /**
@@ -332,10 +349,18 @@ export class StreamingAvatarElement extends LocalizedElement {
       knowledgeBaseId: this.knowledgeBaseId || undefined,
       idleTimeoutSeconds: this.idleTimeout || undefined,
       endWhenHiddenSeconds: this.endWhenHidden,
+      endAfterInactivitySeconds: this.endAfterInactivity,
       restartWhenVisible: this.restartWhenVisible,
       ...this.sessionOptions,
     };
   }
+
+  /** A tap or key on the element: someone is there (`end-after-inactivity`), and with `start-on="tap"` a start. */
+  readonly #handleUse = (): void => {
+    this.avatar.noteActivity();
+    const waiting = this.state === 'idle' || this.state === 'closed' || this.state === 'failed';
+    if (this.startOn === 'tap' && waiting) void this.start().catch(() => undefined);
+  };
 
   /** LiveAvatar's provider, loaded with the session machinery on the first start, not with the page. */
   #liveAvatarProvider(): ProviderFactory {

@@ -23,6 +23,7 @@ const ENDINGS: Record<EndReason, string> = {
   server_closed: 'Der Dienst hat die Sitzung beendet.',
   network_lost: 'Die Verbindung ist abgebrochen.',
   page_hidden: 'Die Sitzung wurde beendet, während die Seite verborgen war.',
+  inactivity: 'Die Sitzung wurde beendet, weil niemand sie mehr benutzt hat.',
   error: 'Die Sitzung ist fehlgeschlagen.',
 };
 

@@ -274,6 +274,70 @@ describe('<streaming-avatar>', () => {
     expect(avatar.shadowRoot!.querySelector('[part="end-reason"]')!.textContent).to.contain('inactivity');
   });
 
+  it('with start-on="tap", a tap anywhere on it starts one session; a key does too', async () => {
+    for (const use of [
+      (element: HTMLElement) => element.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true })),
+      (element: HTMLElement) =>
+        element.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true })),
+    ]) {
+      const backend = fakeBackend();
+      const host = mount('<streaming-avatar token-url="/token" start-on="tap"></streaming-avatar>');
+      const avatar = avatarIn(host);
+      avatar.sessionOptions = backend.sessionOptions;
+      await avatar.updateComplete;
+      use(avatar);
+      await until(() => avatar.state === 'connected', 'connected after a tap');
+      use(avatar);
+      await avatar.updateComplete;
+      expect(backend.created).to.equal(1);
+      await avatar.stop();
+    }
+  });
+
+  it('without start-on, a tap outside the start button starts nothing', async () => {
+    const backend = fakeBackend();
+    const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    avatar.sessionOptions = backend.sessionOptions;
+    avatar.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true }));
+    await avatar.updateComplete;
+    expect(avatar.state).to.equal('idle');
+    expect(backend.created).to.equal(0);
+  });
+
+  it('with end-after-inactivity, ends a session nobody uses, a tap holding it off, and says why', async () => {
+    // A clock whose timers run only when the test says: the inactivity countdown is the 45 s one.
+    const timers = new Map<number, { callback: () => void; delayMs: number }>();
+    let next = 0;
+    const clock = {
+      now: () => performance.timeOrigin + performance.now(),
+      setTimeout: (callback: () => void, delayMs: number) => {
+        timers.set(++next, { callback, delayMs });
+        return next;
+      },
+      clearTimeout: (handle: unknown) => void timers.delete(handle as number),
+    };
+    const countdowns = () => [...timers.entries()].filter(([, timer]) => timer.delayMs === 45_000);
+    const backend = fakeBackend();
+    const host = mount('<streaming-avatar token-url="/token" end-after-inactivity="45"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    avatar.sessionOptions = { ...backend.sessionOptions, clock };
+    await avatar.start();
+    const [first] = countdowns();
+    expect(countdowns()).to.have.length(1);
+    avatar.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true }));
+    expect(countdowns()).to.have.length(1);
+    expect(countdowns()[0]![0]).to.not.equal(first![0]);
+    countdowns()[0]![1].callback();
+    await until(() => avatar.state === 'closed', 'closed by inactivity');
+    await avatar.updateComplete;
+    expect(avatar.avatar.end?.reason).to.equal('inactivity');
+    expect(avatar.shadowRoot!.querySelector('[part="end-reason"]')!.textContent).to.equal(
+      english.ended('inactivity'),
+    );
+    expect(avatar.shadowRoot!.querySelector('[part="start"]')).to.exist;
+  });
+
   it('offers a keyboard-reachable unmute button when the browser blocks sound', async () => {
     const backend = fakeBackend();
     const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');

@@ -177,6 +177,39 @@ describe('Avatar', () => {
     expect(providers).toHaveLength(2);
   });
 
+  it('ends a session nobody uses after endAfterInactivitySeconds; speech, speak() and noteActivity() hold it off', async () => {
+    const { avatar, clock, providers } = setup({ endAfterInactivitySeconds: 60 });
+    const ends: string[] = [];
+    avatar.on('ended', ({ reason }) => ends.push(reason));
+    await avatar.start();
+    await clock.advance(50_000);
+    avatar.noteActivity(); // a tap on the kiosk
+    await clock.advance(50_000);
+    avatar.speak('Welcome back.');
+    await clock.advance(50_000);
+    avatar.emit('userSpeech', 'Where is the exit?', false); // the visitor speaks (voice chat)
+    await clock.advance(59_000);
+    expect(ends).toEqual([]);
+    expect(avatar.state).toBe('connected');
+    await clock.advance(1000);
+    expect(ends).toEqual(['inactivity']);
+    expect(providers[0]!.count('stop')).toBe(1);
+    // No countdown while no session runs.
+    await clock.advance(600_000);
+    expect(ends).toEqual(['inactivity']);
+  });
+
+  it('refuses an endAfterInactivitySeconds under 10 s, or not a finite number, at the start', async () => {
+    for (const endAfterInactivitySeconds of [5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const { avatar } = setup({ endAfterInactivitySeconds });
+      await expect(avatar.start()).rejects.toMatchObject({
+        code: 'invalid_parameter',
+        option: 'endAfterInactivitySeconds',
+      });
+      expect(avatar.state).toBe('idle');
+    }
+  });
+
   it('leaves a hidden page alone when endWhenHiddenSeconds is not set', async () => {
     const page = Object.assign(new EventTarget(), { hidden: false });
     const { avatar, clock } = setup({ pageVisibility: page });
