@@ -22,6 +22,7 @@ import { lazyEndpointToken } from './endpoint-token.js';
 import { KeyedVideo } from './keyed-video.js';
 import { styles } from './streaming-avatar.styles.js';
 import { VoiceControls } from './voice-controls.js';
+import { VoiceWake } from './voice-wake.js';
 
 /**
  * A live, talking HeyGen streaming avatar.
@@ -164,9 +165,11 @@ export class StreamingAvatarElement extends LocalizedElement {
 
   /**
    * What starts a session besides the start button and `start()`: `tap`, a pointer, touch or key
-   * anywhere on the element (a kiosk's screen); `manual` (default), nothing else.
+   * anywhere on the element (a kiosk's screen); `voice`, someone speaking near it (the microphone's
+   * level, read on this device only while no session runs: nothing is sent or billed until it
+   * starts); `manual` (default), nothing else.
    */
-  startOn: 'tap' | 'manual' = 'manual';
+  startOn: 'tap' | 'voice' | 'manual' = 'manual';
 
   /**
    * Shows a microphone button: `conversational` (a toggle; the avatar detects the turns) or
@@ -211,6 +214,7 @@ export class StreamingAvatarElement extends LocalizedElement {
   constructor() {
     super();
     new AvatarBinding(this, this.avatar);
+    new VoiceWake(this, () => this.sessionOptions.microphoneEnvironment);
     this.addEventListener('pointerdown', this.#handleUse);
     this.addEventListener('keydown', this.#handleUse);
   }

@@ -294,6 +294,69 @@ describe('<streaming-avatar>', () => {
     }
   });
 
+  it('with start-on="voice", listens on the device while idle, starts when someone speaks, and listens again after the end', async () => {
+    const opened: MediaStreamTrack[] = [];
+    const microphoneEnvironment = {
+      isSecureContext: true,
+      origin: location.origin,
+      mediaDevices: {
+        // A voice: a loud 220 Hz tone.
+        async getUserMedia() {
+          const context = new AudioContext();
+          const tone = context.createOscillator();
+          tone.frequency.value = 220;
+          const destination = context.createMediaStreamDestination();
+          tone.connect(destination);
+          tone.start();
+          const [track] = destination.stream.getAudioTracks();
+          opened.push(track!);
+          return destination.stream;
+        },
+      },
+    };
+    const backend = fakeBackend();
+    const host = mount('<streaming-avatar token-url="/token" start-on="voice"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    avatar.sessionOptions = { ...backend.sessionOptions, microphoneEnvironment };
+    await until(() => avatar.state === 'connected', 'connected after the voice');
+    expect(backend.created).to.equal(1);
+    // The listening microphone is released: nothing of it goes to the session.
+    expect(opened).to.have.length(1);
+    expect(opened[0]!.readyState).to.equal('ended');
+    await avatar.stop();
+    await until(() => opened.length === 2, 'listening again once the session ended');
+    await until(() => backend.created === 2, 'the next visitor starts the next session');
+    await avatar.stop();
+  });
+
+  it('with start-on="voice", a refused microphone is shown as a typed error and not asked again', async () => {
+    let asked = 0;
+    const microphoneEnvironment = {
+      isSecureContext: true,
+      origin: location.origin,
+      mediaDevices: {
+        async getUserMedia(): Promise<MediaStream> {
+          asked += 1;
+          throw new DOMException('Permission denied', 'NotAllowedError');
+        },
+      },
+    };
+    const backend = fakeBackend();
+    const host = mount('<streaming-avatar token-url="/token" start-on="voice"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    const errors: string[] = [];
+    avatar.addEventListener('avatar-error', (event) => errors.push(event.error.code));
+    avatar.sessionOptions = { ...backend.sessionOptions, microphoneEnvironment };
+    await until(() => errors.length > 0, 'the microphone error');
+    await avatar.updateComplete;
+    expect(errors).to.deep.equal(['microphone']);
+    expect(avatar.shadowRoot!.querySelector('[role="alert"]')!.textContent).to.contain('Microphone');
+    avatar.requestUpdate();
+    await avatar.updateComplete;
+    expect(asked).to.equal(1);
+    expect(backend.created).to.equal(0);
+  });
+
   it('without start-on, a tap outside the start button starts nothing', async () => {
     const backend = fakeBackend();
     const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
