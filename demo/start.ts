@@ -33,6 +33,7 @@ const url = vite.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5173/';
 console.log(`\nEmulator API: ${emulator.apiUrl}`);
 console.log(`Emulator LiveAvatar API: ${emulator.liveAvatarUrl}`);
 console.log(`Demo: ${url}`);
+console.log(`Kiosk page: ${url}kiosk.html (?start-on=voice, ?provider=liveavatar)`);
 console.log(`Drop-in page: ${url}plain.html (after npm run build)`);
 console.log('Press Ctrl-C to stop.\n');
 
