@@ -75,9 +75,12 @@ export class Avatar extends EventEmitter<AvatarEvents> {
   /**
    * @param options The session options, or a function read at each start (so a page can change
    *   the avatar or voice between sessions).
+   * @throws {InvalidOptionError} for an `endWhenHiddenSeconds` below 0 or an
+   *   `endAfterInactivitySeconds` below 10 (checked at each start when `options` is a function).
    */
   constructor(private readonly options: AvatarOptions | (() => AvatarOptions)) {
     super();
+    if (typeof options !== 'function') checkAvatarOptions(options);
     this.on('userSpeech', () => this.noteActivity());
   }
 
@@ -329,14 +332,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     const options = this.#readOptions();
     let session: SessionEngine;
     try {
-      checkNumberOption('endWhenHiddenSeconds', options.endWhenHiddenSeconds, {
-        min: 0,
-        expected: 'a number of seconds of 0 or more',
-      });
-      checkNumberOption('endAfterInactivitySeconds', options.endAfterInactivitySeconds, {
-        min: MIN_INACTIVITY_SECONDS,
-        expected: `a number of seconds of ${MIN_INACTIVITY_SECONDS} or more`,
-      });
+      checkAvatarOptions(options);
       this.#lasting ??= module.lastingParts(this, options.clock ?? systemClock);
       session = new module.SessionEngine(
         options,
@@ -417,4 +413,16 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     if (next === 'connecting' || next === 'closed' || next === 'failed') this.noteActivity();
     this.emit('stateChanged', next, previous);
   }
+}
+
+/** The avatar's own options (the session's are checked by each session). @throws {InvalidOptionError} */
+function checkAvatarOptions(options: AvatarOptions): void {
+  checkNumberOption('endWhenHiddenSeconds', options.endWhenHiddenSeconds, {
+    min: 0,
+    expected: 'a number of seconds of 0 or more',
+  });
+  checkNumberOption('endAfterInactivitySeconds', options.endAfterInactivitySeconds, {
+    min: MIN_INACTIVITY_SECONDS,
+    expected: `a number of seconds of ${MIN_INACTIVITY_SECONDS} or more`,
+  });
 }

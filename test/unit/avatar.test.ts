@@ -199,13 +199,12 @@ describe('Avatar', () => {
     expect(ends).toEqual(['inactivity']);
   });
 
-  it('refuses an endAfterInactivitySeconds under 10 s, or not a finite number, at the start', async () => {
+  it('refuses an endAfterInactivitySeconds under 10 s, or not a finite number: at construction, or at the start for options read then', async () => {
     for (const endAfterInactivitySeconds of [5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      const { avatar } = setup({ endAfterInactivitySeconds });
-      await expect(avatar.start()).rejects.toMatchObject({
-        code: 'invalid_parameter',
-        option: 'endAfterInactivitySeconds',
-      });
+      const invalid = { code: 'invalid_parameter', option: 'endAfterInactivitySeconds' };
+      expect(() => setup({ endAfterInactivitySeconds })).toThrow(expect.objectContaining(invalid));
+      const avatar = new Avatar(() => ({ token: async () => 'token', endAfterInactivitySeconds }));
+      await expect(avatar.start()).rejects.toMatchObject(invalid);
       expect(avatar.state).toBe('idle');
     }
   });
