@@ -56,7 +56,8 @@ export class TaskQueue {
   readonly #entries: UtteranceEntry[] = [];
   readonly #sent: SentPiece[] = [];
   #sender: TaskSender | undefined;
-  #sending = false;
+  /** The utterance whose piece is being sent, while a task call is under way. */
+  #sendingFor: UtteranceEntry | undefined;
   /** Events that arrived before the task call that created their task id returned. */
   #early: AvatarEvent[] = [];
   /** Tasks at the server whose utterance was settled: cut the moment they start. */
@@ -163,7 +164,11 @@ export class TaskQueue {
           buffer.end();
           for (let piece = buffer.take(); piece !== undefined; piece = buffer.take()) entry.addPiece(piece);
           entry.buffer = undefined;
-          if (!this.#sent.some((piece) => piece.entry === entry) && entry.nextPiece === entry.pieces.length) {
+          const spoken =
+            entry.nextPiece === entry.pieces.length &&
+            this.#sendingFor !== entry &&
+            !this.#sent.some((piece) => piece.entry === entry);
+          if (spoken) {
             this.#remove(entry);
             this.#finish(entry, 'ended');
           }
@@ -222,7 +227,7 @@ export class TaskQueue {
    *   but the avatar may still finish the words it had.
    */
   async interrupt(): Promise<void> {
-    const hadSpeech = this.#sent.length > 0 || this.#sending || this.#otherSpeech.size > 0;
+    const hadSpeech = this.#sent.length > 0 || this.#sendingFor !== undefined || this.#otherSpeech.size > 0;
     this.#dropAll();
     if (!hadSpeech || !this.#sender) return;
     this.#interrupting = true;
@@ -273,7 +278,7 @@ export class TaskQueue {
     if (event.type === 'avatar_start_talking') this.#endOtherSpeech(false);
     const piece = this.#sent.find((candidate) => candidate.taskId === event.task_id);
     if (!piece) {
-      if (this.#sending) this.#early.push(event);
+      if (this.#sendingFor) this.#early.push(event);
       else this.#followOtherSpeech(event);
       return;
     }
@@ -357,7 +362,7 @@ export class TaskQueue {
   }
 
   #pump(): void {
-    if (this.#sending || this.#interrupting || !this.#sender) return;
+    if (this.#sendingFor || this.#interrupting || !this.#sender) return;
     // At most one piece may wait at the server behind the one being spoken.
     if (this.#sent.some((piece) => !piece.started)) return;
     if (this.#sent.length >= 2) return;
@@ -375,7 +380,7 @@ export class TaskQueue {
   }
 
   async #sendPiece(sender: TaskSender, entry: UtteranceEntry, index: number): Promise<void> {
-    this.#sending = true;
+    this.#sendingFor = entry;
     entry.nextPiece = index + 1;
     entry.reached('firstSentMs', this.clock.now());
     try {
@@ -396,7 +401,7 @@ export class TaskQueue {
         this.#notifyIdle();
       }
     } finally {
-      this.#sending = false;
+      this.#sendingFor = undefined;
       const early = this.#early;
       this.#early = [];
       for (const event of early) this.handleAvatarEvent(event);

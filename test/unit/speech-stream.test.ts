@@ -6,6 +6,7 @@ import { SentenceBuffer } from '../../src/tasks/sentence-buffer.js';
 import { TaskQueue } from '../../src/tasks/task-queue.js';
 import type { UtteranceEvents } from '../../src/tasks/utterance.js';
 import { FakeClock, settle } from './fakes/clock.js';
+import { gate } from './fakes/session-parts.js';
 import { fakeServer } from './fakes/task-server.js';
 
 /** Feeds `chunks` to a buffer one by one and ends it; returns every piece it gave out. */
@@ -226,6 +227,38 @@ describe('TaskQueue with a streamed text', () => {
     source.push(' and');
     await clock.advance(1);
     expect(server.tasks.map((task) => task.text)).toEqual(['A model that rambles on']);
+  });
+
+  it('a stream that ends while its last piece is being sent settles when that piece is spoken, not before', async () => {
+    const clock = new FakeClock();
+    const sending = gate();
+    const sent: string[] = [];
+    let interrupts = 0;
+    const queue = new TaskQueue(new EventEmitter<UtteranceEvents>(), clock);
+    queue.attach({
+      async send(text) {
+        sent.push(text);
+        await sending.promise;
+        return { taskId: 'task-1', durationMs: 1000 };
+      },
+      async interrupt() {
+        interrupts += 1;
+      },
+    });
+    const source = tokenSource();
+    const utterance = queue.speak(source.stream);
+    source.push('Words with no end yet ');
+    await clock.advance(1_500); // the clause goes out; its task call is still under way
+    expect(sent).toEqual(['Words with no end yet']);
+    source.end();
+    await settle();
+    expect(utterance.status).toBe('queued');
+    sending.open();
+    await settle();
+    speakTask(queue, 'task-1', 'Words with no end yet');
+    await utterance.done;
+    expect(utterance.status).toBe('ended');
+    expect(interrupts).toBe(0);
   });
 
   it('keeps later utterances behind an open stream, in order', async () => {
