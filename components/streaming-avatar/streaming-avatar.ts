@@ -360,10 +360,12 @@ export class StreamingAvatarElement extends LocalizedElement {
   }
 
   /** A tap or key on the element: someone is there (`end-after-inactivity`), and with `start-on="tap"` a start. */
-  readonly #handleUse = (): void => {
+  readonly #handleUse = (event: Event): void => {
     this.avatar.noteActivity();
     const waiting = this.state === 'idle' || this.state === 'closed' || this.state === 'failed';
-    if (this.startOn === 'tap' && waiting) void this.start().catch(() => undefined);
+    // Tabbing past the element is not asking it to start.
+    const leaving = event instanceof KeyboardEvent && event.key === 'Tab';
+    if (this.startOn === 'tap' && waiting && !leaving) void this.start().catch(() => undefined);
   };
 
   /** LiveAvatar's provider, loaded with the session machinery on the first start, not with the page. */

@@ -285,6 +285,8 @@ describe('<streaming-avatar>', () => {
       const avatar = avatarIn(host);
       avatar.sessionOptions = backend.sessionOptions;
       await avatar.updateComplete;
+      avatar.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', bubbles: true }));
+      expect(avatar.state).to.equal('idle');
       use(avatar);
       await until(() => avatar.state === 'connected', 'connected after a tap');
       use(avatar);
