@@ -15,6 +15,7 @@ const GUIDES = [
   'theming',
   'server',
   'own-model',
+  'kiosk',
   'emulator',
   'errors',
   'glossary',
