@@ -5,9 +5,9 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import type { Avatar } from '../../src/avatar.js';
 import { StreamingAvatarError } from '../../src/errors.js';
+import { readAudioLevel } from '../../src/voice/audio-level.js';
 import type { VoiceChatMode, VoiceChatOptions } from '../../src/voice/voice-chat.js';
 import type { LocalizedElement } from '../localize/localized-element.js';
-import { MicrophoneLevel } from './microphone-level.js';
 
 /** What the controls need from their element. */
 export interface VoiceControlsHost extends ReactiveControllerHost, Pick<LocalizedElement, 'term'> {
@@ -26,7 +26,8 @@ export class VoiceControls implements ReactiveController {
   #talking = false;
   #inputLevel = 0;
   #microphones: MediaDeviceInfo[] = [];
-  #microphoneLevel: MicrophoneLevel | undefined;
+  /** Stops reading the microphone's level. */
+  #stopLevel: (() => void) | undefined;
 
   readonly #avatar: Avatar;
 
@@ -143,8 +144,9 @@ export class VoiceControls implements ReactiveController {
     this.#unfollowMicrophone();
     const track = this.#avatar.microphone;
     if (!track) return;
-    this.#microphoneLevel = new MicrophoneLevel(track, (level) => {
-      this.#inputLevel = level;
+    // Read ten times a second; speech sits around 0.05–0.3 RMS, scaled so a voice fills most of the meter.
+    this.#stopLevel = readAudioLevel([track], 100, (rms) => {
+      this.#inputLevel = Math.min(1, rms * 4);
       this.host.requestUpdate();
     });
     void globalThis.navigator?.mediaDevices
@@ -157,8 +159,8 @@ export class VoiceControls implements ReactiveController {
   }
 
   #unfollowMicrophone(): void {
-    this.#microphoneLevel?.stop();
-    this.#microphoneLevel = undefined;
+    this.#stopLevel?.();
+    this.#stopLevel = undefined;
     this.#inputLevel = 0;
   }
 }

@@ -7,14 +7,14 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { StreamingAvatarError } from '../../src/errors.js';
 import { lazy } from '../../src/internal/lazy.js';
 import type { AvatarState } from '../../src/vocabulary.js';
+import { readAudioLevel } from '../../src/voice/audio-level.js';
 import type { MicrophoneEnvironment } from '../../src/voice/microphone.js';
-import { MicrophoneLevel } from './microphone-level.js';
 
 /** The microphone's code, loaded by the first element that listens (not with the page). */
 const microphoneModule = lazy(() => import('../../src/voice/microphone.js'));
 
-/** The input level (the element's meter scale, 0–1; a voice reaches 0.2–1) that counts as speech. */
-const SPEECH_LEVEL = 0.2;
+/** The microphone's level (RMS, 0–1; a voice sits around 0.05–0.3) that counts as speech. */
+const SPEECH_RMS = 0.05;
 /** How long the level must stay there, in milliseconds: a voice, not a door slamming. */
 const SPEECH_MS = 300;
 
@@ -30,7 +30,8 @@ export interface VoiceWakeHost extends ReactiveControllerHost {
 /** Listens while the element waits for a visitor, and starts its session on a voice. */
 export class VoiceWake implements ReactiveController {
   #track: MediaStreamTrack | undefined;
-  #level: MicrophoneLevel | undefined;
+  /** Stops reading the microphone's level. */
+  #stopLevel: (() => void) | undefined;
   #opening = false;
   /** The microphone was refused once: asking again on every render would nag the user. */
   #refused = false;
@@ -83,8 +84,8 @@ export class VoiceWake implements ReactiveController {
     }
     this.#track = track;
     let loudSince: number | undefined;
-    this.#level = new MicrophoneLevel(track, (level) => {
-      if (level < SPEECH_LEVEL) {
+    this.#stopLevel = readAudioLevel([track], 100, (rms) => {
+      if (rms < SPEECH_RMS) {
         loudSince = undefined;
         return;
       }
@@ -97,9 +98,9 @@ export class VoiceWake implements ReactiveController {
   }
 
   #release(): void {
-    this.#level?.stop();
+    this.#stopLevel?.();
     this.#track?.stop();
-    this.#level = undefined;
+    this.#stopLevel = undefined;
     this.#track = undefined;
   }
 }

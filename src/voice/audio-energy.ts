@@ -1,3 +1,4 @@
+import { readAudioLevel } from './audio-level.js';
 import type { AudioEnergyWatcher } from './voice-chat.js';
 
 /** RMS (0–1) above which the avatar's audio counts as heard: the end-to-end tests' threshold of speech. */
@@ -10,23 +11,10 @@ const POLL_MS = 10;
  * this receiver: the moment a person would hear the avatar answer.
  */
 export const watchAudioEnergy: AudioEnergyWatcher = (media, onLoud) => {
-  const context = new AudioContext();
-  void context.resume().catch(() => undefined);
-  const analyser = context.createAnalyser();
-  analyser.fftSize = 512;
-  context.createMediaStreamSource(new MediaStream(media.getAudioTracks())).connect(analyser);
-  const samples = new Float32Array(analyser.fftSize);
-  const stop = () => {
-    clearInterval(timer);
-    void context.close().catch(() => undefined);
-  };
-  const timer = setInterval(() => {
-    analyser.getFloatTimeDomainData(samples);
-    let sum = 0;
-    for (const sample of samples) sum += sample * sample;
-    if (Math.sqrt(sum / samples.length) < LOUD_RMS) return;
+  const stop = readAudioLevel(media.getAudioTracks(), POLL_MS, (rms) => {
+    if (rms < LOUD_RMS) return;
     stop();
     onLoud();
-  }, POLL_MS);
+  });
   return stop;
 };
