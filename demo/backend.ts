@@ -18,6 +18,7 @@ import {
   createChatCompletionsHandler,
   createLiveAvatarTokenHandler,
   createSessionTokenHandler,
+  type LiveAvatarSessionSettings,
   registerLiveAvatarModel,
   toNodeListener,
 } from '../src/server/index.js';
@@ -49,29 +50,27 @@ export function avatarBackend(): Plugin {
       server.middlewares.use('/api/avatar-token', (request, response) => void tokens(request, response));
       const liveAvatarKey = process.env.LIVEAVATAR_API_KEY;
       if (liveAvatarKey) {
-        const liveAvatarTokens = toNodeListener(
-          createLiveAvatarTokenHandler({
-            apiKey: liveAvatarKey,
-            baseUrl: baseUrl === undefined ? undefined : `${baseUrl}/liveavatar`,
-            allowAnonymous: true,
-            tokensPerMinute: 60,
-            session: { avatarId: LIVEAVATAR_AVATAR_ID, avatarPersona: { language: 'en' } },
-          }),
-        );
+        // Every LiveAvatar route: the server chooses the session (the avatar, FULL or LITE, the model).
+        const liveAvatarTokens = (session: LiveAvatarSessionSettings) =>
+          toNodeListener(
+            createLiveAvatarTokenHandler({
+              apiKey: liveAvatarKey,
+              baseUrl: baseUrl === undefined ? undefined : `${baseUrl}/liveavatar`,
+              allowAnonymous: true,
+              tokensPerMinute: 60,
+              warn: () => undefined,
+              session,
+            }),
+          );
+        const fullTokens = liveAvatarTokens({
+          avatarId: LIVEAVATAR_AVATAR_ID,
+          avatarPersona: { language: 'en' },
+        });
         server.middlewares.use(
           '/api/liveavatar-token',
-          (request, response) => void liveAvatarTokens(request, response),
+          (request, response) => void fullTokens(request, response),
         );
-        const liteTokens = toNodeListener(
-          createLiveAvatarTokenHandler({
-            apiKey: liveAvatarKey,
-            baseUrl: baseUrl === undefined ? undefined : `${baseUrl}/liveavatar`,
-            allowAnonymous: true,
-            tokensPerMinute: 60,
-            warn: () => undefined,
-            session: { mode: 'LITE', avatarId: LIVEAVATAR_AVATAR_ID },
-          }),
-        );
+        const liteTokens = liveAvatarTokens({ mode: 'LITE', avatarId: LIVEAVATAR_AVATAR_ID });
         server.middlewares.use(
           '/api/liveavatar-lite-token',
           (request, response) => void liteTokens(request, response),
@@ -90,20 +89,11 @@ export function avatarBackend(): Plugin {
             }).then(
               (configurationId) =>
                 resolve(
-                  toNodeListener(
-                    createLiveAvatarTokenHandler({
-                      apiKey: liveAvatarKey,
-                      baseUrl: baseUrl === undefined ? undefined : `${baseUrl}/liveavatar`,
-                      allowAnonymous: true,
-                      tokensPerMinute: 60,
-                      warn: () => undefined,
-                      session: {
-                        avatarId: LIVEAVATAR_AVATAR_ID,
-                        avatarPersona: { language: 'en' },
-                        llm: { configurationId },
-                      },
-                    }),
-                  ),
+                  liveAvatarTokens({
+                    avatarId: LIVEAVATAR_AVATAR_ID,
+                    avatarPersona: { language: 'en' },
+                    llm: { configurationId },
+                  }),
                 ),
               reject,
             );

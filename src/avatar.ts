@@ -69,7 +69,8 @@ export class Avatar extends EventEmitter<AvatarEvents> {
   readonly #sessionModule = lazy(() => import('./session/session-engine.js'));
   #watchedVisibility: PageVisibility | undefined;
   #hiddenTimer: { clock: Clock; handle: unknown } | undefined;
-  #inactivityTimer: { clock: Clock; handle: unknown } | undefined;
+  /** The session's `endAfterInactivitySeconds` countdown, read from the options at its start. */
+  #inactivity: { seconds: number; clock: Clock; handle?: unknown } | undefined;
   #restartOnVisible = false;
 
   /**
@@ -204,16 +205,15 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    * `endAfterInactivitySeconds` countdown. User speech and `speak()` count by themselves.
    */
   noteActivity(): void {
-    if (this.#inactivityTimer) this.#inactivityTimer.clock.clearTimeout(this.#inactivityTimer.handle);
-    this.#inactivityTimer = undefined;
-    const { endAfterInactivitySeconds: seconds, clock = systemClock } = this.#readOptions();
-    if (seconds === undefined || !['connecting', 'connected', 'reconnecting'].includes(this.#currentState))
-      return;
-    const handle = clock.setTimeout(() => {
-      this.#inactivityTimer = undefined;
+    const inactivity = this.#inactivity;
+    if (!inactivity) return;
+    inactivity.clock.clearTimeout(inactivity.handle);
+    inactivity.handle = undefined;
+    if (!['connecting', 'connected', 'reconnecting'].includes(this.#currentState)) return;
+    inactivity.handle = inactivity.clock.setTimeout(() => {
+      inactivity.handle = undefined;
       this.stop('inactivity').catch(() => undefined);
-    }, seconds * 1000);
-    this.#inactivityTimer = { clock, handle };
+    }, inactivity.seconds * 1000);
   }
 
   /**
@@ -333,6 +333,9 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     let session: SessionEngine;
     try {
       checkAvatarOptions(options);
+      this.#inactivity?.clock.clearTimeout(this.#inactivity.handle);
+      const seconds = options.endAfterInactivitySeconds;
+      this.#inactivity = seconds === undefined ? undefined : { seconds, clock: options.clock ?? systemClock };
       this.#lasting ??= module.lastingParts(this, options.clock ?? systemClock);
       session = new module.SessionEngine(
         options,

@@ -411,29 +411,23 @@ async function timeVoiceTurn(client: VoiceBenchClient): Promise<VoiceTurnFigures
 }
 
 function voiceTurnOurs(baseUrl: string, avatarId: string): Promise<VoiceTurnFigures> {
-  const session = new SessionEngine({
-    token: fromEndpoint('/api/avatar-token'),
-    baseUrl: baseUrl,
-    avatarId,
-  });
-  return timeVoiceTurn({
-    async start() {
-      await session.start();
-      return session.media!;
-    },
-    startVoiceChat: () => session.voice.start(),
-    onAvatarStartTalking: (listener) =>
-      session.on('avatarEvent', (event) => event.type === 'avatar_start_talking' && listener()),
-    stop: () => session.stop(),
-  });
+  return timeSessionVoiceTurn(
+    new SessionEngine({ token: fromEndpoint('/api/avatar-token'), baseUrl, avatarId }),
+  );
 }
 
 /** A LiveAvatar FULL voice turn answered by the page's own model (the bench's simulated one). */
 function voiceTurnOwnModel(baseUrl: string): Promise<VoiceTurnFigures> {
-  const session = new SessionEngine({
-    token: fromEndpoint('/api/liveavatar-own-model-token'),
-    provider: liveAvatar({ baseUrl: `${baseUrl}/liveavatar` }),
-  });
+  return timeSessionVoiceTurn(
+    new SessionEngine({
+      token: fromEndpoint('/api/liveavatar-own-model-token'),
+      provider: liveAvatar({ baseUrl: `${baseUrl}/liveavatar` }),
+    }),
+  );
+}
+
+/** One voice turn on a session of this toolkit. */
+function timeSessionVoiceTurn(session: SessionEngine): Promise<VoiceTurnFigures> {
   return timeVoiceTurn({
     async start() {
       await session.start();

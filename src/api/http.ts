@@ -47,6 +47,7 @@ export interface AnswerReader {
 export interface ApiClientOptions {
   /** The `fetch` to call with (default the global one; for tests and proxies). */
   fetch?: typeof fetch | undefined;
+  /** Times the per-attempt timeout and the waits between retries (default the system clock). */
   clock?: Clock;
   /** Numbers in [0, 1) for retry jitter (default `Math.random`). */
   random?: () => number;

@@ -4,7 +4,7 @@
  * sends `user.speak_started` / `user.transcription` / `user.speak_ended` on `agent-response`, and
  * answers. The same public API as HeyGen's voice chat; the transcript shows both sides.
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeMicrophoneFlags, spokenWav } from '../support/fake-microphone.js';
 import { launchChromium, type RunningDemo, startDemo } from './harness.js';
@@ -32,12 +32,28 @@ afterAll(async () => {
   await demo?.stop();
 });
 
+/** The demo on LiveAvatar FULL, its answers from the provider's model or the demo's own. */
+async function openLiveAvatarDemo(answersFrom: 'platform' | 'own'): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(demo.pageUrl);
+  await page.waitForFunction(() => customElements.get('streaming-avatar') !== undefined);
+  await page.selectOption('#provider-picker', 'liveavatar');
+  await page.selectOption('#brain-picker', answersFrom);
+  return page;
+}
+
+/** Starts the session and, once connected, voice chat. */
+async function startTalking(page: Page): Promise<void> {
+  await page.click('#start');
+  await page.waitForFunction(() => document.querySelector('streaming-avatar')?.state === 'connected', null, {
+    timeout: 30_000,
+  });
+  await page.click('#talk');
+}
+
 describe('LiveAvatar FULL voice chat, end to end', () => {
   it('hears the user, captions both sides, and answers', async () => {
-    const page = await browser.newPage();
-    await page.goto(demo.pageUrl);
-    await page.waitForFunction(() => customElements.get('streaming-avatar') !== undefined);
-    await page.selectOption('#provider-picker', 'liveavatar');
+    const page = await openLiveAvatarDemo('platform');
     await page.evaluate(() => {
       const states: string[] = [];
       window.states = states;
@@ -45,15 +61,7 @@ describe('LiveAvatar FULL voice chat, end to end', () => {
         .querySelector('streaming-avatar')!
         .addEventListener('avatar-conversation-state-change', (event) => states.push(event.state));
     });
-    await page.click('#start');
-    await page.waitForFunction(
-      () => document.querySelector('streaming-avatar')?.state === 'connected',
-      null,
-      {
-        timeout: 30_000,
-      },
-    );
-    await page.click('#talk');
+    await startTalking(page);
     // An answer, and the sentence's words among what the user said. On a loaded machine a gap in
     // the received audio can split the sentence into two turns, and the fake microphone repeats
     // it every 20 s: the words may come over more than one turn.
@@ -94,20 +102,8 @@ describe('LiveAvatar FULL voice chat, end to end', () => {
   }, 120_000);
 
   it('answers from the page’s own model: the model’s streamed words are the avatar’s turn', async () => {
-    const page = await browser.newPage();
-    await page.goto(demo.pageUrl);
-    await page.waitForFunction(() => customElements.get('streaming-avatar') !== undefined);
-    await page.selectOption('#provider-picker', 'liveavatar');
-    await page.selectOption('#brain-picker', 'own');
-    await page.click('#start');
-    await page.waitForFunction(
-      () => document.querySelector('streaming-avatar')?.state === 'connected',
-      null,
-      {
-        timeout: 30_000,
-      },
-    );
-    await page.click('#talk');
+    const page = await openLiveAvatarDemo('own');
+    await startTalking(page);
     // demo/faq-model.ts has no FAQ entry for opening hours: it answers with its introduction.
     const answer = await page.waitForFunction(
       () =>
