@@ -5,6 +5,7 @@ import { type Clock, systemClock } from './internal/clock.js';
 import { lazy } from './internal/lazy.js';
 import { checkNumberOption } from './internal/validate.js';
 import type { LastingParts } from './session/lasting-parts.js';
+import type { SessionRenewal } from './session/renewal.js';
 import type { SessionEngine } from './session/session-engine.js';
 import type { SessionEvents } from './session/session-events.js';
 import type { SessionOptions } from './session/session-options.js';
@@ -45,10 +46,19 @@ export interface AvatarOptions extends SessionOptions {
    * idle timeout, keep-alives do not hold it off. Off by default.
    */
   endAfterInactivitySeconds?: number | undefined;
+  /**
+   * Renew the session this many seconds (10 or more) before its duration limit (HeyGen's
+   * `session_duration_limit`, LiveAvatar's `max_session_duration`), as `renew()` does, so an
+   * always-on page never shows a session's end. Off by default.
+   */
+  renewBeforeEndSeconds?: number | undefined;
 }
 
 /** The shortest `endAfterInactivitySeconds`: a visitor gets time to read and answer, in seconds. */
 const MIN_INACTIVITY_SECONDS = 10;
+
+/** The shortest `renewBeforeEndSeconds`: time for a session to start (seconds; contract §3's steps take a few). */
+const MIN_RENEW_BEFORE_END_SECONDS = 10;
 
 /**
  * One avatar on a page, for as long as the page shows it: starts a session, stops it in every
@@ -66,18 +76,25 @@ export class Avatar extends EventEmitter<AvatarEvents> {
   #startPromise: Promise<void> | undefined;
   /** The start under way; aborted by `stop()`. A stale start never overwrites a newer one. */
   #attempt: AbortController | undefined;
-  readonly #sessionModule = lazy(() => import('./session/session-engine.js'));
+  readonly #sessionModule = lazy(() => import('./session/machinery.js'));
   #watchedVisibility: PageVisibility | undefined;
   #hiddenTimer: { clock: Clock; handle: unknown } | undefined;
   /** The session's `endAfterInactivitySeconds` countdown, read from the options at its start. */
   #inactivity: { seconds: number; clock: Clock; handle?: unknown } | undefined;
   #restartOnVisible = false;
+  /** The renewal under way, if any. */
+  #renewal: SessionRenewal | undefined;
+  /** The automatic renewal's timer (`renewBeforeEndSeconds`). */
+  #renewTimer: { clock: Clock; handle: unknown } | undefined;
+  /** The sessions renewed away from since the last start, still billed until they stopped. */
+  #renewedSessions: SessionEngine[] = [];
 
   /**
    * @param options The session options, or a function read at each start (so a page can change
    *   the avatar or voice between sessions).
-   * @throws {InvalidOptionError} for an `endWhenHiddenSeconds` below 0 or an
-   *   `endAfterInactivitySeconds` below 10 (checked at each start when `options` is a function).
+   * @throws {InvalidOptionError} for an `endWhenHiddenSeconds` below 0, or an
+   *   `endAfterInactivitySeconds` or `renewBeforeEndSeconds` below 10 (checked at each start when
+   *   `options` is a function).
    */
   constructor(private readonly options: AvatarOptions | (() => AvatarOptions)) {
     super();
@@ -144,6 +161,14 @@ export class Avatar extends EventEmitter<AvatarEvents> {
   }
 
   /**
+   * The sessions renewed away from since the last `start()`, oldest first: when each was started
+   * and stopped, in milliseconds since the epoch (the credit meter bills them beside the current one).
+   */
+  get renewedSessions(): readonly { startedAt: number | undefined; endedAt: number | undefined }[] {
+    return this.#renewedSessions;
+  }
+
+  /**
    * Starts a session, or returns the start under way; resolves when the avatar's media is ready.
    * A running (or reconnecting) session is kept, never doubled; an ended one is replaced, and a
    * session still closing finishes first.
@@ -172,6 +197,8 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    *   timeout ends it at the server.
    */
   stop(reason: EndReason = 'user'): Promise<void> {
+    this.#renewTimer?.clock.clearTimeout(this.#renewTimer.handle);
+    this.#renewal?.cancel().catch(() => undefined);
     if (this.#attempt && !this.#attempt.signal.aborted) {
       this.#attempt.abort(new AbortError('The avatar was stopped before it started.'));
       this.#startPromise = undefined;
@@ -214,6 +241,48 @@ export class Avatar extends EventEmitter<AvatarEvents> {
       inactivity.handle = undefined;
       this.stop('inactivity').catch(() => undefined);
     }, inactivity.seconds * 1000);
+  }
+
+  /**
+   * Renews the session: starts the next one in the background with the same options, keeps it
+   * hidden and silent, and moves to it at a pause in speech (the utterance being spoken ends
+   * first, for up to 10 s; then the end of its current piece); the transcript, queued utterances,
+   * voice chat (with its microphone) and listeners carry over, `ready` gives the new media, and
+   * the old session stops. Both are billed while they overlap (`renewed` gives the seconds).
+   * Resolves once the old session has stopped; a renewal under way is returned.
+   * @throws {StreamingAvatarError} `not_started` without a connected session; why the next session
+   *   did not start (also emitted as `renewFailed`; the current one runs on to its end).
+   */
+  async renew(): Promise<void> {
+    const from = this.#currentSession;
+    if (from?.state !== 'connected') {
+      throw new StreamingAvatarError(
+        'not_started',
+        'Renewing needs a connected session: start the avatar first.',
+      );
+    }
+    const module = await this.#sessionModule();
+    if (!this.#renewal) {
+      const renewal = new module.SessionRenewal(from, {
+        queue: from.queue,
+        events: this,
+        createNext: () => this.#createSession(module, from.options, true),
+        switchTo: (next) => {
+          this.#renewedSessions.push(from);
+          this.#currentSession = next;
+          next.takeOver();
+          this.#planRenewal(next, next.options);
+          this.emit('ready', next.media!);
+        },
+      });
+      this.#renewal = renewal;
+      renewal.done
+        .finally(() => {
+          if (this.#renewal === renewal) this.#renewal = undefined;
+        })
+        .catch(() => undefined);
+    }
+    await this.#renewal.done;
   }
 
   /**
@@ -337,19 +406,8 @@ export class Avatar extends EventEmitter<AvatarEvents> {
       const seconds = options.endAfterInactivitySeconds;
       this.#inactivity = seconds === undefined ? undefined : { seconds, clock: options.clock ?? systemClock };
       this.#lasting ??= module.lastingParts(this, options.clock ?? systemClock);
-      session = new module.SessionEngine(
-        options,
-        {
-          // The session's events come out of this one emitter while it is the current session.
-          emit: (event, ...args) => {
-            if (this.#currentSession !== session) return false;
-            if (event !== 'stateChanged') return this.emit(event, ...args);
-            this.#setState(session.state);
-            return true;
-          },
-        },
-        this.#lasting,
-      );
+      session = this.#createSession(module, options, false);
+      this.#renewedSessions = [];
       this.#watchVisibility(options);
       if (this.#watchedVisibility?.hidden && !this.#hiddenTimer) this.#handleVisibility();
     } catch (error) {
@@ -358,6 +416,46 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     }
     this.#currentSession = session;
     await session.start();
+    this.#planRenewal(session, options);
+  }
+
+  /** A session whose events come out of this one emitter while it is the current session. */
+  #createSession(
+    module: typeof import('./session/machinery.js'),
+    options: AvatarOptions,
+    standby: boolean,
+  ): SessionEngine {
+    const session: SessionEngine = new module.SessionEngine(
+      options,
+      {
+        emit: (event, ...args) => {
+          if (this.#currentSession !== session) return false;
+          if (this.#renewal?.intercept(session, event)) return true;
+          if (event !== 'stateChanged') return this.emit(event, ...args);
+          this.#setState(session.state);
+          return true;
+        },
+      },
+      this.#lasting,
+      standby,
+    );
+    return session;
+  }
+
+  /** With `renewBeforeEndSeconds`: renews `session` that long before its duration limit. */
+  #planRenewal(session: SessionEngine, options: AvatarOptions): void {
+    const before = options.renewBeforeEndSeconds;
+    const remaining = session.remaining;
+    if (before === undefined || remaining?.reason !== 'duration_limit') return;
+    const clock = options.clock ?? systemClock;
+    this.#renewTimer?.clock.clearTimeout(this.#renewTimer.handle);
+    const handle = clock.setTimeout(
+      () => {
+        if (this.#currentSession === session) this.renew().catch(() => undefined);
+      },
+      Math.max(0, remaining.seconds - before) * 1000,
+    );
+    this.#renewTimer = { clock, handle };
   }
 
   #readOptions(): AvatarOptions {
@@ -427,5 +525,9 @@ function checkAvatarOptions(options: AvatarOptions): void {
   checkNumberOption('endAfterInactivitySeconds', options.endAfterInactivitySeconds, {
     min: MIN_INACTIVITY_SECONDS,
     expected: `a number of seconds of ${MIN_INACTIVITY_SECONDS} or more`,
+  });
+  checkNumberOption('renewBeforeEndSeconds', options.renewBeforeEndSeconds, {
+    min: MIN_RENEW_BEFORE_END_SECONDS,
+    expected: `a number of seconds of ${MIN_RENEW_BEFORE_END_SECONDS} or more`,
   });
 }

@@ -58,6 +58,7 @@ export {
 export { chatCompletionText } from './chat-completion-text.js';
 export type { Clock } from './clock.js';
 export {
+  type BilledSpan,
   CreditMeter,
   type CreditMeterEvents,
   type CreditMeterOptions,
@@ -109,7 +110,7 @@ export type {
 export { type HeyGenProviderOptions, heygen } from './providers/heygen.js';
 export { type LiveAvatarProviderOptions, liveAvatar } from './providers/liveavatar.js';
 export type { AvatarEvent, AvatarEventType, ParsedPacket } from './session/avatar-events.js';
-export type { SessionEvents } from './session/session-events.js';
+export type { Renewal, RenewalEvents, SessionEvents } from './session/session-events.js';
 export type { SessionOptions } from './session/session-options.js';
 export type {
   AvatarTransport,

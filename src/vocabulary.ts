@@ -30,7 +30,7 @@ export type ConnectPhase = 'token' | 'new' | 'start' | 'room' | 'media';
 /**
  * Why a session ended. `page_hidden`: the page stayed hidden longer than the avatar's
  * `endWhenHiddenSeconds`; `inactivity`: nobody spoke, tapped or had the avatar speak for its
- * `endAfterInactivitySeconds`.
+ * `endAfterInactivitySeconds`; `renewed`: a renewal moved the avatar to its next session.
  */
 export type EndReason =
   | 'user'
@@ -41,6 +41,7 @@ export type EndReason =
   | 'network_lost'
   | 'page_hidden'
   | 'inactivity'
+  | 'renewed'
   | 'error';
 
 /** What will end the session unless something happens: the idle timeout or the duration limit. */

@@ -73,6 +73,7 @@ const ENDINGS: Record<EndReason, string> = {
   network_lost: 'The connection was lost.',
   page_hidden: 'The session ended while the page was hidden.',
   inactivity: 'The session ended after a while with nobody using it.',
+  renewed: 'The session was renewed.',
   error: 'The session failed.',
 };
 

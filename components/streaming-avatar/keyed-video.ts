@@ -22,6 +22,8 @@ export class KeyedVideo implements ReactiveController {
   /** Counts the canvases made: a canvas a worker drew on cannot be drawn on again, so each key gets a new one. */
   canvasGeneration = 0;
   #chromaKey: ChromaKey | undefined;
+  /** The video the key reads. */
+  #chromaKeyed: HTMLVideoElement | undefined;
   #keyedWith: readonly unknown[] = [];
 
   /** @param elements The element's video and (while keyed) canvas. */
@@ -35,7 +37,8 @@ export class KeyedVideo implements ReactiveController {
 
   hostUpdated(): void {
     const { background, keyColor, avatar } = this.host;
-    const inputs = [background, keyColor, avatar.media, this.canvasGeneration];
+    // A renewal moves the picture to the element's other video: the key follows it.
+    const inputs = [background, keyColor, avatar.media, this.canvasGeneration, this.elements().video];
     if (inputs.every((input, index) => input === this.#keyedWith[index])) return;
     this.#keyedWith = inputs;
     void this.#update();
@@ -56,6 +59,11 @@ export class KeyedVideo implements ReactiveController {
     const { createChromaKey } = await import('./chroma-key.js');
     const { video, canvas } = this.elements();
     if (!wanted() || !canvas) return;
+    if (this.#chromaKey && this.#chromaKeyed !== video) {
+      this.#close();
+      return;
+    }
+    this.#chromaKeyed = video;
     this.#chromaKey ??= createChromaKey(video, canvas);
     this.#chromaKey.setKeyColor(parseHexColor(host.keyColor));
     this.#chromaKey.start();

@@ -32,7 +32,7 @@ import { VoiceWake } from './voice-wake.js';
  * @slot poster - Shown while no session runs (an image of the avatar, say).
  *
  * @csspart stage - The area the video or keyed canvas fills.
- * @csspart video - The `<video playsinline>` element.
+ * @csspart video - The `<video playsinline>` elements: the one shown, and the next session's while a renewal cross-fades to it.
  * @csspart canvas - The transparent canvas when `background="chroma-key"`.
  * @csspart overlay - Progress, error and end messages over the stage.
  * @csspart progress - The spinner while connecting.
@@ -91,6 +91,7 @@ export class StreamingAvatarElement extends LocalizedElement {
     endWhenHidden: { attribute: 'end-when-hidden', type: Number },
     restartWhenVisible: { attribute: 'restart-when-visible', type: Boolean },
     endAfterInactivity: { attribute: 'end-after-inactivity', type: Number },
+    renewBeforeEnd: { attribute: 'renew-before-end', type: Number },
     startOn: { attribute: 'start-on' },
     voiceChat: { attribute: 'voice-chat' },
     muted: { type: Boolean, reflect: true },
@@ -164,6 +165,13 @@ export class StreamingAvatarElement extends LocalizedElement {
   endAfterInactivity: number | undefined;
 
   /**
+   * Renew the session this many seconds (10 or more) before its duration limit: the next session
+   * starts unseen and the picture cross-fades to it at a pause in speech, so an always-on page
+   * (a kiosk) never shows a session's end. Off when unset.
+   */
+  renewBeforeEnd: number | undefined;
+
+  /**
    * What starts a session besides the start button and `start()`: `tap`, a pointer, touch or key
    * anywhere on the element (a kiosk's screen); `voice`, someone speaking near it (the microphone's
    * level, read on this device only while no session runs: nothing is sent or billed until it
@@ -195,8 +203,9 @@ export class StreamingAvatarElement extends LocalizedElement {
   private error: StreamingAvatarError | undefined;
   private audioBlocked = false;
 
+  /** The video shown (of two: a renewal plays the next session's media in the other one first). */
   private get video(): HTMLVideoElement {
-    return this.renderRoot.querySelector('video')!;
+    return this.#shownVideo ?? this.renderRoot.querySelector('video')!;
   }
 
   private get canvas(): HTMLCanvasElement | undefined {
@@ -206,6 +215,7 @@ export class StreamingAvatarElement extends LocalizedElement {
   readonly #keyedVideo = new KeyedVideo(this, () => ({ video: this.video, canvas: this.canvas }));
   /** The media the video shows, to notice a new session's. */
   #shownMedia: MediaStream | undefined;
+  #shownVideo: HTMLVideoElement | undefined;
   readonly #voiceControls = new VoiceControls(this);
   /** The client of the page's token endpoint, loaded on the first start (or when a start button is pointed at). */
   readonly #loadTokenClient = lazy(() => import('../../src/tokens.js'));
@@ -354,6 +364,7 @@ export class StreamingAvatarElement extends LocalizedElement {
       idleTimeoutSeconds: this.idleTimeout || undefined,
       endWhenHiddenSeconds: this.endWhenHidden,
       endAfterInactivitySeconds: this.endAfterInactivity,
+      renewBeforeEndSeconds: this.renewBeforeEnd,
       restartWhenVisible: this.restartWhenVisible,
       ...this.sessionOptions,
     };
@@ -398,7 +409,17 @@ export class StreamingAvatarElement extends LocalizedElement {
   }
 
   async #play(media: MediaStream): Promise<void> {
-    const video = this.video;
+    const shown = this.video;
+    if (shown.srcObject) {
+      // A renewed session: cross-fade to it at its first frame, in the other video.
+      const next = [...this.renderRoot.querySelectorAll('video')].find((video) => video !== shown)!;
+      const { crossFade } = await import('./cross-fade.js');
+      await crossFade(shown, next, media);
+      this.#shownVideo = next;
+      this.requestUpdate();
+      return;
+    }
+    const video = shown;
     video.srcObject = media;
     video.muted = this.muted;
     video.requestVideoFrameCallback?.(() => this.dispatchEvent(new AvatarReadyEvent()));
@@ -484,7 +505,7 @@ export class StreamingAvatarElement extends LocalizedElement {
     return html`
       <div part="stage">
         ${live ? nothing : html`<slot name="poster"></slot>`}
-        <video part="video" class=${keyedVideo ? 'keyed' : ''} playsinline autoplay ?muted=${this.muted}></video>
+        ${[0, 1].map(() => html`<video part="video" class=${keyedVideo ? 'keyed' : ''} playsinline autoplay ?muted=${this.muted}></video>`)}
         ${keyedVideo ? keyed(this.#keyedVideo.canvasGeneration, html`<canvas part="canvas" aria-hidden="true"></canvas>`) : nothing}
       </div>
       ${this.#renderOverlay()}

@@ -24,6 +24,7 @@ const ENDINGS: Record<EndReason, string> = {
   network_lost: 'Die Verbindung ist abgebrochen.',
   page_hidden: 'Die Sitzung wurde beendet, während die Seite verborgen war.',
   inactivity: 'Die Sitzung wurde beendet, weil niemand sie mehr benutzt hat.',
+  renewed: 'Die Sitzung wurde erneuert.',
   error: 'Die Sitzung ist fehlgeschlagen.',
 };
 

@@ -12,15 +12,21 @@ import {
   resolveRatePlan,
 } from './rate-plans.js';
 
+/** When a session billed: from its start to its stop, in milliseconds since the epoch. */
+export interface BilledSpan {
+  /** When billing started (`streaming.start` succeeded). */
+  readonly startedAt: number | undefined;
+  /** When billing ended (the server confirmed the stop). */
+  readonly endedAt: number | undefined;
+}
+
 /**
  * What the meter reads off: a `Avatar`, whose sessions it follows one after another
- * (each new `connecting` starts a fresh reading).
+ * (each new `connecting` starts a fresh reading; a renewal's sessions are one reading).
  */
-export interface MeteredSession {
-  /** When billing started, in milliseconds since the epoch. */
-  readonly startedAt: number | undefined;
-  /** When billing ended (the server confirmed the stop), in milliseconds since the epoch. */
-  readonly endedAt: number | undefined;
+export interface MeteredSession extends BilledSpan {
+  /** Sessions renewed away from since the reading began, each billed on its own. */
+  readonly renewedSessions?: readonly BilledSpan[];
   /** The provider's plan, used when the meter is given none. */
   readonly ratePlan?: RatePlan | undefined;
   /** The session's state (`connected`, `closed`, …). */
@@ -55,7 +61,10 @@ export interface CreditMeterOptions {
 
 /** One reading of the meter. Times in seconds. */
 export interface MeterReading {
-  /** Session time since `streaming.start`, in seconds. */
+  /**
+   * Session time since `streaming.start`, in seconds; with renewals, every session's time, both
+   * counted while they overlap (each is billed).
+   */
   elapsedSeconds: number;
   /** The time the plan bills on, in seconds: the session's time, or the avatar's speaking time. */
   billableSeconds: number;
@@ -129,18 +138,24 @@ export class CreditMeter extends EventEmitter<CreditMeterEvents> {
 
   /** The meter's figures now. */
   reading(): MeterReading {
-    const { startedAt, endedAt } = this.session;
+    const { startedAt, endedAt, renewedSessions = [] } = this.session;
     const now = endedAt ?? this.#clock.now();
-    const elapsedSeconds = startedAt === undefined ? 0 : Math.max(0, (now - startedAt) / 1000);
+    const sessionSeconds = [...renewedSessions, this.session].map((span) =>
+      span.startedAt === undefined
+        ? 0
+        : Math.max(0, ((span.endedAt ?? this.#clock.now()) - span.startedAt) / 1000),
+    );
     const speakingNowMs = this.#speakingSince === undefined ? 0 : now - this.#speakingSince;
-    const billableSeconds =
-      this.plan.basis === 'speaking' ? (this.#speakingMs + speakingNowMs) / 1000 : elapsedSeconds;
-    const credits = creditsForSession(billableSeconds, this.plan);
+    // Each session is billed on its own (its minimum, its rounding); speaking time as one.
+    const billable =
+      this.plan.basis === 'speaking' ? [(this.#speakingMs + speakingNowMs) / 1000] : sessionSeconds;
+    const total = (values: number[]) => values.reduce((sum, value) => sum + value, 0);
+    const credits = total(billable.map((seconds) => creditsForSession(seconds, this.plan)));
     const { pricePerCredit, maxCredits } = this.options;
     return {
-      elapsedSeconds,
-      billableSeconds,
-      billedSeconds: billedSecondsFor(billableSeconds, this.plan),
+      elapsedSeconds: total(sessionSeconds),
+      billableSeconds: total(billable),
+      billedSeconds: total(billable.map((seconds) => billedSecondsFor(seconds, this.plan))),
       credits,
       cost: pricePerCredit === undefined ? undefined : credits * pricePerCredit,
       budgetFraction: maxCredits === undefined ? undefined : credits / maxCredits,

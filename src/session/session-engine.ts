@@ -10,6 +10,7 @@ import { IDLE_TIMEOUT_SECONDS } from '../limits.js';
 import type { ProviderPacket, RoomAccess, StreamingProvider } from '../provider.js';
 import { heygen } from '../providers/heygen.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
+import type { TaskSender } from '../tasks/utterance.js';
 import type { ConnectPhase, EndReason, Remaining, SessionEnd, SessionState } from '../vocabulary.js';
 import {
   createSession,
@@ -28,10 +29,6 @@ import type { SessionEvents } from './session-events.js';
 import { type SessionOptions, validateSessionOptions } from './session-options.js';
 import { SessionVoice } from './session-voice.js';
 import type { AvatarTransport, ConnectionStats, TransportDisconnectCause } from './transport.js';
-
-// What the avatar loads with this module on its first start.
-export { preloadTransport } from './connect.js';
-export { lastingParts } from './lasting-parts.js';
 
 /**
  * One avatar session, from session token to stop: state, connect phases, keep-alives, the idle
@@ -72,15 +69,29 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
 
   /** Where the session's events go (the avatar's emitter); default: this session's own. */
   readonly #events: EventSink<SessionEvents>;
+  /**
+   * What this session does with the avatar's queue: nothing yet (`standby`, a renewal's next
+   * session), sends, follows and at its end closes it (`speaking`), or nothing any more
+   * (`retired`, after a renewal).
+   */
+  #role: 'standby' | 'speaking' | 'retired';
+  /** Sends the queue's pieces once connected. */
+  #sender: TaskSender | undefined;
 
   /**
    * @param events Where the session's events go instead of its own emitter (the avatar's).
    * @param parts The avatar's queue and conversation, which outlive this session (default: this
    *   session's own).
+   * @param standby Start without speaking the queue, until `takeOver()` (a renewal's next session).
    * @throws {InvalidOptionError} (`invalid_parameter`) when an option is out of range, e.g. an
    *   idle timeout outside 30–3600 seconds.
    */
-  constructor(options: SessionOptions, events?: EventSink<SessionEvents>, parts?: LastingParts) {
+  constructor(
+    options: SessionOptions,
+    events?: EventSink<SessionEvents>,
+    parts?: LastingParts,
+    standby = false,
+  ) {
     super();
     this.#events = events ?? this;
     validateSessionOptions(options);
@@ -88,8 +99,8 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
     this.#clock = options.clock ?? systemClock;
     const lasting = parts ?? lastingParts(this.#events, this.#clock);
     this.queue = lasting.queue;
-    this.queue.reopen();
-    this.queue.otherSpeechSource = () => (this.audio.speaking ? 'audio' : 'voice');
+    this.#role = 'standby';
+    if (!standby) this.takeOver();
     const room = () => {
       const { sessionId } = this;
       const transport = this.#transport;
@@ -200,6 +211,24 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
     return this.#stopPromise;
   }
 
+  /** The options this session was made with (a renewal starts the next session with them). */
+  get options(): SessionOptions {
+    return this.#options;
+  }
+
+  /** This session speaks the avatar's queue from now on (a renewal's next session, once connected). */
+  takeOver(): void {
+    this.#role = 'speaking';
+    this.queue.reopen();
+    this.queue.otherSpeechSource = () => (this.audio.speaking ? 'audio' : 'voice');
+    if (this.#sender) this.queue.attach(this.#sender);
+  }
+
+  /** The next session took over (a renewal): this one leaves the avatar's queue alone, also at its end. */
+  retire(): void {
+    this.#role = 'retired';
+  }
+
   /** Stops the current speech (text or audio) and settles every queued utterance as interrupted. */
   async interrupt(): Promise<void> {
     await Promise.all([this.queue.interrupt(), this.audio.interrupt()]);
@@ -307,7 +336,8 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
       this.#currentPhase = undefined;
       this.#setState('connected');
       this.#liveness.begin(this.#currentStartedAt, this.#currentDurationLimit);
-      this.queue.attach(this.#taskSender(provider, created.sessionId));
+      this.#sender = this.#taskSender(provider, created.sessionId);
+      if (this.#role === 'speaking') this.queue.attach(this.#sender);
       this.#events.emit('ready', media);
     } catch (cause) {
       if (this.#stopPromise) throw new AbortError('The session was stopped while starting.', { cause });
@@ -318,7 +348,7 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
     }
   }
 
-  #taskSender(provider: StreamingProvider, sessionId: string) {
+  #taskSender(provider: StreamingProvider, sessionId: string): TaskSender {
     return {
       send: async (text: string, taskType: TaskType) => {
         const task = await provider.sendTask(sessionId, text, taskType);
@@ -357,6 +387,8 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
   #handlePacket(packet: ProviderPacket): void {
     switch (packet.kind) {
       case 'event':
+        // A standby or retired session's speech is none of the avatar's (a greeting nobody saw).
+        if (this.#role !== 'speaking') return;
         this.queue.handleAvatarEvent(packet.event);
         this.voice.handleAvatarEvent(packet.event, this.queue.continues(packet.event.task_id));
         this.#events.emit('avatarEvent', packet.event);
@@ -417,9 +449,11 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
     this.#abort.abort(new AbortError('The session was stopped.'));
     if (waitForStart) await this.#startPromise?.catch(() => undefined);
     this.#liveness.stop();
-    this.queue.close(
-      new StreamingAvatarError('session_closed', 'The session has ended; start a new session to speak.'),
-    );
+    if (this.#role === 'speaking') {
+      this.queue.close(
+        new StreamingAvatarError('session_closed', 'The session has ended; start a new session to speak.'),
+      );
+    }
     this.#unlistenPageHide?.();
     // The microphone is released first, whatever happens to the server stop.
     await this.voice.stop().catch(() => undefined);

@@ -1,5 +1,5 @@
 /** The events of one session engine; the avatar emits them for its current session. */
-import type { StopFailedError } from '../errors.js';
+import type { StopFailedError, StreamingAvatarError } from '../errors.js';
 import type { UtteranceEvents } from '../tasks/utterance.js';
 import type { ConnectPhase, Remaining, SessionEnd, SessionState } from '../vocabulary.js';
 import type { ConversationEvents } from '../voice/conversation.js';
@@ -7,8 +7,29 @@ import type { MicrophoneChange } from '../voice/voice-chat.js';
 import type { AvatarEvent } from './avatar-events.js';
 import type { ConnectionStats } from './transport.js';
 
-/** Events of a session, beside the utterance events of its task queue and its voice conversation. */
-export interface SessionEvents extends UtteranceEvents, ConversationEvents {
+/** One renewal, once the old session has stopped. */
+export interface Renewal {
+  /** The session renewed away from (now stopped). */
+  previousSessionId: string;
+  /** The session that took over. */
+  sessionId: string;
+  /** Seconds both sessions were billed at once: from the new one's start to the old one's stop. */
+  overlapSeconds: number;
+}
+
+/** The events of a renewal, emitted by the avatar. */
+export interface RenewalEvents {
+  /** A renewal finished: the new session speaks and the old one has stopped. */
+  renewed: (renewal: Renewal) => void;
+  /** The next session could not start (a concurrency limit, quota, the network): the current one runs on to its end. */
+  renewFailed: (error: StreamingAvatarError) => void;
+}
+
+/**
+ * Events of a session, beside the utterance events of its task queue and its voice conversation
+ * (and, on an avatar, its renewals).
+ */
+export interface SessionEvents extends UtteranceEvents, ConversationEvents, RenewalEvents {
   /** The microphone in use went away (unplugged); voice chat fell back to the system's default. */
   microphoneChanged: (change: MicrophoneChange) => void;
   /** Every state change, after it happened. */

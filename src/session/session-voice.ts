@@ -91,7 +91,7 @@ export class SessionVoice {
    * @throws {MicrophoneError} (`microphone`) why the microphone could not be opened: `denied`,
    *   `missing`, `busy`, `insecure_context`, `unsupported`.
    */
-  async start(options: VoiceChatOptions = {}): Promise<void> {
+  async start(options: VoiceChatOptions = {}, track?: MediaStreamTrack): Promise<void> {
     const room = this.room();
     if (!room) {
       throw new StreamingAvatarError(
@@ -119,11 +119,30 @@ export class SessionVoice {
     );
     this.#voiceChat = voiceChat;
     try {
-      await voiceChat.start(options);
+      await voiceChat.start(options, track);
     } catch (error) {
       this.#voiceChat = undefined;
       await voiceChat.stop();
       throw error;
+    }
+  }
+
+  /**
+   * Moves a running voice chat into `next`'s room (a renewal): the same microphone, mode and
+   * mute, and the conversation goes on.
+   * @throws {MediaError} when the microphone could not be sent to `next`'s room.
+   */
+  async moveTo(next: SessionVoice): Promise<void> {
+    const voiceChat = this.#voiceChat;
+    const track = voiceChat?.microphone;
+    if (!voiceChat || !track) return;
+    this.#voiceChat = undefined;
+    let moved = false;
+    try {
+      await next.start({ mode: voiceChat.mode, muted: voiceChat.muted }, track.clone());
+      moved = true;
+    } finally {
+      await voiceChat.stop(!moved);
     }
   }
 

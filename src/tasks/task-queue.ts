@@ -68,6 +68,8 @@ export class TaskQueue {
   #interrupting = false;
   /** Set once the session has ended: later utterances fail with it at once. */
   #closedWith: StreamingAvatarError | undefined;
+  /** Set while handing over to the next session: what to wait for, and whom to tell. */
+  #handingOver: { boundary: 'utterance' | 'piece'; done: () => void } | undefined;
   /** Speech of tasks the page did not queue (voice answers, audio), by task id. */
   readonly #otherSpeech = new Map<string, Speech>();
   /** What speech of a task the page did not queue is (the session sets it: `audio` while it sends audio). */
@@ -188,10 +190,43 @@ export class TaskQueue {
     this.#closedWith = undefined;
   }
 
-  /** Starts sending through `sender` (the session is connected). */
+  /**
+   * Starts sending through `sender` (the session is connected), or goes on with it after an
+   * unfinished hand-over. Pieces another sender still held are sent again, from their start, so
+   * nothing is lost.
+   */
   attach(sender: TaskSender): void {
+    this.#handingOver = undefined;
+    if (sender !== this.#sender) {
+      for (const piece of this.#sent.splice(0)) {
+        this.clock.clearTimeout(piece.watchdog);
+        piece.entry.nextPiece = Math.min(piece.entry.nextPiece, piece.index);
+      }
+    }
     this.#sender = sender;
     this.#pump();
+  }
+
+  /**
+   * Prepares to move to the next session at a pause in speech: no new utterance begins, the one
+   * being spoken goes on (after `utteranceWaitMs` milliseconds, only to the end of its current
+   * piece), and the promise resolves once nothing is being spoken; `attach()` then sends the rest.
+   */
+  handOver(utteranceWaitMs: number): Promise<void> {
+    return new Promise((done) => {
+      const timer = this.clock.setTimeout(() => {
+        if (this.#handingOver) this.#handingOver.boundary = 'piece';
+        this.#pump();
+      }, utteranceWaitMs);
+      this.#handingOver = {
+        boundary: 'utterance',
+        done: () => {
+          this.clock.clearTimeout(timer);
+          done();
+        },
+      };
+      this.#pump();
+    });
   }
 
   /**
@@ -326,6 +361,7 @@ export class TaskQueue {
     } else if (type === 'avatar_stop_talking' && speech) {
       this.#otherSpeech.delete(taskId);
       this.events.emit('speakingEnded', speech, false);
+      this.#pump();
     }
   }
 
@@ -362,21 +398,33 @@ export class TaskQueue {
   }
 
   #pump(): void {
-    if (this.#sendingFor || this.#interrupting || !this.#sender) return;
-    // At most one piece may wait at the server behind the one being spoken.
-    if (this.#sent.some((piece) => !piece.started)) return;
-    if (this.#sent.length >= 2) return;
+    const sender = this.#sender;
+    if (this.#sendingFor || this.#interrupting || !sender) return;
     // An open stream holds back the utterances after it until it ends.
     const entry = this.#entries.find(
       (candidate) => candidate.nextPiece < candidate.pieces.length || candidate.buffer,
     );
+    const handingOver = this.#handingOver;
+    if (handingOver) {
+      const quiet = this.#sent.length === 0 && this.#otherSpeech.size === 0;
+      const begun = entry !== undefined && entry.nextPiece > 0;
+      if (quiet && (handingOver.boundary === 'piece' || !begun)) {
+        this.#handingOver = undefined;
+        this.#sender = undefined;
+        handingOver.done();
+      }
+      if (!begun || handingOver.boundary === 'piece') return;
+    }
+    // At most one piece may wait at the server behind the one being spoken.
+    if (this.#sent.some((piece) => !piece.started)) return;
+    if (this.#sent.length >= 2) return;
     if (!entry) return;
     if (entry.nextPiece === entry.pieces.length) {
       const piece = entry.buffer?.take();
       if (piece === undefined) return;
       entry.addPiece(piece);
     }
-    void this.#sendPiece(this.#sender, entry, entry.nextPiece);
+    void this.#sendPiece(sender, entry, entry.nextPiece);
   }
 
   async #sendPiece(sender: TaskSender, entry: UtteranceEntry, index: number): Promise<void> {

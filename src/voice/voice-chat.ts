@@ -75,11 +75,19 @@ export class VoiceChat {
     return this.#track;
   }
 
-  /** Opens the microphone, publishes it and starts listening. @throws {MicrophoneError} */
-  async start(options: VoiceChatOptions): Promise<void> {
+  /** Whether the microphone is muted. */
+  get muted(): boolean {
+    return this.#muted;
+  }
+
+  /**
+   * Opens the microphone (or sends `track`, one already open), publishes it and starts listening.
+   * @throws {MicrophoneError}
+   */
+  async start(options: VoiceChatOptions, track?: MediaStreamTrack): Promise<void> {
     const { parts } = this;
     this.#muted = options.muted === true;
-    await this.#publish(await openMicrophone(parts.environment, options.deviceId));
+    await this.#publish(track ?? (await openMicrophone(parts.environment, options.deviceId)));
     this.#active = true;
     this.#closeSocket = parts.provider.openVoiceEvents(parts.sessionId, (eventType) =>
       this.handleVoiceEvent(eventType),
@@ -90,8 +98,11 @@ export class VoiceChat {
     parts.conversation.begin();
   }
 
-  /** Releases the microphone (the browser's recording indicator goes off); the session goes on. */
-  async stop(): Promise<void> {
+  /**
+   * Releases the microphone (the browser's recording indicator goes off); the session goes on.
+   * @param endConversation False when voice chat goes on in another session's room.
+   */
+  async stop(endConversation = true): Promise<void> {
     if (!this.#active && !this.#track) return;
     this.#active = false;
     this.#closeSocket?.();
@@ -99,7 +110,7 @@ export class VoiceChat {
     this.#track?.removeEventListener('ended', this.#handleTrackEnded);
     this.#track = undefined;
     await this.parts.transport.unpublishMicrophone();
-    this.parts.conversation.end();
+    if (endConversation) this.parts.conversation.end();
     await this.parts.provider.setListening(this.parts.sessionId, false).catch(() => undefined);
   }
 

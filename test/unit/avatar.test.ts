@@ -5,7 +5,11 @@ import { FakeClock, settle } from './fakes/clock.js';
 import { FakeProvider, FakeTransport, gate } from './fakes/session-parts.js';
 
 /** An avatar whose sessions run on fakes; each start gets a fresh provider and transport. */
-function setup(options: Partial<AvatarOptions> = {}, holdFirstMedia?: Promise<void>) {
+function setup(
+  options: Partial<AvatarOptions> = {},
+  holdFirstMedia?: Promise<void>,
+  prepare?: (provider: FakeProvider, index: number) => void,
+) {
   const clock = new FakeClock();
   const providers: FakeProvider[] = [];
   const transports: FakeTransport[] = [];
@@ -16,6 +20,7 @@ function setup(options: Partial<AvatarOptions> = {}, holdFirstMedia?: Promise<vo
     provider: () => {
       const provider = new FakeProvider();
       provider.created = { ...provider.created, sessionId: `session-${providers.length + 1}` };
+      prepare?.(provider, providers.length);
       providers.push(provider);
       return provider;
     },
@@ -217,5 +222,198 @@ describe('Avatar', () => {
     page.dispatchEvent(new Event('visibilitychange'));
     await clock.advance(300_000);
     expect(avatar.state).toBe('connected');
+  });
+});
+
+describe('Avatar renewal', () => {
+  /** The avatar's speech events as they happen: `start task-1`, `stop task-1`. */
+  function speaks(transport: FakeTransport, event: 'start' | 'stop', taskId: string) {
+    transport.avatarSays({ type: `avatar_${event}_talking`, task_id: taskId });
+  }
+
+  it('moves to a new session without a state change or an end: ready gives its media, the old one stops, listeners stay', async () => {
+    const { avatar, providers, transports, states } = setup();
+    await avatar.start();
+    const ready: string[] = [];
+    const ends: string[] = [];
+    const renewals: unknown[] = [];
+    avatar.on('ready', () => ready.push(avatar.sessionId!));
+    avatar.on('ended', ({ reason }) => ends.push(reason));
+    avatar.on('renewed', (renewal) => renewals.push(renewal));
+    await avatar.renew();
+    expect(avatar.sessionId).toBe('session-2');
+    expect(avatar.media).toBe(transports[1]!.media);
+    expect(ready).toEqual(['session-2']);
+    expect(states).toEqual(['loading', 'connecting', 'connected']);
+    expect(ends).toEqual([]);
+    expect(renewals).toEqual([{ previousSessionId: 'session-1', sessionId: 'session-2', overlapSeconds: 0 }]);
+    expect(providers[0]!.stoppedIds).toEqual(new Set(['session-1']));
+    expect(providers[1]!.leftActive).toBe(1);
+    await avatar.stop();
+    expect(ends).toEqual(['user']);
+    expect(providers.map((provider) => provider.leftActive)).toEqual([0, 0]);
+  });
+
+  it('waits for a pause in speech; the utterances not yet begun are spoken by the new session, none twice', async () => {
+    const { avatar, providers, transports } = setup();
+    await avatar.start();
+    const first = avatar.speak('First words.');
+    const second = avatar.speak('Second words.');
+    const third = avatar.speak('Third words.');
+    await settle();
+    // The second utterance goes to the server once the first starts, so no gap opens between them.
+    speaks(transports[0]!, 'start', 'task-1');
+    await settle();
+    const renewed = avatar.renew();
+    await settle();
+    expect(transports).toHaveLength(2);
+    expect(avatar.sessionId).toBe('session-1');
+    speaks(transports[0]!, 'stop', 'task-1');
+    speaks(transports[0]!, 'start', 'task-2');
+    await settle();
+    expect(avatar.sessionId).toBe('session-1');
+    speaks(transports[0]!, 'stop', 'task-2');
+    await renewed;
+    await expect(Promise.all([first.done, second.done])).resolves.toEqual([undefined, undefined]);
+    expect(avatar.sessionId).toBe('session-2');
+    const tasks = (provider: FakeProvider) => provider.calls.filter((call) => call.startsWith('task'));
+    expect(tasks(providers[0]!)).toEqual(['task First words.', 'task Second words.']);
+    expect(tasks(providers[1]!)).toEqual(['task Third words.']);
+    speaks(transports[1]!, 'start', 'task-1');
+    speaks(transports[1]!, 'stop', 'task-1');
+    await expect(third.done).resolves.toBeUndefined();
+  });
+
+  it('after 10 s of one long utterance, moves at the end of its current piece', async () => {
+    const { avatar, clock, providers, transports } = setup();
+    await avatar.start();
+    const sentence = `${'word '.repeat(150).trim()}.`;
+    const long = avatar.speak(Array.from({ length: 4 }, () => sentence).join(' '));
+    await settle();
+    speaks(transports[0]!, 'start', 'task-1');
+    await settle();
+    const renewed = avatar.renew();
+    await clock.advance(9_000);
+    speaks(transports[0]!, 'stop', 'task-1');
+    speaks(transports[0]!, 'start', 'task-2');
+    await clock.advance(1_000);
+    // From here no piece is sent to the old session: the one waiting there (the third) is its last.
+    speaks(transports[0]!, 'stop', 'task-2');
+    speaks(transports[0]!, 'start', 'task-3');
+    await settle();
+    expect(avatar.sessionId).toBe('session-1');
+    speaks(transports[0]!, 'stop', 'task-3');
+    await renewed;
+    expect(avatar.sessionId).toBe('session-2');
+    expect(providers[0]!.count('task')).toBe(3);
+    expect(providers[1]!.count('task')).toBe(1);
+    speaks(transports[1]!, 'start', 'task-1');
+    speaks(transports[1]!, 'stop', 'task-1');
+    await settle();
+    expect(long.status).toBe('ended');
+  });
+
+  it('when the old session ends while handing over, the new one takes over at once and says the cut piece again', async () => {
+    const { avatar, providers, transports, states } = setup();
+    await avatar.start();
+    const utterance = avatar.speak('Cut short by the server.');
+    await settle();
+    speaks(transports[0]!, 'start', 'task-1');
+    const ends: string[] = [];
+    avatar.on('ended', ({ reason }) => ends.push(reason));
+    const renewed = avatar.renew();
+    await settle();
+    transports[0]!.emit('disconnected', 'server');
+    await renewed;
+    expect(avatar.sessionId).toBe('session-2');
+    expect(states.at(-1)).toBe('connected');
+    expect(ends).toEqual([]);
+    expect(providers[1]!.calls).toContain('task Cut short by the server.');
+    speaks(transports[1]!, 'start', 'task-1');
+    speaks(transports[1]!, 'stop', 'task-1');
+    await expect(utterance.done).resolves.toBeUndefined();
+    expect(providers[0]!.leftActive).toBe(0);
+  });
+
+  it('a next session that cannot start: renewFailed, typed; the current one speaks on and nothing is left billing', async () => {
+    const { avatar, providers, transports } = setup({}, undefined, (provider, index) => {
+      if (index === 1) provider.failStart = new Error('10007: concurrent limit reached');
+    });
+    await avatar.start();
+    const failures: string[] = [];
+    avatar.on('renewFailed', (error) => failures.push(error.code));
+    await expect(avatar.renew()).rejects.toMatchObject({ code: 'media' });
+    expect(failures).toEqual(['media']);
+    expect(avatar.sessionId).toBe('session-1');
+    expect(avatar.state).toBe('connected');
+    expect(providers[1]!.leftActive).toBe(0);
+    avatar.speak('Still here.');
+    await settle();
+    expect(providers[0]!.calls).toContain('task Still here.');
+    expect(transports[1]!.calls).toContain('disconnect');
+  });
+
+  it('stop() during a renewal stops both sessions', async () => {
+    const media = gate();
+    const { avatar, providers, transports } = setup();
+    await avatar.start();
+    const renewed = avatar.renew().catch((error: unknown) => error);
+    await settle();
+    transports[1]!.holdMedia = media.promise;
+    await avatar.stop();
+    media.open();
+    await renewed;
+    await settle();
+    expect(providers.map((provider) => provider.leftActive)).toEqual([0, 0]);
+    expect(avatar.state).toBe('closed');
+  });
+
+  it('renew() without a connected session is a typed not_started error', async () => {
+    const { avatar } = setup();
+    await expect(avatar.renew()).rejects.toMatchObject({ code: 'not_started' });
+  });
+
+  it('renews renewBeforeEndSeconds before the duration limit, every session', async () => {
+    const { avatar, clock, providers } = setup({ renewBeforeEndSeconds: 30 });
+    const renewals: string[] = [];
+    avatar.on('renewed', ({ sessionId }) => renewals.push(sessionId));
+    await avatar.start();
+    await clock.advance(569_000);
+    expect(providers).toHaveLength(1);
+    await clock.advance(1_000);
+    expect(renewals).toEqual(['session-2']);
+    await clock.advance(570_000);
+    expect(renewals).toEqual(['session-2', 'session-3']);
+    expect(providers.map((provider) => provider.leftActive)).toEqual([0, 0, 1]);
+  });
+
+  it('refuses a renewBeforeEndSeconds under 10 s, or not a finite number', () => {
+    for (const renewBeforeEndSeconds of [5, Number.NaN]) {
+      expect(() => setup({ renewBeforeEndSeconds })).toThrow(
+        expect.objectContaining({ code: 'invalid_parameter', option: 'renewBeforeEndSeconds' }),
+      );
+    }
+  });
+
+  it('the credit meter bills both sessions while they overlap; renewed gives the overlap', async () => {
+    const { avatar, clock, transports } = setup();
+    const meter = new CreditMeter(avatar, { clock });
+    const overlaps: number[] = [];
+    avatar.on('renewed', ({ overlapSeconds }) => overlaps.push(overlapSeconds));
+    await avatar.start();
+    await clock.advance(100_000);
+    avatar.speak('Still speaking when the next session is ready.');
+    await settle();
+    speaks(transports[0]!, 'start', 'task-1');
+    const renewed = avatar.renew();
+    await clock.advance(5_000);
+    speaks(transports[0]!, 'stop', 'task-1');
+    await renewed;
+    await clock.advance(60_000);
+    // Session 1: 105 s; session 2: 65 s, from its start while session 1 still spoke.
+    expect(overlaps).toEqual([5]);
+    expect(meter.reading()).toMatchObject({ elapsedSeconds: 170, billedSeconds: 170, running: true });
+    await avatar.stop();
+    expect(meter.reading()).toMatchObject({ elapsedSeconds: 170, running: false });
   });
 });
