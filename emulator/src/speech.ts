@@ -2,9 +2,8 @@
  * Real synthesized speech for the emulated avatar: eSpeak NG compiled to WebAssembly (the
  * `espeak-ng` package), so it runs offline and gives the same samples for the same text.
  */
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import ESpeakNg from 'espeak-ng';
+import { Worker } from 'node:worker_threads';
 
 /** Mono 16-bit PCM and the moments each word starts, so captions can follow the audio. */
 export interface Speech {
@@ -20,30 +19,82 @@ export interface Speech {
 /** eSpeak NG's default speed in words per minute; the voice `rate` (default 1) scales it. */
 const BASE_WORDS_PER_MINUTE = 175;
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+/**
+ * eSpeak NG runs in a worker thread: one sentence takes 100–200 ms of CPU, which on the emulator's
+ * main thread would stall every session's video frames (a real avatar's video never waits for its
+ * speech). The worker compiles the 18 MB module once. Its code is plain JavaScript, given as text,
+ * so it runs the same from the TypeScript sources and from the built package.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+const { pathToFileURL } = require('node:url');
+const ready = (async () => {
+  const { default: ESpeakNg } = await import(pathToFileURL(workerData.modulePath).href);
+  return { ESpeakNg, wasm: await WebAssembly.compile(readFileSync(workerData.wasmPath)) };
+})();
+parentPort.on('message', async ({ id, args }) => {
+  try {
+    const { ESpeakNg, wasm } = await ready;
+    const espeak = await ESpeakNg({
+      arguments: args,
+      print: () => undefined,
+      printErr: () => undefined,
+      instantiateWasm: (imports, done) => {
+        WebAssembly.instantiate(wasm, imports).then((instance) => done(instance, wasm));
+        return {};
+      },
+    });
+    const wav = espeak.FS.readFile('/speech.wav');
+    parentPort.postMessage({ id, wav }, [wav.buffer]);
+  } catch (error) {
+    parentPort.postMessage({ id, error: String(error) });
+  }
+});
+`;
 
-/** The 18 MB eSpeak NG module, compiled once: compiling it per task would cost hundreds of milliseconds. */
-function espeakModule(): Promise<WebAssembly.Module> {
-  compiled ??= readFile(createRequire(import.meta.url).resolve('espeak-ng/dist/espeak-ng.wasm')).then(
-    (bytes) => WebAssembly.compile(bytes),
-  );
-  return compiled;
+let espeakWorker: Worker | undefined;
+let nextRequest = 0;
+const requests = new Map<number, { resolve: (wav: Uint8Array) => void; reject: (error: Error) => void }>();
+
+/** Runs eSpeak NG with `args` in the worker; resolves with the WAV file it wrote. */
+function runEspeak(args: string[]): Promise<Uint8Array> {
+  if (!espeakWorker) {
+    const require = createRequire(import.meta.url);
+    espeakWorker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        modulePath: require.resolve('espeak-ng'),
+        wasmPath: require.resolve('espeak-ng/dist/espeak-ng.wasm'),
+      },
+    });
+    espeakWorker.on('message', ({ id, wav, error }: { id: number; wav?: Uint8Array; error?: string }) => {
+      const request = requests.get(id);
+      requests.delete(id);
+      // An idle worker never keeps the process alive.
+      if (requests.size === 0) espeakWorker?.unref();
+      if (wav) request?.resolve(wav);
+      else request?.reject(new Error(`eSpeak NG failed: ${error}`));
+    });
+    espeakWorker.on('error', (error: Error) => {
+      espeakWorker = undefined;
+      for (const request of requests.values()) request.reject(error);
+      requests.clear();
+    });
+  }
+  const worker = espeakWorker;
+  const id = nextRequest++;
+  return new Promise((resolve, reject) => {
+    requests.set(id, { resolve, reject });
+    worker.ref();
+    worker.postMessage({ id, args });
+  });
 }
 
 /** Synthesizes `text` at `rate` × normal speed (contract doc: `voice.rate`, 0.5–1.5 sensible). */
 export async function synthesize(text: string, rate = 1, voice = 'en-us'): Promise<Speech> {
   const speed = Math.round(BASE_WORDS_PER_MINUTE * Math.min(3, Math.max(0.3, rate)));
-  const module = await espeakModule();
-  const espeak = await ESpeakNg({
-    arguments: ['-v', voice, '-s', String(speed), '-w', '/speech.wav', '--', text],
-    print: () => undefined,
-    printErr: () => undefined,
-    instantiateWasm: (imports, done) => {
-      void WebAssembly.instantiate(module, imports).then((instance) => done(instance, module));
-      return {};
-    },
-  });
-  const wav: Uint8Array = espeak.FS.readFile('/speech.wav');
+  const wav = await runEspeak(['-v', voice, '-s', String(speed), '-w', '/speech.wav', '--', text]);
   const { samples, sampleRate } = readWav(wav);
   return {
     samples,
