@@ -302,7 +302,10 @@ export class StreamingApi {
       voiceName: optionalString(voice, 'voice_id') ?? avatar.default_voice,
       knowledgeBase: optionalString(body, 'knowledge_base') ?? knowledgeBase?.prompt,
       idleTimeoutSeconds: idle,
-      durationLimitSeconds: this.state.sessionDurationLimitSeconds ?? account.limits.sessionSeconds,
+      durationLimitSeconds:
+        this.state.faults?.sessionLimitSeconds ??
+        this.state.sessionDurationLimitSeconds ??
+        account.limits.sessionSeconds,
       videoCodec: encoding,
       dialect: heygenDialect,
       timeScale: this.state.timeScale,

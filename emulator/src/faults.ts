@@ -34,6 +34,11 @@ export interface FaultTarget {
 export class Faults {
   #failures: Failure[] = [];
   #latency: { endpoint: string | undefined; ms: number } | undefined;
+  /**
+   * Caps every new session at this many seconds (`POST /_emulator/session-limit`), on both APIs,
+   * as a trial key caps HeyGen's: tests renew sessions every 20–60 s.
+   */
+  sessionLimitSeconds: number | undefined;
 
   constructor(
     private readonly accounts: Map<string, Account>,
@@ -96,7 +101,15 @@ export class Faults {
       case 'POST /_emulator/reset':
         this.#failures = [];
         this.#latency = undefined;
+        this.sessionLimitSeconds = undefined;
         return { ok: true };
+      case 'POST /_emulator/session-limit': {
+        const seconds = body.seconds;
+        if (seconds !== null && (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1))
+          throw this.makeError(400, 400, 'seconds: a whole number of seconds of 1 or more, or null.', {});
+        this.sessionLimitSeconds = seconds ?? undefined;
+        return { ok: true };
+      }
       case 'POST /_emulator/drop-media':
         await this.#session(target, body).dropAvatar();
         return { ok: true };

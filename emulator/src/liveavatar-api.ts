@@ -375,7 +375,10 @@ export class LiveAvatarApi {
     const speed = persona.voice_settings?.speed;
     const voiceRate = typeof speed === 'number' && speed > 0 && speed <= 3 ? speed : 1;
     const context = persona.context_id === undefined ? undefined : this.#contexts.get(persona.context_id);
-    const durationSeconds = session.sandbox ? SANDBOX_SECONDS : session.maxSessionSeconds;
+    const durationSeconds = Math.min(
+      session.sandbox ? SANDBOX_SECONDS : session.maxSessionSeconds,
+      this.state.faults?.sessionLimitSeconds ?? Number.POSITIVE_INFINITY,
+    );
     const dialect: EventDialect =
       session.mode === 'LITE'
         ? liteDialect((signal) => session.liteSocket?.signal(signal))
