@@ -1,10 +1,11 @@
 import { EventEmitter } from 'eventemitter3';
 import type { RatePlan } from './credits/rate-plans.js';
 import { AbortError, StreamingAvatarError } from './errors.js';
-import { type Clock, systemClock } from './internal/clock.js';
+import { systemClock } from './internal/clock.js';
 import { lazy } from './internal/lazy.js';
 import { checkNumberOption } from './internal/validate.js';
 import type { LastingParts } from './session/lasting-parts.js';
+import type { LifetimeOptions, SessionLifetime } from './session/lifetime.js';
 import type { SessionRenewal } from './session/renewal.js';
 import type { SessionEngine } from './session/session-engine.js';
 import type { SessionEvents } from './session/session-events.js';
@@ -22,37 +23,8 @@ export interface AvatarEvents extends Omit<SessionEvents, 'stateChanged'> {
   stateChanged: (state: AvatarState, previous: AvatarState) => void;
 }
 
-/** Whether the page is hidden, and an event when that changes (`document` in a browser). */
-export interface PageVisibility extends EventTarget {
-  readonly hidden: boolean;
-}
-
-/** Options of {@link Avatar}: those of each session, plus how it follows the page. */
-export interface AvatarOptions extends SessionOptions {
-  /**
-   * End the session once the page has been hidden (another tab, a minimised window) for this many
-   * seconds, with end reason `page_hidden`, so nobody pays for an avatar talking to a hidden tab.
-   * Off by default.
-   */
-  endWhenHiddenSeconds?: number | undefined;
-  /** With `endWhenHiddenSeconds`: start a fresh session when the page is visible again. */
-  restartWhenVisible?: boolean | undefined;
-  /** Where visibility is read (default `document`). */
-  pageVisibility?: PageVisibility | undefined;
-  /**
-   * End the session after this many seconds (10 or more) in which nobody used it: no user speech,
-   * no `noteActivity()` (the element calls it on a tap or key) and no `speak()`. End reason
-   * `inactivity`, so a kiosk stops billing once its visitor walked away. Unlike the platform's
-   * idle timeout, keep-alives do not hold it off. Off by default.
-   */
-  endAfterInactivitySeconds?: number | undefined;
-  /**
-   * Renew the session this many seconds (10 or more) before its duration limit (HeyGen's
-   * `session_duration_limit`, LiveAvatar's `max_session_duration`), as `renew()` does, so an
-   * always-on page never shows a session's end. Off by default.
-   */
-  renewBeforeEndSeconds?: number | undefined;
-}
+/** Options of {@link Avatar}: those of each session, plus how its sessions end or renew by themselves. */
+export interface AvatarOptions extends SessionOptions, LifetimeOptions {}
 
 /** The shortest `endAfterInactivitySeconds`: a visitor gets time to read and answer, in seconds. */
 const MIN_INACTIVITY_SECONDS = 10;
@@ -77,15 +49,10 @@ export class Avatar extends EventEmitter<AvatarEvents> {
   /** The start under way; aborted by `stop()`. A stale start never overwrites a newer one. */
   #attempt: AbortController | undefined;
   readonly #sessionModule = lazy(() => import('./session/machinery.js'));
-  #watchedVisibility: PageVisibility | undefined;
-  #hiddenTimer: { clock: Clock; handle: unknown } | undefined;
-  /** The session's `endAfterInactivitySeconds` countdown, read from the options at its start. */
-  #inactivity: { seconds: number; clock: Clock; handle?: unknown } | undefined;
-  #restartOnVisible = false;
+  /** The countdowns that end or renew sessions by themselves; made on the first start. */
+  #lifetime: SessionLifetime | undefined;
   /** The renewal under way, if any. */
   #renewal: SessionRenewal | undefined;
-  /** The automatic renewal's timer (`renewBeforeEndSeconds`). */
-  #renewTimer: { clock: Clock; handle: unknown } | undefined;
   /** The sessions renewed away from since the last start, still billed until they stopped. */
   #renewedSessions: SessionEngine[] = [];
 
@@ -197,7 +164,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    *   timeout ends it at the server.
    */
   stop(reason: EndReason = 'user'): Promise<void> {
-    this.#renewTimer?.clock.clearTimeout(this.#renewTimer.handle);
+    this.#lifetime?.stopped();
     this.#renewal?.cancel().catch(() => undefined);
     if (this.#attempt && !this.#attempt.signal.aborted) {
       this.#attempt.abort(new AbortError('The avatar was stopped before it started.'));
@@ -232,15 +199,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    * `endAfterInactivitySeconds` countdown. User speech and `speak()` count by themselves.
    */
   noteActivity(): void {
-    const inactivity = this.#inactivity;
-    if (!inactivity) return;
-    inactivity.clock.clearTimeout(inactivity.handle);
-    inactivity.handle = undefined;
-    if (!['connecting', 'connected', 'reconnecting'].includes(this.#currentState)) return;
-    inactivity.handle = inactivity.clock.setTimeout(() => {
-      inactivity.handle = undefined;
-      this.stop('inactivity').catch(() => undefined);
-    }, inactivity.seconds * 1000);
+    this.#lifetime?.noteActivity();
   }
 
   /**
@@ -271,7 +230,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
           this.#renewedSessions.push(from);
           this.#currentSession = next;
           next.takeOver();
-          this.#planRenewal(next, next.options);
+          this.#lifetime?.connected(next, next.options);
           this.emit('ready', next.media!);
         },
       });
@@ -402,21 +361,25 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     let session: SessionEngine;
     try {
       checkAvatarOptions(options);
-      this.#inactivity?.clock.clearTimeout(this.#inactivity.handle);
-      const seconds = options.endAfterInactivitySeconds;
-      this.#inactivity = seconds === undefined ? undefined : { seconds, clock: options.clock ?? systemClock };
       this.#lasting ??= module.lastingParts(this, options.clock ?? systemClock);
       session = this.#createSession(module, options, false);
       this.#renewedSessions = [];
-      this.#watchVisibility(options);
-      if (this.#watchedVisibility?.hidden && !this.#hiddenTimer) this.#handleVisibility();
+      this.#lifetime ??= new module.SessionLifetime({
+        state: () => this.#currentState,
+        options: () => this.#readOptions(),
+        isCurrent: (candidate) => candidate === this.#currentSession,
+        start: () => this.start(),
+        stop: (reason) => this.stop(reason),
+        renew: () => this.renew(),
+      });
+      this.#lifetime.begin(options);
     } catch (error) {
       this.#setState(this.#currentSession?.state ?? 'idle');
       throw error;
     }
     this.#currentSession = session;
     await session.start();
-    this.#planRenewal(session, options);
+    this.#lifetime?.connected(session, options);
   }
 
   /** A session whose events come out of this one emitter while it is the current session. */
@@ -442,58 +405,9 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     return session;
   }
 
-  /** With `renewBeforeEndSeconds`: renews `session` that long before its duration limit. */
-  #planRenewal(session: SessionEngine, options: AvatarOptions): void {
-    const before = options.renewBeforeEndSeconds;
-    const remaining = session.remaining;
-    if (before === undefined || remaining?.reason !== 'duration_limit') return;
-    const clock = options.clock ?? systemClock;
-    this.#renewTimer?.clock.clearTimeout(this.#renewTimer.handle);
-    const handle = clock.setTimeout(
-      () => {
-        if (this.#currentSession === session) this.renew().catch(() => undefined);
-      },
-      Math.max(0, remaining.seconds - before) * 1000,
-    );
-    this.#renewTimer = { clock, handle };
-  }
-
   #readOptions(): AvatarOptions {
     return typeof this.options === 'function' ? this.options() : this.options;
   }
-
-  #watchVisibility(options: AvatarOptions): void {
-    const visibility = options.pageVisibility ?? globalThis.document;
-    if (!visibility || visibility === this.#watchedVisibility) return;
-    this.#watchedVisibility?.removeEventListener('visibilitychange', this.#handleVisibility);
-    this.#watchedVisibility = visibility;
-    visibility.addEventListener('visibilitychange', this.#handleVisibility);
-  }
-
-  readonly #handleVisibility = (): void => {
-    const options = this.#readOptions();
-    if (this.#hiddenTimer) {
-      this.#hiddenTimer.clock.clearTimeout(this.#hiddenTimer.handle);
-      this.#hiddenTimer = undefined;
-    }
-    if (!this.#watchedVisibility?.hidden) {
-      if (this.#restartOnVisible) {
-        this.#restartOnVisible = false;
-        this.start().catch(() => undefined);
-      }
-      return;
-    }
-    const seconds = options.endWhenHiddenSeconds;
-    const live = ['loading', 'connecting', 'connected', 'reconnecting'].includes(this.#currentState);
-    if (seconds === undefined || !live) return;
-    const clock = options.clock ?? systemClock;
-    const handle = clock.setTimeout(() => {
-      this.#hiddenTimer = undefined;
-      this.#restartOnVisible = options.restartWhenVisible === true;
-      this.stop('page_hidden').catch(() => undefined);
-    }, seconds * 1000);
-    this.#hiddenTimer = { clock, handle };
-  };
 
   #throwIfAborted(signal: AbortSignal): void {
     if (signal.aborted) throw signal.reason;
@@ -510,7 +424,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     const previous = this.#currentState;
     if (previous === next) return;
     this.#currentState = next;
-    // The countdown starts with the session and ends with it.
+    // The inactivity countdown starts with the session and ends with it.
     if (next === 'connecting' || next === 'closed' || next === 'failed') this.noteActivity();
     this.emit('stateChanged', next, previous);
   }

@@ -49,12 +49,7 @@ export type {
   VideoEncoding,
   VoiceSettings,
 } from './api/schemas.js';
-export {
-  Avatar,
-  type AvatarEvents,
-  type AvatarOptions,
-  type PageVisibility,
-} from './avatar.js';
+export { Avatar, type AvatarEvents, type AvatarOptions } from './avatar.js';
 export { chatCompletionText } from './chat-completion-text.js';
 export type { Clock } from './clock.js';
 export {
@@ -110,6 +105,7 @@ export type {
 export { type HeyGenProviderOptions, heygen } from './providers/heygen.js';
 export { type LiveAvatarProviderOptions, liveAvatar } from './providers/liveavatar.js';
 export type { AvatarEvent, AvatarEventType, ParsedPacket } from './session/avatar-events.js';
+export type { LifetimeOptions, PageVisibility } from './session/lifetime.js';
 export type { Renewal, RenewalEvents, SessionEvents } from './session/session-events.js';
 export type { SessionOptions } from './session/session-options.js';
 export type {
