@@ -23,6 +23,14 @@ export const UTTERANCE_WAIT_MS = 10_000;
  */
 const LAST_MOMENT_SECONDS = 3;
 
+/**
+ * How long the old session streams on after the switch, in milliseconds, so a page moving its
+ * picture to the new media never shows the old video frozen or blank (`<streaming-avatar>` waits
+ * for the new video's steady frame rate, up to 2 s, then cross-fades for 250 ms). It adds as much
+ * overlap to each renewal.
+ */
+export const PICTURE_SWITCH_MS = 3_000;
+
 /** What a renewal needs of its avatar. */
 export interface RenewalHost {
   readonly queue: TaskQueue;
@@ -88,9 +96,13 @@ export class SessionRenewal {
     if (this.#cancelled) return;
     const clock = from.options.clock ?? systemClock;
     let lastMoment: unknown;
+    let paused = false;
     await new Promise<void>((resolve) => {
       this.#switchNow = resolve;
-      void host.queue.handOver(UTTERANCE_WAIT_MS).then(resolve);
+      void host.queue.handOver(UTTERANCE_WAIT_MS).then(() => {
+        paused = true;
+        resolve();
+      });
       const remaining = from.remaining;
       if (remaining?.reason === 'duration_limit') {
         lastMoment = clock.setTimeout(resolve, Math.max(0, remaining.seconds - LAST_MOMENT_SECONDS) * 1000);
@@ -107,11 +119,16 @@ export class SessionRenewal {
         );
       }
       this.#switch();
+      // At the last moment: the new session says the cut piece again, so the old one stops talking.
+      if (!paused) from.silence().catch(() => undefined);
     }
+    const pictureSwitched = new Promise<void>((resolve) => clock.setTimeout(resolve, PICTURE_SWITCH_MS));
     await from.voice.moveTo(next.voice).catch((error: unknown) => {
       from.options.log?.(`session ${next.sessionId}: voice chat did not move over: ${String(error)}`);
     });
+    await pictureSwitched;
     await from.stop('renewed').catch(() => undefined);
+    if (this.#cancelled) return;
     host.events.emit('renewed', {
       previousSessionId: from.sessionId!,
       sessionId: next.sessionId!,

@@ -224,6 +224,11 @@ export class SessionEngine extends EventEmitter<SessionEvents> {
     if (this.#sender) this.queue.attach(this.#sender);
   }
 
+  /** Stops this session's speech at the server without touching the avatar's queue (a retired session's). */
+  async silence(): Promise<void> {
+    await this.#sender?.interrupt();
+  }
+
   /** The next session took over (a renewal): this one leaves the avatar's queue alone, also at its end. */
   retire(): void {
     this.#role = 'retired';

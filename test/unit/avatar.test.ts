@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Avatar, type AvatarOptions } from '../../src/avatar.js';
 import { CreditMeter } from '../../src/credits/credit-meter.js';
+import { PICTURE_SWITCH_MS } from '../../src/session/renewal.js';
 import { FakeClock, settle } from './fakes/clock.js';
 import { FakeProvider, FakeTransport, gate } from './fakes/session-parts.js';
 
@@ -226,13 +227,23 @@ describe('Avatar', () => {
 });
 
 describe('Avatar renewal', () => {
+  /** Lets a renewal finish: the old session streams on for a while after the switch (PICTURE_SWITCH_MS). */
+  async function finish(renewal: Promise<void>, clock: FakeClock): Promise<void> {
+    let settled = false;
+    const watched = renewal.finally(() => {
+      settled = true;
+    });
+    for (let step = 0; step < 40 && !settled; step++) await clock.advance(250);
+    await watched;
+  }
+
   /** The avatar's speech events as they happen: `start task-1`, `stop task-1`. */
   function speaks(transport: FakeTransport, event: 'start' | 'stop', taskId: string) {
     transport.avatarSays({ type: `avatar_${event}_talking`, task_id: taskId });
   }
 
   it('moves to a new session without a state change or an end: ready gives its media, the old one stops, listeners stay', async () => {
-    const { avatar, providers, transports, states } = setup();
+    const { avatar, clock, providers, transports, states } = setup();
     await avatar.start();
     const ready: string[] = [];
     const ends: string[] = [];
@@ -240,13 +251,15 @@ describe('Avatar renewal', () => {
     avatar.on('ready', () => ready.push(avatar.sessionId!));
     avatar.on('ended', ({ reason }) => ends.push(reason));
     avatar.on('renewed', (renewal) => renewals.push(renewal));
-    await avatar.renew();
+    await finish(avatar.renew(), clock);
     expect(avatar.sessionId).toBe('session-2');
     expect(avatar.media).toBe(transports[1]!.media);
     expect(ready).toEqual(['session-2']);
     expect(states).toEqual(['loading', 'connecting', 'connected']);
     expect(ends).toEqual([]);
-    expect(renewals).toEqual([{ previousSessionId: 'session-1', sessionId: 'session-2', overlapSeconds: 0 }]);
+    expect(renewals).toEqual([
+      { previousSessionId: 'session-1', sessionId: 'session-2', overlapSeconds: PICTURE_SWITCH_MS / 1000 },
+    ]);
     expect(providers[0]!.stoppedIds).toEqual(new Set(['session-1']));
     expect(providers[1]!.leftActive).toBe(1);
     await avatar.stop();
@@ -255,7 +268,7 @@ describe('Avatar renewal', () => {
   });
 
   it('waits for a pause in speech; the utterances not yet begun are spoken by the new session, none twice', async () => {
-    const { avatar, providers, transports } = setup();
+    const { avatar, clock, providers, transports } = setup();
     await avatar.start();
     const first = avatar.speak('First words.');
     const second = avatar.speak('Second words.');
@@ -273,7 +286,7 @@ describe('Avatar renewal', () => {
     await settle();
     expect(avatar.sessionId).toBe('session-1');
     speaks(transports[0]!, 'stop', 'task-2');
-    await renewed;
+    await finish(renewed, clock);
     await expect(Promise.all([first.done, second.done])).resolves.toEqual([undefined, undefined]);
     expect(avatar.sessionId).toBe('session-2');
     const tasks = (provider: FakeProvider) => provider.calls.filter((call) => call.startsWith('task'));
@@ -303,7 +316,7 @@ describe('Avatar renewal', () => {
     await settle();
     expect(avatar.sessionId).toBe('session-1');
     speaks(transports[0]!, 'stop', 'task-3');
-    await renewed;
+    await finish(renewed, clock);
     expect(avatar.sessionId).toBe('session-2');
     expect(providers[0]!.count('task')).toBe(3);
     expect(providers[1]!.count('task')).toBe(1);
@@ -313,8 +326,35 @@ describe('Avatar renewal', () => {
     expect(long.status).toBe('ended');
   });
 
+  it('3 s before the old session ends, switches whatever is said: the old one stops talking, the new one says the cut piece again', async () => {
+    const { avatar, clock, providers, transports } = setup();
+    await avatar.start();
+    await clock.advance(590_000);
+    const sentence = `${'word '.repeat(150).trim()}.`;
+    const long = avatar.speak(`${sentence} ${sentence}`);
+    await settle();
+    speaks(transports[0]!, 'start', 'task-1');
+    const renewed = avatar.renew();
+    await clock.advance(6_000);
+    expect(avatar.sessionId).toBe('session-1');
+    await clock.advance(1_000);
+    expect(avatar.sessionId).toBe('session-2');
+    expect(providers[0]!.calls).toContain('interrupt session-1');
+    // The first piece again, then the second: nothing lost.
+    expect(providers[1]!.count('task')).toBe(1);
+    speaks(transports[1]!, 'start', 'task-1');
+    await settle();
+    speaks(transports[1]!, 'stop', 'task-1');
+    await settle();
+    speaks(transports[1]!, 'start', 'task-2');
+    speaks(transports[1]!, 'stop', 'task-2');
+    await finish(renewed, clock);
+    expect(long.status).toBe('ended');
+    expect(providers[1]!.count('task')).toBe(2);
+  });
+
   it('when the old session ends while handing over, the new one takes over at once and says the cut piece again', async () => {
-    const { avatar, providers, transports, states } = setup();
+    const { avatar, clock, providers, transports, states } = setup();
     await avatar.start();
     const utterance = avatar.speak('Cut short by the server.');
     await settle();
@@ -324,7 +364,7 @@ describe('Avatar renewal', () => {
     const renewed = avatar.renew();
     await settle();
     transports[0]!.emit('disconnected', 'server');
-    await renewed;
+    await finish(renewed, clock);
     expect(avatar.sessionId).toBe('session-2');
     expect(states.at(-1)).toBe('connected');
     expect(ends).toEqual([]);
@@ -355,14 +395,14 @@ describe('Avatar renewal', () => {
 
   it('stop() during a renewal stops both sessions', async () => {
     const media = gate();
-    const { avatar, providers, transports } = setup();
+    const { avatar, clock, providers, transports } = setup();
     await avatar.start();
-    const renewed = avatar.renew().catch((error: unknown) => error);
+    const renewed = avatar.renew().catch(() => undefined);
     await settle();
     transports[1]!.holdMedia = media.promise;
     await avatar.stop();
     media.open();
-    await renewed;
+    await finish(renewed, clock);
     await settle();
     expect(providers.map((provider) => provider.leftActive)).toEqual([0, 0]);
     expect(avatar.state).toBe('closed');
@@ -380,7 +420,8 @@ describe('Avatar renewal', () => {
     await avatar.start();
     await clock.advance(569_000);
     expect(providers).toHaveLength(1);
-    await clock.advance(1_000);
+    // The old session streams on for a while after the switch (PICTURE_SWITCH_MS).
+    await clock.advance(1_000 + PICTURE_SWITCH_MS);
     expect(renewals).toEqual(['session-2']);
     await clock.advance(570_000);
     expect(renewals).toEqual(['session-2', 'session-3']);
@@ -408,12 +449,19 @@ describe('Avatar renewal', () => {
     const renewed = avatar.renew();
     await clock.advance(5_000);
     speaks(transports[0]!, 'stop', 'task-1');
-    await renewed;
+    await finish(renewed, clock);
     await clock.advance(60_000);
-    // Session 1: 105 s; session 2: 65 s, from its start while session 1 still spoke.
-    expect(overlaps).toEqual([5]);
-    expect(meter.reading()).toMatchObject({ elapsedSeconds: 170, billedSeconds: 170, running: true });
+    // Session 1 streamed on 5 s for the utterance and PICTURE_SWITCH_MS after the switch; session 2 from
+    // its start while session 1 still spoke.
+    const [first] = avatar.renewedSessions;
+    const firstSeconds = (first!.endedAt! - first!.startedAt!) / 1000;
+    const secondSeconds = (clock.now() - avatar.startedAt!) / 1000;
+    expect(firstSeconds).toBeGreaterThanOrEqual(105 + PICTURE_SWITCH_MS / 1000);
+    expect(overlaps).toEqual([(first!.endedAt! - avatar.startedAt!) / 1000]);
+    expect(overlaps[0]).toBeGreaterThanOrEqual(5 + PICTURE_SWITCH_MS / 1000);
+    const both = firstSeconds + secondSeconds;
+    expect(meter.reading()).toMatchObject({ elapsedSeconds: both, billedSeconds: both, running: true });
     await avatar.stop();
-    expect(meter.reading()).toMatchObject({ elapsedSeconds: 170, running: false });
+    expect(meter.reading()).toMatchObject({ elapsedSeconds: both, running: false });
   });
 });
