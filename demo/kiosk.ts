@@ -1,9 +1,19 @@
 /**
  * The kiosk page: the avatar fills the screen; between visitors it shows its attract loop (the
- * poster slot), starts on a tap (or, with `?start-on=voice`, when someone speaks near it) and ends
- * its session 45 s after the visitor's last word or tap. `?provider=liveavatar` runs LiveAvatar FULL.
+ * poster slot), starts on a tap (or, with `?start-on=voice`, when someone speaks near it), renews
+ * its session before the duration limit without a visible break, and ends it 45 s after the
+ * visitor's last word or tap. `?provider=liveavatar` runs LiveAvatar FULL. The overlay shows each
+ * renewal's largest gap between presented frames and the seconds both sessions were billed.
  */
 import '../components/index.js';
+import { type KioskRenewal, watchPresentedFrames } from './frame-gaps.js';
+
+declare global {
+  interface Window {
+    /** Every renewal so far, for the console (and the end-to-end test). */
+    kioskRenewals: KioskRenewal[];
+  }
+}
 
 const avatar = document.querySelector('streaming-avatar')!;
 const params = new URLSearchParams(location.search);
@@ -26,6 +36,24 @@ avatar.addEventListener('avatar-state-change', (event) => {
   if (event.state === 'connecting') show('sessions', String(++sessions));
 });
 avatar.addEventListener('avatar-ended', (event) => show('last-end', event.reason));
+
+window.kioskRenewals = [];
+void avatar.updateComplete.then(() => {
+  const frames = watchPresentedFrames(avatar);
+  // A renewal's `ready` comes at the switch; `renewed` once the old session stopped, 3 s later.
+  let handoffAt = 0;
+  avatar.avatar.on('ready', () => {
+    handoffAt = performance.now();
+  });
+  avatar.avatar.on('renewed', (renewal) => {
+    const seen = { ...renewal, ...frames.around(handoffAt, 0, 2_500) };
+    window.kioskRenewals.push(seen);
+    show('renewals', String(window.kioskRenewals.length));
+    show('gap', `${Math.round(seen.largestGapMs)} ms`);
+    show('overlap', `${seen.overlapSeconds.toFixed(1)} s`);
+  });
+});
+avatar.avatar.on('renewFailed', (error) => show('last-end', `renewal failed (${error.code})`));
 // Greet each visitor, then listen.
 avatar.addEventListener('avatar-ready', () => {
   avatar.speak('Hello! I am listening. Ask me anything.');

@@ -21,6 +21,16 @@ export async function spokenWav(
   const speech = await synthesize(sentence, 0.85);
   const samples = new Int16Array(speech.sampleRate * totalSeconds);
   samples.set(speech.samples, speech.sampleRate * leadSeconds);
+  return writeWav(samples, speech.sampleRate);
+}
+
+/** Writes `seconds` of silence as a WAV file (a microphone in a quiet room). @returns Its path. */
+export function silentWav(seconds: number): string {
+  const sampleRate = 16_000;
+  return writeWav(new Int16Array(sampleRate * seconds), sampleRate);
+}
+
+function writeWav(samples: Int16Array, sampleRate: number): string {
   const header = Buffer.alloc(44);
   const bytes = samples.length * 2;
   header.write('RIFF', 0);
@@ -29,8 +39,8 @@ export async function spokenWav(
   header.writeUInt32LE(16, 16);
   header.writeUInt16LE(1, 20);
   header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(speech.sampleRate, 24);
-  header.writeUInt32LE(speech.sampleRate * 2, 28);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
   header.writeUInt16LE(2, 32);
   header.writeUInt16LE(16, 34);
   header.write('data', 36);
