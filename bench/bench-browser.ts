@@ -16,12 +16,16 @@ export interface BenchBrowser {
   close(): Promise<void>;
 }
 
-export async function openBenchBrowser(options: StartEmulatorOptions = {}): Promise<BenchBrowser> {
+/** @param browserArgs Chromium flags beside the bench's own (a fake microphone, say). */
+export async function openBenchBrowser(
+  options: StartEmulatorOptions = {},
+  browserArgs: string[] = [],
+): Promise<BenchBrowser> {
   const emulator = await startEmulator(options);
   const server = await serveBenchPage(emulator.apiUrl);
   const browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required'],
+    args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required', ...browserArgs],
   });
   const close = async () => {
     await browser.close();

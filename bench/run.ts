@@ -2,7 +2,7 @@
  * `npm run bench [-- --sessions N] [--json] [--write]`: how fast the avatar starts, speaks, is
  * interrupted, answers a voice turn and stops, with this toolkit and with the official SDK,
  * alternating on one fresh emulator in headless Chromium; bundle sizes; render cost; emulator
- * capacity.
+ * capacity. `npm run bench -- --soak MINUTES` runs only the always-on soak (bench/soak.ts).
  */
 import '../emulator/src/rtc-log-level.js';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import type { RunFigures, VoiceTurnFigures } from './page/main.js';
 import { serveBenchPage } from './page-server.js';
 import { measureRender, type RenderFigures } from './render.js';
 import { measureRestLoad, type RestLoadFigures } from './rest-load.js';
+import { measureSoak, SOAK_SESSION_SECONDS, type SoakFigures } from './soak.js';
 import { type Summary, summarize } from './stats.js';
 
 const { values } = parseArgs({
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
     'growth-minutes': { type: 'string', default: '10' },
+    soak: { type: 'string' },
   },
 });
 const sessions = Number(values.sessions);
@@ -391,6 +393,13 @@ function table(
   return { markdown: lines.join('\n'), summaries };
 }
 
+if (values.soak !== undefined) {
+  const minutes = Number(values.soak);
+  progress(`soaking for ${minutes} minutes on ${SOAK_SESSION_SECONDS}-second sessions…`);
+  console.log(`\n${soakTable(await measureSoak(AVATAR, minutes, progress))}`);
+  process.exit(0);
+}
+
 progress('measuring bundles…');
 const bundles = await measureBundles();
 progress(`measuring ${sessions} sessions each, alternating…`);
@@ -430,3 +439,50 @@ if (values.json) {
   );
 }
 process.exit(0);
+
+/** The soak's table: each handoff as the viewer saw it, and what the page held each minute. */
+function soakTable({ rows, last, ledgerCredits, meterCredits, leftActive }: SoakFigures): string {
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const gaps = summarize(last.renewals.map((renewal) => renewal.largestGapMs));
+  const overlaps = summarize(last.renewals.map((renewal) => renewal.overlapSeconds));
+  const first = rows[0];
+  const final = rows.at(-1);
+  const lines = [
+    row(['Soak', 'figure', 'target']),
+    row(['---', '---', '---']),
+    row([
+      'renewals (failed)',
+      `${last.renewals.length} (${last.renewFailures.length})`,
+      'one per session, none failed',
+    ]),
+    row([
+      'largest frame gap per handoff, median / worst',
+      `${gaps.median.toFixed(0)} / ${gaps.max.toFixed(0)} ms`,
+      '≤ 100 / ≤ 200 ms',
+    ]),
+    row([
+      'darkest frame across handoffs (mean luma, 0–255)',
+      Math.min(...last.renewals.map((renewal) => renewal.darkestLuma)).toFixed(0),
+      'no black frame',
+    ]),
+    row([
+      'overlap per renewal, median / worst',
+      `${overlaps.median.toFixed(1)} / ${overlaps.max.toFixed(1)} s`,
+      '—',
+    ]),
+    row([
+      'credits: meter / emulator ledger',
+      `${meterCredits.toFixed(3)} / ${ledgerCredits.toFixed(3)}`,
+      'equal',
+    ]),
+    row(['sessions left active after the stop', String(leftActive), '0']),
+    row([
+      'minute 1 → last: heap, listeners, nodes, timers',
+      `${((first?.heapBytes ?? 0) / 1e6).toFixed(1)} → ${((final?.heapBytes ?? 0) / 1e6).toFixed(1)} MB, ` +
+        `${first?.listeners} → ${final?.listeners}, ${first?.nodes} → ${final?.nodes}, ${first?.timers} → ${final?.timers}`,
+      'flat',
+    ]),
+    row(['state, voice chat at the end', `${last.state}, ${last.conversationState}`, 'connected, listening']),
+  ];
+  return lines.join('\n');
+}

@@ -14,6 +14,7 @@ import { AvatarCaptionsElement, StreamingAvatarElement } from '../../components/
 import { fromEndpoint, liveAvatar } from '../../src/index.js';
 import { SessionEngine } from '../../src/session/session-engine.js';
 import { LOUD, listen } from './loudness.js';
+import { soakRun } from './soak.js';
 import { streamedAnswerOfficial, streamedAnswerOurs } from './streamed-answer.js';
 import { pendingTimers } from './timers.js';
 
@@ -482,7 +483,7 @@ declare global {
       growthStop: typeof growthStop;
       renderStop: typeof renderStop;
       redirectVoiceChatSocket: typeof redirectVoiceChatSocket;
-    };
+    } & typeof soakRun;
   }
 }
 
@@ -500,4 +501,5 @@ window.bench = {
   growthStop,
   renderStop,
   redirectVoiceChatSocket,
+  ...soakRun,
 };
