@@ -15,55 +15,59 @@ export interface RatePlan {
   /** Billed time is rounded up to a multiple of this many seconds (1 = per second). */
   incrementSeconds: number;
   basis: BillingBasis;
-  /** Where the numbers come from. */
+  /** Where the numbers come from: a seed page or a section of the contract doc. */
   source: string;
 }
 
 /** The built-in plans, each with its source. */
 export const RATE_PLANS = {
+  /** 0.2 credits per minute of active session time, 30 s minimum, then 1-s increments (seed 000). */
   streaming: {
     creditsPerMinute: 0.2,
     minimumSeconds: 30,
     incrementSeconds: 1,
     basis: 'session',
-    source: 'seed 000: 0.2 credits per minute of active session time, 30 s minimum, then 1-s increments',
+    source: 'seed 000',
   },
+  /** 1 credit = 10 minutes of active streaming (seed 001). */
   'streaming-legacy': {
     creditsPerMinute: 0.1,
     minimumSeconds: 0,
     incrementSeconds: 1,
     basis: 'session',
-    source: 'seed 001: 1 credit = 10 minutes of active streaming',
+    source: 'seed 001',
   },
+  /** 1 credit per minute the avatar is speaking (seed 002). */
   'speaking-time': {
     creditsPerMinute: 1,
     minimumSeconds: 0,
     incrementSeconds: 1,
     basis: 'speaking',
-    source: 'seed 002: 1 credit per minute the avatar is speaking',
+    source: 'seed 002',
   },
+  /** FULL mode: 2 credits per minute, one minute escrowed at start, charged per elapsed minute (liveavatar-api.md §8). */
   'liveavatar-full': {
     creditsPerMinute: 2,
     minimumSeconds: 60,
     incrementSeconds: 60,
     basis: 'session',
-    source:
-      'liveavatar-api.md §8: FULL mode 2 credits per minute, one minute escrowed at start, charged per elapsed minute',
+    source: 'liveavatar-api.md §8',
   },
+  /** LITE mode: 1 credit per minute, one minute escrowed at start, charged per elapsed minute (liveavatar-api.md §8). */
   'liveavatar-lite': {
     creditsPerMinute: 1,
     minimumSeconds: 60,
     incrementSeconds: 60,
     basis: 'session',
-    source:
-      'liveavatar-api.md §8: LITE mode 1 credit per minute, one minute escrowed at start, charged per elapsed minute',
+    source: 'liveavatar-api.md §8',
   },
+  /** Sandbox sessions use no credits (liveavatar-api.md §8). */
   'liveavatar-sandbox': {
     creditsPerMinute: 0,
     minimumSeconds: 0,
     incrementSeconds: 1,
     basis: 'session',
-    source: 'liveavatar-api.md §8: sandbox sessions use no credits',
+    source: 'liveavatar-api.md §8',
   },
 } as const satisfies Record<string, RatePlan>;
 
