@@ -71,11 +71,11 @@ export class SessionRenewal {
     return true;
   }
 
-  /** Stops the next session (the avatar stops the old one). */
+  /** Stops the session the avatar does not (it stops its current one): the next, or after the switch the old. */
   async cancel(): Promise<void> {
     this.#cancelled = true;
     this.#switchNow?.();
-    await this.#next?.stop();
+    await (this.#switched ? this.from : this.#next)?.stop();
   }
 
   async #run(): Promise<void> {

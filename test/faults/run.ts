@@ -10,9 +10,10 @@ import { fakesGroup } from './fakes.js';
 import { hostileGroup } from './hostile.js';
 import { runMatrix } from './matrix.js';
 import { networkGroup } from './network.js';
+import { renewalGroup } from './renewal.js';
 
 const only = process.argv[2]?.toLowerCase();
-const groups = [fakesGroup, emulatorGroup, hostileGroup, browserGroup, networkGroup].filter(
+const groups = [fakesGroup, emulatorGroup, renewalGroup, hostileGroup, browserGroup, networkGroup].filter(
   (group) => only === undefined || group.name.toLowerCase().includes(only),
 );
 const { passed, failed } = await runMatrix(groups);
