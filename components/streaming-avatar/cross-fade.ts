@@ -5,7 +5,7 @@
  * about one frame interval.
  */
 
-/** How long the shown video takes to fade out, in milliseconds (at most 300: issue target). */
+/** How long the shown video takes to fade out, in milliseconds (at most 300, so the switch reads as one picture). */
 export const CROSS_FADE_MS = 250;
 
 /**
