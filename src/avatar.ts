@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import type { BilledSpan } from './credits/credit-meter.js';
 import type { RatePlan } from './credits/rate-plans.js';
 import { AbortError, StreamingAvatarError } from './errors.js';
 import { systemClock } from './internal/clock.js';
@@ -54,7 +55,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
   /** The renewal under way, if any. */
   #renewal: SessionRenewal | undefined;
   /** The sessions renewed away from since the last start, still billed until they stopped. */
-  #renewedSessions: SessionEngine[] = [];
+  #renewedSessions: BilledSpan[] = [];
 
   /**
    * @param options The session options, or a function read at each start (so a page can change
@@ -131,7 +132,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    * The sessions renewed away from since the last `start()`, oldest first: when each was started
    * and stopped, in milliseconds since the epoch (the credit meter bills them beside the current one).
    */
-  get renewedSessions(): readonly { startedAt: number | undefined; endedAt: number | undefined }[] {
+  get renewedSessions(): readonly BilledSpan[] {
     return this.#renewedSessions;
   }
 
@@ -222,16 +223,24 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     }
     const module = await this.#sessionModule();
     if (!this.#renewal) {
+      const span: { startedAt: number | undefined; endedAt: number | undefined } = {
+        startedAt: from.startedAt,
+        endedAt: undefined,
+      };
       const renewal = new module.SessionRenewal(from, {
         queue: from.queue,
         events: this,
         createNext: () => this.#createSession(module, from.options, true),
         switchTo: (next) => {
-          this.#renewedSessions.push(from);
+          // The span, not the session: a renewed session and its room are let go once stopped.
+          this.#renewedSessions.push(span);
           this.#currentSession = next;
           next.takeOver();
           this.#lifetime?.connected(next, next.options);
           this.emit('ready', next.media!);
+        },
+        stopped: () => {
+          span.endedAt = from.endedAt;
         },
       });
       this.#renewal = renewal;

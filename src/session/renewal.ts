@@ -39,6 +39,8 @@ export interface RenewalHost {
   createNext(): SessionEngine;
   /** Makes `next` the avatar's session: its events and media from now on. */
   switchTo(next: SessionEngine): void;
+  /** The old session has stopped (after a switch). */
+  stopped(): void;
 }
 
 /** Renews the avatar's session `from`; `done` settles once the old session has stopped. */
@@ -128,6 +130,7 @@ export class SessionRenewal {
     });
     await pictureSwitched;
     await from.stop('renewed').catch(() => undefined);
+    host.stopped();
     if (this.#cancelled) return;
     host.events.emit('renewed', {
       previousSessionId: from.sessionId!,
