@@ -227,6 +227,11 @@ export class StreamingAvatarElement extends LocalizedElement {
     new VoiceWake(this, () => this.sessionOptions.microphoneEnvironment);
     this.addEventListener('pointerdown', this.#handleUse);
     this.addEventListener('keydown', this.#handleUse);
+    // An ended session's picture goes, so the poster shows and the next session's media is played
+    // afresh (a renewal's cross-fades from the one still live).
+    this.avatar.on('ended', () => {
+      this.video.srcObject = null;
+    });
   }
 
   /**

@@ -25,20 +25,17 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
     packetLossFraction: undefined,
   };
   #statsTimer: ReturnType<typeof setInterval> | undefined;
-  readonly #forgetDeviceChanges: () => void;
   #microphone: { track: MediaStreamTrack; publication: LocalTrackPublication } | undefined;
 
   private constructor(private readonly livekit: LiveKit) {
     super();
     const { Room, RoomEvent, DisconnectReason } = livekit;
-    // livekit-client 2.23's FinalizationRegistry entry for a Room holds the Room itself, so no Room
-    // is ever collected (livekit/client-sdk-js#2008); without it, the Room's `devicechange`
-    // listener is a plain one, which disconnect() removes below.
+    // livekit-client 2.23 keeps every Room: its FinalizationRegistry entry and the `devicechange`
+    // listener it adds with it both hold the Room (livekit/client-sdk-js#2008). Without the
+    // registry the listener is the Room's own handler, which its disconnect removes. Drop this
+    // once a release fixes the leak.
     Room.cleanupRegistry = false;
-    const { room, forgetDeviceChanges } = withDeviceChangesForgettable(
-      () => new Room({ adaptiveStream: false, dynacast: false }),
-    );
-    this.#forgetDeviceChanges = forgetDeviceChanges;
+    const room = new Room({ adaptiveStream: false, dynacast: false });
     // The server ended the room: the session was stopped, timed out or hit its duration limit.
     const serverReasons = new Set([
       DisconnectReason.SERVER_SHUTDOWN,
@@ -160,11 +157,7 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
     clearInterval(this.#statsTimer);
     await this.unpublishMicrophone();
     this.#leaving = true;
-    try {
-      await this.#room.disconnect();
-    } finally {
-      this.#forgetDeviceChanges();
-    }
+    await this.#room.disconnect();
   }
 
   async startAudio(): Promise<void> {
@@ -228,40 +221,5 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
       signal.addEventListener('abort', onAbort, { once: true });
       check();
     });
-  }
-}
-
-/**
- * Makes a Room, and a function that removes the `devicechange` listener its constructor adds to
- * `navigator.mediaDevices`. livekit-client 2.23 never removes it, and the listener holds the Room,
- * its peer connection and media: a page renewing sessions all day would keep every one
- * (livekit/client-sdk-js#2008, fixed upstream in an unreleased change). Drop this, and the
- * `cleanupRegistry` line, once a release removes it at `disconnect()`.
- */
-function withDeviceChangesForgettable<T>(makeRoom: () => T): { room: T; forgetDeviceChanges: () => void } {
-  const devices = globalThis.navigator?.mediaDevices;
-  if (!devices) return { room: makeRoom(), forgetDeviceChanges: () => undefined };
-  const added: EventListenerOrEventListenerObject[] = [];
-  const addEventListener = devices.addEventListener;
-  const ownBefore = Object.hasOwn(devices, 'addEventListener');
-  devices.addEventListener = (
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
-  ) => {
-    if (!listener) return;
-    if (type === 'devicechange') added.push(listener);
-    addEventListener.call(devices, type, listener, options);
-  };
-  try {
-    return {
-      room: makeRoom(),
-      forgetDeviceChanges: () => {
-        for (const listener of added.splice(0)) devices.removeEventListener('devicechange', listener);
-      },
-    };
-  } finally {
-    if (ownBefore) devices.addEventListener = addEventListener;
-    else Reflect.deleteProperty(devices, 'addEventListener');
   }
 }

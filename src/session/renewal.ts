@@ -86,12 +86,7 @@ export class SessionRenewal {
     this.#next = next;
     try {
       await next.start();
-      if (from.state !== 'connected' && from.state !== 'reconnecting') {
-        throw new StreamingAvatarError(
-          'session_closed',
-          `Session ${from.sessionId} ended before its renewal was ready.`,
-        );
-      }
+      if (from.state !== 'connected' && from.state !== 'reconnecting') throw endedDuringRenewal(from);
     } catch (cause) {
       return this.#fail(cause);
     }
@@ -116,9 +111,7 @@ export class SessionRenewal {
       if (next.state !== 'connected') {
         // The old session speaks on, as if no renewal had begun.
         from.takeOver();
-        return this.#fail(
-          new StreamingAvatarError('session_closed', `Session ${next.sessionId} ended before it took over.`),
-        );
+        return this.#fail(endedDuringRenewal(next));
       }
       this.#switch();
       // At the last moment: the new session says the cut piece again, so the old one stops talking.
@@ -152,4 +145,9 @@ export class SessionRenewal {
     this.from.retire();
     this.host.switchTo(this.#next!);
   }
+}
+
+/** A session of the renewal ended before the switch: the old one before the next was ready, or the next before it took over. */
+function endedDuringRenewal(session: SessionEngine): StreamingAvatarError {
+  return new StreamingAvatarError('session_closed', `Session ${session.sessionId} ended during a renewal.`);
 }
