@@ -13,7 +13,8 @@ import {
 import { type AvatarMessages, english } from '../../components/localize/messages.js';
 import { german } from '../../components/translations/de.js';
 import { AuthenticationError } from '../../src/index.js';
-import { fakeBackend } from './fakes.js';
+import { FakeProvider } from '../unit/fakes/session-parts.js';
+import { CanvasTransport, fakeBackend } from './fakes.js';
 
 declare const axe: { run(context: Element): Promise<{ violations: { id: string; help: string }[] }> };
 
@@ -272,6 +273,68 @@ describe('<streaming-avatar>', () => {
     await avatar.updateComplete;
     expect(avatar.getAttribute('state')).to.equal('closed');
     expect(avatar.shadowRoot!.querySelector('[part="end-reason"]')!.textContent).to.contain('inactivity');
+  });
+
+  it('renews without a visible break: the new picture fades in over the live one, no frame is dark, and a restart after the end plays afresh', async () => {
+    const transports: CanvasTransport[] = [];
+    const host = mount('<streaming-avatar token-url="/token"></streaming-avatar>');
+    const avatar = avatarIn(host);
+    avatar.sessionOptions = {
+      token: async () => 'token',
+      provider: () => {
+        const provider = new FakeProvider();
+        provider.created = { ...provider.created, sessionId: `session-${transports.length + 1}` };
+        return provider;
+      },
+      transport: async () => {
+        const transport = new CanvasTransport();
+        transports.push(transport);
+        return transport;
+      },
+      pageLifecycle: new EventTarget(),
+    };
+    let readies = 0;
+    host.addEventListener('avatar-ready', () => (readies += 1));
+    await avatar.start();
+    await until(() => readies === 1, 'the first frame');
+    const videos = [...avatar.shadowRoot!.querySelectorAll('video')];
+    // Every frame presented by the video on top while the renewal runs: its mean luma.
+    const darkest = { luma: 255, frames: 0 };
+    const canvas = document.createElement('canvas');
+    canvas.width = 16;
+    canvas.height = 9;
+    const context = canvas.getContext('2d', { willReadFrequently: true })!;
+    let watching = true;
+    for (const video of videos) {
+      const frame = () => {
+        if (!watching) return;
+        video.requestVideoFrameCallback(frame);
+        const onTop = video.style.zIndex === '1' || (video === videos[0] && !videos[1]!.style.zIndex);
+        if (!onTop || getComputedStyle(video).opacity === '0') return;
+        context.drawImage(video, 0, 0, 16, 9);
+        const data = context.getImageData(0, 0, 16, 9).data;
+        let sum = 0;
+        for (let index = 0; index < data.length; index += 4)
+          sum += 0.2126 * data[index]! + 0.7152 * data[index + 1]! + 0.0722 * data[index + 2]!;
+        darkest.luma = Math.min(darkest.luma, sum / (data.length / 4));
+        darkest.frames += 1;
+      };
+      video.requestVideoFrameCallback(frame);
+    }
+    await avatar.avatar.renew();
+    watching = false;
+    expect(avatar.avatar.sessionId).to.equal('session-2');
+    const shown = videos.find((video) => video.srcObject !== null)!;
+    expect(shown.srcObject).to.equal(avatar.avatar.media);
+    expect(videos.filter((video) => video.srcObject !== null)).to.have.length(1);
+    expect(darkest.frames).to.be.greaterThan(10);
+    expect(darkest.luma).to.be.greaterThan(60);
+    // A renewal is not a new first frame; a start after the end is.
+    expect(readies).to.equal(1);
+    await avatar.stop();
+    expect(videos.every((video) => video.srcObject === null)).to.equal(true);
+    await avatar.start();
+    await until(() => readies === 2, 'the restarted session’s first frame');
   });
 
   it('with start-on="tap", a tap anywhere on it starts one session; a key does too', async () => {
