@@ -19,6 +19,8 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
   readonly #room: Room;
   #leaving = false;
   #avatarIdentity: string | undefined;
+  /** The avatar's video and audio, as `waitForMedia` gave them. */
+  #media: MediaStream | undefined;
   #connection: ConnectionStats = {
     quality: 'unknown',
     framesPerSecond: undefined,
@@ -108,7 +110,8 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
         cleanup();
         this.#updateConnection({ quality: participant.connectionQuality });
         this.#measure(video as RemoteVideoTrack);
-        resolve(new MediaStream([video.mediaStreamTrack, audio.mediaStreamTrack]));
+        this.#media = new MediaStream([video.mediaStreamTrack, audio.mediaStreamTrack]);
+        resolve(this.#media);
       };
       const onAbort = () => {
         cleanup();
@@ -158,6 +161,10 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
     await this.unpublishMicrophone();
     this.#leaving = true;
     await this.#room.disconnect();
+    // Chromium keeps a stream a media element played with sound reachable after the element lets
+    // it go (from its audio renderer): emptied, it no longer holds the room's tracks and peer
+    // connection.
+    for (const track of this.#media?.getTracks() ?? []) this.#media!.removeTrack(track);
   }
 
   async startAudio(): Promise<void> {
