@@ -216,10 +216,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
   async renew(): Promise<void> {
     const from = this.#currentSession;
     if (from?.state !== 'connected') {
-      throw new StreamingAvatarError(
-        'not_started',
-        'Renewing needs a connected session: start the avatar first.',
-      );
+      throw new StreamingAvatarError('not_started', 'Start the avatar before renewing its session.');
     }
     const module = await this.#sessionModule();
     if (!this.#renewal) {
@@ -228,7 +225,6 @@ export class Avatar extends EventEmitter<AvatarEvents> {
         endedAt: undefined,
       };
       const renewal = new module.SessionRenewal(from, {
-        queue: from.queue,
         events: this,
         createNext: () => this.#createSession(module, from.options, true),
         switchTo: (next) => {

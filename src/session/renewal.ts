@@ -6,7 +6,6 @@
 import { StreamingAvatarError } from '../errors.js';
 import { systemClock } from '../internal/clock.js';
 import type { EventSink } from '../internal/events.js';
-import type { TaskQueue } from '../tasks/task-queue.js';
 import { toToolkitError } from './connect.js';
 import type { SessionEngine } from './session-engine.js';
 import type { RenewalEvents } from './session-events.js';
@@ -33,7 +32,6 @@ export const PICTURE_SWITCH_MS = 3_000;
 
 /** What a renewal needs of its avatar. */
 export interface RenewalHost {
-  readonly queue: TaskQueue;
   readonly events: EventSink<RenewalEvents>;
   /** The next session, on standby, with the old one's options; its events pass once it is the avatar's. */
   createNext(): SessionEngine;
@@ -96,7 +94,7 @@ export class SessionRenewal {
     let paused = false;
     await new Promise<void>((resolve) => {
       this.#switchNow = resolve;
-      void host.queue.handOver(UTTERANCE_WAIT_MS).then(() => {
+      void from.queue.handOver(UTTERANCE_WAIT_MS).then(() => {
         paused = true;
         resolve();
       });
