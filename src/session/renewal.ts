@@ -14,7 +14,7 @@ import type { RenewalEvents } from './session-events.js';
  * How long the switch waits for the utterance being spoken to end, in milliseconds; after that
  * it waits only for the end of the current piece (at most 1,000 characters).
  */
-export const UTTERANCE_WAIT_MS = 10_000;
+const UTTERANCE_WAIT_MS = 10_000;
 
 /**
  * Seconds before the old session's duration limit at which the switch happens whatever is being
