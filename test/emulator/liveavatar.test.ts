@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, SANDBOX_AVATAR_ID, startEmulator } from '../../emulator/src/index.js';
+import { StreamingApiClient } from '../../src/api/client.js';
 
 let emulator: RunningEmulator;
 const KEY = 'rich-key';
@@ -264,5 +265,41 @@ describe('LiveAvatar emulator: secrets and LLM configurations (contract §10)', 
       200,
     );
     expect((await call('GET', `/v1/llm_configurations/${configuration.id}`, { key: KEY })).status).toBe(404);
+  });
+});
+
+describe('the session limit control endpoint (tests renew sessions every 20–60 s)', () => {
+  const limit = (body: unknown) =>
+    fetch(`${emulator.apiUrl}/_emulator/session-limit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('caps new sessions of both APIs, refuses what is not a whole number of seconds, and lifts with null', async () => {
+    expect((await limit({ seconds: 20 })).status).toBe(200);
+    const { session_token } = await token();
+    const started = await call('POST', '/v1/sessions/start', { token: session_token });
+    expect(started.body.data.max_session_duration).toBe(20);
+    const heygen = new StreamingApiClient({
+      credentials: {
+        sessionToken: await new StreamingApiClient({
+          credentials: { apiKey: 'emulator-api-key' },
+          baseUrl: emulator.apiUrl,
+        }).createSessionToken(),
+      },
+      baseUrl: emulator.apiUrl,
+    });
+    const session = await heygen.newSession({});
+    expect(session.session_duration_limit).toBe(20);
+    await heygen.stopSession(session.session_id);
+    await call('POST', '/v1/sessions/stop', { token: session_token });
+
+    for (const seconds of [0, 2.5, '20', undefined]) expect((await limit({ seconds })).status).toBe(400);
+    expect((await limit({ seconds: null })).status).toBe(200);
+    const unlimited = await token();
+    const again = await call('POST', '/v1/sessions/start', { token: unlimited.session_token });
+    expect(again.body.data.max_session_duration).toBe(1200);
+    await call('POST', '/v1/sessions/stop', { token: unlimited.session_token });
   });
 });
