@@ -206,10 +206,12 @@ export class Avatar extends EventEmitter<AvatarEvents> {
   /**
    * Renews the session: starts the next one in the background with the same options, keeps it
    * hidden and silent, and moves to it at a pause in speech (the utterance being spoken ends
-   * first, for up to 10 s; then the end of its current piece); the transcript, queued utterances,
-   * voice chat (with its microphone) and listeners carry over, `ready` gives the new media, and
-   * the old session stops. Both are billed while they overlap (`renewed` gives the seconds).
-   * Resolves once the old session has stopped; a renewal under way is returned.
+   * first, for up to 10 s; then the end of its current piece; 3 s before the old session's
+   * duration limit it moves whatever is said, and the cut piece is said again). The transcript,
+   * queued utterances, voice chat (with its microphone) and listeners carry over, `ready` gives
+   * the new media, and the old session streams 3 s more (the picture's cross-fade), then stops.
+   * Both are billed while they overlap (`renewed` gives the seconds). Resolves once the old
+   * session has stopped; a renewal under way is returned.
    * @throws {StreamingAvatarError} `not_started` without a connected session; why the next session
    *   did not start (also emitted as `renewFailed`; the current one runs on to its end).
    */
