@@ -20,7 +20,20 @@ interface EmulatorSessions {
   closed: { session_id: string }[];
 }
 
-const sessions = () => emulator.control('sessions') as Promise<EmulatorSessions>;
+/**
+ * Counts the sessions `target` creates from now on: `count()` gives how many were created and how
+ * many of those are still active.
+ */
+export async function countNewSessions(target: RunningEmulator) {
+  const sessions = () => target.control('sessions') as Promise<EmulatorSessions>;
+  const before = await sessions();
+  const known = new Set([...before.active, ...before.closed].map((entry) => entry.session_id));
+  return async (): Promise<{ created: number; active: number }> => {
+    const now = await sessions();
+    const fresh = (list: { session_id: string }[]) => list.filter((entry) => !known.has(entry.session_id));
+    return { created: fresh(now.active).length + fresh(now.closed).length, active: fresh(now.active).length };
+  };
+}
 
 /** Rewrites the answers of one endpoint: `answer` returns a Response to use instead, or undefined. */
 type Tamper = (path: string) => Response | Error | undefined;
@@ -28,8 +41,7 @@ type Tamper = (path: string) => Response | Error | undefined;
 /** One session against the emulator; `outcome()` reads what it left behind there. */
 async function world(options: Partial<SessionOptions> = {}, tamper: Tamper = () => undefined) {
   await emulator.control('reset', {});
-  const before = await sessions();
-  const known = new Set([...before.active, ...before.closed].map((entry) => entry.session_id));
+  const mine = await countNewSessions(emulator);
   const tracker = new PromiseTracker();
   const transport = new FakeTransport();
   const fetch: typeof globalThis.fetch = async (input, init) => {
@@ -50,14 +62,6 @@ async function world(options: Partial<SessionOptions> = {}, tamper: Tamper = () 
     ...options,
   });
   const outcome = async (): Promise<Outcome> => {
-    const mine = async () => {
-      const now = await sessions();
-      const fresh = (list: { session_id: string }[]) => list.filter((entry) => !known.has(entry.session_id));
-      return {
-        created: fresh(now.active).length + fresh(now.closed).length,
-        active: fresh(now.active).length,
-      };
-    };
     // Stops retry with backoff and late sessions are stopped when they arrive: give them time.
     await eventually(async () => (await mine()).active === 0 && tracker.pending === 0, 15_000);
     const { created, active } = await mine();

@@ -10,22 +10,15 @@ import { Avatar, type AvatarOptions } from '../../src/avatar.js';
 import { heygen } from '../../src/providers/heygen.js';
 import { type RunningEmulator, startEmulatorProcess } from '../emulator/emulator-process.js';
 import { FakeTransport } from '../unit/fakes/session-parts.js';
+import { countNewSessions } from './emulator.js';
 import { eventually, type Group, type Outcome, PromiseTracker, type Scenario } from './matrix.js';
 
 let emulator: RunningEmulator;
 
-interface EmulatorSessions {
-  active: { session_id: string }[];
-  closed: { session_id: string }[];
-}
-
-const sessions = () => emulator.control('sessions') as Promise<EmulatorSessions>;
-
 /** A connected avatar on the emulator; `outcome()` reads what it left behind there. */
 async function connectedAvatar(options: Partial<AvatarOptions> = {}) {
   await emulator.control('reset', {});
-  const before = await sessions();
-  const known = new Set([...before.active, ...before.closed].map((entry) => entry.session_id));
+  const mine = await countNewSessions(emulator);
   const tracker = new PromiseTracker();
   const transports: FakeTransport[] = [];
   const keyClient = new StreamingApiClient({
@@ -53,14 +46,6 @@ async function connectedAvatar(options: Partial<AvatarOptions> = {}) {
     page.dispatchEvent(new Event('visibilitychange'));
   };
   const outcome = async (): Promise<Outcome> => {
-    const mine = async () => {
-      const now = await sessions();
-      const fresh = (list: { session_id: string }[]) => list.filter((entry) => !known.has(entry.session_id));
-      return {
-        created: fresh(now.active).length + fresh(now.closed).length,
-        active: fresh(now.active).length,
-      };
-    };
     tracker.track(avatar.stop());
     await eventually(async () => (await mine()).active === 0 && tracker.pending === 0, 20_000);
     const { created, active } = await mine();
