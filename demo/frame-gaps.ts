@@ -4,6 +4,7 @@
  * gap since the frame before and how dark it was, from `requestVideoFrameCallback`.
  */
 
+import type { StreamingAvatarElement } from '../components/index.js';
 import type { Renewal } from '../src/index.js';
 
 /** One presented frame: when (milliseconds, the page's clock), the gap before it, its mean luma (0–255). */
@@ -72,4 +73,21 @@ export function watchPresentedFrames(element: HTMLElement) {
       };
     },
   };
+}
+
+/**
+ * Calls `onRenewal` with each renewal of `element`'s avatar as the viewer saw it: the frames of
+ * the 2.5 s from the new session's `ready` (the switch; `renewed` follows once the old session
+ * stopped, 3 s later).
+ */
+export function watchRenewals(
+  element: StreamingAvatarElement,
+  onRenewal: (seen: KioskRenewal) => void,
+): void {
+  const frames = watchPresentedFrames(element);
+  let handoffAt = 0;
+  element.avatar.on('ready', () => {
+    handoffAt = performance.now();
+  });
+  element.avatar.on('renewed', (renewal) => onRenewal({ ...renewal, ...frames.around(handoffAt, 0, 2_500) }));
 }

@@ -6,7 +6,7 @@
  * renewal's largest gap between presented frames and the seconds both sessions were billed.
  */
 import '../components/index.js';
-import { type KioskRenewal, watchPresentedFrames } from './frame-gaps.js';
+import { type KioskRenewal, watchRenewals } from './frame-gaps.js';
 
 declare global {
   interface Window {
@@ -39,14 +39,7 @@ avatar.addEventListener('avatar-ended', (event) => show('last-end', event.reason
 
 window.kioskRenewals = [];
 void avatar.updateComplete.then(() => {
-  const frames = watchPresentedFrames(avatar);
-  // A renewal's `ready` comes at the switch; `renewed` once the old session stopped, 3 s later.
-  let handoffAt = 0;
-  avatar.avatar.on('ready', () => {
-    handoffAt = performance.now();
-  });
-  avatar.avatar.on('renewed', (renewal) => {
-    const seen = { ...renewal, ...frames.around(handoffAt, 0, 2_500) };
+  watchRenewals(avatar, (seen) => {
     window.kioskRenewals.push(seen);
     show('renewals', String(window.kioskRenewals.length));
     show('gap', `${Math.round(seen.largestGapMs)} ms`);

@@ -6,7 +6,7 @@
  */
 
 import { StreamingAvatarElement } from '../../components/index.js';
-import { type KioskRenewal, watchPresentedFrames } from '../../demo/frame-gaps.js';
+import { type KioskRenewal, watchRenewals } from '../../demo/frame-gaps.js';
 import { CreditMeter } from '../../src/index.js';
 import { pendingTimers } from './timers.js';
 
@@ -36,16 +36,9 @@ async function soakStart(baseUrl: string, avatarId: string, renewBeforeEndSecond
   document.body.append(avatar);
   await avatar.updateComplete;
   const meter = new CreditMeter(avatar.avatar);
-  const frames = watchPresentedFrames(avatar);
   const renewals: KioskRenewal[] = [];
   const renewFailures: string[] = [];
-  let handoffAt = 0;
-  avatar.avatar.on('ready', () => {
-    handoffAt = performance.now();
-  });
-  avatar.avatar.on('renewed', (renewal) =>
-    renewals.push({ ...renewal, ...frames.around(handoffAt, 0, 2_500) }),
-  );
+  watchRenewals(avatar, (seen) => renewals.push(seen));
   avatar.avatar.on('renewFailed', (error) => renewFailures.push(error.code));
   await avatar.start();
   await avatar.startVoiceChat();
