@@ -4,7 +4,7 @@
  * | request | effect |
  * |---|---|
  * | `POST /_emulator/fail {endpoint, count, status, code?, message?}` | the next `count` calls of `endpoint` fail |
- * | `POST /_emulator/latency {endpoint?, ms}` | every call (or those of `endpoint`) waits `ms` milliseconds first |
+ * | `POST /_emulator/latency {endpoint?, ms}` | calls of `endpoint` (without it: every call) wait `ms` milliseconds first; each endpoint keeps its own, 0 clears it |
  * | `POST /_emulator/rate-limit {endpoint?, count, retryAfterSeconds}` | the next `count` calls answer 429 with `Retry-After` |
  * | `POST /_emulator/drop-media {session_id}` | the avatar leaves the room (media loss) |
  * | `POST /_emulator/close {session_id, reason?}` | the session closes now (`idle_timeout`, `duration_limit`, …) |
@@ -33,7 +33,8 @@ export interface FaultTarget {
 
 export class Faults {
   #failures: Failure[] = [];
-  #latency: { endpoint: string | undefined; ms: number } | undefined;
+  /** Milliseconds each endpoint's calls wait first; the key `*` is every call's. */
+  #latency = new Map<string, number>();
   /**
    * Caps every new session at this many seconds (`POST /_emulator/session-limit`), on both APIs,
    * as a trial key caps HeyGen's: tests renew sessions every 20–60 s.
@@ -52,9 +53,8 @@ export class Faults {
 
   /** Runs before every API call: waits out injected latency and throws injected failures. */
   async before(path: string): Promise<void> {
-    if (this.#latency && (this.#latency.endpoint === undefined || this.#latency.endpoint === path)) {
-      await new Promise((resolve) => setTimeout(resolve, this.#latency?.ms));
-    }
+    const latencyMs = (this.#latency.get('*') ?? 0) + (this.#latency.get(path) ?? 0);
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     const failure = this.#failures.find(
       (candidate) => candidate.endpoint === path || candidate.endpoint === '*',
     );
@@ -92,15 +92,16 @@ export class Faults {
           headers: { 'retry-after': String(body.retryAfterSeconds ?? 1) },
         });
         return { ok: true };
-      case 'POST /_emulator/latency':
-        this.#latency = {
-          endpoint: typeof body.endpoint === 'string' ? body.endpoint : undefined,
-          ms: Number(body.ms ?? 0),
-        };
+      case 'POST /_emulator/latency': {
+        const ms = body.ms;
+        if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+          throw this.makeError(400, 400, 'ms: a number of milliseconds, 0 or more.', {});
+        this.#latency.set(typeof body.endpoint === 'string' ? body.endpoint : '*', ms);
         return { ok: true };
+      }
       case 'POST /_emulator/reset':
         this.#failures = [];
-        this.#latency = undefined;
+        this.#latency.clear();
         this.sessionLimitSeconds = undefined;
         return { ok: true };
       case 'POST /_emulator/session-limit': {

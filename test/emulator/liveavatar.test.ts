@@ -303,3 +303,33 @@ describe('the session limit control endpoint (tests renew sessions every 20–60
     await call('POST', '/v1/sessions/stop', { token: unlimited.session_token });
   });
 });
+
+describe('the latency control endpoint (server work for the network profiles)', () => {
+  const latency = (body: unknown) =>
+    fetch(`${emulator.apiUrl}/_emulator/latency`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const timed = async (run: () => Promise<unknown>) => {
+    const started = performance.now();
+    await run();
+    return performance.now() - started;
+  };
+
+  it('keeps each endpoint its own delay, and refuses what is not milliseconds', async () => {
+    expect((await latency({ endpoint: '/liveavatar/v1/sessions/token', ms: 300 })).status).toBe(200);
+    expect((await latency({ endpoint: '/liveavatar/v1/sessions/start', ms: 200 })).status).toBe(200);
+    let sessionToken = '';
+    expect(await timed(async () => ({ session_token: sessionToken } = await token()))).toBeGreaterThanOrEqual(
+      300,
+    );
+    expect(
+      await timed(() => call('POST', '/v1/sessions/start', { token: sessionToken })),
+    ).toBeGreaterThanOrEqual(200);
+    await call('POST', '/v1/sessions/stop', { token: sessionToken });
+
+    for (const ms of [-1, '300', undefined]) expect((await latency({ ms })).status).toBe(400);
+    await fetch(`${emulator.apiUrl}/_emulator/reset`, { method: 'POST' });
+  });
+});
