@@ -14,6 +14,7 @@ import type { SessionOptions } from './session/session-options.js';
 import type { ConnectionStats } from './session/transport.js';
 import type { SpeechText } from './tasks/speech-stream.js';
 import type { SpeakOptions, Utterance } from './tasks/utterance.js';
+import type { SessionTokenSource } from './tokens.js';
 import type { AvatarState, ConnectPhase, EndReason, SessionEnd } from './vocabulary.js';
 import type { ConversationState, TranscriptTurn } from './voice/conversation.js';
 import type { VoiceChatOptions } from './voice/voice-chat.js';
@@ -359,15 +360,23 @@ export class Avatar extends EventEmitter<AvatarEvents> {
       this.#throwIfAborted(signal);
     }
     this.#setState('loading');
+    const given = this.#readOptions();
+    let options: AvatarOptions;
+    try {
+      checkAvatarOptions(given);
+      // On a first visit the session machinery downloads first: the token is asked for meanwhile.
+      options = { ...given, token: tokenAhead(given.token, signal) };
+    } catch (error) {
+      this.#setState(this.#currentSession?.state ?? 'idle');
+      throw error;
+    }
     const module = await this.#sessionModule().catch((error: unknown) => {
       this.#setState(this.#currentSession?.state ?? 'idle');
       throw error;
     });
     this.#throwIfAborted(signal);
-    const options = this.#readOptions();
     let session: SessionEngine;
     try {
-      checkAvatarOptions(options);
       this.#lasting ??= module.lastingParts(this, options.clock ?? systemClock);
       session = this.#createSession(module, options, false);
       this.#renewedSessions = [];
@@ -438,6 +447,25 @@ export class Avatar extends EventEmitter<AvatarEvents> {
 }
 
 /** The avatar's own options (the session's are checked by each session). @throws {InvalidOptionError} */
+/**
+ * `source` with its first token already asked for (with `signal`): the first call takes that
+ * request, later ones (a renewal's next session) ask anew. A failed request fails the start that
+ * takes it, not the page.
+ */
+function tokenAhead(source: SessionTokenSource, signal: AbortSignal): SessionTokenSource {
+  let ahead: Promise<string> | undefined = source(signal);
+  ahead.catch(() => undefined);
+  const take = (next: AbortSignal) => {
+    const token = ahead ?? source(next);
+    ahead = undefined;
+    return token;
+  };
+  return Object.assign(take, {
+    reportSession: source.reportSession,
+    endSessionOnUnload: source.endSessionOnUnload,
+  });
+}
+
 function checkAvatarOptions(options: AvatarOptions): void {
   checkNumberOption('endWhenHiddenSeconds', options.endWhenHiddenSeconds, {
     min: 0,

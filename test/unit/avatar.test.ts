@@ -68,6 +68,25 @@ describe('Avatar', () => {
     expect(providers).toHaveLength(1);
   });
 
+  it('asks for the session token as the start begins, while the session machinery loads; a stop aborts the request', async () => {
+    const asked: { state: string; signal: AbortSignal }[] = [];
+    const { avatar, providers } = setup({
+      token: async (signal) => {
+        asked.push({ state: avatar.state, signal });
+        return 'token';
+      },
+    });
+    await avatar.start();
+    expect(asked.map((request) => request.state)).toEqual(['loading']);
+    expect(providers).toHaveLength(1);
+    await avatar.stop();
+    const stopped = avatar.start().catch((error: unknown) => error);
+    await avatar.stop();
+    expect(await stopped).toMatchObject({ code: 'aborted' });
+    expect(asked).toHaveLength(2);
+    expect(asked[1]!.signal.aborted).toBe(true);
+  });
+
   it('stop while loading cancels the start: back to idle, no session created', async () => {
     const { avatar, providers, states } = setup();
     const started = avatar.start().catch((error: unknown) => error);
