@@ -21,7 +21,7 @@ import { AvatarBinding, isLive, liveConnection } from './avatar-binding.js';
 import { lazyEndpointToken } from './endpoint-token.js';
 import { KeyedVideo } from './keyed-video.js';
 import { styles } from './streaming-avatar.styles.js';
-import { VoiceControls } from './voice-controls.js';
+import type { VoiceControls } from './voice-controls.js';
 import { VoiceWake } from './voice-wake.js';
 
 /**
@@ -216,7 +216,9 @@ export class StreamingAvatarElement extends LocalizedElement {
   /** The media the video shows, to notice a new session's. */
   #shownMedia: MediaStream | undefined;
   #shownVideo: HTMLVideoElement | undefined;
-  readonly #voiceControls = new VoiceControls(this);
+  /** The voice chat controls: they show only while a session is live, so they load with its start. */
+  #voiceControls: VoiceControls | undefined;
+  readonly #loadVoiceControls = lazy(() => import('./voice-controls.js'));
   /** The client of the page's token endpoint, loaded on the first start (or when a start button is pointed at). */
   readonly #loadTokenClient = lazy(() => import('../../src/tokens.js'));
   readonly #tokens = lazyEndpointToken(this.#loadTokenClient);
@@ -225,6 +227,8 @@ export class StreamingAvatarElement extends LocalizedElement {
     super();
     new AvatarBinding(this, this.avatar);
     new VoiceWake(this, () => this.sessionOptions.microphoneEnvironment);
+    // Every start passes through a state change, also one the page makes on `avatar` itself.
+    this.avatar.on('stateChanged', () => void this.#voiceControlsReady().catch(() => undefined));
     this.addEventListener('pointerdown', this.#handleUse);
     this.addEventListener('keydown', this.#handleUse);
     // An ended session's picture goes, so the poster shows and the next session's media is played
@@ -277,7 +281,8 @@ export class StreamingAvatarElement extends LocalizedElement {
     this.error = undefined;
     if (this.tokenUrl) void this.#loadTokenClient().catch(() => undefined);
     try {
-      await this.avatar.start();
+      // The controls show once it has loaded; one that failed to load is tried again on their next use.
+      await Promise.all([this.avatar.start(), this.#voiceControlsReady().catch(() => undefined)]);
     } catch (error) {
       if (error instanceof StreamingAvatarError && error.code !== 'aborted') throw this.showError(error);
       throw error;
@@ -348,12 +353,22 @@ export class StreamingAvatarElement extends LocalizedElement {
 
   /** Push-to-talk: talk while held (the button, Space, or this from your own control). */
   async startPushToTalk(): Promise<void> {
-    await this.#voiceControls.talk(true);
+    await (await this.#voiceControlsReady()).talk(true);
   }
 
   /** Push-to-talk: the user let go; what they said is their turn. */
   async stopPushToTalk(): Promise<void> {
-    await this.#voiceControls.talk(false);
+    await (await this.#voiceControlsReady()).talk(false);
+  }
+
+  async #voiceControlsReady(): Promise<VoiceControls> {
+    if (this.#voiceControls) return this.#voiceControls;
+    const { VoiceControls } = await this.#loadVoiceControls();
+    if (!this.#voiceControls) {
+      this.#voiceControls = new VoiceControls(this, { html, nothing });
+      this.requestUpdate();
+    }
+    return this.#voiceControls;
   }
 
   #buildOptions() {
@@ -515,7 +530,7 @@ export class StreamingAvatarElement extends LocalizedElement {
       </div>
       ${this.#renderOverlay()}
       ${connection && connection.quality !== 'unknown' ? this.#renderConnection(connection) : nothing}
-      ${live && this.voiceChat ? this.#voiceControls.render() : nothing}
+      ${live && this.voiceChat ? this.#voiceControls?.render() : nothing}
       ${
         this.audioBlocked && live
           ? html`<button part="unmute" @click=${this.#handleUnmute}><span aria-hidden="true">🔊</span> ${this.term('unmute')}</button>`
