@@ -1,6 +1,7 @@
 /**
- * Builds the benchmark page (production bundles of this toolkit and of the official SDK) and
- * serves it with the session token endpoint and a count of the emulator's active sessions.
+ * Builds the benchmark pages (production bundles of this toolkit and of the official SDK: the
+ * bench page, and each one's cold-visit page) and serves them with the session token endpoint and
+ * a count of the emulator's active sessions.
  */
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -106,7 +107,15 @@ export async function serveBenchPage(apiUrl: string): Promise<BenchPageServer> {
     configFile: false as const,
     root: resolve(import.meta.dirname, 'page'),
     logLevel: 'error' as const,
-    build: { outDir: resolve(import.meta.dirname, '.dist'), emptyOutDir: true },
+    build: {
+      outDir: resolve(import.meta.dirname, '.dist'),
+      emptyOutDir: true,
+      rollupOptions: {
+        input: ['index.html', 'cold-ours.html', 'cold-official.html'].map((page) =>
+          resolve(import.meta.dirname, 'page', page),
+        ),
+      },
+    },
     preview: { host: '127.0.0.1', port: 0 },
     plugins: [benchBackend(apiUrl)],
   };

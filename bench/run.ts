@@ -1,8 +1,11 @@
 /**
- * `npm run bench [-- --sessions N] [--json] [--write]`: how fast the avatar starts, speaks, is
- * interrupted, answers a voice turn and stops, with this toolkit and with the official SDK,
- * alternating on one fresh emulator in headless Chromium; bundle sizes; render cost; emulator
- * capacity. `npm run bench -- --soak MINUTES` runs only the always-on soak (bench/soak.ts).
+ * `npm run bench [-- --sessions N] [--turns N] [--visits N] [--network local|remote|mobile] [--json] [--write]`:
+ * how fast the avatar starts, speaks, is interrupted, answers a voice turn and stops, with this
+ * toolkit and with the official SDK, alternating on one fresh emulator in headless Chromium behind
+ * the network profile (bench/network.ts); a cold first visit of each (bench/cold-visit.ts);
+ * bundle sizes; and on `local` only (they do not depend on
+ * the network): render cost, emulator capacity, REST load, long-session growth.
+ * `npm run bench -- --soak MINUTES` runs only the always-on soak (bench/soak.ts).
  */
 import '../emulator/src/rtc-log-level.js';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,13 +13,19 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { startEmulator } from '../emulator/src/index.js';
 import { chromiumFlags, chromiumPath } from '../test/support/chromium.js';
 import { fakeMicrophoneFlags, spokenWav } from '../test/support/fake-microphone.js';
 import { type BundleSizes, measureBundles } from './bundle-size.js';
 import { type CapacityFigures, measureCapacity } from './capacity.js';
 import { type ChunkTextFigures, measureChunkText } from './chunk-text.js';
+import { type ColdVisitFigures, measureColdVisits, POINTER_REST_MS } from './cold-visit.js';
 import { GROWTH_MAX_CUES, type GrowthRow, measureGrowth } from './growth.js';
+import {
+  isNetworkProfileName,
+  NETWORK_PROFILES,
+  type NetworkProfileName,
+  startProfiledEmulator,
+} from './network.js';
 import type { RunFigures, VoiceTurnFigures } from './page/main.js';
 import { serveBenchPage } from './page-server.js';
 import { measureRender, type RenderFigures } from './render.js';
@@ -27,6 +36,9 @@ import { type Summary, summarize } from './stats.js';
 const { values } = parseArgs({
   options: {
     sessions: { type: 'string', default: '10' },
+    turns: { type: 'string' },
+    visits: { type: 'string', default: '10' },
+    network: { type: 'string', default: 'local' },
     json: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
     'growth-minutes': { type: 'string', default: '10' },
@@ -34,8 +46,17 @@ const { values } = parseArgs({
   },
 });
 const sessions = Number(values.sessions);
+/** Voice turns each (default: as many as sessions). */
+const turns = Number(values.turns ?? values.sessions);
+/** Cold first visits each. */
+const visits = Number(values.visits);
+if (!isNetworkProfileName(values.network)) {
+  console.error(`--network: one of ${Object.keys(NETWORK_PROFILES).join(', ')}, not "${values.network}"`);
+  process.exit(2);
+}
+const networkName: NetworkProfileName = values.network;
 const { sizeBudget } = JSON.parse(readFileSync('package.json', 'utf8')) as {
-  sizeBudget: { beforeStartBytes: number; coreAndElementsBytes: number };
+  sizeBudget: { beforeStartBytes: number; beforeStartAvatarOnlyBytes: number; coreAndElementsBytes: number };
 };
 /** The capacity curve adds 360p sessions until a viewer sees under 24 fps, or this many. */
 const MAX_CAPACITY_SESSIONS = 16;
@@ -54,9 +75,10 @@ async function measureSessions(): Promise<{
   ownModelVoice: VoiceTurnFigures[];
   /** Milliseconds from asking the simulated model to the avatar's first audio, per answer. */
   streamed: { ours: number[]; official: number[] };
+  cold: ColdVisitFigures;
 }> {
-  const emulator = await startEmulator();
-  const { apiUrl } = emulator;
+  const network = await startProfiledEmulator(NETWORK_PROFILES[networkName]);
+  const { apiUrl } = network;
   const server = await serveBenchPage(apiUrl);
   const pageUrl = server.url;
   const microphone = await spokenWav(QUESTION, 2.5, 12);
@@ -90,7 +112,7 @@ async function measureSessions(): Promise<{
       for (const kind of order) (kind === 'ours' ? ours : official).push(await run(kind));
       progress(`session pair ${index + 1}/${sessions} done`);
     }
-    progress(`measuring ${sessions} voice turns each, alternating…`);
+    progress(`measuring ${turns} voice turns each, alternating…`);
     const voiceTurn = (kind: 'ours' | 'official') =>
       page.evaluate(
         ([which, base, avatar]) =>
@@ -102,17 +124,17 @@ async function measureSessions(): Promise<{
     await voiceTurn('ours');
     await voiceTurn('official');
     const voice = { ours: [] as VoiceTurnFigures[], official: [] as VoiceTurnFigures[] };
-    for (let index = 0; index < sessions; index++) {
+    for (let index = 0; index < turns; index++) {
       const order = index % 2 ? (['official', 'ours'] as const) : (['ours', 'official'] as const);
       for (const kind of order) voice[kind].push(await voiceTurn(kind));
-      progress(`voice turn pair ${index + 1}/${sessions} done`);
+      progress(`voice turn pair ${index + 1}/${turns} done`);
     }
-    progress(`measuring ${sessions} LiveAvatar FULL voice turns answered by the page's own model…`);
+    progress(`measuring ${turns} LiveAvatar FULL voice turns answered by the page's own model…`);
     const ownModelVoice: VoiceTurnFigures[] = [];
     await page.evaluate((base) => window.bench.voiceTurnOwnModel(base), apiUrl);
-    for (let index = 0; index < sessions; index++) {
+    for (let index = 0; index < turns; index++) {
       ownModelVoice.push(await page.evaluate((base) => window.bench.voiceTurnOwnModel(base), apiUrl));
-      progress(`own-model voice turn ${index + 1}/${sessions} done`);
+      progress(`own-model voice turn ${index + 1}/${turns} done`);
     }
     progress(`measuring ${sessions} streamed answers each, alternating…`);
     const streamedAnswer = (kind: 'ours' | 'official') =>
@@ -129,15 +151,26 @@ async function measureSessions(): Promise<{
       for (const kind of order) streamed[kind].push((await streamedAnswer(kind)).toFirstAudioMs);
       progress(`streamed answer pair ${index + 1}/${sessions} done`);
     }
-    return { ours, official, voice, ownModelVoice, streamed };
+    // The visits' own network is Chromium's emulation of `mobile`: they call the emulator directly,
+    // so the API is not delayed twice.
+    progress(`measuring ${visits} cold first visits each (mobile network)…`);
+    const cold = await measureColdVisits(
+      browser,
+      pageUrl,
+      network.emulator.apiUrl,
+      NETWORK_PROFILES.mobile,
+      visits,
+      progress,
+    );
+    return { ours, official, voice, ownModelVoice, streamed, cold };
   } finally {
     await browser.close();
     await server.close();
-    await emulator.stop();
+    await network.stop();
   }
 }
 
-type FigureName = Exclude<keyof RunFigures, 'phases'>;
+type FigureName = Exclude<keyof RunFigures, 'phases' | 'keyframeRequests'>;
 
 /** Each figure, and its target (issue targets; '' where the figure is only reported). */
 const FIGURES: { key: FigureName | `phase:${string}`; label: string; target?: string }[] = [
@@ -150,7 +183,9 @@ const FIGURES: { key: FigureName | `phase:${string}`; label: string; target?: st
   {
     key: 'firstFrameMs',
     label: 'start → first frame (time to first frame)',
-    target: 'median ≤ 0.3× official; p95 ≤ 1.3× our median',
+    // Issue targets: on loopback, where the official SDK's serial steps cost little, 0.3×; where
+    // users are (a network and HeyGen's server work between the steps), 0.6×.
+    target: `median ≤ ${networkName === 'local' ? '0.3' : '0.6'}× official; p95 ≤ 1.3× our median`,
   },
   { key: 'speakToStartTalkingMs', label: 'speak → avatar_start_talking' },
   { key: 'speakToFirstAudioMs', label: 'speak → first audio energy', target: 'median ≤ 0.9× official' },
@@ -159,26 +194,37 @@ const FIGURES: { key: FigureName | `phase:${string}`; label: string; target?: st
   { key: 'stopToNoActiveSessionMs', label: 'stop → no active session' },
 ];
 
-const VOICE_FIGURES: { key: keyof VoiceTurnFigures; label: string }[] = [
+const VOICE_FIGURES: { key: keyof VoiceTurnFigures; label: string; target?: string }[] = [
+  { key: 'toUserStopMs', label: 'voice: user stops speaking → user_stop (the server ends the turn)' },
   { key: 'toAvatarStartMs', label: 'voice: user stops speaking → avatar_start_talking' },
-  { key: 'toFirstAudioMs', label: 'voice: user stops speaking → first audio energy (the voice turn)' },
+  {
+    key: 'toFirstAudioMs',
+    label: 'voice: user stops speaking → first audio energy (the voice turn)',
+    target: 'median and p95 ≤ official',
+  },
 ];
 
 function pick(runs: RunFigures[], key: string): number[] {
   return runs.map((run) => (key.startsWith('phase:') ? run.phases[key.slice(6)]! : run[key as FigureName]));
 }
 
+const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : '–');
+const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+
+/** What the machine, not the network, decides: measured on the `local` profile only. */
+interface MachineFigures {
+  capacity: CapacityFigures;
+  restLoad: RestLoadFigures;
+  chunking: ChunkTextFigures;
+  render: RenderFigures[];
+  growth: GrowthRow[];
+}
+
 function table(
   results: Awaited<ReturnType<typeof measureSessions>>,
   bundles: BundleSizes,
-  capacity: CapacityFigures,
-  restLoad: RestLoadFigures,
-  chunking: ChunkTextFigures,
-  render: RenderFigures[],
-  growth: GrowthRow[],
+  machine: MachineFigures | undefined,
 ) {
-  const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : '–');
-  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const lines = [
     row([
       'figure (ms)',
@@ -221,16 +267,36 @@ function table(
   };
   for (const { key, label, target } of FIGURES)
     addRow(key, label, pick(results.ours, key), pick(results.official, key), target);
-  for (const { key, label } of VOICE_FIGURES) {
+  // Where a slow first frame comes from: a receiver that asked for a keyframe (its first was lost
+  // or never came) waited for the answer to that request.
+  const askedForKeyframe = (runs: RunFigures[]) => {
+    const asked = runs.filter((run) => run.keyframeRequests > 0);
+    const wait = summarize(asked.map((run) => run.subscribedToFirstFrameMs)).median;
+    return `${asked.length} of ${runs.length}${asked.length ? ` (subscribed → first frame ${ms(wait)} ms)` : ''}`;
+  };
+  lines.push(
+    row([
+      'starts whose receiver asked for a keyframe (PLI/FIR) before its first frame',
+      askedForKeyframe(results.ours),
+      '',
+      '',
+      askedForKeyframe(results.official),
+      '',
+      '',
+      '',
+      '',
+    ]),
+  );
+  for (const { key, label, target } of VOICE_FIGURES) {
     // A turn the avatar did not answer has no figure: the label says how many answered.
     const values = (turns: VoiceTurnFigures[]) => turns.map((turn) => turn[key]).filter(Number.isFinite);
     const ours = values(results.voice.ours);
     const official = values(results.voice.official);
-    const complete = ours.length === sessions && official.length === sessions;
+    const complete = ours.length === turns && official.length === turns;
     const counted = complete
       ? ''
-      : ` (answered: ours ${ours.length}, official ${official.length} of ${sessions})`;
-    addRow(`voice:${key}`, `${label}${counted}`, ours, official);
+      : ` (answered: ours ${ours.length}, official ${official.length} of ${turns})`;
+    addRow(`voice:${key}`, `${label}${counted}`, ours, official, target);
   }
   addRow(
     'streamed',
@@ -238,6 +304,28 @@ function table(
     results.streamed.ours,
     results.streamed.official,
     'median ≤ 0.35× official',
+  );
+  const cold = (visits: { clickToFirstFrameMs: number; openToFirstFrameMs: number }[], open = false) =>
+    visits.map((visit) => (open ? visit.openToFirstFrameMs : visit.clickToFirstFrameMs));
+  addRow(
+    'coldVisit',
+    'cold first visit (mobile: 300 ms round trip, 4 Mbit/s down): click → first frame',
+    cold(results.cold.ours),
+    cold(results.cold.official),
+    'median ≤ 0.6× official',
+  );
+  addRow(
+    'coldVisitPointerRested',
+    `cold first visit, the pointer resting ${POINTER_REST_MS} ms on start first (ours preloads): click → first frame`,
+    cold(results.cold.oursPointerRested),
+    cold(results.cold.official),
+    'median ≤ 0.6× official',
+  );
+  addRow(
+    'coldVisitFromOpen',
+    'cold first visit, clicked as soon as the button shows: page opened → first frame',
+    cold(results.cold.ours, true),
+    cold(results.cold.official, true),
   );
   addRow(
     'ownModelVoice',
@@ -253,7 +341,7 @@ function table(
     row(['bundle (minified + gzipped)', 'size', 'target']),
     row(['---', '---', '---']),
     row(['core (without livekit-client)', kb(bundles.core), '']),
-    // The ceilings `npm test` guards (package.json sizeBudget) and the element alone's target, in bytes.
+    // The ceilings `npm test` guards (package.json sizeBudget), in bytes.
     row([
       'core + elements (without livekit-client)',
       sized(bundles.coreAndElements),
@@ -263,7 +351,7 @@ function table(
     row([
       'downloaded before start(), `<streaming-avatar>` alone',
       sized(bundles.beforeStartAvatarOnly),
-      '≤ 17,000 B',
+      `≤ ${bytes(sizeBudget.beforeStartAvatarOnlyBytes)}`,
     ]),
     row(['everything, with livekit-client', kb(bundles.whole), '']),
     row(['official SDK, with its dependencies (all before start)', kb(bundles.officialSdk), '']),
@@ -277,6 +365,13 @@ function table(
       `${kb(bundles.livekit)} / ${kb(bundles.officialLivekit)}`,
       '',
     ]),
+  );
+  if (machine) lines.push(...machineTable(machine));
+  return { markdown: lines.join('\n'), summaries };
+}
+
+function machineTable({ capacity, restLoad, chunking, render, growth }: MachineFigures): string[] {
+  return [
     '',
     row([
       'render (chroma key path)',
@@ -389,8 +484,7 @@ function table(
         'linear: steady per 1,000',
       ]),
     ),
-  );
-  return { markdown: lines.join('\n'), summaries };
+  ];
 }
 
 if (values.soak !== undefined) {
@@ -402,25 +496,36 @@ if (values.soak !== undefined) {
 
 progress('measuring bundles…');
 const bundles = await measureBundles();
-progress(`measuring ${sessions} sessions each, alternating…`);
+progress(`measuring ${sessions} sessions each, alternating, on the ${networkName} network…`);
 const results = await measureSessions();
-progress('measuring emulator capacity…');
-const capacity = await measureCapacity(MAX_CAPACITY_SESSIONS, progress);
-progress('measuring the emulator under REST load…');
-const restLoad = await measureRestLoad(10, progress);
-const chunking = measureChunkText();
-const render = await measureRender(AVATAR, RENDER_SECONDS, progress);
-const growth = await measureGrowth(AVATAR, Number(values['growth-minutes']), progress);
-const { markdown, summaries } = table(results, bundles, capacity, restLoad, chunking, render, growth);
-const stamp = `${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${sessions} sessions each`;
+let machine: MachineFigures | undefined;
+if (networkName === 'local') {
+  progress('measuring emulator capacity…');
+  const capacity = await measureCapacity(MAX_CAPACITY_SESSIONS, progress);
+  progress('measuring the emulator under REST load…');
+  const restLoad = await measureRestLoad(10, progress);
+  const chunking = measureChunkText();
+  const render = await measureRender(AVATAR, RENDER_SECONDS, progress);
+  const growth = await measureGrowth(AVATAR, Number(values['growth-minutes']), progress);
+  machine = { capacity, restLoad, chunking, render, growth };
+}
+const { markdown, summaries } = table(results, bundles, machine);
+const stamp = `${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), network ${networkName}, ${sessions} sessions and ${turns} voice turns each`;
 
 console.log(`\nResults (${stamp})\n\n${markdown}`);
 if (values.write) {
   const readmePath = resolve(import.meta.dirname, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
-  const marker = '<!-- results -->';
-  const [head] = readme.split(marker);
-  writeFileSync(readmePath, `${head}${marker}\nMeasured ${stamp}.\n\n${markdown}\n`);
+  // Each profile's latest table sits between its own pair of markers; a first run adds the pair.
+  const [open, close] = [`<!-- results:${networkName} -->`, `<!-- /results:${networkName} -->`];
+  const section = `${open}\nMeasured ${stamp}.\n\n${markdown}\n${close}`;
+  const at = readme.indexOf(open);
+  writeFileSync(
+    readmePath,
+    at === -1
+      ? `${readme.trimEnd()}\n\n## Latest results: \`${networkName}\`\n\n${section}\n`
+      : `${readme.slice(0, at)}${section}${readme.slice(readme.indexOf(close) + close.length)}`,
+  );
   progress('bench/README.md updated');
 }
 if (values.json) {
@@ -430,11 +535,8 @@ if (values.json) {
       figures: summaries,
       runs: results,
       bundles,
-      capacity,
-      restLoad,
-      chunking,
-      render,
-      growth,
+      network: networkName,
+      ...machine,
     }),
   );
 }
@@ -442,7 +544,6 @@ process.exit(0);
 
 /** The soak's table: each handoff as the viewer saw it, and what the page held each minute. */
 function soakTable({ rows, last, ledgerCredits, meterCredits, leftActive }: SoakFigures): string {
-  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const gaps = summarize(last.renewals.map((renewal) => renewal.largestGapMs));
   const overlaps = summarize(last.renewals.map((renewal) => renewal.overlapSeconds));
   const first = rows[0];

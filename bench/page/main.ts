@@ -17,6 +17,7 @@ import { LOUD, listen } from './loudness.js';
 import { soakRun } from './soak.js';
 import { streamedAnswerOfficial, streamedAnswerOurs } from './streamed-answer.js';
 import { pendingTimers } from './timers.js';
+import { redirectVoiceChatSocket } from './voice-chat-socket.js';
 
 /** Every figure of one run, in milliseconds from the call that started the step. */
 export interface RunFigures {
@@ -24,6 +25,8 @@ export interface RunFigures {
   firstFrameMs: number;
   /** From the video and audio being subscribed to the first presented frame (the keyframe wait). */
   subscribedToFirstFrameMs: number;
+  /** Keyframe requests (PLI and FIR) the page's receiver had sent when the first frame showed. */
+  keyframeRequests: number;
   speakToStartTalkingMs: number;
   speakToFirstAudioMs: number;
   interruptToSilenceMs: number;
@@ -33,6 +36,8 @@ export interface RunFigures {
 
 /** One voice turn, in milliseconds from the moment the user stopped speaking (at the microphone). */
 export interface VoiceTurnFigures {
+  /** To the server ending the turn (`user_stop`): the audio's trip and the server's wait for silence. */
+  toUserStopMs: number;
   toAvatarStartMs: number;
   toFirstAudioMs: number;
 }
@@ -41,19 +46,29 @@ const TEXT = 'Hello there. This sentence measures how fast the avatar starts to 
 const SILENT = 0.005;
 const video = document.querySelector<HTMLVideoElement>('#video')!;
 
-function redirectVoiceChatSocket(baseUrl: string): void {
-  const NativeWebSocket = window.WebSocket;
-  const target = new URL(baseUrl);
-  window.WebSocket = class extends NativeWebSocket {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      const parsed = new URL(url);
-      if (parsed.pathname === '/v1/ws/streaming.chat' && parsed.hostname === target.hostname) {
-        parsed.protocol = 'ws:';
-        parsed.port = target.port;
-      }
-      super(parsed, protocols);
-    }
-  };
+/** Every peer connection the page opens (both SDKs' LiveKit rooms), to read a receiver's stats. */
+const peerConnections = new Set<RTCPeerConnection>();
+window.RTCPeerConnection = class extends RTCPeerConnection {
+  constructor(configuration?: RTCConfiguration) {
+    super(configuration);
+    peerConnections.add(this);
+    this.addEventListener('connectionstatechange', () => {
+      if (this.connectionState === 'closed') peerConnections.delete(this);
+    });
+  }
+};
+
+/** The keyframe requests (PLI and FIR) the receiver of `track` has sent so far. */
+async function keyframeRequests(track: MediaStreamTrack | undefined): Promise<number> {
+  const receiver = [...peerConnections]
+    .flatMap((connection) => connection.getReceivers())
+    .find((candidate) => candidate.track === track);
+  if (!receiver) return Number.NaN;
+  let requests = 0;
+  for (const report of (await receiver.getStats()).values()) {
+    if (report.type === 'inbound-rtp') requests += (report.pliCount ?? 0) + (report.firCount ?? 0);
+  }
+  return requests;
 }
 
 function firstFrame(stream: MediaStream, from: number): Promise<number> {
@@ -86,6 +101,7 @@ async function timeRun(client: BenchClient): Promise<RunFigures> {
   const t0 = performance.now();
   const { media, phases } = await client.start(t0);
   const firstFrameMs = await firstFrame(media, t0);
+  const requests = await keyframeRequests(media.getVideoTracks()[0]);
   const audio = listen(media);
   await sleep(300);
 
@@ -110,6 +126,7 @@ async function timeRun(client: BenchClient): Promise<RunFigures> {
     phases,
     firstFrameMs,
     subscribedToFirstFrameMs: firstFrameMs - phases.ready!,
+    keyframeRequests: requests,
     speakToStartTalkingMs,
     speakToFirstAudioMs,
     interruptToSilenceMs,
@@ -376,6 +393,8 @@ interface VoiceBenchClient {
   startVoiceChat(): Promise<void>;
   /** Calls `listener` on each `avatar_start_talking`. */
   onAvatarStartTalking(listener: () => void): void;
+  /** Calls `listener` on each `user_stop`: the server ended the user's turn. */
+  onUserStop(listener: () => void): void;
   stop(): Promise<void>;
 }
 
@@ -392,6 +411,8 @@ async function timeVoiceTurn(client: VoiceBenchClient): Promise<VoiceTurnFigures
   const answer = listen(media);
   const startedTalking: number[] = [];
   client.onAvatarStartTalking(() => startedTalking.push(performance.now()));
+  const userStops: number[] = [];
+  client.onUserStop(() => userStops.push(performance.now()));
   const microphone = nextMicrophone();
   try {
     // The official SDK's start waits 4 s after publishing the microphone: measure alongside it.
@@ -399,8 +420,10 @@ async function timeVoiceTurn(client: VoiceBenchClient): Promise<VoiceTurnFigures
     const speechEndedAt = await untilUtteranceEnds(await microphone);
     const toFirstAudioMs = await answer.until((rms) => rms > LOUD, speechEndedAt, 30_000);
     const startedAt = startedTalking.find((at) => at >= speechEndedAt);
+    const stoppedAt = userStops.find((at) => at >= speechEndedAt);
     await voiceChat;
     return {
+      toUserStopMs: stoppedAt === undefined ? Number.NaN : stoppedAt - speechEndedAt,
       toAvatarStartMs: startedAt === undefined ? Number.NaN : startedAt - speechEndedAt,
       toFirstAudioMs,
     };
@@ -437,6 +460,8 @@ function timeSessionVoiceTurn(session: SessionEngine): Promise<VoiceTurnFigures>
     startVoiceChat: () => session.voice.start(),
     onAvatarStartTalking: (listener) =>
       session.on('avatarEvent', (event) => event.type === 'avatar_start_talking' && listener()),
+    onUserStop: (listener) =>
+      session.on('conversationStateChanged', (next) => next === 'thinking' && listener()),
     stop: () => session.stop(),
   });
 }
@@ -463,6 +488,7 @@ function voiceTurnOfficial(baseUrl: string, avatarId: string): Promise<VoiceTurn
     },
     startVoiceChat: () => avatar.startVoiceChat(),
     onAvatarStartTalking: (listener) => avatar.on(StreamingEvents.AVATAR_START_TALKING, listener),
+    onUserStop: (listener) => avatar.on(StreamingEvents.USER_STOP, listener),
     stop: () => avatar.stopAvatar(),
   });
 }

@@ -21,8 +21,20 @@ export interface Toxiproxy {
   proxy(name: string, upstreamPort: number): Promise<number>;
   /** Cuts the link (open connections are closed, new ones refused) or restores it. */
   setEnabled(name: string, enabled: boolean): Promise<void>;
+  /** Adds a toxic to every connection of the proxy `name`, in one direction. */
+  addToxic(name: string, toxic: Toxic): Promise<void>;
   stop(): Promise<void>;
 }
+
+/**
+ * A toxic, in toxiproxy's terms: `latency` delays each chunk of data by `latency` ms;
+ * `bandwidth` caps each connection at `rate` KB/s. `downstream` is from the upstream server to
+ * the client (the page), `upstream` the other way.
+ */
+export type Toxic = { stream: 'upstream' | 'downstream' } & (
+  | { type: 'latency'; attributes: { latency: number; jitter?: number } }
+  | { type: 'bandwidth'; attributes: { rate: number } }
+);
 
 export async function startToxiproxy(): Promise<Toxiproxy> {
   const binary = findOrBuildToxiproxy();
@@ -52,6 +64,8 @@ export async function startToxiproxy(): Promise<Toxiproxy> {
       return port;
     },
     setEnabled: (name, enabled) => call(`/proxies/${name}`, { enabled }),
+    addToxic: (name, toxic) =>
+      call(`/proxies/${name}/toxics`, { ...toxic, name: `${toxic.type}-${toxic.stream}`, toxicity: 1 }),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
