@@ -364,8 +364,9 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     let options: AvatarOptions;
     try {
       checkAvatarOptions(given);
-      // On a first visit the session machinery downloads first: the token is asked for meanwhile.
-      options = { ...given, token: tokenAhead(given.token, signal) };
+      // On a first visit the session machinery downloads first: the token is asked for meanwhile,
+      // unless the provider checks the options first (LiveAvatar), so a refusal mints no token.
+      options = given.provider?.checkOptions ? given : { ...given, token: tokenAhead(given.token, signal) };
     } catch (error) {
       this.#setState(this.#currentSession?.state ?? 'idle');
       throw error;
