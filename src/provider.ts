@@ -19,8 +19,8 @@ export interface RoomAccess {
 export interface CreatedSession {
   sessionId: string;
   /** The room, when creating the session gives it (HeyGen); otherwise starting it does. */
-  room: RoomAccess | undefined;
-  durationLimitSeconds: number | undefined;
+  room?: RoomAccess | undefined;
+  durationLimitSeconds?: number | undefined;
 }
 
 /** What starting a session gives, beyond what creating it gave. */

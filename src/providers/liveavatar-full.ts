@@ -52,11 +52,7 @@ export function liveAvatarFullProvider(
   return {
     ratePlan: claims.sandbox ? RATE_PLANS['liveavatar-sandbox'] : RATE_PLANS['liveavatar-full'],
     // The server created the session with the token; its id is in the token.
-    newSession: async () => ({
-      sessionId: claims.sessionId,
-      room: undefined,
-      durationLimitSeconds: undefined,
-    }),
+    newSession: async () => ({ sessionId: claims.sessionId }),
     async startSession(_sessionId, signal) {
       const started = await client.startSession(signal ? { signal } : {});
       return {

@@ -187,11 +187,7 @@ export function liveAvatarLiteProvider(
 
   return {
     ratePlan: claims.sandbox ? RATE_PLANS['liveavatar-sandbox'] : RATE_PLANS['liveavatar-lite'],
-    newSession: async () => ({
-      sessionId: claims.sessionId,
-      room: undefined,
-      durationLimitSeconds: undefined,
-    }),
+    newSession: async () => ({ sessionId: claims.sessionId }),
     async startSession(_sessionId, signal) {
       const started = await client.startSession(signal ? { signal } : {});
       if (!started.ws_url) {

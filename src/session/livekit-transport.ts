@@ -10,6 +10,10 @@ type LiveKit = typeof import('livekit-client');
 type Room = import('livekit-client').Room;
 type RemoteVideoTrack = import('livekit-client').RemoteVideoTrack;
 type LocalTrackPublication = import('livekit-client').LocalTrackPublication;
+type TrackKind = import('livekit-client').Track.Kind;
+type RoomEventName =
+  | import('livekit-client').RoomEvent.TrackSubscribed
+  | import('livekit-client').RoomEvent.ParticipantConnected;
 
 /** How often the avatar's video is measured, in milliseconds. */
 const STATS_EVERY_MS = 2000;
@@ -95,36 +99,27 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
 
   waitForMedia(identity: string, signal: AbortSignal): Promise<MediaStream> {
     const { RoomEvent, Track } = this.livekit;
-    const room = this.#room;
     this.#avatarIdentity = identity;
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const participant = room.remoteParticipants.get(identity);
-        if (!participant) return;
-        const tracks = [...participant.trackPublications.values()].flatMap((publication) =>
-          publication.isSubscribed && publication.track ? [publication.track] : [],
-        );
-        const video = tracks.find((track) => track.kind === Track.Kind.Video);
-        const audio = tracks.find((track) => track.kind === Track.Kind.Audio);
-        if (!video || !audio) return;
-        cleanup();
+    return this.#until(
+      RoomEvent.TrackSubscribed,
+      () => {
+        const participant = this.#room.remoteParticipants.get(identity);
+        if (!participant) return undefined;
+        const subscribed = (kind: TrackKind) =>
+          [...participant.trackPublications.values()].find(
+            (publication) => publication.kind === kind && publication.isSubscribed,
+          )?.track;
+        const video = subscribed(Track.Kind.Video);
+        const audio = subscribed(Track.Kind.Audio);
+        if (!video || !audio) return undefined;
         this.#updateConnection({ quality: participant.connectionQuality });
         this.#measure(video as RemoteVideoTrack);
         this.#media = new MediaStream([video.mediaStreamTrack, audio.mediaStreamTrack]);
-        resolve(this.#media);
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(new AbortError('Waiting for the avatar media was aborted.', { cause: signal.reason }));
-      };
-      const cleanup = () => {
-        room.off(RoomEvent.TrackSubscribed, check);
-        signal.removeEventListener('abort', onAbort);
-      };
-      room.on(RoomEvent.TrackSubscribed, check);
-      signal.addEventListener('abort', onAbort, { once: true });
-      check();
-    });
+        return this.#media;
+      },
+      signal,
+      'Waiting for the avatar media',
+    );
   }
 
   /** Measures the avatar's video every {@link STATS_EVERY_MS} ms: decoded frame rate and packet loss. */
@@ -207,24 +202,37 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
     });
   }
 
-  waitForParticipant(identity: string, signal: AbortSignal): Promise<void> {
-    const { RoomEvent } = this.livekit;
+  async waitForParticipant(identity: string, signal: AbortSignal): Promise<void> {
+    await this.#until(
+      this.livekit.RoomEvent.ParticipantConnected,
+      () => this.#room.remoteParticipants.get(identity),
+      signal,
+      `Waiting for ${identity} to join`,
+    );
+  }
+
+  /**
+   * Resolves with `found()`'s first result other than undefined, tried now and on each `event`.
+   * @throws {AbortError} "`what` was aborted" when `signal` aborts first.
+   */
+  #until<T>(event: RoomEventName, found: () => T | undefined, signal: AbortSignal, what: string): Promise<T> {
     const room = this.#room;
     return new Promise((resolve, reject) => {
       const check = () => {
-        if (!room.remoteParticipants.has(identity)) return;
+        const result = found();
+        if (result === undefined) return;
         cleanup();
-        resolve();
+        resolve(result);
       };
       const onAbort = () => {
         cleanup();
-        reject(new AbortError(`Waiting for ${identity} to join was aborted.`, { cause: signal.reason }));
+        reject(new AbortError(`${what} was aborted.`, { cause: signal.reason }));
       };
       const cleanup = () => {
-        room.off(RoomEvent.ParticipantConnected, check);
+        room.off(event, check);
         signal.removeEventListener('abort', onAbort);
       };
-      room.on(RoomEvent.ParticipantConnected, check);
+      room.on(event, check);
       signal.addEventListener('abort', onAbort, { once: true });
       check();
     });
