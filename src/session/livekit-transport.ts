@@ -35,7 +35,7 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
 
   private constructor(private readonly livekit: LiveKit) {
     super();
-    const { Room, RoomEvent, DisconnectReason } = livekit;
+    const { Room, RoomEvent, DisconnectReason, Track } = livekit;
     // livekit-client 2.23 keeps every Room: its FinalizationRegistry entry and the `devicechange`
     // listener it adds with it both hold the Room (livekit/client-sdk-js#2008). Without the
     // registry the listener is the Room's own handler, which its disconnect removes. Drop this
@@ -49,6 +49,17 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
       DisconnectReason.ROOM_DELETED,
       DisconnectReason.ROOM_CLOSED,
     ]);
+    // A video published while this page is in the room is held back until the page can decode it.
+    // Its first keyframe is otherwise sent before the browser has applied the subscription's
+    // answer and is lost; the browser's keyframe requests then meet the server's and the
+    // publisher's throttles (~430 ms to the first frame, bench/README.md). Enabled once
+    // subscribed, the server asks the publisher for a keyframe the page receives.
+    room.on(RoomEvent.TrackPublished, (publication) => {
+      if (publication.kind === Track.Kind.Video) publication.setEnabled(false);
+    });
+    room.on(RoomEvent.TrackSubscribed, (_track, publication) => {
+      if (publication.kind === Track.Kind.Video) publication.setEnabled(true);
+    });
     room.on(RoomEvent.DataReceived, (payload, participant, _kind, topic) =>
       this.emit('data', payload, participant?.identity, topic),
     );
