@@ -5,10 +5,10 @@
  * time HeyGen's servers take to create and start a session. WebRTC media flows over UDP straight
  * to livekit-server: no profile delays or throttles it.
  */
-import getPort from 'get-port';
 import { type RunningEmulator, type StartEmulatorOptions, startEmulator } from '../emulator/src/index.js';
 import { emulatorControl } from '../test/support/processes.js';
-import { startToxiproxy, type Toxic } from '../test/support/toxiproxy.js';
+import { startProxiedEmulator } from '../test/support/proxied-emulator.js';
+import type { Toxic } from '../test/support/toxiproxy.js';
 
 export type NetworkProfileName = 'local' | 'remote' | 'mobile';
 
@@ -62,22 +62,8 @@ export async function startProfiledEmulator(
     const emulator = await startEmulator(options);
     return { emulator, apiUrl: emulator.apiUrl, stop: () => emulator.stop() };
   }
-  const toxiproxy = await startToxiproxy();
-  let emulator: RunningEmulator | undefined;
+  const proxied = await startProxiedEmulator(options);
   try {
-    const [apiPort, livekitPort] = [
-      await getPort({ host: '127.0.0.1' }),
-      await getPort({ host: '127.0.0.1' }),
-    ];
-    const signalPort = await toxiproxy.proxy('signal', livekitPort);
-    const proxiedApiPort = await toxiproxy.proxy('api', apiPort);
-    emulator = await startEmulator({
-      ...options,
-      port: apiPort,
-      livekitPort,
-      livekitClientUrl: `ws://127.0.0.1:${signalPort}`,
-      faults: true,
-    });
     const toxics: Toxic[] = [
       ...(['upstream', 'downstream'] as const).map(
         (stream): Toxic => ({ type: 'latency', stream, attributes: { latency: profile.oneWayLatencyMs } }),
@@ -86,21 +72,13 @@ export async function startProfiledEmulator(
         ? []
         : [{ type: 'bandwidth', stream: 'downstream', attributes: { rate: profile.downKbps / 8 } } as const]),
     ];
-    for (const proxy of ['api', 'signal']) for (const toxic of toxics) await toxiproxy.addToxic(proxy, toxic);
+    for (const proxy of ['api', 'signal'])
+      for (const toxic of toxics) await proxied.toxiproxy.addToxic(proxy, toxic);
     for (const [endpoint, ms] of Object.entries(profile.serverWorkMs))
-      await emulatorControl(emulator.apiUrl, 'latency', { endpoint, ms });
-    const running = emulator;
-    return {
-      emulator: running,
-      apiUrl: `http://127.0.0.1:${proxiedApiPort}`,
-      stop: async () => {
-        await running.stop();
-        await toxiproxy.stop();
-      },
-    };
+      await emulatorControl(proxied.emulator.apiUrl, 'latency', { endpoint, ms });
+    return proxied;
   } catch (error) {
-    await emulator?.stop();
-    await toxiproxy.stop();
+    await proxied.stop();
     throw error;
   }
 }

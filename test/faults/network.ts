@@ -9,15 +9,13 @@
 import getPort from 'get-port';
 import type { Browser, Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
-import { type RunningEmulator, startEmulator } from '../../emulator/src/index.js';
 import { launchChromium } from '../e2e/harness.js';
 import { emulatorControl } from '../support/processes.js';
-import { startToxiproxy, type Toxiproxy } from '../support/toxiproxy.js';
+import { type ProxiedEmulator, startProxiedEmulator } from '../support/proxied-emulator.js';
 import { installPageProbes } from './browser.js';
 import { eventually, type Group, type Outcome, pause, type Scenario } from './matrix.js';
 
-let toxiproxy: Toxiproxy;
-let emulator: RunningEmulator;
+let network: ProxiedEmulator;
 let site: ViteDevServer;
 let pageUrl: string;
 let browser: Browser;
@@ -27,7 +25,7 @@ interface EmulatorSessions {
   closed: { session_id: string }[];
 }
 
-const control = (path: string, body?: object) => emulatorControl(emulator.apiUrl, path, body);
+const control = (path: string, body?: object) => emulatorControl(network.emulator.apiUrl, path, body);
 
 /** What the page saw: the element's states in order and its end reason. */
 interface Seen {
@@ -67,7 +65,10 @@ const stateOf = (page: Page) => page.evaluate(() => document.querySelector('stre
 /** Runs `act`, then stops the avatar and reads what was left behind. */
 async function scenario(act: () => Promise<Page>): Promise<Outcome> {
   await control('reset', {});
-  await Promise.all([toxiproxy.setEnabled('api', true), toxiproxy.setEnabled('signal', true)]);
+  await Promise.all([
+    network.toxiproxy.setEnabled('api', true),
+    network.toxiproxy.setEnabled('signal', true),
+  ]);
   const before = (await control('sessions')) as EmulatorSessions;
   const known = new Set([...before.active, ...before.closed].map((entry) => entry.session_id));
   const page = await act();
@@ -96,7 +97,7 @@ function signallingCut(seconds: number): Scenario {
     run: () =>
       scenario(async () => {
         const page = await connectedPage();
-        await toxiproxy.setEnabled('signal', false);
+        await network.toxiproxy.setEnabled('signal', false);
         try {
           await page.waitForFunction(
             () => document.querySelector('streaming-avatar')!.state === 'reconnecting',
@@ -105,7 +106,7 @@ function signallingCut(seconds: number): Scenario {
           );
           await pause(seconds * 1000);
         } finally {
-          await toxiproxy.setEnabled('signal', true);
+          await network.toxiproxy.setEnabled('signal', true);
         }
         await page.waitForFunction(
           () => ['connected', 'closed', 'failed'].includes(document.querySelector('streaming-avatar')!.state),
@@ -135,14 +136,14 @@ const scenarios: Scenario[] = [
       scenario(async () => {
         // A 30-second idle timeout: a keep-alive every 7.5 s, and the session ends after 30 s without one.
         const page = await connectedPage(30);
-        await toxiproxy.setEnabled('api', false);
+        await network.toxiproxy.setEnabled('api', false);
         await page.waitForFunction(() => window.seen!.keepAliveFailures > 0, null, { timeout: 20_000 });
         await pause(10_000);
         const resumed = page.waitForResponse(
           (response) => response.url().endsWith('/v1/streaming.keep_alive') && response.status() === 200,
           { timeout: 30_000 },
         );
-        await toxiproxy.setEnabled('api', true);
+        await network.toxiproxy.setEnabled('api', true);
         await resumed;
         const state = await stateOf(page);
         console.log(
@@ -158,23 +159,11 @@ export const networkGroup: Group = {
   name: 'network loss: toxiproxy + Chromium',
   scenarios,
   async setUp() {
-    toxiproxy = await startToxiproxy();
-    const [apiPort, livekitPort] = [
-      await getPort({ host: '127.0.0.1' }),
-      await getPort({ host: '127.0.0.1' }),
-    ];
-    const proxiedApi = await toxiproxy.proxy('api', apiPort);
-    const proxiedSignal = await toxiproxy.proxy('signal', livekitPort);
-    emulator = await startEmulator({
-      port: apiPort,
-      livekitPort,
-      livekitClientUrl: `ws://127.0.0.1:${proxiedSignal}`,
-      faults: true,
-    });
+    network = await startProxiedEmulator();
     // The demo's dev server and backend, their emulator URL the proxied one (read at creation).
     const saved = { ...process.env };
     Object.assign(process.env, {
-      AVATAR_EMULATOR_URL: `http://127.0.0.1:${proxiedApi}`,
+      AVATAR_EMULATOR_URL: network.apiUrl,
       AVATAR_API_KEY: 'emulator-api-key',
       LIVEAVATAR_API_KEY: 'emulator-liveavatar-key',
     });
@@ -194,8 +183,7 @@ export const networkGroup: Group = {
     return async () => {
       await browser.close();
       await site.close();
-      await emulator.stop();
-      await toxiproxy.stop();
+      await network.stop();
     };
   },
 };
