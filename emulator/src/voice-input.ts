@@ -104,11 +104,13 @@ export class VoiceInput {
     // real pipe. `stdbuf -oL`: its stdout is a pipe too, which C buffers in blocks; each line must
     // come at once. The path goes in as "$0", never through the shell's parser. `-time yes` adds
     // each segment's word times, which say how far into the audio the recogniser has got.
+    // `nice`: loading its model takes most of a core for a second or two as a session starts, on
+    // the machine where the avatars render and the browser decodes; audio waits in the pipe.
     this.#recogniser = spawn(
       'sh',
       [
         '-c',
-        `cat | exec stdbuf -oL "$0" -infile /dev/stdin -logfn /dev/null -time yes -vad_postspeech ${SEGMENT_PAUSE_FRAMES}`,
+        `cat | exec nice -n 10 stdbuf -oL "$0" -infile /dev/stdin -logfn /dev/null -time yes -vad_postspeech ${SEGMENT_PAUSE_FRAMES}`,
         POCKETSPHINX_PATH,
       ],
       { stdio: ['pipe', 'pipe', 'ignore'] },
