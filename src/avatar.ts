@@ -364,14 +364,9 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     let options: AvatarOptions;
     try {
       checkAvatarOptions(given);
-      // A provider's refusal (LiveAvatar's of what its server chooses) comes before any token is minted.
-      const checked = given.provider?.checkOptions?.(given);
-      if (checked) {
-        await checked;
-        this.#throwIfAborted(signal);
-      }
-      // On a first visit the session machinery downloads first: the token is asked for meanwhile.
-      options = { ...given, token: tokenAhead(given.token, signal) };
+      // On a first visit the session machinery downloads first: the token is asked for meanwhile,
+      // unless the provider checks the options first (LiveAvatar), so a refusal mints no token.
+      options = given.provider?.checkOptions ? given : { ...given, token: tokenAhead(given.token, signal) };
     } catch (error) {
       this.#setState(this.#currentSession?.state ?? 'idle');
       throw error;
@@ -452,6 +447,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
   }
 }
 
+/** The avatar's own options (the session's are checked by each session). @throws {InvalidOptionError} */
 /**
  * `source` with its first token already asked for (with `signal`): the first call takes that
  * request, later ones (a renewal's next session) ask anew. A failed request fails the start that
@@ -471,7 +467,6 @@ function tokenAhead(source: SessionTokenSource, signal: AbortSignal): SessionTok
   });
 }
 
-/** The avatar's own options (the session's are checked by each session). @throws {InvalidOptionError} */
 function checkAvatarOptions(options: AvatarOptions): void {
   checkNumberOption('endWhenHiddenSeconds', options.endWhenHiddenSeconds, {
     min: 0,

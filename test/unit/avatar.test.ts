@@ -87,24 +87,6 @@ describe('Avatar', () => {
     expect(asked[1]!.signal.aborted).toBe(true);
   });
 
-  it('asks for the token while loading also with a provider that checks the options, once they pass', async () => {
-    const steps: string[] = [];
-    const provider = Object.assign(() => new FakeProvider(), {
-      checkOptions: () => {
-        steps.push(`checked while ${avatar.state}`);
-      },
-    });
-    const { avatar } = setup({
-      provider,
-      token: async () => {
-        steps.push(`token asked while ${avatar.state}`);
-        return 'token';
-      },
-    });
-    await avatar.start();
-    expect(steps.slice(0, 2)).toEqual(['checked while loading', 'token asked while loading']);
-  });
-
   it('stop while loading cancels the start: back to idle, no session created', async () => {
     const { avatar, providers, states } = setup();
     const started = avatar.start().catch((error: unknown) => error);
