@@ -447,7 +447,6 @@ export class Avatar extends EventEmitter<AvatarEvents> {
   }
 }
 
-/** The avatar's own options (the session's are checked by each session). @throws {InvalidOptionError} */
 /**
  * `source` with its first token already asked for (with `signal`): the first call takes that
  * request, later ones (a renewal's next session) ask anew. A failed request fails the start that
@@ -467,6 +466,7 @@ function tokenAhead(source: SessionTokenSource, signal: AbortSignal): SessionTok
   });
 }
 
+/** The avatar's own options (the session's are checked by each session). @throws {InvalidOptionError} */
 function checkAvatarOptions(options: AvatarOptions): void {
   checkNumberOption('endWhenHiddenSeconds', options.endWhenHiddenSeconds, {
     min: 0,
