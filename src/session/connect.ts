@@ -59,15 +59,18 @@ export async function createSession(
   }
 }
 
-/** The `streaming.new` request for a session with `options` (defaults: 360p, H264, contract doc). */
+/**
+ * The `streaming.new` request for a session with `options` (defaults: 360p, H264, contract doc).
+ * Options left unset are undefined here and absent from the JSON body.
+ */
 export function newSessionRequest(options: SessionOptions, idleTimeoutSeconds: number): NewSessionRequest {
   return {
-    ...(options.avatarId === undefined ? {} : { avatar_id: options.avatarId }),
+    avatar_id: options.avatarId,
     quality: options.quality ?? 'low',
-    ...(options.voice === undefined ? {} : { voice: options.voice }),
-    ...(options.language === undefined ? {} : { language: options.language }),
-    ...(options.knowledgeBaseId === undefined ? {} : { knowledge_base_id: options.knowledgeBaseId }),
-    ...(options.knowledgeBase === undefined ? {} : { knowledge_base: options.knowledgeBase }),
+    voice: options.voice,
+    language: options.language,
+    knowledge_base_id: options.knowledgeBaseId,
+    knowledge_base: options.knowledgeBase,
     version: 'v2',
     video_encoding: options.videoEncoding ?? 'H264',
     activity_idle_timeout: idleTimeoutSeconds,
