@@ -15,6 +15,14 @@ type RoomEventName =
   | import('livekit-client').RoomEvent.TrackSubscribed
   | import('livekit-client').RoomEvent.ParticipantConnected;
 
+/**
+ * livekit-client, asked for as this module loads (a start loads it before the token is asked for,
+ * a pointer on the start button earlier), not when the first room is created.
+ */
+const livekitClient = import('livekit-client');
+// A failed download fails create(), not the page (as an unhandled rejection).
+livekitClient.catch(() => undefined);
+
 /** How often the avatar's video is measured, in milliseconds. */
 const STATS_EVERY_MS = 2000;
 
@@ -82,9 +90,9 @@ export class LiveKitTransport extends EventEmitter<TransportEvents> implements A
     this.#room = room;
   }
 
-  /** Loads `livekit-client` (a separate chunk) and returns a transport ready to connect. */
+  /** Waits for `livekit-client` (a separate chunk) and returns a transport ready to connect. */
   static async create(): Promise<LiveKitTransport> {
-    return new LiveKitTransport(await import('livekit-client'));
+    return new LiveKitTransport(await livekitClient);
   }
 
   get canPlaybackAudio(): boolean {
