@@ -4,37 +4,27 @@
  * sent as the video was subscribed used to arrive before the browser could decode it, and every
  * start waited for the browser's keyframe requests to get through (bench/README.md).
  */
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NETWORK_PROFILES, type ProfiledEmulator, startProfiledEmulator } from '../../bench/network.js';
-import { type BenchPageServer, serveBenchPage } from '../../bench/page-server.js';
-import { chromiumFlags, chromiumPath } from '../support/chromium.js';
+import { benchPageInChromium } from './harness.js';
 
 let remote: ProfiledEmulator;
-let server: BenchPageServer;
-let browser: Awaited<ReturnType<typeof chromium.launch>>;
+let bench: Awaited<ReturnType<typeof benchPageInChromium>>;
 
 beforeAll(async () => {
   remote = await startProfiledEmulator(NETWORK_PROFILES.remote);
-  [server, browser] = await Promise.all([
-    serveBenchPage(remote.apiUrl),
-    chromium.launch({
-      executablePath: chromiumPath,
-      args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required'],
-    }),
-  ]);
+  bench = await benchPageInChromium(remote.apiUrl);
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await bench?.close();
   await remote?.stop();
 });
 
 describe('the first frame over a distant network', () => {
   it('shows the keyframe the avatar sent for this page: no start asks for another', async () => {
-    const page = await browser.newPage();
-    await page.goto(server.url);
+    const page = await bench.browser.newPage();
+    await page.goto(bench.url);
     await page.waitForFunction(() => window.bench !== undefined);
     const requests: number[] = [];
     for (let start = 0; start < 3; start++) {

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { serveBenchPage } from '../../bench/page-server.js';
 import { chromiumFlags, chromiumPath } from '../support/chromium.js';
 import { emulatorControl, spawnUntilReady } from '../support/processes.js';
 
@@ -53,6 +54,19 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
     executablePath: chromiumPath,
     args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required', ...extraArgs],
   });
+}
+
+/** The bench's pages (bench/page-server.ts) against the emulator at `apiUrl`, and Chromium to open them. */
+export async function benchPageInChromium(apiUrl: string) {
+  const [server, browser] = await Promise.all([serveBenchPage(apiUrl), launchChromium()]);
+  return {
+    url: server.url,
+    browser,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
 }
 
 /** Screenshots go here; CI keeps the folder. */

@@ -1,35 +1,25 @@
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunFigures } from '../../bench/page/main.js';
-import { type BenchPageServer, serveBenchPage } from '../../bench/page-server.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/src/index.js';
-import { chromiumFlags, chromiumPath } from '../support/chromium.js';
+import { benchPageInChromium } from './harness.js';
 
 let emulator: RunningEmulator;
-let server: BenchPageServer;
-let browser: Awaited<ReturnType<typeof chromium.launch>>;
+let bench: Awaited<ReturnType<typeof benchPageInChromium>>;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  [server, browser] = await Promise.all([
-    serveBenchPage(emulator.apiUrl),
-    chromium.launch({
-      executablePath: chromiumPath,
-      args: [...chromiumFlags, '--autoplay-policy=no-user-gesture-required'],
-    }),
-  ]);
+  bench = await benchPageInChromium(emulator.apiUrl);
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await bench?.close();
   await emulator?.stop();
 });
 
 /** One start → speak → interrupt → stop, timed by the benchmark harness. */
 async function run(kind: 'ours' | 'official'): Promise<RunFigures> {
-  const page = await browser.newPage();
-  await page.goto(server.url);
+  const page = await bench.browser.newPage();
+  await page.goto(bench.url);
   await page.waitForFunction(() => window.bench !== undefined);
   const { apiUrl } = emulator;
   await page.evaluate((base) => window.bench.redirectVoiceChatSocket(base), apiUrl);
