@@ -17,6 +17,10 @@ export interface ProxiedEmulator {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts toxiproxy, then the emulator (with `options`, its control endpoints on) behind it, on
+ * free 127.0.0.1 ports. @throws what starting either throws; the proxy is stopped first.
+ */
 export async function startProxiedEmulator(options: StartEmulatorOptions = {}): Promise<ProxiedEmulator> {
   const toxiproxy = await startToxiproxy();
   try {
