@@ -16,6 +16,7 @@ const LIPS = [190, 90, 90] as const;
 /** Renders frames of one size. */
 export class FaceRenderer {
   readonly #base: Uint8Array;
+  readonly #frame: Uint8Array;
   readonly #centerX: number;
   readonly #centerY: number;
   readonly #unit: number;
@@ -28,14 +29,18 @@ export class FaceRenderer {
     this.#centerY = height * 0.52;
     this.#unit = height / 360;
     this.#base = this.#drawBase();
+    this.#frame = new Uint8Array(this.#base.length);
   }
 
   /**
    * One frame. `mouthOpen` is 0 (closed) to 1 (wide); `eyesClosed` blinks.
-   * @returns A new RGBA buffer of `width × height × 4` bytes that owns its memory.
+   * @returns An RGBA buffer of `width × height × 4` bytes, the same one every call: it holds this
+   *   frame until the next call. (A LiveKit video source copies a frame as it is captured; a new
+   *   buffer per frame kept two avatars' garbage collection busy at every session handoff.)
    */
   render(mouthOpen: number, eyesClosed: boolean): Uint8Array {
-    const frame = this.#base.slice();
+    const frame = this.#frame;
+    frame.set(this.#base);
     const u = this.#unit;
     for (const side of [-1, 1]) {
       const x = this.#centerX + side * 38 * u;
