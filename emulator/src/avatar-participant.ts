@@ -26,13 +26,9 @@ import {
   LIVEAVATAR_AGENT_PREFIX,
 } from './dialect.js';
 import { FaceRenderer } from './face.js';
+import { recogniserAvailable } from './recogniser.js';
 import type { Speech } from './speech.js';
-import {
-  recogniserAvailable,
-  VOICE_SAMPLE_RATE,
-  VoiceInput,
-  type VoiceInputHandlers,
-} from './voice-input.js';
+import { VOICE_SAMPLE_RATE, VoiceInput, type VoiceInputHandlers } from './voice-input.js';
 
 /** Options of {@link AvatarParticipant.join}. */
 export interface AvatarParticipantOptions {

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_KEYS, DEFAULT_LIVEAVATAR_KEYS, type KeyConfig } from './accounts.js';
 import { serveEmulator } from './emulator.js';
+import { RECOGNISER_ADVICE, recogniserAvailable } from './recogniser.js';
 import { exitOnStop } from './shutdown.js';
-import { RECOGNISER_ADVICE, recogniserAvailable } from './voice-input.js';
 
 const HELP = `Usage: streaming-avatar-emulator [options]
 

@@ -11,8 +11,8 @@ import type { StartEmulatorOptions } from './index.js';
 import { LIVEAVATAR_PATH, LiveAvatarApi } from './liveavatar-api.js';
 import { type LiveKitServer, startLiveKitServer } from './livekit-server.js';
 import { liveKitMedia, noMedia } from './media.js';
+import { RECOGNISER_ADVICE, recogniserAvailable } from './recogniser.js';
 import { attachVoiceChatSocket } from './voice-chat-socket.js';
-import { RECOGNISER_ADVICE, recogniserAvailable } from './voice-input.js';
 
 /** Whether the avatar hears users: `{available: true}`, or `{available: false, reason}` in words. */
 export const VOICE_INPUT_PATH = '/_emulator/voice-input';

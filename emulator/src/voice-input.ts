@@ -5,9 +5,7 @@
  * which gives the turn's words. Push-to-talk gates the audio: only what is said while the key is
  * held counts, and releasing it ends the turn at once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { type Recogniser, takeRecogniser } from './recogniser.js';
 
 /** Samples per second the detector and the recogniser take. */
 export const VOICE_SAMPLE_RATE = 16_000;
@@ -21,11 +19,6 @@ const VOICED_RMS = 330;
  */
 const START_FRAMES = 5;
 const END_FRAMES = 100;
-/**
- * Silent 10 ms frames after which the recogniser closes a segment and prints its words: 200 ms, a
- * pause between phrases, so words arrive while a long turn goes on (its default is 500 ms).
- */
-const SEGMENT_PAUSE_FRAMES = 20;
 /** Silence fed to the recogniser after a turn, so it finalises at once (pocketsphinx waits for a pause). */
 const FLUSH_SAMPLES = VOICE_SAMPLE_RATE;
 /**
@@ -40,25 +33,6 @@ const TRANSCRIPT_TIMEOUT_MS = 5000;
 const SEGMENT_END_TOLERANCE = VOICE_SAMPLE_RATE / 10;
 /** A timed line of the recogniser (`-time yes`): a word, its start and end in seconds, its probability. */
 const TIMED_WORD = /^(\S+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?) \S+$/;
-
-/** The recogniser binary (Debian `pocketsphinx`; the model is `pocketsphinx-en-us`). */
-export const POCKETSPHINX_PATH = process.env.POCKETSPHINX_PATH ?? '/usr/bin/pocketsphinx_continuous';
-
-/** Where Debian's `pocketsphinx-en-us` puts the acoustic model the recogniser loads by default. */
-const POCKETSPHINX_MODEL = '/usr/share/pocketsphinx/model/en-us/en-us';
-
-/** Whether the recogniser and its model are installed; without them, voice input is not available. */
-export function recogniserAvailable(): boolean {
-  return (
-    existsSync(POCKETSPHINX_PATH) &&
-    (process.env.POCKETSPHINX_PATH !== undefined || existsSync(POCKETSPHINX_MODEL))
-  );
-}
-
-/** What to install for voice input, said when it is missing. */
-export const RECOGNISER_ADVICE =
-  'Voice input is off: the avatar needs an offline recogniser to hear users. On Debian or Ubuntu: ' +
-  'apt-get install pocketsphinx pocketsphinx-en-us (npm start and npm test install them when run as root).';
 
 /** What a listener hears of the user. */
 export interface VoiceInputHandlers {
@@ -77,7 +51,7 @@ export interface VoiceInputHandlers {
 
 /** One user's microphone, turned into turns and words. */
 export class VoiceInput {
-  readonly #recogniser: ChildProcess;
+  readonly #recogniser: Recogniser;
   #voicedRun = 0;
   #silentRun = 0;
   #speaking = false;
@@ -100,24 +74,8 @@ export class VoiceInput {
   #closed = false;
 
   constructor(private readonly handlers: VoiceInputHandlers) {
-    // Node's stdio "pipes" are sockets, which the recogniser cannot open as a file: `cat` hands it a
-    // real pipe. `stdbuf -oL`: its stdout is a pipe too, which C buffers in blocks; each line must
-    // come at once. The path goes in as "$0", never through the shell's parser. `-time yes` adds
-    // each segment's word times, which say how far into the audio the recogniser has got.
-    // `nice`: loading its model takes most of a core for a second or two as a session starts, on
-    // the machine where the avatars render and the browser decodes; audio waits in the pipe.
-    this.#recogniser = spawn(
-      'sh',
-      [
-        '-c',
-        `cat | exec nice -n 10 stdbuf -oL "$0" -infile /dev/stdin -logfn /dev/null -time yes -vad_postspeech ${SEGMENT_PAUSE_FRAMES}`,
-        POCKETSPHINX_PATH,
-      ],
-      { stdio: ['pipe', 'pipe', 'ignore'] },
-    );
-    this.#recogniser.stdin?.on('error', () => undefined);
-    const lines = createInterface({ input: this.#recogniser.stdout! });
-    lines.on('line', (line) => this.#recogniserLine(line.trim()));
+    this.#recogniser = takeRecogniser();
+    this.#recogniser.onLine((line) => this.#recogniserLine(line));
   }
 
   /** Feeds microphone audio: 16 kHz mono samples, any number at a time. */
@@ -147,8 +105,7 @@ export class VoiceInput {
   close(): void {
     this.#closed = true;
     if (this.#pending?.timer) clearTimeout(this.#pending.timer);
-    this.#recogniser.stdin?.end();
-    this.#recogniser.kill();
+    this.#recogniser.close();
   }
 
   #frame(frame: Int16Array): void {
@@ -220,6 +177,6 @@ export class VoiceInput {
 
   #write(samples: Int16Array): void {
     this.#samplesWritten += samples.length;
-    this.#recogniser.stdin?.write(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
+    this.#recogniser.write(samples);
   }
 }
