@@ -2,7 +2,8 @@
  * `npm run bench -- --soak MINUTES`: an always-on avatar for MINUTES minutes on 60-second sessions
  * (the emulator's cap), renewed 20 s before each end, voice chat listening and a sentence spoken
  * every 15 s. Per renewal: the largest gap between presented frames across the handoff (target:
- * median ≤ 100 ms, worst ≤ 200 ms; issue 21), the darkest frame, the overlap; once a minute after
+ * median ≤ 100 ms, worst ≤ 200 ms; issue 21), the darkest frame, the overlap, and the same gap
+ * away from handoffs (the machine's baseline, sampled once a minute); once a minute after
  * a forced garbage collection: the JS heap, event listeners, DOM nodes and pending timers (flat);
  * at the end: the meter's credits against the emulator's ledger, and sessions left active (zero).
  */

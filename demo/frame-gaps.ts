@@ -27,11 +27,14 @@ export interface KioskRenewal extends Renewal, FrameFigures {}
 /** How long presented frames are kept, in milliseconds. */
 const KEPT_MS = 10_000;
 
-/**
- * Follows the frames `element` shows. `around(at, beforeMs, afterMs)` gives the figures of the
- * frames presented from `beforeMs` before `at` to `afterMs` after it.
- */
-export function watchPresentedFrames(element: HTMLElement) {
+/** The frames an element showed in the last 10 s. */
+export interface PresentedFrames {
+  /** The figures of the frames presented from `beforeMs` before `at` to `afterMs` after it (milliseconds, the page's clock). */
+  around(at: number, beforeMs: number, afterMs: number): FrameFigures;
+}
+
+/** Follows the frames `element` shows. */
+export function watchPresentedFrames(element: HTMLElement): PresentedFrames {
   const frames: PresentedFrame[] = [];
   const canvas = document.createElement('canvas');
   canvas.width = 16;
@@ -79,15 +82,17 @@ export function watchPresentedFrames(element: HTMLElement) {
  * Calls `onRenewal` with each renewal of `element`'s avatar as the viewer saw it: the frames of
  * the 2.5 s from the new session's `ready` (the switch; `renewed` follows once the old session
  * stopped, 3 s later).
+ * @returns The frames it follows, and when the latest session was `ready` (the page's clock, milliseconds).
  */
 export function watchRenewals(
   element: StreamingAvatarElement,
   onRenewal: (seen: KioskRenewal) => void,
-): void {
+): { frames: PresentedFrames; lastReadyAt: () => number } {
   const frames = watchPresentedFrames(element);
   let handoffAt = 0;
   element.avatar.on('ready', () => {
     handoffAt = performance.now();
   });
   element.avatar.on('renewed', (renewal) => onRenewal({ ...renewal, ...frames.around(handoffAt, 0, 2_500) }));
+  return { frames, lastReadyAt: () => handoffAt };
 }

@@ -13,6 +13,12 @@ import { pendingTimers } from './timers.js';
 /** What the soak counts in the page each minute; heap, listeners and nodes come from DevTools. */
 export interface SoakSample {
   renewals: KioskRenewal[];
+  /**
+   * At each sample taken away from any handoff (6 s after a session's `ready`, 3 s or more before
+   * the next renewal begins): the largest gap between presented frames in the 2.5 s before it, in
+   * milliseconds. The machine's own baseline, beside the handoffs' figure.
+   */
+  steadyGapsMs: number[];
   renewFailures: string[];
   state: string;
   conversationState: string;
@@ -38,7 +44,15 @@ async function soakStart(baseUrl: string, avatarId: string, renewBeforeEndSecond
   const meter = new CreditMeter(avatar.avatar);
   const renewals: KioskRenewal[] = [];
   const renewFailures: string[] = [];
-  watchRenewals(avatar, (seen) => renewals.push(seen));
+  const steadyGapsMs: number[] = [];
+  const watched = watchRenewals(avatar, (seen) => renewals.push(seen));
+  const sampleSteadyGap = () => {
+    const now = performance.now();
+    const remaining = avatar.avatar.remainingSeconds ?? 0;
+    if (now - watched.lastReadyAt() > 6_000 && remaining > renewBeforeEndSeconds + 3) {
+      steadyGapsMs.push(watched.frames.around(now, 2_500, 0).largestGapMs);
+    }
+  };
   avatar.avatar.on('renewFailed', (error) => renewFailures.push(error.code));
   await avatar.start();
   await avatar.startVoiceChat();
@@ -50,15 +64,19 @@ async function soakStart(baseUrl: string, avatarId: string, renewBeforeEndSecond
   soak = {
     avatar,
     meter,
-    sample: () => ({
-      renewals,
-      renewFailures,
-      state: avatar.state,
-      conversationState: avatar.conversationState,
-      queued: avatar.avatar.utterances.length,
-      timers: pendingTimers(),
-      credits: meter.reading().credits,
-    }),
+    sample: () => {
+      sampleSteadyGap();
+      return {
+        renewals,
+        steadyGapsMs,
+        renewFailures,
+        state: avatar.state,
+        conversationState: avatar.conversationState,
+        queued: avatar.avatar.utterances.length,
+        timers: pendingTimers(),
+        credits: meter.reading().credits,
+      };
+    },
     stop: () => clearInterval(speaking),
   };
 }
