@@ -55,7 +55,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
   #lifetime: SessionLifetime | undefined;
   /** The renewal under way, if any. */
   #renewal: SessionRenewal | undefined;
-  /** The sessions renewed away from since the last start, still billed until they stopped. */
+  /** The renewals' other sessions since the last start, each billed from its start to its stop. */
   #renewedSessions: BilledSpan[] = [];
 
   /**
@@ -130,8 +130,10 @@ export class Avatar extends EventEmitter<AvatarEvents> {
   }
 
   /**
-   * The sessions renewed away from since the last `start()`, oldest first: when each was started
-   * and stopped, in milliseconds since the epoch (the credit meter bills them beside the current one).
+   * The sessions of renewals since the last `start()` other than the current one, oldest first:
+   * those renewed away from, and a renewal's next session until it takes over (also one stopped
+   * before it did: billed all the same). When each was started and stopped, in milliseconds since
+   * the epoch; the credit meter bills them beside the current one.
    */
   get renewedSessions(): readonly BilledSpan[] {
     return this.#renewedSessions;
@@ -229,10 +231,16 @@ export class Avatar extends EventEmitter<AvatarEvents> {
       };
       const renewal = new module.SessionRenewal(from, {
         events: this,
-        createNext: () => this.#createSession(module, from.options, true),
+        createNext: () => {
+          const next = this.#createSession(module, from.options, true);
+          // Billed while it waits unseen, and after a stop or failure before it took over (kept
+          // until the next start).
+          this.#renewedSessions.push(next);
+          return next;
+        },
         switchTo: (next) => {
           // The span, not the session: a renewed session and its room are let go once stopped.
-          this.#renewedSessions.push(span);
+          this.#renewedSessions.splice(this.#renewedSessions.indexOf(next), 1, span);
           this.#currentSession = next;
           next.takeOver();
           this.#lifetime?.connected(next, next.options);

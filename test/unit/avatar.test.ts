@@ -455,6 +455,26 @@ describe('Avatar renewal', () => {
     }
   });
 
+  it('the credit meter bills a next session while it waits unseen, and after stop() ends the handoff before it took over', async () => {
+    const { avatar, clock, transports, providers } = setup();
+    const meter = new CreditMeter(avatar, { clock });
+    await avatar.start();
+    await clock.advance(100_000);
+    avatar.speak('Still speaking: the handoff waits.');
+    await settle();
+    speaks(transports[0]!, 'start', 'task-1');
+    const renewed = avatar.renew().catch(() => undefined);
+    await clock.advance(5_000);
+    expect(avatar.sessionId).toBe('session-1');
+    // Session 2 started unseen 5 s ago: both are billed (HeyGen's plan: 30 s minimum each, seed 000).
+    expect(meter.reading()).toMatchObject({ elapsedSeconds: 105 + 5, billedSeconds: 105 + 30 });
+    await avatar.stop();
+    await finish(renewed, clock);
+    await clock.advance(60_000);
+    expect(providers.map((provider) => provider.leftActive)).toEqual([0, 0]);
+    expect(meter.reading()).toMatchObject({ elapsedSeconds: 110, billedSeconds: 135, running: false });
+  });
+
   it('the credit meter bills both sessions while they overlap; renewed gives the overlap', async () => {
     const { avatar, clock, transports } = setup();
     const meter = new CreditMeter(avatar, { clock });
