@@ -46,22 +46,23 @@ const TEXT = 'Hello there. This sentence measures how fast the avatar starts to 
 const SILENT = 0.005;
 const video = document.querySelector<HTMLVideoElement>('#video')!;
 
-/** Every peer connection the page opens (both SDKs' LiveKit rooms), to read a receiver's stats. */
-const peerConnections = new Set<RTCPeerConnection>();
+/**
+ * Every peer connection the page opens (both SDKs' LiveKit rooms), to read a receiver's stats.
+ * Held weakly: `close()` fires no event, and a strong hold kept every closed connection with its
+ * listeners (the soak counted 4 more per renewal).
+ */
+let peerConnections: WeakRef<RTCPeerConnection>[] = [];
 window.RTCPeerConnection = class extends RTCPeerConnection {
   constructor(configuration?: RTCConfiguration) {
     super(configuration);
-    peerConnections.add(this);
-    this.addEventListener('connectionstatechange', () => {
-      if (this.connectionState === 'closed') peerConnections.delete(this);
-    });
+    peerConnections = [...peerConnections.filter((held) => held.deref()), new WeakRef(this)];
   }
 };
 
 /** The keyframe requests (PLI and FIR) the receiver of `track` has sent so far. */
 async function keyframeRequests(track: MediaStreamTrack | undefined): Promise<number> {
-  const receiver = [...peerConnections]
-    .flatMap((connection) => connection.getReceivers())
+  const receiver = peerConnections
+    .flatMap((held) => held.deref()?.getReceivers() ?? [])
     .find((candidate) => candidate.track === track);
   if (!receiver) return Number.NaN;
   let requests = 0;
