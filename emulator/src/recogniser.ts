@@ -1,9 +1,9 @@
 /**
  * The offline speech recogniser behind the avatar's ears: one Debian `pocketsphinx` process per
  * listening avatar, reading 16 kHz mono samples and printing the words it hears, line by line.
- * Loading its model takes most of a core for about a second, so one loaded process is kept ready
- * for the next avatar that listens (a kiosk's next session starts listening while the current
- * one still plays on the same machine).
+ * Loading its model takes most of a core for about a second, so a listener that stops leaves one
+ * loaded process ready for the next (a kiosk's next session starts listening while the current
+ * one still plays, on the same machine).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,12 +20,6 @@ const POCKETSPHINX_MODEL = '/usr/share/pocketsphinx/model/en-us/en-us';
  * pause between phrases, so words arrive while a long turn goes on (its default is 500 ms).
  */
 const SEGMENT_PAUSE_FRAMES = 20;
-
-/**
- * How long after a recogniser is taken the next one starts loading, in milliseconds: after the
- * session that took it has joined and its viewer is decoding, not in the same second.
- */
-const SPARE_DELAY_MS = 5000;
 
 /** Whether the recogniser and its model are installed; without them, voice input is not available. */
 export function recogniserAvailable(): boolean {
@@ -44,6 +38,7 @@ export const RECOGNISER_ADVICE =
 export class Recogniser {
   readonly #process: ChildProcess;
   #onLine: (line: string) => void = () => undefined;
+  #running = true;
 
   constructor() {
     // Node's stdio "pipes" are sockets, which the recogniser cannot open as a file: `cat` hands it a
@@ -62,12 +57,21 @@ export class Recogniser {
       { stdio: ['pipe', 'pipe', 'ignore'] },
     );
     this.#process.stdin?.on('error', () => undefined);
-    createInterface({ input: this.#process.stdout! }).on('line', (line) => this.#onLine(line.trim()));
+    createInterface({ input: this.#process.stdout! })
+      .on('line', (line) => this.#onLine(line.trim()))
+      .on('close', () => {
+        this.#running = false;
+      });
   }
 
   /** Sets who hears its lines: each a segment's words, or (`-time yes`) one word with its times. */
   onLine(handler: (line: string) => void): void {
     this.#onLine = handler;
+  }
+
+  /** Whether the recogniser still runs (its output is still open: the shell before it may outlive it). */
+  get running(): boolean {
+    return this.#running;
   }
 
   /** Writes 16 kHz mono samples. */
@@ -82,21 +86,23 @@ export class Recogniser {
 }
 
 let spare: Recogniser | undefined;
-let spareTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** A recogniser for a new listener: the loaded spare when there is one still running, else a new process. */
+export function takeRecogniser(): Recogniser {
+  const ready = spare;
+  spare = undefined;
+  if (ready?.running) return ready;
+  ready?.close();
+  return new Recogniser();
+}
 
 /**
- * A recogniser for a new listener: the loaded spare when there is one, else a new process; the
- * next spare starts loading {@link SPARE_DELAY_MS} later.
+ * Ends a listener's recogniser and, when no spare is loaded, starts loading the next listener's:
+ * a kiosk's old session stops after the handoff, so its successor's successor finds one ready.
  */
-export function takeRecogniser(): Recogniser {
-  const taken = spare ?? new Recogniser();
-  spare = undefined;
-  clearTimeout(spareTimer);
-  spareTimer = setTimeout(() => {
-    spare = new Recogniser();
-  }, SPARE_DELAY_MS);
-  spareTimer.unref();
-  return taken;
+export function releaseRecogniser(recogniser: Recogniser): void {
+  recogniser.close();
+  if (!spare?.running) spare = new Recogniser();
 }
 
 process.once('exit', () => spare?.close());

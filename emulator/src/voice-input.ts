@@ -5,7 +5,7 @@
  * which gives the turn's words. Push-to-talk gates the audio: only what is said while the key is
  * held counts, and releasing it ends the turn at once.
  */
-import { type Recogniser, takeRecogniser } from './recogniser.js';
+import { type Recogniser, releaseRecogniser, takeRecogniser } from './recogniser.js';
 
 /** Samples per second the detector and the recogniser take. */
 export const VOICE_SAMPLE_RATE = 16_000;
@@ -105,7 +105,7 @@ export class VoiceInput {
   close(): void {
     this.#closed = true;
     if (this.#pending?.timer) clearTimeout(this.#pending.timer);
-    this.#recogniser.close();
+    releaseRecogniser(this.#recogniser);
   }
 
   #frame(frame: Int16Array): void {
