@@ -365,7 +365,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     const previous = this.#currentSession;
     if (previous && previous.state !== 'closed' && previous.state !== 'failed') {
       await previous.stop().catch(() => undefined);
-      this.#throwIfAborted(signal);
+      signal.throwIfAborted();
     }
     this.#setState('loading');
     const given = this.#readOptions();
@@ -383,7 +383,7 @@ export class Avatar extends EventEmitter<AvatarEvents> {
       this.#setState(this.#currentSession?.state ?? 'idle');
       throw error;
     });
-    this.#throwIfAborted(signal);
+    signal.throwIfAborted();
     let session: SessionEngine;
     try {
       this.#lasting ??= module.lastingParts(this, options.clock ?? systemClock);
@@ -434,10 +434,6 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     return typeof this.options === 'function' ? this.options() : this.options;
   }
 
-  #throwIfAborted(signal: AbortSignal): void {
-    if (signal.aborted) throw signal.reason;
-  }
-
   /** The session, once the first start has created one. @throws {StreamingAvatarError} `not_started` before. */
   #sessionFor(action: string): SessionEngine {
     if (!this.#currentSession)
@@ -468,10 +464,8 @@ function tokenAhead(source: SessionTokenSource, signal: AbortSignal): SessionTok
     ahead = undefined;
     return token;
   };
-  return Object.assign(take, {
-    reportSession: source.reportSession,
-    endSessionOnUnload: source.endSessionOnUnload,
-  });
+  // With the source's own hooks (reporting a session, ending it as the page unloads).
+  return Object.assign(take, source);
 }
 
 /** The avatar's own options (the session's are checked by each session). @throws {InvalidOptionError} */
