@@ -372,9 +372,8 @@ export class Avatar extends EventEmitter<AvatarEvents> {
     let options: AvatarOptions;
     try {
       checkAvatarOptions(given);
-      // On a first visit the session machinery downloads first: the token is asked for meanwhile,
-      // unless the provider checks the options first (LiveAvatar), so a refusal mints no token.
-      options = given.provider?.checkOptions ? given : { ...given, token: tokenAhead(given.token, signal) };
+      // On a first visit the session machinery downloads first: the token is asked for meanwhile.
+      options = { ...given, token: tokenAhead(given, signal) };
     } catch (error) {
       this.#setState(this.#currentSession?.state ?? 'idle');
       throw error;
@@ -452,12 +451,16 @@ export class Avatar extends EventEmitter<AvatarEvents> {
 }
 
 /**
- * `source` with its first token already asked for (with `signal`): the first call takes that
- * request, later ones (a renewal's next session) ask anew. A failed request fails the start that
- * takes it, not the page.
+ * `options.token` with its first token already asked for (with `signal`) once the provider's
+ * option check has passed (a refused start mints none; the session reports the refusal): the first
+ * call takes that request, later ones (a renewal's next session) ask anew. A failed request fails
+ * the start that takes it, not the page.
  */
-function tokenAhead(source: SessionTokenSource, signal: AbortSignal): SessionTokenSource {
-  let ahead: Promise<string> | undefined = source(signal);
+function tokenAhead(options: AvatarOptions, signal: AbortSignal): SessionTokenSource {
+  const source = options.token;
+  let ahead: Promise<string> | undefined = Promise.resolve()
+    .then(() => options.provider?.checkOptions?.(options))
+    .then(() => source(signal));
   ahead.catch(() => undefined);
   const take = (next: AbortSignal) => {
     const token = ahead ?? source(next);

@@ -87,6 +87,25 @@ describe('Avatar', () => {
     expect(asked[1]!.signal.aborted).toBe(true);
   });
 
+  it('asks early also when the provider checks the options first, once the check has passed', async () => {
+    const steps: string[] = [];
+    const provider = Object.assign(() => new FakeProvider(), {
+      checkOptions: async () => {
+        steps.push(`checked while ${avatar.state}`);
+      },
+    });
+    const { avatar } = setup({
+      provider,
+      token: async () => {
+        steps.push(`token asked while ${avatar.state}`);
+        return 'token';
+      },
+    });
+    await avatar.start();
+    expect(steps.slice(0, 2)).toEqual(['checked while loading', 'token asked while loading']);
+    expect(steps.filter((step) => step.startsWith('token'))).toHaveLength(1);
+  });
+
   it('stop while loading cancels the start: back to idle, no session created', async () => {
     const { avatar, providers, states } = setup();
     const started = avatar.start().catch((error: unknown) => error);
