@@ -133,10 +133,10 @@ export class Avatar extends EventEmitter<AvatarEvents> {
    * The sessions of renewals since the last `start()` other than the current one, oldest first:
    * those renewed away from, and a renewal's next session until it takes over (also one stopped
    * before it did: billed all the same). When each was started and stopped, in milliseconds since
-   * the epoch; the credit meter bills them beside the current one.
+   * the epoch (a copy as of this read); the credit meter bills them beside the current one.
    */
   get renewedSessions(): readonly BilledSpan[] {
-    return this.#renewedSessions;
+    return this.#renewedSessions.map(({ startedAt, endedAt }) => ({ startedAt, endedAt }));
   }
 
   /**

@@ -487,6 +487,8 @@ describe('Avatar renewal', () => {
     expect(avatar.sessionId).toBe('session-1');
     // Session 2 started unseen 5 s ago: both are billed (HeyGen's plan: 30 s minimum each, seed 000).
     expect(meter.reading()).toMatchObject({ elapsedSeconds: 105 + 5, billedSeconds: 105 + 30 });
+    // Listed as a span, not as the session itself.
+    expect(avatar.renewedSessions).toEqual([{ startedAt: clock.now() - 5_000, endedAt: undefined }]);
     await avatar.stop();
     await finish(renewed, clock);
     await clock.advance(60_000);
