@@ -8,6 +8,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import getPort from 'get-port';
 
 /** The livekit-server release built when none is installed (v1.13.2–v1.13.5 install cleanly with Go). */
@@ -76,6 +77,12 @@ function commandExists(command: string): boolean {
   }
 }
 
+/**
+ * A participant's data channels closing as it leaves: livekit-server logs each at warn ("error
+ * reading data channel … User Initiated Abort: Close called"), three at every session's stop.
+ */
+const ROUTINE_CLOSE_WARNING = /error reading data channel.*User Initiated Abort/;
+
 /** Starts livekit-server on loopback with a config written for this run; resolves once it answers. */
 export async function startLiveKitServer(options: LiveKitServerOptions = {}): Promise<LiveKitServer> {
   const log = options.log ?? (() => undefined);
@@ -118,8 +125,11 @@ export async function startLiveKitServer(options: LiveKitServerOptions = {}): Pr
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
-  child.stdout?.on('data', (chunk: Buffer) => log(`livekit-server: ${chunk.toString().trimEnd()}`));
-  child.stderr?.on('data', (chunk: Buffer) => log(`livekit-server: ${chunk.toString().trimEnd()}`));
+  for (const output of [child.stdout, child.stderr]) {
+    createInterface({ input: output! }).on('line', (line) => {
+      if (!ROUTINE_CLOSE_WARNING.test(line)) log(`livekit-server: ${line}`);
+    });
+  }
   const httpUrl = `http://127.0.0.1:${port}`;
   try {
     await waitUntilReady(httpUrl, child);
