@@ -187,6 +187,8 @@ const FIGURES: { key: FigureName | `phase:${string}`; label: string; target?: st
     // users are (a network and HeyGen's server work between the steps), 0.6×.
     target: `median ≤ ${networkName === 'local' ? '0.3' : '0.6'}× official; p95 ≤ 1.3× our median`,
   },
+  { key: 'speakToTaskSentMs', label: 'speak → task request sent (the client’s own part)' },
+  { key: 'speakToTaskAnsweredMs', label: 'speak → task request answered' },
   { key: 'speakToStartTalkingMs', label: 'speak → avatar_start_talking' },
   { key: 'speakToFirstAudioMs', label: 'speak → first audio energy', target: 'median ≤ 0.9× official' },
   { key: 'interruptToSilenceMs', label: 'interrupt → silence', target: 'median ≤ official' },

@@ -27,6 +27,10 @@ export interface RunFigures {
   subscribedToFirstFrameMs: number;
   /** Keyframe requests (PLI and FIR) the page's receiver had sent when the first frame showed. */
   keyframeRequests: number;
+  /** speak() → the task request leaves the page (its fetch begins): the client's own part. */
+  speakToTaskSentMs: number;
+  /** speak() → the task request answered (a round trip and the server's work on it). */
+  speakToTaskAnsweredMs: number;
   speakToStartTalkingMs: number;
   speakToFirstAudioMs: number;
   interruptToSilenceMs: number;
@@ -86,6 +90,19 @@ async function untilNoActiveSession(from: number): Promise<number> {
   }
 }
 
+/** The next request to a URL ending in `path` that this page completes, as resource timing saw it. */
+function nextRequest(path: string): Promise<PerformanceResourceTiming> {
+  return new Promise((resolve) => {
+    const observer = new PerformanceObserver((list) => {
+      const entry = list.getEntriesByType('resource').find((candidate) => candidate.name.endsWith(path));
+      if (!entry) return;
+      observer.disconnect();
+      resolve(entry as PerformanceResourceTiming);
+    });
+    observer.observe({ type: 'resource' });
+  });
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One client under test, driven the same way for both. Times in milliseconds. */
@@ -107,10 +124,12 @@ async function timeRun(client: BenchClient): Promise<RunFigures> {
   await sleep(300);
 
   const s0 = performance.now();
+  const taskRequest = nextRequest('/v1/streaming.task');
   const { talking, settled } = client.speak(TEXT);
   const startTalking = talking.then(() => performance.now() - s0);
   const speakToFirstAudioMs = await audio.until((rms) => rms > LOUD, s0);
   const speakToStartTalkingMs = await startTalking;
+  const task = await taskRequest;
 
   await sleep(700);
   const i0 = performance.now();
@@ -128,6 +147,8 @@ async function timeRun(client: BenchClient): Promise<RunFigures> {
     firstFrameMs,
     subscribedToFirstFrameMs: firstFrameMs - phases.ready!,
     keyframeRequests: requests,
+    speakToTaskSentMs: task.startTime - s0,
+    speakToTaskAnsweredMs: task.responseEnd - s0,
     speakToStartTalkingMs,
     speakToFirstAudioMs,
     interruptToSilenceMs,

@@ -42,6 +42,9 @@ describe('the official @heygen/streaming-avatar SDK against the emulator', () =>
       // Each figure resolving at all is the check: the page waited for a frame, the talking event,
       // audio energy, silence, and an empty session list. The bounds only catch a stuck step.
       expect(figures.firstFrameMs).toBeLessThan(10_000);
+      // Its task request was seen leaving the page before the audio came, and answered.
+      expect(figures.speakToTaskSentMs).toBeLessThan(figures.speakToFirstAudioMs);
+      expect(figures.speakToTaskAnsweredMs).toBeGreaterThan(figures.speakToTaskSentMs);
       expect(figures.speakToStartTalkingMs).toBeLessThan(5_000);
       expect(figures.speakToFirstAudioMs).toBeLessThan(5_000);
       expect(figures.interruptToSilenceMs).toBeLessThan(1_000);
