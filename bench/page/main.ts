@@ -287,12 +287,14 @@ async function renderStart(baseUrl: string, avatarId: string, path: KeyPath, qua
     const seconds = (performance.now() - startedAt) / 1000;
     const after = video.getVideoPlaybackQuality();
     const keyed = (await key?.stats()) ?? { frames: 0, workMs: 0 };
+    // Read while the session's media still plays: its stop empties the stream.
+    const { videoWidth: width, videoHeight: height } = video;
     key?.close();
     canvas.remove();
     await session.stop();
     return {
-      width: video.videoWidth,
-      height: video.videoHeight,
+      width,
+      height,
       videoFrames,
       droppedFrames: after.droppedVideoFrames - before.droppedVideoFrames,
       keyedFrames: keyed.frames - keyedBefore.frames,
