@@ -11,7 +11,7 @@ import type { StartEmulatorOptions } from './index.js';
 import { LIVEAVATAR_PATH, LiveAvatarApi } from './liveavatar-api.js';
 import { type LiveKitServer, startLiveKitServer } from './livekit-server.js';
 import { liveKitMedia, noMedia } from './media.js';
-import { RECOGNISER_ADVICE, recogniserAvailable } from './recogniser.js';
+import { RECOGNISER_ADVICE, recogniserAvailable, stopKeepingSpareRecogniser } from './recogniser.js';
 import { attachVoiceChatSocket } from './voice-chat-socket.js';
 
 /** Whether the avatar hears users: `{available: true}`, or `{available: false, reason}` in words. */
@@ -111,6 +111,7 @@ export async function serveEmulator(options: ServeOptions = {}): Promise<ServedE
     close() {
       closing ??= (async () => {
         clearInterval(creditWatch);
+        stopKeepingSpareRecogniser();
         await Promise.all([api.closeAll(), liveAvatar.closeAll()]);
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));

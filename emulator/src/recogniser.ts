@@ -86,6 +86,7 @@ export class Recogniser {
 }
 
 let spare: Recogniser | undefined;
+let keepSpare = true;
 
 /** A recogniser for a new listener: the loaded spare when there is one still running, else a new process. */
 export function takeRecogniser(): Recogniser {
@@ -102,7 +103,17 @@ export function takeRecogniser(): Recogniser {
  */
 export function releaseRecogniser(recogniser: Recogniser): void {
   recogniser.close();
-  if (!spare?.running) spare = new Recogniser();
+  if (keepSpare && !spare?.running) spare = new Recogniser();
+}
+
+/**
+ * The emulator is closing: ends the loaded spare, and the listeners it closes load no other (each
+ * would load a model only to be killed as the process exits).
+ */
+export function stopKeepingSpareRecogniser(): void {
+  keepSpare = false;
+  spare?.close();
+  spare = undefined;
 }
 
 process.once('exit', () => spare?.close());
