@@ -198,18 +198,14 @@ function runOfficial(baseUrl: string, avatarId: string): Promise<RunFigures> {
         avatar.on(StreamingEvents.STREAM_READY, (event: CustomEvent<MediaStream>) => resolve(event.detail)),
       );
       // The SDK reports no steps; the page's resource timing shows when its calls answered.
-      const observer = new PerformanceObserver((list) => {
-        for (const entry of list.getEntries() as PerformanceResourceTiming[]) {
-          if (entry.name.endsWith('/v1/streaming.new')) phases.start = entry.responseEnd - t0;
-          if (entry.name.endsWith('/v1/streaming.start')) phases.room = entry.responseEnd - t0;
-        }
-      });
-      observer.observe({ type: 'resource', buffered: false });
+      const created = nextRequest('/v1/streaming.new');
+      const started = nextRequest('/v1/streaming.start');
       await avatar.createStartAvatar({ avatarName: avatarId, quality: AvatarQuality.Low });
       const media = await stream;
       phases.media = performance.now() - t0;
       phases.ready = phases.media;
-      observer.disconnect();
+      phases.start = (await created).responseEnd - t0;
+      phases.room = (await started).responseEnd - t0;
       return { media, phases };
     },
     speak(text) {
